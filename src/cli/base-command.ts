@@ -1,0 +1,83 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { isMpgError, MpgError } from '../errors.js'
+import { ExitCode, exitCodeForKind } from './exit-codes.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Every `mpg` command extends this: `--json` with one JSON document on stdout, typed errors turned
+ * into one line plus a suggestion and a named exit code, and no prompts without a person at a TTY.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    profile: Flags.string({
+      summary: 'Profile of the config file to read settings from.',
+      helpGroup: 'GLOBAL',
+      env: 'MPG_PROFILE',
+    }),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+
+  public async init(): Promise<void> {
+    await super.init()
+    try {
+      const { args, flags } = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+        enableJsonFlag: this.ctor.enableJsonFlag,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      })
+      this.flags = flags as CommandFlags<T>
+      this.args = args as CommandArgs<T>
+    } catch (error) {
+      // oclif's parse errors are usage errors: keep their text, give them our exit code.
+      if (error instanceof Errors.CLIError && !isMpgError(error)) {
+        throw new MpgError('usage', error.message.split('\n')[0], {
+          suggestion: `See \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`,
+        })
+      }
+      throw error
+    }
+  }
+
+  /** Prompts are for people: never under --json, CI, or without a TTY on stdin. */
+  protected canPrompt(): boolean {
+    return Boolean(process.stdin.isTTY) && !this.jsonEnabled() && !process.env.CI
+  }
+
+  /** Diagnostics go to stderr so that stdout holds only the result. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected toErrorJson(error: unknown): unknown {
+    if (isMpgError(error)) {
+      return { error: { kind: error.kind, message: error.message, suggestion: error.suggestion, exit_code: exitCodeForKind[error.kind] } }
+    }
+    if (error instanceof Errors.CLIError) {
+      return { error: { kind: 'usage', message: error.message, exit_code: error.oclif?.exit ?? ExitCode.FAILURE } }
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    return { error: { kind: 'internal', message, exit_code: ExitCode.FAILURE } }
+  }
+
+  public async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error
+    if (isMpgError(error)) {
+      const exit = exitCodeForKind[error.kind]
+      process.exitCode = exit
+      if (this.jsonEnabled()) {
+        this.logJson(this.toErrorJson(error))
+        return
+      }
+      this.error(error.message, { exit, suggestions: error.suggestion ? [error.suggestion] : undefined })
+    }
+    return super.catch(error)
+  }
+}

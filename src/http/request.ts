@@ -1,0 +1,149 @@
+import type { Dispatcher } from 'undici'
+
+/**
+ * The one outbound HTTP path of the project (Daraja calls, webhook deliveries, the SDK client,
+ * the emulator's callbacks). undici is loaded on first use so that CLI start-up does not pay for it.
+ */
+export interface OutboundRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  url: string
+  headers?: Record<string, string>
+  /** Raw body, sent byte-for-byte. */
+  body?: string | Buffer
+  /** Serialised as JSON with `content-type: application/json` when `body` is not given. */
+  json?: unknown
+  /** Whole-request deadline (connect + headers + body). */
+  timeoutMs: number
+  /** Extra attempts on network errors and 5xx answers. Only for idempotent calls. */
+  retries?: number
+  /** First retry delay; doubles on each further attempt. */
+  retryDelayMs?: number
+  /** Largest response body kept, in bytes; the rest is discarded. */
+  maxBodyBytes?: number
+  signal?: AbortSignal
+}
+
+export interface OutboundResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+  /** Whether the body was cut at maxBodyBytes. */
+  truncated: boolean
+  durationMs: number
+}
+
+/** The request never produced an HTTP answer (refused, reset, DNS, timeout). */
+export class NetworkError extends Error {
+  readonly code: string
+  readonly timedOut: boolean
+  constructor(message: string, code: string, timedOut: boolean, cause?: unknown) {
+    super(message, { cause })
+    this.name = 'NetworkError'
+    this.code = code
+    this.timedOut = timedOut
+  }
+}
+
+let undiciModule: Promise<typeof import('undici')> | undefined
+function loadUndici() {
+  undiciModule ??= import('undici')
+  return undiciModule
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  let truncated = false
+  for await (const chunk of body) {
+    const buf = chunk as Buffer
+    if (size + buf.length > maxBytes) {
+      chunks.push(buf.subarray(0, maxBytes - size))
+      truncated = true
+      body.destroy()
+      break
+    }
+    chunks.push(buf)
+    size += buf.length
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated }
+}
+
+async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
+  const { request } = await loadUndici()
+  const headers: Record<string, string> = { ...req.headers }
+  let body = req.body
+  if (body === undefined && req.json !== undefined) {
+    body = JSON.stringify(req.json)
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+  }
+  const started = performance.now()
+  const timeout = AbortSignal.timeout(req.timeoutMs)
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      headers,
+      body,
+      signal,
+      maxRedirections: 0,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    } as Parameters<typeof request>[1])
+    const { text, truncated } = await readBody(res.body, req.maxBodyBytes ?? 1024 * 1024)
+    return {
+      status: res.statusCode,
+      headers: flattenHeaders(res.headers),
+      body: text,
+      truncated,
+      durationMs: performance.now() - started,
+    }
+  } catch (error) {
+    const err = error as { code?: string; name?: string; message?: string }
+    const timedOut = timeout.aborted || err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
+    const code = timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR')
+    const message = timedOut ? `no answer within ${req.timeoutMs} ms` : (err.message ?? String(error))
+    throw new NetworkError(message, code, timedOut, error)
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Sends a request; retries (when asked) only on network errors and 5xx, with exponential backoff. */
+export async function sendRequest(req: OutboundRequest): Promise<OutboundResponse> {
+  const retries = req.retries ?? 0
+  let delay = req.retryDelayMs ?? 200
+  for (let attemptNo = 0; ; attemptNo++) {
+    try {
+      const res = await attempt(req)
+      if (res.status >= 500 && attemptNo < retries) {
+        await sleep(delay)
+        delay *= 2
+        continue
+      }
+      return res
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attemptNo >= retries || req.signal?.aborted) throw error
+      await sleep(delay)
+      delay *= 2
+    }
+  }
+}
+
+/** Parses a JSON body, returning undefined instead of throwing on malformed text. */
+export function parseJsonBody(body: string): unknown {
+  if (!body) return undefined
+  try {
+    return JSON.parse(body)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod'
+
+/**
+ * Daraja's wire format, shared by the emulator and the gateway's Daraja client so the two speak
+ * one format. Checked against the recorded real payloads of daraja.md in the tests.
+ */
+
+/** Daraja accepts numeric request fields as JSON numbers or numeric strings. */
+export const numericField = z.union([z.number(), z.string()])
+
+export const darajaErrorSchema = z.object({
+  requestId: z.string(),
+  errorCode: z.string(),
+  errorMessage: z.string(),
+})
+export type DarajaError = z.infer<typeof darajaErrorSchema>
+
+export const oauthResponseSchema = z.object({
+  access_token: z.string(),
+  /** A string on the wire ("3599"), a number in the portal docs: accept both. */
+  expires_in: z.union([z.string(), z.number()]),
+})
+export type OAuthResponse = z.infer<typeof oauthResponseSchema>
+
+export const stkPushRequestSchema = z.object({
+  BusinessShortCode: numericField,
+  Password: z.string(),
+  Timestamp: numericField,
+  TransactionType: z.string(),
+  Amount: numericField,
+  PartyA: numericField,
+  PartyB: numericField,
+  PhoneNumber: numericField,
+  CallBackURL: z.string(),
+  AccountReference: z.string(),
+  TransactionDesc: z.string().optional(),
+})
+export type StkPushRequest = z.infer<typeof stkPushRequestSchema>
+
+export const stkPushResponseSchema = z.object({
+  MerchantRequestID: z.string(),
+  CheckoutRequestID: z.string(),
+  ResponseCode: z.string(),
+  ResponseDescription: z.string(),
+  CustomerMessage: z.string(),
+})
+export type StkPushResponse = z.infer<typeof stkPushResponseSchema>
+
+export const stkQueryRequestSchema = z.object({
+  BusinessShortCode: numericField,
+  Password: z.string(),
+  Timestamp: numericField,
+  CheckoutRequestID: z.string(),
+})
+export type StkQueryRequest = z.infer<typeof stkQueryRequestSchema>
+
+export const stkQueryResponseSchema = z.object({
+  ResponseCode: z.string(),
+  ResponseDescription: z.string(),
+  MerchantRequestID: z.string(),
+  CheckoutRequestID: z.string(),
+  /** A string in query answers ("1037"), unlike the callback's number. */
+  ResultCode: z.union([z.string(), z.number()]),
+  ResultDesc: z.string(),
+})
+export type StkQueryResponse = z.infer<typeof stkQueryResponseSchema>
+
+export const callbackItemSchema = z.object({
+  Name: z.string(),
+  /** The Balance item carries no Value at all. */
+  Value: z.union([z.string(), z.number()]).optional(),
+})
+export type CallbackItem = z.infer<typeof callbackItemSchema>
+
+export const stkCallbackSchema = z.object({
+  Body: z.object({
+    stkCallback: z.object({
+      MerchantRequestID: z.string(),
+      CheckoutRequestID: z.string(),
+      ResultCode: z.union([z.number(), z.string()]),
+      ResultDesc: z.string(),
+      CallbackMetadata: z.object({ Item: z.array(callbackItemSchema) }).optional(),
+    }),
+  }),
+})
+export type StkCallback = z.infer<typeof stkCallbackSchema>
+
+export const b2cRequestSchema = z.object({
+  /** v3 only; v1 requests have none and the server makes one up. */
+  OriginatorConversationID: z.string().optional(),
+  InitiatorName: z.string(),
+  SecurityCredential: z.string(),
+  CommandID: z.string(),
+  Amount: numericField,
+  PartyA: numericField,
+  PartyB: numericField,
+  Remarks: z.string(),
+  QueueTimeOutURL: z.string(),
+  ResultURL: z.string(),
+  /** Safaricom's spelling; the sandbox accepts `Occasion` as well. */
+  Occassion: z.string().optional(),
+  Occasion: z.string().optional(),
+})
+export type B2cRequest = z.infer<typeof b2cRequestSchema>
+
+export const b2cAckSchema = z.object({
+  ConversationID: z.string(),
+  OriginatorConversationID: z.string(),
+  ResponseCode: z.string(),
+  ResponseDescription: z.string(),
+})
+export type B2cAck = z.infer<typeof b2cAckSchema>
+
+export const resultParameterSchema = z.object({ Key: z.string(), Value: z.union([z.string(), z.number()]).optional() })
+
+export const b2cResultSchema = z.object({
+  Result: z.object({
+    ResultType: z.union([z.number(), z.string()]),
+    ResultCode: z.union([z.number(), z.string()]),
+    ResultDesc: z.string(),
+    OriginatorConversationID: z.string(),
+    ConversationID: z.string(),
+    TransactionID: z.string(),
+    ResultParameters: z.object({ ResultParameter: z.array(resultParameterSchema) }).optional(),
+    ReferenceData: z.unknown().optional(),
+  }),
+})
+export type B2cResult = z.infer<typeof b2cResultSchema>
+
+/** Reads a callback item by Name (never by position: Safaricom's order has changed over time). */
+export function callbackItem(items: CallbackItem[] | undefined, name: string): string | number | undefined {
+  return items?.find((item) => item.Name === name)?.Value
+}
+
+/** Reads a B2C result parameter by Key. */
+export function resultParameter(
+  params: Array<z.infer<typeof resultParameterSchema>> | undefined,
+  key: string,
+): string | number | undefined {
+  return params?.find((p) => p.Key === key)?.Value
+}
+
+/** Sandbox defaults, as printed by the emulator and published by Safaricom. */
+export const SANDBOX_SHORTCODE = '174379'
+export const SANDBOX_PASSKEY = 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919'
+export const SANDBOX_TEST_MSISDN = '254708374149'
+export const SANDBOX_B2C_SHORTCODE = '600997'
+export const SANDBOX_INITIATOR_NAME = 'testapi'
+export const SANDBOX_INITIATOR_PASSWORD = 'Safaricom999!*!'
