@@ -1,0 +1,78 @@
+import { H3 } from 'h3'
+import { CONTROL_PREFIX, handleControl } from './control/router.js'
+import type { Emulator } from './emulator.js'
+import { DarajaErrors, darajaError, type EmResponse } from './errors.js'
+import type { EmRequest } from './http.js'
+import { b2cPayment } from './routes/b2c.js'
+import { oauthGenerate } from './routes/oauth.js'
+import { stkPush } from './routes/stk-push.js'
+import { stkQuery } from './routes/stk-query.js'
+import type { RequestEntry } from './state.js'
+import { parseJsonObject } from './validate.js'
+
+type Endpoint = NonNullable<RequestEntry['endpoint']>
+interface DarajaRoute {
+  method: 'GET' | 'POST'
+  endpoint: Endpoint
+  fault: 'oauth' | 'stk_push' | 'stk_query' | 'b2c'
+  handler: (em: Emulator, req: EmRequest) => EmResponse
+}
+
+/** Daraja's paths, exactly (daraja.md §1–§5). Everything else is `404.001.01`. */
+export const DARAJA_ROUTES: Record<string, DarajaRoute> = {
+  '/oauth/v1/generate': { method: 'GET', endpoint: 'oauth', fault: 'oauth', handler: oauthGenerate },
+  '/mpesa/stkpush/v1/processrequest': { method: 'POST', endpoint: 'stk_push', fault: 'stk_push', handler: stkPush },
+  '/mpesa/stkpushquery/v1/query': { method: 'POST', endpoint: 'stk_query', fault: 'stk_query', handler: stkQuery },
+  '/mpesa/b2c/v1/paymentrequest': { method: 'POST', endpoint: 'b2c_v1', fault: 'b2c', handler: b2cPayment('v1') },
+  '/mpesa/b2c/v3/paymentrequest': { method: 'POST', endpoint: 'b2c_v3', fault: 'b2c', handler: b2cPayment('v3') },
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function handleDaraja(em: Emulator, req: EmRequest): Promise<{ res: EmResponse; endpoint: Endpoint | null }> {
+  const route = DARAJA_ROUTES[req.path]
+  if (!route) return { res: darajaError(DarajaErrors.resourceNotFound, em.ids.serverId()), endpoint: null }
+  if (req.method !== route.method) return { res: darajaError(DarajaErrors.methodNotAllowed, em.ids.serverId()), endpoint: route.endpoint }
+  const latency = em.faults.takeLatency(route.fault)
+  if (latency > 0) await sleep(latency)
+  const fault = em.faults.takeError(route.fault)
+  if (fault) return { res: darajaError(fault, em.ids.serverId()), endpoint: route.endpoint }
+  return { res: route.handler(em, req), endpoint: route.endpoint }
+}
+
+function toResponse(res: EmResponse): Response {
+  return new Response(JSON.stringify(res.body), { status: res.status, headers: { 'content-type': 'application/json' } })
+}
+
+/** The emulator's h3 app: Daraja's surface plus the control API under `/__emulator/`. */
+export function createEmulatorApp(em: Emulator): H3 {
+  const app = new H3()
+  app.use(async (event) => {
+    const url = event.url
+    const req: EmRequest = {
+      method: event.req.method.toUpperCase(),
+      path: url.pathname,
+      query: url.searchParams,
+      headers: event.req.headers,
+      bodyText: event.req.method === 'GET' || event.req.method === 'HEAD' ? '' : await event.req.text(),
+    }
+    if (req.path.startsWith(CONTROL_PREFIX)) return toResponse(handleControl(em, req))
+
+    const started = performance.now()
+    const at = em.now().toISOString()
+    const { res, endpoint } = await handleDaraja(em, req)
+    em.record({
+      id: em.state.nextRequestId(),
+      at,
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      endpoint,
+      status: res.status,
+      request: { headers: Object.fromEntries(req.headers), body: req.bodyText === '' ? null : (parseJsonObject(req.bodyText) ?? req.bodyText) },
+      response: { body: res.body },
+      duration_ms: Math.round(performance.now() - started),
+    })
+    return toResponse(res)
+  })
+  return app
+}

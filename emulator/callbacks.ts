@@ -1,0 +1,159 @@
+import { sendRequest } from '../src/http/request.js'
+import { BoundedList } from './bounded.js'
+
+export type CallbackKind = 'stk' | 'b2c_result'
+
+/** One callback POST (or one that a fault dropped), with the answer it got. */
+export interface CallbackEntry {
+  id: number
+  /** ISO time the POST started. */
+  at: string
+  kind: CallbackKind
+  url: string
+  /** CheckoutRequestID (STK) or ConversationID (B2C). */
+  transaction_id: string
+  /** 1 for the first delivery, 2 for a duplicate. */
+  copy: number
+  /** True when a `callback: drop` fault swallowed it (nothing was sent). */
+  dropped: boolean
+  request: { headers: Record<string, string>; body: unknown }
+  /** The receiver's answer; null when none came (network error, dropped). */
+  response: { status: number; body: string } | null
+  /** Network error text (refused, timeout…), else null. */
+  error: string | null
+  duration_ms: number
+}
+
+export interface OutgoingCallback {
+  kind: CallbackKind
+  url: string
+  transactionId: string
+  headers: Record<string, string>
+  body: unknown
+  /** How many identical POSTs to send, one after the other. */
+  copies: number
+  /** Record it as dropped instead of sending it. */
+  drop: boolean
+}
+
+/**
+ * Sends callbacks once (Daraja never retries), after a delay, and journals each POST with its
+ * answer. Timers and in-flight POSTs are tracked so `settle()` can wait for them and `cancelAll()`
+ * (reset, close) can stop them: nothing from before a reset leaks into the next test.
+ */
+export class CallbackSender {
+  readonly journal: BoundedList<CallbackEntry>
+  readonly #timeoutMs: number
+  readonly #now: () => Date
+  readonly #listeners = new Set<(entry: CallbackEntry) => void>()
+  #timers = new Set<NodeJS.Timeout>()
+  #inFlight = new Set<Promise<void>>()
+  #abort = new AbortController()
+  #seq = 0
+  #idleWaiters: Array<() => void> = []
+
+  constructor(options: { timeoutMs: number; maxJournal: number; now: () => Date }) {
+    this.#timeoutMs = options.timeoutMs
+    this.#now = options.now
+    this.journal = new BoundedList(options.maxJournal)
+  }
+
+  onCallback(listener: (entry: CallbackEntry) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Runs `task` after `delayMs`; the task usually ends by calling `send`. */
+  schedule(delayMs: number, task: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      try {
+        task()
+      } finally {
+        this.#checkIdle()
+      }
+    }, delayMs)
+    timer.unref()
+    this.#timers.add(timer)
+  }
+
+  send(callback: OutgoingCallback): void {
+    const signal = this.#abort.signal
+    const run = (async () => {
+      for (let copy = 1; copy <= callback.copies; copy++) {
+        if (signal.aborted) return
+        await this.#post(callback, copy, signal)
+      }
+    })()
+    this.#inFlight.add(run)
+    void run.finally(() => {
+      this.#inFlight.delete(run)
+      this.#checkIdle()
+    })
+  }
+
+  /** Resolves once no callback is waiting or being sent (held prompts are not waited for). */
+  settle(): Promise<void> {
+    if (this.#idle()) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Cancels scheduled callbacks and aborts those in flight; the journal is kept. */
+  cancelAll(): void {
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+    this.#abort.abort()
+    this.#abort = new AbortController()
+    this.#inFlight.clear()
+    this.#checkIdle()
+  }
+
+  #idle(): boolean {
+    return this.#timers.size === 0 && this.#inFlight.size === 0
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle()) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  async #post(callback: OutgoingCallback, copy: number, signal: AbortSignal): Promise<void> {
+    const started = performance.now()
+    const entry: CallbackEntry = {
+      id: ++this.#seq,
+      at: this.#now().toISOString(),
+      kind: callback.kind,
+      url: callback.url,
+      transaction_id: callback.transactionId,
+      copy,
+      dropped: callback.drop,
+      request: { headers: callback.headers, body: callback.body },
+      response: null,
+      error: null,
+      duration_ms: 0,
+    }
+    if (!callback.drop) {
+      try {
+        const res = await sendRequest({
+          method: 'POST',
+          url: callback.url,
+          headers: callback.headers,
+          body: JSON.stringify(callback.body),
+          timeoutMs: this.#timeoutMs,
+          retries: 0,
+          maxBodyBytes: 64 * 1024,
+          signal,
+        })
+        entry.response = { status: res.status, body: res.body }
+      } catch (error) {
+        if (signal.aborted) return
+        entry.error = error instanceof Error ? error.message : String(error)
+      }
+    }
+    entry.duration_ms = Math.round(performance.now() - started)
+    this.journal.push(entry)
+    for (const listener of this.#listeners) listener(entry)
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  SANDBOX_B2C_SHORTCODE,
+  SANDBOX_INITIATOR_NAME,
+  SANDBOX_INITIATOR_PASSWORD,
+  SANDBOX_PASSKEY,
+  SANDBOX_SHORTCODE,
+} from '../src/schemas/daraja.js'
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string
+  consumerKey?: string
+  consumerSecret?: string
+  /** The STK (Lipa na M-Pesa) shortcode; default the sandbox paybill 174379. */
+  shortcode?: string
+  /** The STK passkey; default the public sandbox passkey. */
+  passkey?: string
+  /** `paybill` (default, like 174379) rejects `CustomerBuyGoodsOnline`; `till` rejects `CustomerPayBillOnline`. */
+  shortcodeType?: 'paybill' | 'till'
+  b2cShortcode?: string
+  initiatorName?: string
+  /** The one SecurityCredential the emulator accepts; B2C requests with another get result 2001. */
+  securityCredential?: string
+  /** Delay before a callback is sent (and before a query reports the result); default 100 ms. */
+  callbackDelayMs?: number
+  /** Access-token lifetime in seconds, returned as `expires_in`; default 3599. */
+  tokenTtlS?: number
+  /** Deadline for each callback POST; default 10 s. */
+  callbackTimeoutMs?: number
+  /** Most transactions kept (oldest evicted first); default 10 000. */
+  maxTransactions?: number
+  /** Most journal entries kept per journal (oldest evicted first); default 1 000. */
+  maxJournal?: number
+  /** The clock; tests may pass a fixed one. */
+  now?: () => Date
+}
+
+/** What a client needs to talk to the emulator. */
+export interface EmulatorCredentials {
+  consumerKey: string
+  consumerSecret: string
+  shortcode: string
+  passkey: string
+  b2cShortcode: string
+  initiatorName: string
+  securityCredential: string
+}
+
+export interface EmulatorConfig extends EmulatorCredentials {
+  port: number
+  host: string
+  shortcodeType: 'paybill' | 'till'
+  callbackDelayMs: number
+  tokenTtlS: number
+  callbackTimeoutMs: number
+  maxTransactions: number
+  maxJournal: number
+  now: () => Date
+}
+
+export const DEFAULT_EMULATOR_PORT = 8989
+export const DEFAULT_CONSUMER_KEY = 'mpg-emulator-consumer-key'
+export const DEFAULT_CONSUMER_SECRET = 'mpg-emulator-consumer-secret'
+/** Fixed so CI configs can hard-code it; real credentials are RSA-encrypted, this one is compared as-is. */
+export const DEFAULT_SECURITY_CREDENTIAL = Buffer.from(`mpg-emulator:${SANDBOX_INITIATOR_PASSWORD}`).toString('base64')
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`startEmulator: ${name} must be a number ≥ 0, got ${value}`)
+  return value
+}
+
+export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
+  const tokenTtlS = nonNegative('tokenTtlS', options.tokenTtlS, 3599)
+  if (tokenTtlS < 1) throw new RangeError('startEmulator: tokenTtlS must be at least 1 second')
+  return {
+    port: nonNegative('port', options.port, 0),
+    host: options.host ?? '127.0.0.1',
+    consumerKey: options.consumerKey ?? DEFAULT_CONSUMER_KEY,
+    consumerSecret: options.consumerSecret ?? DEFAULT_CONSUMER_SECRET,
+    shortcode: options.shortcode ?? SANDBOX_SHORTCODE,
+    passkey: options.passkey ?? SANDBOX_PASSKEY,
+    shortcodeType: options.shortcodeType ?? 'paybill',
+    b2cShortcode: options.b2cShortcode ?? SANDBOX_B2C_SHORTCODE,
+    initiatorName: options.initiatorName ?? SANDBOX_INITIATOR_NAME,
+    securityCredential: options.securityCredential ?? DEFAULT_SECURITY_CREDENTIAL,
+    callbackDelayMs: nonNegative('callbackDelayMs', options.callbackDelayMs, 100),
+    tokenTtlS,
+    callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 10_000),
+    maxTransactions: Math.max(1, nonNegative('maxTransactions', options.maxTransactions, 10_000)),
+    maxJournal: Math.max(1, nonNegative('maxJournal', options.maxJournal, 1_000)),
+    now: options.now ?? (() => new Date()),
+  }
+}
+
+export function credentialsOf(config: EmulatorConfig): EmulatorCredentials {
+  const { consumerKey, consumerSecret, shortcode, passkey, b2cShortcode, initiatorName, securityCredential } = config
+  return { consumerKey, consumerSecret, shortcode, passkey, b2cShortcode, initiatorName, securityCredential }
+}

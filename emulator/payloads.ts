@@ -1,0 +1,56 @@
+import type { B2cResult, StkCallback } from '../src/schemas/daraja.js'
+import { darajaB2cDateTime, darajaTimestamp } from '../src/utils/daraja-time.js'
+import type { B2cTransaction, StkTransaction } from './state.js'
+
+/** Daraja's internal URL, which it sends instead of the caller's QueueTimeOutURL (daraja.md §5.4). */
+export const B2C_REFERENCE_URL = 'https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit'
+
+/** The STK callback body: five metadata items in Daraja's order on success (Balance without Value), none on failure. */
+export function stkCallbackBody(txn: StkTransaction): StkCallback {
+  const stkCallback: StkCallback['Body']['stkCallback'] = {
+    MerchantRequestID: txn.merchantRequestId,
+    CheckoutRequestID: txn.checkoutRequestId,
+    ResultCode: txn.resultCode ?? 0,
+    ResultDesc: txn.resultDesc ?? '',
+  }
+  if (txn.resultCode === 0 && txn.receipt && txn.completedAt) {
+    stkCallback.CallbackMetadata = {
+      Item: [
+        { Name: 'Amount', Value: txn.amount },
+        { Name: 'MpesaReceiptNumber', Value: txn.receipt },
+        { Name: 'Balance' },
+        { Name: 'TransactionDate', Value: Number(darajaTimestamp(txn.completedAt)) },
+        { Name: 'PhoneNumber', Value: Number(txn.phone) },
+      ],
+    }
+  }
+  return { Body: { stkCallback } }
+}
+
+/** The B2C result body: eight ResultParameters on success, none on failure; ReferenceData always. */
+export function b2cResultBody(txn: B2cTransaction): B2cResult {
+  const result: B2cResult['Result'] = {
+    ResultType: 0,
+    ResultCode: txn.resultCode ?? 0,
+    ResultDesc: txn.resultDesc ?? '',
+    OriginatorConversationID: txn.originatorConversationId,
+    ConversationID: txn.conversationId,
+    TransactionID: txn.transactionId,
+  }
+  if (txn.resultCode === 0 && txn.completedAt) {
+    result.ResultParameters = {
+      ResultParameter: [
+        { Key: 'TransactionAmount', Value: txn.amount },
+        { Key: 'TransactionReceipt', Value: txn.transactionId },
+        { Key: 'ReceiverPartyPublicName', Value: `${txn.partyB} - JOHN DOE` },
+        { Key: 'TransactionCompletedDateTime', Value: darajaB2cDateTime(txn.completedAt) },
+        { Key: 'B2CUtilityAccountAvailableFunds', Value: txn.utilityBalanceAfter },
+        { Key: 'B2CWorkingAccountAvailableFunds', Value: 1199371.0 },
+        { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
+        { Key: 'B2CChargesPaidAccountAvailableFunds', Value: -1980.0 },
+      ],
+    }
+  }
+  result.ReferenceData = { ReferenceItem: { Key: 'QueueTimeoutURL', Value: B2C_REFERENCE_URL } }
+  return { Result: result }
+}

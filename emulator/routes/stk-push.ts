@@ -1,0 +1,74 @@
+import { stkPassword } from '../../src/utils/daraja-time.js'
+import type { Emulator } from '../emulator.js'
+import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
+import { bearerToken, type EmRequest } from '../http.js'
+import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, timestampField, urlField } from '../validate.js'
+
+const TRANSACTION_TYPES = ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline']
+
+/** `POST /mpesa/stkpush/v1/processrequest` (daraja.md §3). */
+export function stkPush(em: Emulator, req: EmRequest): EmResponse {
+  const requestId = em.ids.serverId()
+  if (!em.tokenValid(bearerToken(req))) return darajaError(DarajaErrors.stkInvalidToken, requestId)
+  const fail = (field: string) => darajaError(invalidField(field), requestId)
+
+  // A body that is not JSON (form-encoded, wrong Content-Type) reads as a missing BusinessShortCode (DOC-STK FAQ 9).
+  const body = parseJsonObject(req.bodyText)
+  if (!body) return fail('BusinessShortCode')
+  const shortcode = shortcodeField(body, 'BusinessShortCode')
+  if (!shortcode) return fail('BusinessShortCode')
+  const password = stringField(body, 'Password')
+  if (!password) return fail('Password')
+  const timestamp = timestampField(body)
+  if (!timestamp) return fail('Timestamp')
+  const transactionType = body.TransactionType
+  if (typeof transactionType !== 'string' || !TRANSACTION_TYPES.includes(transactionType)) return fail('TransactionType')
+  const amount = amountField(body)
+  if (amount === undefined) return fail('Amount')
+  if (!msisdnField(body, 'PartyA')) return fail('PartyA')
+  if (!shortcodeField(body, 'PartyB')) return fail('PartyB')
+  const phone = msisdnField(body, 'PhoneNumber')
+  if (!phone) return fail('PhoneNumber')
+  const callbackUrl = urlField(body, 'CallBackURL')
+  if (!callbackUrl) return fail('CallBackURL')
+  const accountReference = stringField(body, 'AccountReference')
+  if (!accountReference) return fail('AccountReference')
+
+  if (shortcode !== em.config.shortcode) return darajaError(DarajaErrors.merchantDoesNotExist, requestId)
+  if (password !== stkPassword(shortcode, em.config.passkey, timestamp)) return darajaError(DarajaErrors.wrongCredentials, requestId)
+  const wrongType = em.config.shortcodeType === 'paybill' ? 'CustomerBuyGoodsOnline' : 'CustomerPayBillOnline'
+  if (transactionType === wrongType) return fail('TransactionType')
+
+  const outcome = em.scenarios.stk(phone)
+  if (outcome.syncError) return darajaError(outcome.syncError, requestId)
+
+  const now = em.now()
+  const checkoutRequestId = em.ids.checkoutRequestId(phone, now)
+  const merchantRequestId = em.ids.serverId()
+  em.startStk({
+    checkoutRequestId,
+    merchantRequestId,
+    shortcode,
+    phone,
+    amount,
+    callbackUrl,
+    accountReference,
+    outcome,
+    status: outcome.hold ? 'held' : 'pending',
+    resultCode: null,
+    resultDesc: null,
+    receipt: null,
+    createdAt: now,
+    completedAt: null,
+  })
+  return {
+    status: 200,
+    body: {
+      MerchantRequestID: merchantRequestId,
+      CheckoutRequestID: checkoutRequestId,
+      ResponseCode: '0',
+      ResponseDescription: 'Success. Request accepted for processing',
+      CustomerMessage: 'Success. Request accepted for processing',
+    },
+  }
+}

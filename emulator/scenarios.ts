@@ -1,0 +1,236 @@
+import { z } from 'zod'
+import { DarajaErrors, type DarajaErrorSpec } from './errors.js'
+import { b2cResultDesc, stkResultDesc } from './result-codes.js'
+
+/** How many times the result callback goes out: once (Daraja), twice (a duplicate), or never. */
+export type CallbackMode = 'once' | 'twice' | 'none'
+
+export interface StkOutcome {
+  name: string
+  resultCode: number
+  resultDesc: string
+  callback: CallbackMode
+  /** Stays pending until resolved through the control API. */
+  hold: boolean
+  /** Refused synchronously: no transaction is created. */
+  syncError?: DarajaErrorSpec
+  /** Overrides the emulator's callback delay. */
+  delayMs?: number
+}
+
+export interface B2cOutcome {
+  name: string
+  resultCode: number
+  resultDesc: string
+  callback: CallbackMode
+  delayMs?: number
+}
+
+const stk = (name: string, resultCode: number, extra: Partial<StkOutcome> = {}): StkOutcome => ({
+  name,
+  resultCode,
+  resultDesc: stkResultDesc(resultCode),
+  callback: 'once',
+  hold: false,
+  ...extra,
+})
+
+/** Named STK outcomes, usable in `POST /__emulator/scenarios` as `"outcome"`. */
+export const STK_OUTCOMES = {
+  success: stk('success', 0),
+  cancelled: stk('cancelled', 1032),
+  timeout: stk('timeout', 1037),
+  insufficient_funds: stk('insufficient_funds', 1),
+  wrong_pin: stk('wrong_pin', 2001),
+  paid_no_callback: stk('paid_no_callback', 0, { callback: 'none' }),
+  subscriber_locked: stk('subscriber_locked', 1001, { syncError: DarajaErrors.subscriberLocked }),
+  duplicate_callback: stk('duplicate_callback', 0, { callback: 'twice' }),
+  held: stk('held', 0, { hold: true }),
+} satisfies Record<string, StkOutcome>
+export type StkOutcomeName = keyof typeof STK_OUTCOMES
+
+const b2c = (name: string, resultCode: number): B2cOutcome => ({ name, resultCode, resultDesc: b2cResultDesc(resultCode), callback: 'once' })
+
+export const B2C_OUTCOMES = {
+  success: b2c('success', 0),
+  insufficient_funds: b2c('insufficient_funds', 1),
+  initiator_invalid: b2c('initiator_invalid', 2001),
+} satisfies Record<string, B2cOutcome>
+export type B2cOutcomeName = keyof typeof B2C_OUTCOMES
+
+/** The test-number table (product.md §3): the phone that receives the prompt → outcome. Any other valid number succeeds. */
+export const STK_TEST_NUMBERS: Record<string, StkOutcomeName> = {
+  '254708374149': 'success',
+  '254700000001': 'cancelled',
+  '254700000002': 'timeout',
+  '254700000003': 'insufficient_funds',
+  '254700000004': 'wrong_pin',
+  '254700000005': 'paid_no_callback',
+  '254700000006': 'subscriber_locked',
+  '254700000007': 'duplicate_callback',
+  '254700000008': 'held',
+}
+
+/** B2C by PartyB. Any other valid number succeeds. */
+export const B2C_TEST_NUMBERS: Record<string, B2cOutcomeName> = {
+  '254700000003': 'insufficient_funds',
+  '254700000004': 'initiator_invalid',
+}
+
+export function defaultStkOutcome(phone: string): StkOutcome {
+  return STK_OUTCOMES[STK_TEST_NUMBERS[phone] ?? 'success']
+}
+
+export function defaultB2cOutcome(partyB: string): B2cOutcome {
+  return B2C_OUTCOMES[B2C_TEST_NUMBERS[partyB] ?? 'success']
+}
+
+const msisdn = z.string().regex(/^254[17]\d{8}$/, 'must be a 12-digit MSISDN such as 254712345678')
+
+/** Body of `POST /__emulator/scenarios`. */
+export const scenarioInputSchema = z
+  .object({
+    product: z.enum(['stk', 'b2c']).default('stk'),
+    phone: msisdn.optional(),
+    next: z.literal(true).optional(),
+    outcome: z.string().optional(),
+    result_code: z.number().int().optional(),
+    result_desc: z.string().min(1).optional(),
+    callback: z.enum(['once', 'twice', 'none']).optional(),
+    hold: z.boolean().optional(),
+    delay_ms: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict()
+  .refine((v) => (v.phone === undefined) !== (v.next === undefined), {
+    message: 'give exactly one of "phone" (applies to every request for that number) or "next": true (applies to the next request only)',
+  })
+  .refine((v) => v.product === 'stk' || v.hold === undefined, { message: '"hold" applies to STK only', path: ['hold'] })
+export type ScenarioInput = z.input<typeof scenarioInputSchema>
+
+export interface Scenario {
+  id: string
+  product: 'stk' | 'b2c'
+  /** The phone it applies to, or null for "the next request". */
+  phone: string | null
+  outcome: string
+  result_code: number
+  result_desc: string
+  callback: CallbackMode
+  hold: boolean
+  /** null: the emulator's callback delay. */
+  delay_ms: number | null
+  sync_error: DarajaErrorSpec | null
+}
+
+/** Turns control input into a stored scenario; throws a message for an unknown outcome name. */
+export function buildScenario(id: string, raw: ScenarioInput): Scenario {
+  const input = scenarioInputSchema.parse(raw)
+  const phone = input.phone ?? null
+  let base: StkOutcome
+  if (input.product === 'stk') {
+    if (input.outcome !== undefined) {
+      const named = STK_OUTCOMES[input.outcome as StkOutcomeName]
+      if (!named) throw new UnknownOutcomeError(input.outcome, Object.keys(STK_OUTCOMES))
+      base = named
+    } else if (input.result_code !== undefined) {
+      base = stk('result_code', input.result_code)
+    } else {
+      base = phone ? defaultStkOutcome(phone) : STK_OUTCOMES.success
+    }
+  } else {
+    let named: B2cOutcome
+    if (input.outcome !== undefined) {
+      named = B2C_OUTCOMES[input.outcome as B2cOutcomeName]
+      if (!named) throw new UnknownOutcomeError(input.outcome, Object.keys(B2C_OUTCOMES))
+    } else if (input.result_code !== undefined) {
+      named = b2c('result_code', input.result_code)
+    } else {
+      named = phone ? defaultB2cOutcome(phone) : B2C_OUTCOMES.success
+    }
+    base = { ...named, hold: false }
+  }
+  const resultCode = input.result_code ?? base.resultCode
+  const describe = input.product === 'stk' ? stkResultDesc : b2cResultDesc
+  const resultDesc = input.result_desc ?? (input.result_code !== undefined && input.result_code !== base.resultCode ? describe(resultCode) : base.resultDesc)
+  return {
+    id,
+    product: input.product,
+    phone,
+    outcome: base.name,
+    result_code: resultCode,
+    result_desc: resultDesc,
+    callback: input.callback ?? base.callback,
+    hold: input.hold ?? base.hold,
+    delay_ms: input.delay_ms ?? null,
+    sync_error: base.syncError ?? null,
+  }
+}
+
+export class UnknownOutcomeError extends Error {
+  constructor(
+    readonly outcome: string,
+    readonly known: string[],
+  ) {
+    super(`unknown outcome "${outcome}"; known: ${known.join(', ')}`)
+  }
+}
+
+export function stkOutcomeOf(s: Scenario): StkOutcome {
+  return {
+    name: s.outcome,
+    resultCode: s.result_code,
+    resultDesc: s.result_desc,
+    callback: s.callback,
+    hold: s.hold,
+    syncError: s.sync_error ?? undefined,
+    delayMs: s.delay_ms ?? undefined,
+  }
+}
+
+export function b2cOutcomeOf(s: Scenario): B2cOutcome {
+  return { name: s.outcome, resultCode: s.result_code, resultDesc: s.result_desc, callback: s.callback, delayMs: s.delay_ms ?? undefined }
+}
+
+/** Scenario overrides of one emulator instance: per phone (until reset) and one-shot "next". */
+export class ScenarioBook {
+  #byPhone = new Map<string, Scenario>()
+  #next: Scenario[] = []
+  #seq = 0
+
+  add(input: ScenarioInput): Scenario {
+    const scenario = buildScenario(`scn_${++this.#seq}`, input)
+    if (scenario.phone) this.#byPhone.set(`${scenario.product}:${scenario.phone}`, scenario)
+    else this.#next.push(scenario)
+    return scenario
+  }
+
+  list(): Scenario[] {
+    return [...this.#byPhone.values(), ...this.#next]
+  }
+
+  clear(): void {
+    this.#byPhone.clear()
+    this.#next = []
+  }
+
+  /** The "next" scenario of the product wins (and is used up), then the phone's, then the table. */
+  stk(phone: string): StkOutcome {
+    const next = this.#takeNext('stk')
+    if (next) return stkOutcomeOf(next)
+    const byPhone = this.#byPhone.get(`stk:${phone}`)
+    return byPhone ? stkOutcomeOf(byPhone) : defaultStkOutcome(phone)
+  }
+
+  b2c(partyB: string): B2cOutcome {
+    const next = this.#takeNext('b2c')
+    if (next) return b2cOutcomeOf(next)
+    const byPhone = this.#byPhone.get(`b2c:${partyB}`)
+    return byPhone ? b2cOutcomeOf(byPhone) : defaultB2cOutcome(partyB)
+  }
+
+  #takeNext(product: 'stk' | 'b2c'): Scenario | undefined {
+    const index = this.#next.findIndex((s) => s.product === product)
+    if (index < 0) return undefined
+    return this.#next.splice(index, 1)[0]
+  }
+}

@@ -1,0 +1,90 @@
+import { BoundedList, BoundedMap } from './bounded.js'
+import type { B2cOutcome, StkOutcome } from './scenarios.js'
+
+export type TransactionStatus = 'pending' | 'held' | 'completed'
+
+export interface StkTransaction {
+  checkoutRequestId: string
+  merchantRequestId: string
+  shortcode: string
+  phone: string
+  amount: number
+  callbackUrl: string
+  accountReference: string
+  outcome: StkOutcome
+  status: TransactionStatus
+  resultCode: number | null
+  resultDesc: string | null
+  receipt: string | null
+  createdAt: Date
+  completedAt: Date | null
+}
+
+export interface B2cTransaction {
+  version: 'v1' | 'v3'
+  conversationId: string
+  originatorConversationId: string
+  partyA: string
+  partyB: string
+  amount: number
+  resultUrl: string
+  outcome: B2cOutcome
+  status: TransactionStatus
+  resultCode: number | null
+  resultDesc: string | null
+  /** Receipt, known from the start (a failed result carries one too). */
+  transactionId: string
+  utilityBalanceAfter: number
+  createdAt: Date
+  completedAt: Date | null
+}
+
+/** One Daraja API call as the emulator saw and answered it. */
+export interface RequestEntry {
+  id: number
+  at: string
+  method: string
+  /** Path with the query string. */
+  path: string
+  /** The Daraja endpoint it reached, or null for an unknown path. */
+  endpoint: 'oauth' | 'stk_push' | 'stk_query' | 'b2c_v1' | 'b2c_v3' | null
+  status: number
+  request: { headers: Record<string, string>; body: unknown }
+  response: { body: unknown }
+  duration_ms: number
+}
+
+export const INITIAL_UTILITY_BALANCE = 10_000_000
+
+/** Everything one emulator instance remembers; `reset()` forgets all but issued tokens and id counters. */
+export class EmulatorState {
+  readonly stk: BoundedMap<string, StkTransaction>
+  readonly b2c: BoundedMap<string, B2cTransaction>
+  /** v3 OriginatorConversationIDs already used (Daraja refuses a reuse). */
+  readonly originatorIds: BoundedMap<string, true>
+  /** token → expiry (epoch ms). Kept across reset so a client's cached token stays valid. */
+  readonly tokens: BoundedMap<string, number>
+  readonly requests: BoundedList<RequestEntry>
+  utilityBalance = INITIAL_UTILITY_BALANCE
+  #requestSeq = 0
+
+  constructor(limits: { maxTransactions: number; maxJournal: number }) {
+    this.stk = new BoundedMap(limits.maxTransactions)
+    this.b2c = new BoundedMap(limits.maxTransactions)
+    this.originatorIds = new BoundedMap(limits.maxTransactions * 10)
+    this.tokens = new BoundedMap(10_000)
+    this.requests = new BoundedList(limits.maxJournal)
+  }
+
+  nextRequestId(): number {
+    return ++this.#requestSeq
+  }
+
+  reset(): void {
+    this.stk.clear()
+    this.b2c.clear()
+    this.originatorIds.clear()
+    this.requests.clear()
+    this.utilityBalance = INITIAL_UTILITY_BALANCE
+  }
+}
