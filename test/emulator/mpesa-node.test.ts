@@ -1,0 +1,84 @@
+import { createRequire } from 'node:module'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { stkCallbackSchema } from '../../src/schemas/daraja.js'
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+
+/**
+ * Fidelity check against code nobody here wrote: Safaricom's own `mpesa-node` 0.1.3, unmodified.
+ * It fetches a new token before every call, sends a UTC Timestamp and numbers as JSON numbers.
+ */
+const require = createRequire(import.meta.url)
+interface MpesaNode {
+  baseURL: string
+  oAuth(): Promise<{ status: number; data: { access_token: string; expires_in: string } }>
+  lipaNaMpesaOnline(msisdn: number | string, amount: number | string, callbackUrl: string, accountRef: string): Promise<{ status: number; data: any }>
+  lipaNaMpesaQuery(checkoutRequestId: string): Promise<{ status: number; data: any }>
+}
+const Mpesa = require('mpesa-node') as new (config: Record<string, unknown>) => MpesaNode
+
+let em: RunningEmulator
+let receiver: CallbackReceiver
+let mpesa: MpesaNode
+
+beforeEach(async () => {
+  em = await startEmulator({ callbackDelayMs: 50 })
+  receiver = await startCallbackReceiver()
+  mpesa = new Mpesa({
+    consumerKey: em.credentials.consumerKey,
+    consumerSecret: em.credentials.consumerSecret,
+    environment: 'sandbox',
+    shortCode: em.credentials.b2cShortcode,
+    initiatorName: em.credentials.initiatorName,
+    lipaNaMpesaShortCode: Number(em.credentials.shortcode),
+    lipaNaMpesaShortPass: em.credentials.passkey,
+  })
+  mpesa.baseURL = em.url
+})
+afterEach(async () => {
+  await em.close()
+  await receiver.close()
+})
+
+describe('mpesa-node 0.1.3 against the emulator', () => {
+  it('OAuth, STK push, callback and STK query, as in its README', async () => {
+    const auth = await mpesa.oAuth()
+    expect(auth.status).toBe(200)
+    expect(auth.data.expires_in).toBe('3599')
+
+    const push = await mpesa.lipaNaMpesaOnline(254708374149, 10, `${receiver.url}/mpesa/callback`, 'Test')
+    expect(push.status).toBe(200)
+    expect(push.data.ResponseCode).toBe('0')
+    const id: string = push.data.CheckoutRequestID
+
+    // Still in flight: axios rejects on the 500, exactly as against Daraja.
+    const inFlight = await mpesa.lipaNaMpesaQuery(id).catch((error: { response: { status: number; data: unknown } }) => error.response)
+    expect(inFlight.status).toBe(500)
+    expect(inFlight.data).toEqual({ requestId: id, errorCode: '500.001.1001', errorMessage: 'The transaction is being processed' })
+
+    const [cb] = await receiver.waitFor(1)
+    const callback = stkCallbackSchema.parse(cb.json).Body.stkCallback
+    expect(callback.CheckoutRequestID).toBe(id)
+    expect(callback.ResultCode).toBe(0)
+
+    const done = await mpesa.lipaNaMpesaQuery(id)
+    expect(done.status).toBe(200)
+    expect(done.data).toMatchObject({ CheckoutRequestID: id, ResultCode: '0' })
+
+    // What it sent: a fresh token per call, a UTC timestamp, numbers as numbers.
+    const calls = em.requests()
+    expect(calls.map((c) => c.endpoint)).toEqual(['oauth', 'oauth', 'stk_push', 'oauth', 'stk_query', 'oauth', 'stk_query'])
+    const sent = calls[2].request.body as Record<string, unknown>
+    expect(sent.BusinessShortCode).toBe(174379)
+    expect(sent.Amount).toBe(10)
+    expect(sent.PhoneNumber).toBe(254708374149)
+    expect(sent.TransactionDesc).toBe('Lipa na mpesa online')
+  })
+
+  it('sees a failed payment the same way', async () => {
+    const push = await mpesa.lipaNaMpesaOnline(254700000001, 1, `${receiver.url}/cb`, 'Test')
+    await receiver.waitFor(1)
+    const done = await mpesa.lipaNaMpesaQuery(push.data.CheckoutRequestID)
+    expect(done.data).toMatchObject({ ResultCode: '1032', ResultDesc: 'Request cancelled by user' })
+  })
+})
