@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import type { AccountRecord, PayoutAccount } from '../store/records.js'
+import type { Store } from '../store/store.js'
+import { newId } from '../utils/ids.js'
+import { phoneSchema } from '../utils/phone.js'
+
+const shortcodeNumber = (name: string) => z.string().trim().regex(/^\d{5,8}$/, `${name} must be 5–8 digits`)
+const accountNumber = z.string().trim().min(1, 'account_number must not be empty').max(40, 'account_number must be at most 40 characters')
+
+export const payoutAccountSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('mpesa'), phone: phoneSchema }).strict(),
+    z.object({ type: z.literal('paybill'), paybill: shortcodeNumber('paybill'), account_number: accountNumber }).strict(),
+    z.object({ type: z.literal('till'), till: shortcodeNumber('till') }).strict(),
+    z
+      .object({
+        type: z.literal('bank'),
+        bank: z.string().trim().min(1, 'bank must not be empty').max(60, 'bank must be at most 60 characters'),
+        account_number: accountNumber,
+      })
+      .strict(),
+  ],
+  { error: 'payout_account.type must be mpesa, paybill, till or bank' },
+)
+
+export const createAccountSchema = z
+  .object({
+    name: z.string({ error: 'name is required' }).trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
+    payout_account: payoutAccountSchema.nullable().optional(),
+  })
+  .strict()
+
+export type CreateAccountInput = z.infer<typeof createAccountSchema>
+
+export async function createAccount(store: Store, input: CreateAccountInput): Promise<AccountRecord> {
+  const account: AccountRecord = {
+    id: newId('acct'),
+    name: input.name,
+    payout_account: (input.payout_account ?? null) as PayoutAccount | null,
+    created_at: new Date().toISOString(),
+  }
+  await store.createAccount(account)
+  return account
+}

@@ -1,0 +1,179 @@
+import { DarajaCallError } from '../daraja/errors.js'
+import { ApiError } from '../gateway/errors.js'
+import { resultParameter, type B2cResult } from '../schemas/daraja.js'
+import type { PayoutRecord, TransactionRecord } from '../store/records.js'
+import { newSecretToken } from '../utils/ids.js'
+import type { GatewayContext, PaymentFinalHook } from './context.js'
+import { payoutEvent } from './event-data.js'
+
+/** Derived from the transaction, so Daraja's v3 dedupe refuses a second B2C for it. */
+export function originatorConversationId(transactionId: string): string {
+  return `mpg-${transactionId}`
+}
+
+export function b2cResultUrl(base: string, token: string): string {
+  return `${base}/api/v1/callbacks/daraja/b2c/${token}`
+}
+
+/** B2C moves whole shillings only; the cents of net_amount stay with the platform. */
+export function payoutAmount(netAmount: number): number {
+  return Math.floor(netAmount)
+}
+
+/** After `payment.success`: one B2C to an M-Pesa payout phone, or a manual payout queued. */
+export function payoutOnPayment(ctx: GatewayContext): PaymentFinalHook {
+  return async (t) => {
+    if (t.status !== 'success' || t.payout) return
+    const account = await ctx.store.getAccount(t.account_id)
+    const destination = account?.payout_account
+    if (!destination) return
+    const now = new Date().toISOString()
+    const base: PayoutRecord = {
+      status: destination.type === 'mpesa' ? 'pending' : 'pending_manual',
+      type: destination.type,
+      amount: destination.type === 'mpesa' ? payoutAmount(t.net_amount) : t.net_amount,
+      destination,
+      created_at: now,
+      updated_at: now,
+    }
+    if (destination.type !== 'mpesa') {
+      const result = await ctx.store.transition({
+        transactionId: t.id,
+        guard: (current) => current.payout === null,
+        patch: () => ({ payout: base }),
+        events: (updated) => [payoutEvent(updated)],
+      })
+      if (result) ctx.bus.publish(result.events)
+      return
+    }
+    const result = await ctx.store.transition({
+      transactionId: t.id,
+      guard: (current) => current.payout === null,
+      patch: () => ({
+        payout: {
+          ...base,
+          originator_conversation_id: originatorConversationId(t.id),
+          callback_token: newSecretToken(),
+          conversation_id: null,
+          attempts: 0,
+        },
+      }),
+    })
+    if (result) await sendB2c(ctx, result.transaction)
+  }
+}
+
+/**
+ * Sends (or re-sends after a restart) the B2C of a pending payout. Re-sending uses the same
+ * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
+ */
+export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+  const payout = t.payout
+  if (!payout || payout.status !== 'pending' || payout.destination.type !== 'mpesa' || !payout.callback_token) return
+  const base = ctx.publicUrl()
+  if (!base) {
+    ctx.log.error('payout.misconfigured', { transaction_id: t.id, message: 'PUBLIC_SITE_URL is not set' })
+    return
+  }
+  const resultUrl = b2cResultUrl(base, payout.callback_token)
+  try {
+    const ack = await ctx.daraja.b2c({
+      originatorConversationId: payout.originator_conversation_id ?? originatorConversationId(t.id),
+      phone: payout.destination.phone,
+      amount: payout.amount,
+      remarks: `Payout ${t.reference}`.slice(0, 100),
+      resultUrl,
+      queueTimeoutUrl: `${resultUrl}/timeout`,
+    })
+    await ctx.store.transition({
+      transactionId: t.id,
+      guard: (current) => current.payout?.status === 'pending',
+      patch: (current) => ({
+        payout: { ...current.payout!, conversation_id: ack.ConversationID, attempts: (current.payout!.attempts ?? 0) + 1, updated_at: new Date().toISOString() },
+      }),
+    })
+    ctx.log.info('payout.sent', { transaction_id: t.id, amount: payout.amount })
+  } catch (error) {
+    if (!(error instanceof DarajaCallError)) throw error
+    if (error.errorCode === '500.002.1001' && /duplicate/i.test(error.errorMessage)) {
+      // Accepted by an earlier attempt (before a crash): its result callback will settle it.
+      await ctx.store.transition({
+        transactionId: t.id,
+        guard: (current) => current.payout?.status === 'pending',
+        patch: (current) => ({ payout: { ...current.payout!, conversation_id: current.payout!.conversation_id ?? 'duplicate-accepted', updated_at: new Date().toISOString() } }),
+      })
+      return
+    }
+    if (error.kind === 'unreachable') {
+      ctx.log.warn('payout.retry_later', { transaction_id: t.id, message: error.errorMessage })
+      return
+    }
+    await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage })
+  }
+}
+
+/** The one place a payout reaches a final state, with its event. */
+export async function finalizePayout(
+  ctx: GatewayContext,
+  transactionId: string,
+  outcome: { status: 'success' | 'failed'; result_code: string | null; result_desc: string; mpesa_receipt?: string | null },
+): Promise<boolean> {
+  const result = await ctx.store.transition({
+    transactionId,
+    guard: (current) => current.payout?.status === 'pending',
+    patch: (current) => ({ payout: { ...current.payout!, ...outcome, updated_at: new Date().toISOString() } }),
+    events: (updated) => [payoutEvent(updated)],
+  })
+  if (!result) return false
+  ctx.log.info('payout.final', { transaction_id: transactionId, status: outcome.status, result_code: outcome.result_code })
+  ctx.bus.publish(result.events)
+  return true
+}
+
+/** Daraja's B2C result for the payout its URL token names; duplicates are acknowledged and ignored. */
+export async function applyB2cResult(ctx: GatewayContext, token: string, payload: B2cResult): Promise<{ applied: boolean }> {
+  const t = await ctx.store.findTransactionByPayoutToken(token)
+  if (!t || !t.payout) throw new ApiError(404, 'Unknown callback', 'This callback URL does not belong to any payout.', '')
+  const r = payload.Result
+  if (t.payout.originator_conversation_id && r.OriginatorConversationID !== t.payout.originator_conversation_id) {
+    ctx.log.warn('payout.callback_mismatch', { transaction_id: t.id })
+    throw new ApiError(400, 'Callback does not match the payout', 'The OriginatorConversationID differs from the one sent for this payout.', '')
+  }
+  if (t.payout.status !== 'pending') return { applied: false }
+  const code = String(r.ResultCode)
+  const receipt = resultParameter(r.ResultParameters?.ResultParameter, 'TransactionReceipt') ?? (code === '0' ? r.TransactionID : null)
+  const applied = await finalizePayout(ctx, t.id, {
+    status: code === '0' ? 'success' : 'failed',
+    result_code: code,
+    result_desc: r.ResultDesc,
+    mpesa_receipt: receipt === null || receipt === undefined ? null : String(receipt),
+  })
+  return { applied }
+}
+
+/** Admin: a Paybill/Till/Bank payout paid by hand. */
+export async function settleManualPayout(ctx: GatewayContext, transactionId: string): Promise<TransactionRecord> {
+  const t = await ctx.store.getTransaction(transactionId)
+  if (!t) throw new ApiError(404, 'Transaction not found', 'Check the transaction id.', '')
+  if (t.payout?.status === 'settled') return t
+  const result = await ctx.store.transition({
+    transactionId,
+    guard: (current) => current.payout?.status === 'pending_manual',
+    patch: (current) => {
+      const at = new Date().toISOString()
+      return { payout: { ...current.payout!, status: 'settled', settled_at: at, updated_at: at } }
+    },
+  })
+  if (!result) {
+    throw new ApiError(409, 'Payout is not awaiting manual settlement', 'Only payouts in status pending_manual can be settled.', `payout status: ${t.payout?.status ?? 'none'}`)
+  }
+  ctx.log.info('payout.settled', { transaction_id: transactionId })
+  return result.transaction
+}
+
+/** After a restart: B2Cs that were never acknowledged are sent again (deduped by Daraja). */
+export async function resumePayouts(ctx: GatewayContext): Promise<void> {
+  for (const t of await ctx.store.listPendingPayouts()) {
+    if (!t.payout?.conversation_id) await sendB2c(ctx, t)
+  }
+}

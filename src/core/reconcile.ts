@@ -1,0 +1,78 @@
+import { DarajaCallError } from '../daraja/errors.js'
+import type { TransactionRecord } from '../store/records.js'
+import type { GatewayContext } from './context.js'
+import { finalizePayment } from './finalize-payment.js'
+
+/** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
+const STILL_PROCESSING_CODES = new Set(['4999'])
+
+export interface Reconciler {
+  /** Runs one pass now (tests and shutdown use it); resolves when the pass is done. */
+  runOnce(): Promise<void>
+  stop(): void
+}
+
+/**
+ * Settles payments whose callback never came: every pending transaction older than
+ * MPG_RECONCILE_AFTER_S is asked about with STK Query. Racing a late callback is safe because
+ * both go through finalizePayment's compare-and-set.
+ */
+export function startReconciler(ctx: GatewayContext): Reconciler {
+  const afterMs = ctx.config.reconcileAfterS * 1000
+  const intervalMs = Math.max(50, Math.min(5000, afterMs / 2))
+  let running: Promise<void> | undefined
+  let stopped = false
+
+  const pass = async () => {
+    const cutoff = new Date(Date.now() - afterMs).toISOString()
+    const due = await ctx.store.listPendingTransactions(cutoff)
+    for (let i = 0; i < due.length && !stopped; i += 5) {
+      await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t, afterMs)))
+    }
+  }
+  const runOnce = () => {
+    running ??= pass()
+      .catch((error) => ctx.log.error('reconcile.failed', { message: error instanceof Error ? error.message : String(error) }))
+      .finally(() => {
+        running = undefined
+      })
+    return running
+  }
+  const timer = setInterval(() => void runOnce(), intervalMs)
+  timer.unref()
+  return {
+    runOnce,
+    stop() {
+      stopped = true
+      clearInterval(timer)
+    },
+  }
+}
+
+async function reconcileOne(ctx: GatewayContext, t: TransactionRecord, afterMs: number): Promise<void> {
+  if (!t.checkout_request_id) {
+    // Daraja never answered the push (we timed out). Without a CheckoutRequestID only a callback
+    // can tell; after twice the window the payment is declared failed.
+    if (ctx.pushesInFlight.has(t.callback_token) || Date.now() - Date.parse(t.created_at) < afterMs * 2) return
+    await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: 'Daraja never confirmed the STK push' }, 'reconcile')
+    return
+  }
+  try {
+    const { data } = await ctx.daraja.stkQuery(t.checkout_request_id)
+    const code = String(data.ResultCode)
+    if (STILL_PROCESSING_CODES.has(code)) return
+    await finalizePayment(
+      ctx,
+      t.id,
+      { status: code === '0' ? 'success' : 'failed', result_code: code, result_desc: data.ResultDesc },
+      'reconcile',
+    )
+  } catch (error) {
+    if (error instanceof DarajaCallError) {
+      // 500.001.1001 "being processed" / empty message / "does not Exist" yet: ask again next pass.
+      ctx.log.info('reconcile.not_yet', { transaction_id: t.id, code: error.errorCode, message: error.errorMessage })
+      return
+    }
+    throw error
+  }
+}

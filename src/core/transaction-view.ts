@@ -1,0 +1,59 @@
+import type { PayoutRecord, TransactionRecord } from '../store/records.js'
+
+/** The payout as merchants see it: no callback token, no internal counters. */
+export function payoutView(payout: PayoutRecord | null) {
+  if (!payout) return null
+  return {
+    status: payout.status,
+    type: payout.type,
+    amount: payout.amount,
+    destination: payout.destination,
+    mpesa_receipt: payout.mpesa_receipt ?? null,
+    result_code: payout.result_code ?? null,
+    result_desc: payout.result_desc ?? null,
+    created_at: payout.created_at,
+    updated_at: payout.updated_at,
+    settled_at: payout.settled_at ?? null,
+  }
+}
+
+/** `GET /api/v1/transactions/:id` → `{ transaction: … }`: the seed's fields plus the allowed extras. */
+export function transactionView(t: TransactionRecord) {
+  return {
+    id: t.id,
+    reference: t.reference,
+    amount: t.amount,
+    platform_fee: t.platform_fee,
+    net_amount: t.net_amount,
+    status: t.status,
+    mpesa_receipt_number: t.mpesa_receipt_number,
+    result_code: t.result_code,
+    result_desc: t.result_desc,
+    completed_at: t.completed_at,
+    phone: t.phone,
+    description: t.description,
+    mode: t.mode,
+    created_at: t.created_at,
+    merchant_request_id: t.merchant_request_id,
+    checkout_request_id: t.checkout_request_id,
+    payout: payoutView(t.payout),
+  }
+}
+
+export type TransactionView = ReturnType<typeof transactionView>
+
+/** The 201 answer of `POST /api/v1/stk-push`, field for field as the seed shows it. */
+export function stkPushResponseView(t: TransactionRecord) {
+  return {
+    success: true,
+    transaction_id: t.id,
+    merchant_request_id: t.merchant_request_id,
+    checkout_request_id: t.checkout_request_id,
+    customer_message: t.customer_message,
+    amount: t.amount,
+    platform_fee: t.platform_fee,
+    net_amount: t.net_amount,
+    status: t.status,
+    poll_url: `/api/v1/transactions/${t.id}`,
+  }
+}

@@ -1,0 +1,57 @@
+import type { z } from 'zod'
+import { darajaErrorSchema } from '../schemas/daraja.js'
+import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import { DarajaCallError, INVALID_TOKEN_CODES } from './errors.js'
+import type { TokenCache } from './token-cache.js'
+
+export interface DarajaCallOptions<T> {
+  baseUrl: string
+  path: string
+  body: unknown
+  tokens: TokenCache
+  timeoutMs: number
+  schema: z.ZodType<T>
+}
+
+export interface DarajaAnswer<T> {
+  status: number
+  data: T
+}
+
+/**
+ * One authenticated POST to Daraja. Never retried blindly (an STK push is not idempotent):
+ * only an invalid-token answer is retried, once, with a fresh token.
+ */
+export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<DarajaAnswer<T>> {
+  let token = await options.tokens.get()
+  for (let attempt = 0; ; attempt++) {
+    let res
+    try {
+      res = await sendRequest({
+        method: 'POST',
+        url: `${options.baseUrl}${options.path}`,
+        headers: { authorization: `Bearer ${token}` },
+        json: options.body,
+        timeoutMs: options.timeoutMs,
+      })
+    } catch (error) {
+      const message = error instanceof NetworkError ? error.message : String(error)
+      throw new DarajaCallError('unreachable', null, null, message, error instanceof NetworkError && error.timedOut)
+    }
+    const json = parseJsonBody(res.body)
+    if (res.status === 200) {
+      const parsed = options.schema.safeParse(json)
+      if (!parsed.success) throw new DarajaCallError('bad_answer', res.status, null, `unexpected answer from ${options.path}`)
+      return { status: res.status, data: parsed.data }
+    }
+    const envelope = darajaErrorSchema.safeParse(json)
+    if (!envelope.success) {
+      throw new DarajaCallError(res.status >= 500 ? 'refused' : 'bad_answer', res.status, null, `HTTP ${res.status} from ${options.path}`)
+    }
+    if (attempt === 0 && INVALID_TOKEN_CODES.has(envelope.data.errorCode)) {
+      token = await options.tokens.invalidate(token)
+      continue
+    }
+    throw new DarajaCallError('refused', res.status, envelope.data.errorCode, envelope.data.errorMessage)
+  }
+}

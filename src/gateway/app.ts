@@ -1,0 +1,56 @@
+import { H3, HTTPError, type H3Event } from 'h3'
+import type { GatewayContext } from '../core/context.js'
+import { ApiError, errors } from './errors.js'
+import { json } from './http.js'
+import type { Route } from './route.js'
+import { routes } from './routes/index.js'
+
+/** Callback URLs carry secrets in their last segments: never log them. */
+export function maskPath(path: string): string {
+  return path.replace(/(\/callbacks\/daraja\/(?:stk|b2c)\/)[^/?]+/, '$1***')
+}
+
+async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Promise<Response> {
+  try {
+    return await route.handler(ctx, event)
+  } catch (error) {
+    if (error instanceof ApiError) return json(error.status, error.body(), error.headers)
+    const requestId = (event.context.requestId as string | undefined) ?? 'unknown'
+    ctx.log.error('request.failed', { request_id: requestId, path: maskPath(event.url.pathname), message: error instanceof Error ? error.message : String(error) })
+    return json(500, errors.internal(requestId).body())
+  }
+}
+
+let requestCounter = 0
+
+/** The gateway's h3 app: every route from routes/, errors as `{error, hint, detail}`, one access-log line per request. */
+export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
+  const app = new H3({
+    onRequest(event) {
+      event.context.startedAt = performance.now()
+      event.context.requestId = `req_${(++requestCounter).toString(36)}`
+    },
+    onError(error, event) {
+      // Only h3's own errors reach here (unknown path, bad URL); route errors are answered in runRoute.
+      const status = HTTPError.isError(error) ? error.status : 500
+      if (status === 404) return json(404, errors.routeNotFound(event.req.method, maskPath(event.url.pathname)).body())
+      if (status === 405) return json(405, errors.methodNotAllowed(event.req.method).body())
+      if (status < 500) return json(status, new ApiError(status, 'Bad request', 'Check the request URL and headers.', '').body())
+      return json(500, errors.internal(String(event.context.requestId ?? 'unknown')).body())
+    },
+    onResponse(response, event) {
+      const started = event.context.startedAt as number | undefined
+      ctx.log.info('request', {
+        request_id: event.context.requestId,
+        method: event.req.method,
+        path: maskPath(event.url.pathname),
+        status: response.status,
+        duration_ms: started === undefined ? undefined : Math.round((performance.now() - started) * 10) / 10,
+      })
+    },
+  })
+  for (const route of [...routes, ...extraRoutes]) {
+    app.on(route.method, route.path, (event) => runRoute(ctx, route, event))
+  }
+  return app
+}

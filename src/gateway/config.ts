@@ -1,0 +1,170 @@
+import { z } from 'zod'
+import { MpgError } from '../errors.js'
+import {
+  SANDBOX_B2C_SHORTCODE,
+  SANDBOX_INITIATOR_NAME,
+  SANDBOX_PASSKEY,
+  SANDBOX_SHORTCODE,
+} from '../schemas/daraja.js'
+
+export type DarajaEnv = 'emulator' | 'sandbox' | 'production'
+
+export const DARAJA_BASE_URLS: Record<Exclude<DarajaEnv, 'emulator'>, string> = {
+  sandbox: 'https://sandbox.safaricom.co.ke',
+  production: 'https://api.safaricom.co.ke',
+}
+
+export interface GatewayConfig {
+  port: number
+  host: string
+  dataDir: string
+  darajaEnv: DarajaEnv
+  /** Undefined in emulator mode without an override: the gateway starts its own emulator. */
+  darajaBaseUrl: string | undefined
+  consumerKey: string | undefined
+  consumerSecret: string | undefined
+  shortcode: string
+  passkey: string | undefined
+  transactionType: 'CustomerPayBillOnline' | 'CustomerBuyGoodsOnline'
+  partyB: string | undefined
+  b2cShortcode: string | undefined
+  initiatorName: string | undefined
+  securityCredential: string | undefined
+  /** Base of Daraja callback URLs; in emulator mode the server's own URL when unset. */
+  publicSiteUrl: string | undefined
+  platformFeePercent: number
+  adminToken: string | undefined
+  reconcileAfterS: number
+  emulatorCallbackDelayMs: number
+  darajaTimeoutMs: number
+  webhookTimeoutMs: number
+  webhookRetryDelaysMs: number[]
+}
+
+export interface ServeFlags {
+  port?: number
+  host?: string
+  'data-dir'?: string
+}
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`)
+
+const num = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .refine(Number.isFinite, `${name} must be a finite number`)
+    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
+
+const url = (name: string) =>
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL, e.g. https://pay.example.com` }).transform((u) => u.replace(/\/+$/, ''))
+
+const digits = (name: string) => z.string().regex(/^\d{5,7}$/, `${name} must be a 5–7 digit shortcode`)
+const text = (name: string) => z.string().trim().min(1, `${name} must not be empty`)
+
+const envSchema = z.object({
+  PORT: int('PORT', 0, 65535).default(8787),
+  HOST: text('HOST').default('127.0.0.1'),
+  MPG_DATA_DIR: text('MPG_DATA_DIR').default('.mpg'),
+  DARAJA_ENV: z.enum(['emulator', 'sandbox', 'production'], { error: 'DARAJA_ENV must be emulator, sandbox or production' }).optional(),
+  DARAJA_BASE_URL: url('DARAJA_BASE_URL').optional(),
+  DARAJA_CONSUMER_KEY: text('DARAJA_CONSUMER_KEY').optional(),
+  DARAJA_CONSUMER_SECRET: text('DARAJA_CONSUMER_SECRET').optional(),
+  DARAJA_SHORTCODE: digits('DARAJA_SHORTCODE').optional(),
+  DARAJA_PASSKEY: text('DARAJA_PASSKEY').optional(),
+  DARAJA_TRANSACTION_TYPE: z
+    .enum(['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'], {
+      error: 'DARAJA_TRANSACTION_TYPE must be CustomerPayBillOnline or CustomerBuyGoodsOnline',
+    })
+    .default('CustomerPayBillOnline'),
+  DARAJA_PARTY_B: digits('DARAJA_PARTY_B').optional(),
+  DARAJA_B2C_SHORTCODE: digits('DARAJA_B2C_SHORTCODE').optional(),
+  DARAJA_INITIATOR_NAME: text('DARAJA_INITIATOR_NAME').optional(),
+  DARAJA_SECURITY_CREDENTIAL: text('DARAJA_SECURITY_CREDENTIAL').optional(),
+  DARAJA_TIMEOUT_MS: int('DARAJA_TIMEOUT_MS', 100, 120_000).default(15_000),
+  PUBLIC_SITE_URL: url('PUBLIC_SITE_URL').optional(),
+  PLATFORM_FEE_PERCENT: num('PLATFORM_FEE_PERCENT', 0, 100).default(1.5),
+  MPG_ADMIN_TOKEN: z.string().trim().min(16, 'MPG_ADMIN_TOKEN must be at least 16 characters').optional(),
+  MPG_RECONCILE_AFTER_S: num('MPG_RECONCILE_AFTER_S', 0.05, 86_400).default(60),
+  MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).default(1000),
+  MPG_WEBHOOK_TIMEOUT_MS: int('MPG_WEBHOOK_TIMEOUT_MS', 1, 120_000).default(10_000),
+  MPG_WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'MPG_WEBHOOK_RETRY_DELAYS_MS must be comma-separated milliseconds, e.g. 5000,25000,125000')
+    .transform((s) => s.split(',').map((part) => Number(part.trim())))
+    .default([5000, 25_000, 125_000]),
+})
+
+function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(env)) out[k] = v === '' ? undefined : v
+  return out
+}
+
+function configError(variable: string, message: string): MpgError {
+  return new MpgError('config', `Configuration error: ${message}.`, {
+    suggestion: `Fix ${variable} (environment or flag) and start again.`,
+    detail: { variable },
+  })
+}
+
+/**
+ * Reads the gateway's configuration once, flags over environment, and fails with one line naming
+ * the variable. `requirePublicUrl` is how `mpg serve` refuses to start without PUBLIC_SITE_URL
+ * outside emulator mode; a gateway built from code without it answers 500 where it is needed.
+ */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}, options: { requirePublicUrl?: boolean } = {}): GatewayConfig {
+  const merged = blankToUndefined(env)
+  if (flags.port !== undefined) merged.PORT = String(flags.port)
+  if (flags.host !== undefined) merged.HOST = flags.host
+  if (flags['data-dir'] !== undefined) merged.MPG_DATA_DIR = flags['data-dir']
+  const parsed = envSchema.safeParse(merged)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw configError(String(issue.path[0]), issue.message)
+  }
+  const e = parsed.data
+  const hasCredentials = Boolean(e.DARAJA_CONSUMER_KEY || e.DARAJA_CONSUMER_SECRET)
+  const darajaEnv: DarajaEnv = e.DARAJA_ENV ?? (hasCredentials ? 'sandbox' : 'emulator')
+
+  if (darajaEnv !== 'emulator') {
+    for (const name of ['DARAJA_CONSUMER_KEY', 'DARAJA_CONSUMER_SECRET', 'DARAJA_SHORTCODE', 'DARAJA_PASSKEY'] as const) {
+      if (!e[name]) throw configError(name, `${name} is required when DARAJA_ENV is ${darajaEnv}`)
+    }
+    if (options.requirePublicUrl && !e.PUBLIC_SITE_URL) {
+      throw configError('PUBLIC_SITE_URL', `PUBLIC_SITE_URL is required when DARAJA_ENV is ${darajaEnv} (Daraja must reach your callbacks)`)
+    }
+  } else if (e.DARAJA_BASE_URL && !hasCredentials) {
+    // An emulator started elsewhere: its printed defaults are the sandbox ones, used below.
+  }
+
+  const emulatorDefaults = darajaEnv === 'emulator'
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.MPG_DATA_DIR,
+    darajaEnv,
+    darajaBaseUrl: e.DARAJA_BASE_URL ?? (darajaEnv === 'emulator' ? undefined : DARAJA_BASE_URLS[darajaEnv]),
+    consumerKey: e.DARAJA_CONSUMER_KEY,
+    consumerSecret: e.DARAJA_CONSUMER_SECRET,
+    shortcode: e.DARAJA_SHORTCODE ?? SANDBOX_SHORTCODE,
+    passkey: e.DARAJA_PASSKEY ?? (emulatorDefaults ? SANDBOX_PASSKEY : undefined),
+    transactionType: e.DARAJA_TRANSACTION_TYPE,
+    partyB: e.DARAJA_PARTY_B,
+    b2cShortcode: e.DARAJA_B2C_SHORTCODE ?? (emulatorDefaults ? SANDBOX_B2C_SHORTCODE : undefined),
+    initiatorName: e.DARAJA_INITIATOR_NAME ?? (emulatorDefaults ? SANDBOX_INITIATOR_NAME : undefined),
+    securityCredential: e.DARAJA_SECURITY_CREDENTIAL,
+    publicSiteUrl: e.PUBLIC_SITE_URL,
+    platformFeePercent: e.PLATFORM_FEE_PERCENT,
+    adminToken: e.MPG_ADMIN_TOKEN,
+    reconcileAfterS: e.MPG_RECONCILE_AFTER_S,
+    emulatorCallbackDelayMs: e.MPG_EMULATOR_CALLBACK_DELAY_MS,
+    darajaTimeoutMs: e.DARAJA_TIMEOUT_MS,
+    webhookTimeoutMs: e.MPG_WEBHOOK_TIMEOUT_MS,
+    webhookRetryDelaysMs: e.MPG_WEBHOOK_RETRY_DELAYS_MS,
+  }
+}

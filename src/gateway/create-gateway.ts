@@ -1,0 +1,183 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { toNodeHandler } from 'h3/node'
+import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
+import type { GatewayContext } from '../core/context.js'
+import { EventBus } from '../core/event-bus.js'
+import { createLogger, type Logger } from '../core/logger.js'
+import { payoutOnPayment, resumePayouts } from '../core/payouts.js'
+import { startReconciler, type Reconciler } from '../core/reconcile.js'
+import { settleInterruptedRequests } from '../core/recover.js'
+import { createDarajaClient } from '../daraja/client.js'
+import { LowdbStore } from '../store/lowdb-store.js'
+import type { Store } from '../store/store.js'
+import { resolveAdminToken } from './admin-token.js'
+import { createApp } from './app.js'
+import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from './config.js'
+import { startBackgroundServices, type BackgroundService } from './background.js'
+
+/** Past this size a lowdb write costs more than ~50 ms (see bench/): time for PostgreSQL. */
+export const LARGE_STORE_BYTES = 6 * 1024 * 1024
+
+export interface GatewayOptions {
+  /** Environment to read settings from (default process.env). */
+  env?: NodeJS.ProcessEnv
+  /** Flags of `mpg serve`, which win over the environment. */
+  flags?: ServeFlags
+  /** Refuse to start without PUBLIC_SITE_URL outside emulator mode (what `mpg serve` does). */
+  requirePublicUrl?: boolean
+  logger?: Logger
+  /** A store to use instead of the lowdb file in the data dir. */
+  store?: Store
+}
+
+export interface RunningGateway {
+  url: string
+  port: number
+  config: GatewayConfig
+  /** Set on the first start with an empty store: the default account and its key (shown once). */
+  bootstrap: Bootstrap | undefined
+  adminToken: string
+  adminTokenFile: string | undefined
+  /** The in-process emulator in emulator mode (undefined when Daraja is elsewhere). */
+  emulator: import('../../emulator/index.js').RunningEmulator | undefined
+  context: GatewayContext
+  reconciler: Reconciler
+  /** Stops accepting, finishes in-flight requests, flushes the store. Idempotent. */
+  close(): Promise<void>
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return (server.address() as AddressInfo).port
+}
+
+/** Builds and starts the gateway: config, store, Daraja (or the bundled emulator), HTTP server, background work. */
+export async function createGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const config = loadGatewayConfig(options.env ?? process.env, options.flags, { requirePublicUrl: options.requirePublicUrl })
+  const log = options.logger ?? createLogger({ json: true, silent: true })
+
+  let emulator: RunningGateway['emulator']
+  let darajaBaseUrl = config.darajaBaseUrl
+  let credentials = {
+    consumerKey: config.consumerKey,
+    consumerSecret: config.consumerSecret,
+    securityCredential: config.securityCredential,
+  }
+  if (config.darajaEnv === 'emulator') {
+    const emulatorModule = await import('../../emulator/index.js')
+    if (!darajaBaseUrl) {
+      emulator = await emulatorModule.startEmulator({
+        port: 0,
+        callbackDelayMs: config.emulatorCallbackDelayMs,
+        shortcode: config.shortcode,
+        passkey: config.passkey,
+        consumerKey: config.consumerKey,
+        consumerSecret: config.consumerSecret,
+        securityCredential: config.securityCredential,
+      })
+      darajaBaseUrl = emulator.url
+    }
+    credentials = {
+      consumerKey: config.consumerKey ?? emulatorModule.DEFAULT_CONSUMER_KEY,
+      consumerSecret: config.consumerSecret ?? emulatorModule.DEFAULT_CONSUMER_SECRET,
+      securityCredential: config.securityCredential ?? emulatorModule.DEFAULT_SECURITY_CREDENTIAL,
+    }
+  }
+
+  const store = options.store ?? new LowdbStore(join(config.dataDir, 'gateway.json'))
+  await store.open()
+  const admin = resolveAdminToken(config.dataDir, config.adminToken)
+
+  let ownUrl = ''
+  const context: GatewayContext = {
+    config,
+    store,
+    daraja: createDarajaClient({
+      baseUrl: darajaBaseUrl!,
+      consumerKey: credentials.consumerKey!,
+      consumerSecret: credentials.consumerSecret!,
+      shortcode: config.shortcode,
+      passkey: config.passkey!,
+      transactionType: config.transactionType,
+      partyB: config.partyB,
+      b2cShortcode: config.b2cShortcode,
+      initiatorName: config.initiatorName,
+      securityCredential: credentials.securityCredential,
+      timeoutMs: config.darajaTimeoutMs,
+    }),
+    bus: new EventBus(),
+    log,
+    adminToken: admin.token,
+    publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
+    pushesInFlight: new Map(),
+    onPaymentFinal: [],
+  }
+  context.onPaymentFinal.push(payoutOnPayment(context))
+
+  const app = createApp(context)
+  const server = createServer(toNodeHandler(app))
+  server.keepAliveTimeout = 5000
+  let port: number
+  try {
+    port = await listen(server, config.port, config.host)
+  } catch (error) {
+    await emulator?.close()
+    await store.close()
+    const err = error as NodeJS.ErrnoException
+    const { MpgError } = await import('../errors.js')
+    if (err.code === 'EADDRINUSE') {
+      throw new MpgError('config', `Port ${config.port} on ${config.host} is already in use.`, { suggestion: 'Stop the other process or pick another port with --port (0 picks a free one).' })
+    }
+    throw new MpgError('config', `Cannot listen on ${config.host}:${config.port}: ${err.message}.`, { suggestion: 'Check --host and --port.' })
+  }
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host
+  ownUrl = `http://${host}:${port}`
+
+  const bootstrap = await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test')
+  await settleInterruptedRequests(context)
+  const reconciler = startReconciler(context)
+  const background: BackgroundService[] = startBackgroundServices(context)
+  void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
+  if (store.sizeBytes() > LARGE_STORE_BYTES) {
+    log.warn('store.large', {
+      bytes: store.sizeBytes(),
+      message: 'each write of the JSON store now takes more than ~50 ms; move to the PostgreSQL store for this volume',
+    })
+  }
+
+  let closing: Promise<void> | undefined
+  return {
+    url: ownUrl,
+    port,
+    config,
+    bootstrap,
+    adminToken: admin.token,
+    adminTokenFile: config.adminToken ? undefined : join(config.dataDir, 'admin-token'),
+    emulator,
+    context,
+    reconciler,
+    close() {
+      closing ??= (async () => {
+        reconciler.stop()
+        for (const service of background) await service.stop()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+          // Requests still running get a grace period, then their sockets are closed.
+          setTimeout(() => server.closeAllConnections(), 5000).unref()
+        })
+        await emulator?.close()
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}

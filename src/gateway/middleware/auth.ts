@@ -1,0 +1,52 @@
+import type { H3Event } from 'h3'
+import { hashApiKey, API_KEY_PATTERN, secretsEqual } from '../../core/api-keys.js'
+import type { GatewayContext } from '../../core/context.js'
+import type { AccountRecord, ApiKeyRecord, Mode } from '../../store/records.js'
+import { ApiError, errors } from '../errors.js'
+
+export interface ApiKeyAuth {
+  key: ApiKeyRecord
+  account: AccountRecord
+  mode: Mode
+}
+
+function bearer(event: H3Event): string {
+  const values = event.req.headers.get('authorization')
+  if (!values) throw errors.unauthorized('no Authorization header')
+  if (values.includes(',')) throw errors.unauthorized('more than one Authorization header')
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(values)
+  if (!match) throw errors.unauthorized('the Authorization header is not "Bearer <key>"')
+  return match[1]
+}
+
+/** API-key auth: 401 for a missing, unknown or revoked key; 400 when the key's mode is not this gateway's. */
+export async function requireApiKey(ctx: GatewayContext, event: H3Event): Promise<ApiKeyAuth> {
+  const presented = bearer(event)
+  if (!API_KEY_PATTERN.test(presented)) throw errors.unauthorized('the key is not of the form mpg_test_… or mpg_live_…')
+  const key = await ctx.store.findApiKeyByHash(hashApiKey(presented))
+  if (!key) throw errors.unauthorized('unknown API key')
+  if (key.revoked_at) throw errors.unauthorized('this API key was revoked')
+  const account = await ctx.store.getAccount(key.account_id)
+  if (!account) throw errors.unauthorized('the key\'s account no longer exists')
+  const liveGateway = ctx.config.darajaEnv === 'production'
+  if ((key.mode === 'live') !== liveGateway) {
+    throw new ApiError(
+      400,
+      'Test/live mode mismatch',
+      key.mode === 'test'
+        ? 'Test keys (mpg_test_) only work when the gateway runs against the Daraja sandbox or emulator; use a live key.'
+        : 'Live keys (mpg_live_) require Daraja production credentials (DARAJA_ENV=production); use a test key.',
+      `key mode ${key.mode}, gateway DARAJA_ENV ${ctx.config.darajaEnv}`,
+    )
+  }
+  ctx.store.touchApiKey(key.id, new Date().toISOString())
+  return { key, account, mode: key.mode }
+}
+
+/** Admin API: Bearer admin token (MPG_ADMIN_TOKEN or <data-dir>/admin-token). */
+export function requireAdmin(ctx: GatewayContext, event: H3Event): void {
+  const presented = bearer(event)
+  if (!secretsEqual(presented, ctx.adminToken)) {
+    throw new ApiError(401, 'Unauthorized', 'Use the admin token from MPG_ADMIN_TOKEN or <data-dir>/admin-token.', 'the admin token is wrong')
+  }
+}

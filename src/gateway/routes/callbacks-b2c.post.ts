@@ -1,0 +1,15 @@
+import { applyB2cResult } from '../../core/payouts.js'
+import { CALLBACK_ACK } from '../../core/stk-callback.js'
+import { b2cResultSchema } from '../../schemas/daraja.js'
+import { json, readJsonBody } from '../http.js'
+import { defineRoute } from '../route.js'
+
+export default defineRoute({
+  method: 'POST',
+  path: '/api/v1/callbacks/daraja/b2c/:token',
+  handler: async (ctx, event) => {
+    const { data } = await readJsonBody(event, b2cResultSchema, 'Daraja B2C results are {"Result":{…}}.')
+    await applyB2cResult(ctx, event.context.params?.token ?? '', data)
+    return json(200, CALLBACK_ACK)
+  },
+})

@@ -1,0 +1,14 @@
+import { applyStkCallback, CALLBACK_ACK } from '../../core/stk-callback.js'
+import { stkCallbackSchema } from '../../schemas/daraja.js'
+import { json, readJsonBody } from '../http.js'
+import { defineRoute } from '../route.js'
+
+export default defineRoute({
+  method: 'POST',
+  path: '/api/v1/callbacks/daraja/stk/:token',
+  handler: async (ctx, event) => {
+    const { data } = await readJsonBody(event, stkCallbackSchema, 'Daraja STK callbacks are {"Body":{"stkCallback":{…}}}.')
+    await applyStkCallback(ctx, event.context.params?.token ?? '', data)
+    return json(200, CALLBACK_ACK)
+  },
+})

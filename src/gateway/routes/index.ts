@@ -1,0 +1,31 @@
+import type { Route } from '../route.js'
+import adminAccountsGet from './admin-accounts.get.js'
+import adminAccountsPost from './admin-accounts.post.js'
+import adminKeyRevokePost from './admin-key-revoke.post.js'
+import adminKeysGet from './admin-keys.get.js'
+import adminKeysPost from './admin-keys.post.js'
+import adminPayoutSettlePost from './admin-payout-settle.post.js'
+import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
+import callbacksB2cPost from './callbacks-b2c.post.js'
+import callbacksStkPost from './callbacks-stk.post.js'
+import healthGet from './health.get.js'
+import stkPushPost from './stk-push.post.js'
+import transactionGet from './transaction.get.js'
+import transactionsGet from './transactions.get.js'
+
+/** Every endpoint of the gateway. A new route file is added here. */
+export const routes: Route[] = [
+  healthGet,
+  stkPushPost,
+  transactionsGet,
+  transactionGet,
+  callbacksStkPost,
+  callbacksB2cPost,
+  callbacksB2cTimeoutPost,
+  adminAccountsPost,
+  adminAccountsGet,
+  adminKeysPost,
+  adminKeysGet,
+  adminKeyRevokePost,
+  adminPayoutSettlePost,
+]

@@ -1,0 +1,19 @@
+import { transactionView } from '../../core/transaction-view.js'
+import { listTransactionsQuerySchema } from '../../schemas/gateway.js'
+import { validationError } from '../errors.js'
+import { json } from '../http.js'
+import { requireApiKey } from '../middleware/auth.js'
+import { defineRoute } from '../route.js'
+
+export default defineRoute({
+  method: 'GET',
+  path: '/api/v1/transactions',
+  handler: async (ctx, event) => {
+    const auth = await requireApiKey(ctx, event)
+    const query = listTransactionsQuerySchema.safeParse(Object.fromEntries(event.url.searchParams))
+    if (!query.success) throw validationError(query.error, 'Use ?status=pending|success|failed&limit=1..100&starting_after=<transaction id>.')
+    const page = await ctx.store.listTransactions({ account_id: auth.account.id, mode: auth.mode, ...query.data })
+    const data = page.data.map(transactionView)
+    return json(200, { data, has_more: page.has_more, next_cursor: page.has_more ? data[data.length - 1].id : null })
+  },
+})

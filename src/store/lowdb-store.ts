@@ -1,0 +1,399 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Low } from 'lowdb'
+import { DataFile } from 'lowdb/node'
+import { newId } from '../utils/ids.js'
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  DeliveryRecord,
+  EventRecord,
+  IdempotencyRecord,
+  Mode,
+  TransactionRecord,
+  WebhookEndpointRecord,
+} from './records.js'
+import type { ListTransactionsQuery, Store, TransactionPage, TransitionInput, TransitionResult } from './store.js'
+
+interface Document {
+  version: 1
+  meta: Record<string, string>
+  next_event_seq: number
+  accounts: AccountRecord[]
+  api_keys: ApiKeyRecord[]
+  transactions: TransactionRecord[]
+  idempotency: IdempotencyRecord[]
+  events: EventRecord[]
+  webhook_endpoints: WebhookEndpointRecord[]
+  deliveries: DeliveryRecord[]
+}
+
+const emptyDocument = (): Document => ({
+  version: 1,
+  meta: {},
+  next_event_seq: 1,
+  accounts: [],
+  api_keys: [],
+  transactions: [],
+  idempotency: [],
+  events: [],
+  webhook_endpoints: [],
+  deliveries: [],
+})
+
+const clone = <T>(value: T): T => structuredClone(value)
+
+/**
+ * The embedded store: one JSON document rewritten atomically (temp file + rename, via lowdb's
+ * steno writer) so a kill -9 leaves either the old or the new file, never a torn one.
+ * Mutations apply to memory synchronously (so compare-and-set is atomic in this process) and
+ * concurrent ones share one flush: a caller's promise resolves after a write that began after
+ * its change, i.e. once the change is on disk.
+ */
+export class LowdbStore implements Store {
+  private readonly db: Low<Document>
+  private doc: Document = emptyDocument()
+  private writing: Promise<void> = Promise.resolve()
+  private queued: Promise<void> | null = null
+  private lastSize = 0
+  private closed = false
+
+  private readonly txById = new Map<string, TransactionRecord>()
+  private readonly txByCheckout = new Map<string, TransactionRecord>()
+  private readonly txByPayoutToken = new Map<string, TransactionRecord>()
+  private readonly txByCallbackToken = new Map<string, TransactionRecord>()
+  private readonly keyByHash = new Map<string, ApiKeyRecord>()
+  private readonly idemByScope = new Map<string, IdempotencyRecord>()
+  private readonly eventById = new Map<string, EventRecord>()
+  private readonly deliveryById = new Map<string, DeliveryRecord>()
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true })
+    // Compact JSON: about half the cost of lowdb's pretty-printed JSONFile on large documents.
+    const adapter = new DataFile<Document>(file, {
+      parse: JSON.parse,
+      stringify: (data) => {
+        const text = JSON.stringify(data)
+        this.lastSize = Buffer.byteLength(text)
+        return text
+      },
+    })
+    this.db = new Low(adapter, emptyDocument())
+  }
+
+  async open(): Promise<void> {
+    await this.db.read()
+    this.doc = { ...emptyDocument(), ...this.db.data }
+    this.db.data = this.doc
+    this.reindex()
+  }
+
+  private reindex(): void {
+    for (const t of this.doc.transactions) this.indexTransaction(t)
+    for (const k of this.doc.api_keys) this.keyByHash.set(k.hash, k)
+    for (const r of this.doc.idempotency) this.idemByScope.set(r.scope, r)
+    for (const e of this.doc.events) this.eventById.set(e.id, e)
+    for (const d of this.doc.deliveries) this.deliveryById.set(d.id, d)
+  }
+
+  private indexTransaction(t: TransactionRecord): void {
+    this.txById.set(t.id, t)
+    this.txByCallbackToken.set(t.callback_token, t)
+    if (t.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t)
+    if (t.payout?.callback_token) this.txByPayoutToken.set(t.payout.callback_token, t)
+  }
+
+  /** Resolves once a write that started after this call has finished. */
+  private persist(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'))
+    if (this.queued) return this.queued
+    const next = this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null
+        this.writing = this.db.write()
+        return this.writing
+      })
+    this.queued = next
+    return next
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.persist().catch(() => undefined)
+    this.closed = true
+  }
+
+  sizeBytes(): number {
+    return this.lastSize
+  }
+
+  async getMeta(key: string) {
+    return this.doc.meta[key]
+  }
+
+  async setMeta(key: string, value: string) {
+    this.doc.meta[key] = value
+    await this.persist()
+  }
+
+  async createAccount(account: AccountRecord) {
+    this.doc.accounts.push(clone(account))
+    await this.persist()
+  }
+
+  async getAccount(id: string) {
+    const found = this.doc.accounts.find((a) => a.id === id)
+    return found && clone(found)
+  }
+
+  async listAccounts() {
+    return clone(this.doc.accounts)
+  }
+
+  async createApiKey(key: ApiKeyRecord) {
+    const stored = clone(key)
+    this.doc.api_keys.push(stored)
+    this.keyByHash.set(stored.hash, stored)
+    await this.persist()
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const found = this.keyByHash.get(hash)
+    return found && clone(found)
+  }
+
+  async listApiKeys() {
+    return clone(this.doc.api_keys)
+  }
+
+  async revokeApiKey(id: string, at: string) {
+    const found = this.doc.api_keys.find((k) => k.id === id)
+    if (!found) return undefined
+    found.revoked_at ??= at
+    await this.persist()
+    return clone(found)
+  }
+
+  touchApiKey(id: string, at: string) {
+    const found = this.doc.api_keys.find((k) => k.id === id)
+    if (found) found.last_used_at = at
+  }
+
+  async insertTransaction(transaction: TransactionRecord) {
+    const stored = clone(transaction)
+    this.doc.transactions.push(stored)
+    this.indexTransaction(stored)
+    await this.persist()
+  }
+
+  async getTransaction(id: string) {
+    const found = this.txById.get(id)
+    return found && clone(found)
+  }
+
+  async findTransactionByCheckoutRequestId(checkoutRequestId: string) {
+    const found = this.txByCheckout.get(checkoutRequestId)
+    return found && clone(found)
+  }
+
+  async findTransactionByCallbackToken(token: string) {
+    const found = this.txByCallbackToken.get(token)
+    return found && clone(found)
+  }
+
+  async findTransactionByPayoutToken(token: string) {
+    const found = this.txByPayoutToken.get(token)
+    return found && clone(found)
+  }
+
+  async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
+    const all = this.doc.transactions
+    let start = all.length - 1
+    if (query.starting_after) {
+      const cursor = this.txById.get(query.starting_after)
+      const index = cursor ? all.lastIndexOf(cursor) : -1
+      if (index < 0) return { data: [], has_more: false }
+      start = index - 1
+    }
+    const data: TransactionRecord[] = []
+    for (let i = start; i >= 0; i--) {
+      const t = all[i]
+      if (t.account_id !== query.account_id || t.mode !== query.mode) continue
+      if (query.status && t.status !== query.status) continue
+      if (data.length === query.limit) return { data: clone(data), has_more: true }
+      data.push(t)
+    }
+    return { data: clone(data), has_more: false }
+  }
+
+  async listPendingTransactions(createdBefore: string) {
+    return clone(this.doc.transactions.filter((t) => t.status === 'pending' && t.created_at <= createdBefore))
+  }
+
+  async listPendingPayouts() {
+    return clone(this.doc.transactions.filter((t) => t.payout?.status === 'pending'))
+  }
+
+  async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
+    const current = this.txById.get(input.transactionId)
+    if (!current || !input.guard(clone(current))) return undefined
+    Object.assign(current, clone(input.patch(clone(current))))
+    this.indexTransaction(current)
+    const events: EventRecord[] = []
+    const deliveries: DeliveryRecord[] = []
+    for (const draft of input.events?.(clone(current)) ?? []) {
+      const event: EventRecord = {
+        id: newId('evt'),
+        seq: this.doc.next_event_seq++,
+        account_id: current.account_id,
+        mode: current.mode,
+        event: draft.event,
+        created_at: new Date().toISOString(),
+        data: clone(draft.data),
+      }
+      this.doc.events.push(event)
+      this.eventById.set(event.id, event)
+      events.push(event)
+      for (const endpoint of this.doc.webhook_endpoints) {
+        if (endpoint.deleted_at || endpoint.account_id !== event.account_id || endpoint.mode !== event.mode) continue
+        if (endpoint.events.length > 0 && !endpoint.events.includes(event.event)) continue
+        const delivery: DeliveryRecord = {
+          id: newId('del'),
+          event_id: event.id,
+          endpoint_id: endpoint.id,
+          account_id: event.account_id,
+          mode: event.mode,
+          event: event.event,
+          status: 'pending',
+          attempts: [],
+          next_attempt_at: event.created_at,
+          created_at: event.created_at,
+          updated_at: event.created_at,
+        }
+        this.doc.deliveries.push(delivery)
+        this.deliveryById.set(delivery.id, delivery)
+        deliveries.push(delivery)
+      }
+    }
+    await this.persist()
+    return { transaction: clone(current), events: clone(events), deliveries: clone(deliveries) }
+  }
+
+  async getIdempotency(scope: string) {
+    const found = this.idemByScope.get(scope)
+    return found && clone(found)
+  }
+
+  async listInFlightIdempotency() {
+    return clone(this.doc.idempotency.filter((r) => r.state === 'in_flight'))
+  }
+
+  async claimIdempotency(record: IdempotencyRecord) {
+    const existing = this.idemByScope.get(record.scope)
+    if (existing) return clone(existing)
+    const stored = clone(record)
+    this.doc.idempotency.push(stored)
+    this.idemByScope.set(stored.scope, stored)
+    await this.persist()
+    return undefined
+  }
+
+  async saveIdempotency(record: IdempotencyRecord) {
+    const existing = this.idemByScope.get(record.scope)
+    if (existing) Object.assign(existing, clone(record))
+    else {
+      const stored = clone(record)
+      this.doc.idempotency.push(stored)
+      this.idemByScope.set(stored.scope, stored)
+    }
+    await this.persist()
+  }
+
+  async deleteIdempotency(scope: string) {
+    if (!this.idemByScope.delete(scope)) return
+    this.doc.idempotency = this.doc.idempotency.filter((r) => r.scope !== scope)
+    await this.persist()
+  }
+
+  async pruneIdempotency(createdBefore: string) {
+    const keep = this.doc.idempotency.filter((r) => r.created_at >= createdBefore || r.state === 'in_flight')
+    const removed = this.doc.idempotency.length - keep.length
+    if (removed === 0) return 0
+    for (const r of this.doc.idempotency) if (!keep.includes(r)) this.idemByScope.delete(r.scope)
+    this.doc.idempotency = keep
+    await this.persist()
+    return removed
+  }
+
+  async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
+    this.doc.webhook_endpoints.push(clone(endpoint))
+    await this.persist()
+  }
+
+  async getWebhookEndpoint(id: string) {
+    const found = this.doc.webhook_endpoints.find((e) => e.id === id)
+    return found && clone(found)
+  }
+
+  async listWebhookEndpoints(accountId: string, mode: Mode) {
+    return clone(this.doc.webhook_endpoints.filter((e) => e.account_id === accountId && e.mode === mode && !e.deleted_at))
+  }
+
+  async deleteWebhookEndpoint(id: string, at: string) {
+    const found = this.doc.webhook_endpoints.find((e) => e.id === id && !e.deleted_at)
+    if (!found) return undefined
+    found.deleted_at = at
+    await this.persist()
+    return clone(found)
+  }
+
+  async getEvent(id: string) {
+    const found = this.eventById.get(id)
+    return found && clone(found)
+  }
+
+  async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
+    const out: EventRecord[] = []
+    for (const e of this.doc.events) {
+      if (e.seq <= afterSeq || e.account_id !== accountId || e.mode !== mode) continue
+      out.push(e)
+      if (out.length >= limit) break
+    }
+    return clone(out)
+  }
+
+  async getDelivery(id: string) {
+    const found = this.deliveryById.get(id)
+    return found && clone(found)
+  }
+
+  async listDeliveries(endpointId: string) {
+    return clone(this.doc.deliveries.filter((d) => d.endpoint_id === endpointId))
+  }
+
+  async listPendingDeliveries() {
+    return clone(
+      this.doc.deliveries
+        .filter((d) => d.status === 'pending')
+        .sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? '')),
+    )
+  }
+
+  async createDelivery(delivery: DeliveryRecord) {
+    const stored = clone(delivery)
+    this.doc.deliveries.push(stored)
+    this.deliveryById.set(stored.id, stored)
+    await this.persist()
+  }
+
+  async updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
+    const current = this.deliveryById.get(id)
+    if (!current) return undefined
+    const next = change(clone(current))
+    if (!next) return clone(current)
+    Object.assign(current, clone(next))
+    await this.persist()
+    return clone(current)
+  }
+}

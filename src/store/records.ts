@@ -1,0 +1,153 @@
+/**
+ * The records the store keeps. Plain data: no storage-engine types leak out of src/store/.
+ * Times are ISO-8601 UTC strings.
+ */
+export type Mode = 'test' | 'live'
+
+export type PayoutAccount =
+  | { type: 'mpesa'; phone: string }
+  | { type: 'paybill'; paybill: string; account_number: string }
+  | { type: 'till'; till: string }
+  | { type: 'bank'; bank: string; account_number: string }
+
+export interface AccountRecord {
+  id: string
+  name: string
+  payout_account: PayoutAccount | null
+  created_at: string
+}
+
+export interface ApiKeyRecord {
+  id: string
+  account_id: string
+  mode: Mode
+  name: string | null
+  /** First characters of the key, for people to recognise it (`mpg_test_AbC1…`). */
+  prefix: string
+  /** SHA-256 hex of the full key; the key itself is never stored. */
+  hash: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export type TransactionStatus = 'pending' | 'success' | 'failed'
+
+export type PayoutStatus = 'pending' | 'success' | 'failed' | 'pending_manual' | 'settled'
+
+export interface PayoutRecord {
+  status: PayoutStatus
+  type: PayoutAccount['type']
+  amount: number
+  destination: PayoutAccount
+  /** B2C bookkeeping, for M-Pesa payouts. */
+  originator_conversation_id?: string
+  conversation_id?: string | null
+  callback_token?: string
+  mpesa_receipt?: string | null
+  result_code?: string | null
+  result_desc?: string | null
+  attempts?: number
+  created_at: string
+  updated_at: string
+  settled_at?: string | null
+}
+
+export interface TransactionRecord {
+  id: string
+  account_id: string
+  mode: Mode
+  reference: string
+  description: string
+  phone: string
+  amount: number
+  platform_fee: number
+  net_amount: number
+  status: TransactionStatus
+  merchant_request_id: string | null
+  checkout_request_id: string | null
+  customer_message: string | null
+  mpesa_receipt_number: string | null
+  result_code: string | null
+  result_desc: string | null
+  /** Secret part of this transaction's Daraja callback URL. */
+  callback_token: string
+  created_at: string
+  completed_at: string | null
+  payout: PayoutRecord | null
+  /** Daraja's synchronous error when the push was refused. */
+  daraja_error?: { status: number | null; code: string | null; message: string } | null
+}
+
+export type IdempotencyState = 'in_flight' | 'done'
+
+export interface IdempotencyRecord {
+  /** `${account_id}:${mode}:${key}` */
+  scope: string
+  fingerprint: string
+  state: IdempotencyState
+  status_code: number | null
+  response: unknown
+  /** The transaction this request created, so a crash mid-request can be settled at start-up. */
+  transaction_id: string | null
+  created_at: string
+}
+
+export type EventType = 'payment.success' | 'payment.failed' | 'payout.success' | 'payout.failed' | 'payout.pending_manual'
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'payment.success',
+  'payment.failed',
+  'payout.success',
+  'payout.failed',
+  'payout.pending_manual',
+]
+
+export interface EventRecord {
+  id: string
+  /** Store-wide order, for streams and resumption. */
+  seq: number
+  account_id: string
+  mode: Mode
+  event: EventType
+  created_at: string
+  data: Record<string, unknown>
+}
+
+export interface WebhookEndpointRecord {
+  id: string
+  account_id: string
+  mode: Mode
+  url: string
+  /** Empty means every event. */
+  events: EventType[]
+  /** The signing secret, sealed with the data dir's key (AES-256-GCM); never stored in clear. */
+  sealed_secret: string
+  created_at: string
+  deleted_at: string | null
+}
+
+export interface DeliveryAttempt {
+  at: string
+  status_code: number | null
+  duration_ms: number
+  error: string | null
+  /** First 1 KiB of the response body. */
+  response_body: string | null
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed'
+
+export interface DeliveryRecord {
+  id: string
+  event_id: string
+  endpoint_id: string
+  account_id: string
+  mode: Mode
+  event: EventType
+  status: DeliveryStatus
+  attempts: DeliveryAttempt[]
+  next_attempt_at: string | null
+  created_at: string
+  updated_at: string
+}

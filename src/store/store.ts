@@ -1,0 +1,112 @@
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  DeliveryRecord,
+  EventRecord,
+  EventType,
+  IdempotencyRecord,
+  Mode,
+  TransactionRecord,
+  TransactionStatus,
+  WebhookEndpointRecord,
+} from './records.js'
+
+export interface EventDraft {
+  event: EventType
+  data: Record<string, unknown>
+}
+
+export interface TransitionInput {
+  transactionId: string
+  /** The change applies only when this holds for the stored record (compare-and-set). */
+  guard: (current: TransactionRecord) => boolean
+  /** Fields to change, computed from the current record. */
+  patch: (current: TransactionRecord) => Partial<TransactionRecord>
+  /** Events this change causes, built from the updated record; stored with it atomically. */
+  events?: (updated: TransactionRecord) => EventDraft[]
+}
+
+export interface TransitionResult {
+  transaction: TransactionRecord
+  events: EventRecord[]
+  deliveries: DeliveryRecord[]
+}
+
+export interface TransactionPage {
+  data: TransactionRecord[]
+  has_more: boolean
+}
+
+export interface ListTransactionsQuery {
+  account_id: string
+  mode: Mode
+  status?: TransactionStatus
+  limit: number
+  /** Cursor: the id of the last transaction of the previous page. */
+  starting_after?: string
+}
+
+/**
+ * Persistence behind one interface. Every method that changes state resolves only once the
+ * change is durable, so a caller may acknowledge a request as soon as the promise resolves.
+ * Kept narrow so a PostgreSQL implementation can follow (each mutating call is one SQL transaction).
+ */
+export interface Store {
+  open(): Promise<void>
+  /** Flushes and releases the store; idempotent. */
+  close(): Promise<void>
+  /** Size of the last written document in bytes (0 when not file-backed). */
+  sizeBytes(): number
+
+  getMeta(key: string): Promise<string | undefined>
+  setMeta(key: string, value: string): Promise<void>
+
+  createAccount(account: AccountRecord): Promise<void>
+  getAccount(id: string): Promise<AccountRecord | undefined>
+  listAccounts(): Promise<AccountRecord[]>
+
+  createApiKey(key: ApiKeyRecord): Promise<void>
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>
+  listApiKeys(): Promise<ApiKeyRecord[]>
+  revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | undefined>
+  /** Best-effort bookkeeping; durable with the next write. */
+  touchApiKey(id: string, at: string): void
+
+  insertTransaction(transaction: TransactionRecord): Promise<void>
+  getTransaction(id: string): Promise<TransactionRecord | undefined>
+  findTransactionByCheckoutRequestId(checkoutRequestId: string): Promise<TransactionRecord | undefined>
+  findTransactionByCallbackToken(token: string): Promise<TransactionRecord | undefined>
+  findTransactionByPayoutToken(token: string): Promise<TransactionRecord | undefined>
+  listTransactions(query: ListTransactionsQuery): Promise<TransactionPage>
+  listPendingTransactions(createdBefore: string): Promise<TransactionRecord[]>
+  /** Transactions whose payout still needs work (status pending), for resuming after a restart. */
+  listPendingPayouts(): Promise<TransactionRecord[]>
+  /** Atomic compare-and-set of one transaction plus the events (and their deliveries) it causes. */
+  transition(input: TransitionInput): Promise<TransitionResult | undefined>
+
+  getIdempotency(scope: string): Promise<IdempotencyRecord | undefined>
+  /** Records left `in_flight` by a crash, to settle at start-up. */
+  listInFlightIdempotency(): Promise<IdempotencyRecord[]>
+  /** Inserts when absent; returns the existing record instead when one is there. */
+  claimIdempotency(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>
+  saveIdempotency(record: IdempotencyRecord): Promise<void>
+  deleteIdempotency(scope: string): Promise<void>
+  pruneIdempotency(createdBefore: string): Promise<number>
+
+  createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>
+  listWebhookEndpoints(accountId: string, mode: Mode): Promise<WebhookEndpointRecord[]>
+  deleteWebhookEndpoint(id: string, at: string): Promise<WebhookEndpointRecord | undefined>
+
+  getEvent(id: string): Promise<EventRecord | undefined>
+  /** Events of one account and mode with seq > afterSeq, oldest first. */
+  listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number): Promise<EventRecord[]>
+
+  getDelivery(id: string): Promise<DeliveryRecord | undefined>
+  listDeliveries(endpointId: string): Promise<DeliveryRecord[]>
+  /** Deliveries still pending, soonest first: the persisted queue. */
+  listPendingDeliveries(): Promise<DeliveryRecord[]>
+  createDelivery(delivery: DeliveryRecord): Promise<void>
+  /** Atomic read-modify-write of one delivery; `change` returns undefined to leave it as it is. */
+  updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord | undefined>
+}
