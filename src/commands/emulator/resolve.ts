@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { DEFAULT_EMULATOR_URL, resolveHeldPrompt, type ResolvedTransaction } from '../../services/emulator-resolve.js'
+
+export default class EmulatorResolve extends BaseCommand<typeof EmulatorResolve> {
+  static summary = 'Finish a held STK prompt on the emulator.'
+  static description = 'Prompts to 254700000008 (or a scenario with "hold": true) wait until resolved. The callback goes out at once with the given ResultCode.'
+  static examples = [
+    '<%= config.bin %> emulator resolve ws_CO_191220191020363925708374149 --result-code 0',
+    '<%= config.bin %> emulator resolve ws_CO_191220191020363925708374149 --result-code 1032 --json',
+  ]
+
+  static args = {
+    'checkout-request-id': Args.string({ description: 'The CheckoutRequestID returned by the STK push.', required: true }),
+  }
+
+  static flags = {
+    'result-code': Flags.integer({ summary: 'Daraja ResultCode to finish with (0 paid, 1032 cancelled, 1037 timeout, 1 insufficient funds, 2001 wrong PIN).', required: true }),
+    'emulator-url': Flags.string({ summary: 'Base URL of the running emulator.', env: 'MPG_EMULATOR_URL', default: DEFAULT_EMULATOR_URL }),
+  }
+
+  async run(): Promise<ResolvedTransaction> {
+    const transaction = await resolveHeldPrompt({
+      emulatorUrl: this.flags['emulator-url'],
+      checkoutRequestId: this.args['checkout-request-id'],
+      resultCode: this.flags['result-code'],
+    })
+    this.log(`Resolved ${transaction.checkout_request_id}: ResultCode ${transaction.result_code} (${transaction.result_desc}).`)
+    this.log(`The callback is on its way to ${transaction.callback_url}.`)
+    return transaction
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { MpgError } from '../errors.js'
+import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+
+export const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:8989'
+
+export const resolvedTransactionSchema = z.object({
+  checkout_request_id: z.string(),
+  merchant_request_id: z.string(),
+  phone: z.string(),
+  amount: z.number(),
+  callback_url: z.string(),
+  status: z.enum(['pending', 'held', 'completed']),
+  outcome: z.string(),
+  result_code: z.number().nullable(),
+  result_desc: z.string().nullable(),
+  receipt: z.string().nullable(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+})
+export type ResolvedTransaction = z.infer<typeof resolvedTransactionSchema>
+
+export interface ResolveInput {
+  emulatorUrl: string
+  checkoutRequestId: string
+  resultCode: number
+  resultDesc?: string
+}
+
+/** Finishes a held STK prompt through the emulator's control API. */
+export async function resolveHeldPrompt(input: ResolveInput): Promise<ResolvedTransaction> {
+  let base: URL
+  try {
+    base = new URL(input.emulatorUrl)
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http')
+  } catch {
+    throw new MpgError('usage', `The emulator URL "${input.emulatorUrl}" is not an http(s) URL.`, {
+      suggestion: `Pass --emulator-url like ${DEFAULT_EMULATOR_URL}.`,
+    })
+  }
+  const url = new URL(`__emulator/stk/${encodeURIComponent(input.checkoutRequestId)}/resolve`, base.href.endsWith('/') ? base : `${base.href}/`)
+  let res
+  try {
+    res = await sendRequest({
+      method: 'POST',
+      url: url.href,
+      json: { result_code: input.resultCode, ...(input.resultDesc ? { result_desc: input.resultDesc } : {}) },
+      timeoutMs: 5000,
+    })
+  } catch (error) {
+    if (error instanceof NetworkError) {
+      throw new MpgError('unreachable', `No emulator answers at ${base.origin} (${error.message}).`, {
+        suggestion: 'Start it with `mpg emulator start`, or point --emulator-url (or MPG_EMULATOR_URL) at the running one.',
+        cause: error,
+      })
+    }
+    throw error
+  }
+  const body = parseJsonBody(res.body) as { error?: string; hint?: string; transaction?: unknown } | undefined
+  if (res.status === 200) {
+    const parsed = resolvedTransactionSchema.safeParse(body?.transaction)
+    if (parsed.success) return parsed.data
+  }
+  const message = body?.error ?? `the emulator answered HTTP ${res.status}`
+  if (res.status === 404 && body?.error) {
+    throw new MpgError('not_found', `The emulator has ${message}.`, {
+      suggestion: 'Check the CheckoutRequestID printed by the STK push; the emulator forgets transactions on reset and restart.',
+    })
+  }
+  if (res.status === 409) throw new MpgError('conflict', `Cannot resolve: ${message}.`, { suggestion: body?.hint ?? 'Only held prompts can be resolved.' })
+  if (res.status === 400) throw new MpgError('usage', `The emulator refused the request: ${message}.`, { suggestion: body?.hint })
+  throw new MpgError('upstream', `Unexpected answer from ${base.origin}: HTTP ${res.status}.`, {
+    suggestion: 'Is --emulator-url pointing at `mpg emulator start`, not at the gateway?',
+    detail: res.body.slice(0, 500),
+  })
+}
