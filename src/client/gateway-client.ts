@@ -1,0 +1,124 @@
+import type { z } from 'zod'
+import { MpgError } from '../errors.js'
+import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import {
+  errorBodySchema,
+  stkPushResponseSchema,
+  transactionEnvelopeSchema,
+  transactionListSchema,
+  type StkPushResult,
+  type Transaction,
+} from '../schemas/gateway.js'
+import { GatewayApiError } from './errors.js'
+
+export interface GatewayClientOptions {
+  /** e.g. http://127.0.0.1:8787 */
+  baseUrl: string
+  /** mpg_test_… or mpg_live_… for the merchant API. */
+  apiKey?: string
+  /** For the admin API. */
+  adminToken?: string
+  timeoutMs?: number
+}
+
+export interface StkPushInput {
+  amount: number
+  phone: string
+  reference: string
+  description: string
+}
+
+export interface CallOptions<T> {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  json?: unknown
+  headers?: Record<string, string>
+  schema?: z.ZodType<T>
+  auth: 'key' | 'admin'
+}
+
+export interface CallResult<T> {
+  status: number
+  data: T
+  headers: Record<string, string>
+}
+
+/** Typed client of the gateway API (undici through the project's one outbound path). */
+export class GatewayClient {
+  readonly baseUrl: string
+  private readonly apiKey?: string
+  private readonly adminToken?: string
+  private readonly timeoutMs: number
+
+  constructor(options: GatewayClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.apiKey = options.apiKey
+    this.adminToken = options.adminToken
+    this.timeoutMs = options.timeoutMs ?? 30_000
+  }
+
+  /** Low-level call; throws GatewayApiError for error answers and MpgError('unreachable') without one. */
+  async call<T>(options: CallOptions<T>): Promise<CallResult<T>> {
+    const token = options.auth === 'admin' ? this.adminToken : this.apiKey
+    if (!token) {
+      throw options.auth === 'admin'
+        ? new MpgError('auth', 'No admin token.', { suggestion: 'Set MPG_ADMIN_TOKEN, pass --admin-token, or run from the folder holding the gateway data dir (--data-dir).' })
+        : new MpgError('auth', 'No API key.', { suggestion: 'Set MPG_API_KEY or pass --api-key (create one with `mpg keys create`).' })
+    }
+    let res
+    try {
+      res = await sendRequest({
+        method: options.method,
+        url: `${this.baseUrl}${options.path}`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers },
+        json: options.json,
+        timeoutMs: this.timeoutMs,
+      })
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        throw new MpgError('unreachable', `The gateway at ${this.baseUrl} did not answer (${error.message}).`, {
+          suggestion: 'Start the gateway with `mpg serve`, or point --base-url / MPG_BASE_URL at it.',
+        })
+      }
+      throw error
+    }
+    const json = parseJsonBody(res.body)
+    if (res.status >= 400) {
+      const body = errorBodySchema.safeParse(json)
+      throw new GatewayApiError(res.status, body.success ? body.data : { error: `HTTP ${res.status}`, hint: 'Check that --base-url points at an mpesa-gateway.', detail: '' })
+    }
+    if (options.schema) {
+      const parsed = options.schema.safeParse(json)
+      if (!parsed.success) {
+        throw new MpgError('internal', `Unexpected answer from ${options.path}.`, { suggestion: 'Check that --base-url points at an mpesa-gateway of the same version.' })
+      }
+      return { status: res.status, data: parsed.data, headers: res.headers }
+    }
+    return { status: res.status, data: json as T, headers: res.headers }
+  }
+
+  async stkPush(input: StkPushInput, options: { idempotencyKey?: string } = {}): Promise<StkPushResult & { replayed: boolean }> {
+    const result = await this.call({
+      method: 'POST',
+      path: '/api/v1/stk-push',
+      json: input,
+      headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined,
+      schema: stkPushResponseSchema,
+      auth: 'key',
+    })
+    return { ...result.data, replayed: result.headers['idempotent-replayed'] === 'true' }
+  }
+
+  async getTransaction(id: string): Promise<Transaction> {
+    const result = await this.call({ method: 'GET', path: `/api/v1/transactions/${encodeURIComponent(id)}`, schema: transactionEnvelopeSchema, auth: 'key' })
+    return result.data.transaction
+  }
+
+  async listTransactions(query: { status?: string; limit?: number; starting_after?: string } = {}) {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
+    const qs = params.size ? `?${params}` : ''
+    const result = await this.call({ method: 'GET', path: `/api/v1/transactions${qs}`, schema: transactionListSchema, auth: 'key' })
+    return result.data
+  }
+}

@@ -1,0 +1,29 @@
+import { createLogger } from '../core/logger.js'
+import type { ServeFlags } from '../gateway/config.js'
+
+export interface ServeEvents {
+  ready(info: { url: string; daraja_env: string; daraja_url: string | undefined; account_id?: string; key?: string; admin_token_file?: string }): void
+  stopped(): void
+}
+
+/** `mpg serve`: starts the gateway and keeps it up until SIGINT/SIGTERM, then shuts down gracefully. */
+export async function serveGateway(flags: ServeFlags, options: { json: boolean; events: ServeEvents; signal?: AbortSignal }): Promise<void> {
+  const { createGateway } = await import('../gateway/create-gateway.js')
+  const logger = createLogger({ json: options.json })
+  const gateway = await createGateway({ flags, requirePublicUrl: true, logger })
+  options.events.ready({
+    url: gateway.url,
+    daraja_env: gateway.config.darajaEnv,
+    daraja_url: gateway.emulator?.url ?? gateway.config.darajaBaseUrl,
+    ...(gateway.bootstrap ? { account_id: gateway.bootstrap.account_id, key: gateway.bootstrap.key } : {}),
+    ...(gateway.adminTokenFile ? { admin_token_file: gateway.adminTokenFile } : {}),
+  })
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    options.signal?.addEventListener('abort', stop, { once: true })
+  })
+  await gateway.close()
+  options.events.stopped()
+}
