@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+
+let gw: TestGateway
+beforeEach(async () => {
+  gw = await startTestGateway()
+})
+afterEach(async () => {
+  await gw.close()
+})
+
+const push = (body: unknown, key?: string) =>
+  gw.api('/api/v1/stk-push', { method: 'POST', json: body, headers: key ? { 'idempotency-key': key } : {} })
+
+const pushCount = () => gw.emulator!.requests().filter((r) => r.endpoint === 'stk_push').length
+
+describe('Idempotency-Key', () => {
+  it('a sequential replay returns the original response with 200 and Idempotent-Replayed, without a second Daraja call', async () => {
+    const first = await push(stkBody(), 'order-1')
+    expect(first.status).toBe(201)
+    expect(first.headers.get('idempotent-replayed')).toBeNull()
+    const original = await first.json()
+    const replay = await push(stkBody(), 'order-1')
+    expect(replay.status).toBe(200)
+    expect(replay.headers.get('idempotent-replayed')).toBe('true')
+    expect(await replay.json()).toEqual(original)
+    expect(pushCount()).toBe(1)
+    const list = (await (await gw.api('/api/v1/transactions')).json()) as any
+    expect(list.data).toHaveLength(1)
+  })
+
+  it('key order in the JSON body does not make it a different body', async () => {
+    await push({ amount: 100, phone: '254712345678', reference: 'A', description: 'B' }, 'k')
+    const replay = await push({ description: 'B', reference: 'A', phone: '254712345678', amount: 100 }, 'k')
+    expect(replay.status).toBe(200)
+  })
+
+  it('the same key with a different body → 422', async () => {
+    expect((await push(stkBody(), 'order-2')).status).toBe(201)
+    const res = await push(stkBody({ amount: 101 }), 'order-2')
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({ error: expect.stringMatching(/different body/) })
+    expect(pushCount()).toBe(1)
+  })
+
+  it('two concurrent requests with one key: one creates, the other gets 409 (or the replay), one Daraja call', async () => {
+    gw.emulator!.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 300 })
+    const [a, b] = await Promise.all([push(stkBody(), 'order-3'), push(stkBody(), 'order-3')])
+    const statuses = [a.status, b.status].sort()
+    expect(statuses).toEqual([201, 409])
+    const conflict = a.status === 409 ? a : b
+    expect(await conflict.json()).toMatchObject({ error: expect.stringMatching(/in progress/) })
+    expect(pushCount()).toBe(1)
+    // Once the first finishes, the key replays.
+    const replay = await push(stkBody(), 'order-3')
+    expect(replay.status).toBe(200)
+  })
+
+  it('keys are scoped to the account: another account may use the same key', async () => {
+    const account = (await (await gw.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'B', payout_account: { type: 'mpesa', phone: '0712345678' } } })).json()) as any
+    const other = ((await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: account.id, mode: 'test' } })).json()) as any).key
+    expect((await push(stkBody(), 'shared')).status).toBe(201)
+    const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody(), headers: { 'idempotency-key': 'shared' }, auth: other })
+    expect(res.status).toBe(201)
+  })
+
+  it('a 5xx does not consume the key: after Daraja recovers the same key goes through', async () => {
+    gw.emulator!.setFault({ kind: 'error', endpoint: 'stk_push', status: 500, errorCode: '500.003.1001', errorMessage: 'Internal Server Error', count: 1 })
+    const failed = await push(stkBody(), 'order-4')
+    expect(failed.status).toBe(502)
+    const retry = await push(stkBody(), 'order-4')
+    expect(retry.status).toBe(201)
+    expect(retry.headers.get('idempotent-replayed')).toBeNull()
+  })
+
+  it('rejects an unprintable or oversize key', async () => {
+    expect((await push(stkBody(), 'x'.repeat(256))).status).toBe(400)
+    expect((await push(stkBody(), 'has space')).status).toBe(400)
+  })
+})
+
+describe('Daraja down or refusing → 502 with Daraja\'s code and message', () => {
+  it('OAuth failing', async () => {
+    gw.emulator!.setFault({ kind: 'error', endpoint: 'oauth', status: 400, errorCode: '400.008.01', errorMessage: 'Invalid Authentication passed' })
+    const res = await push(stkBody())
+    expect(res.status).toBe(502)
+    const body = (await res.json()) as any
+    expect(body.detail).toContain('400.008.01')
+    expect(body.detail).toContain('Invalid Authentication passed')
+  })
+
+  it('STK push answering 500s, then recovering', async () => {
+    const fault = gw.emulator!.setFault({ kind: 'error', endpoint: 'stk_push', status: 500, errorCode: '500.003.02', errorMessage: 'Error Occurred: Spike Arrest Violation' })
+    const res = await push(stkBody())
+    expect(res.status).toBe(502)
+    expect(((await res.json()) as any).detail).toBe('500.003.02: Error Occurred: Spike Arrest Violation')
+    gw.emulator!.clearFaults(fault.id)
+    expect((await push(stkBody())).status).toBe(201)
+  })
+
+  it('Daraja unreachable', async () => {
+    await gw.emulator!.close()
+    const res = await push(stkBody())
+    expect(res.status).toBe(502)
+    expect(((await res.json()) as any).hint).toMatch(/did not answer|retry/i)
+  })
+
+  it('an expired token is refreshed once and the push goes through', async () => {
+    expect((await push(stkBody())).status).toBe(201)
+    gw.emulator!.setFault({ kind: 'error', endpoint: 'stk_push', status: 404, errorCode: '404.001.03', errorMessage: 'Invalid Access Token', count: 1 })
+    expect((await push(stkBody())).status).toBe(201)
+    const oauthCalls = gw.emulator!.requests().filter((r) => r.endpoint === 'oauth').length
+    expect(oauthCalls).toBe(2)
+  })
+
+  it('concurrent pushes share one token fetch', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => push(stkBody({ reference: `C-${i}` }))))
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(201))
+    expect(gw.emulator!.requests().filter((r) => r.endpoint === 'oauth')).toHaveLength(1)
+  })
+})
+
+describe('PUBLIC_SITE_URL', () => {
+  it('a gateway built without it outside emulator mode answers 500 in the seed shape', async () => {
+    const sandbox = await startTestGateway({
+      env: {
+        DARAJA_ENV: 'sandbox',
+        DARAJA_BASE_URL: gw.emulator!.url,
+        DARAJA_CONSUMER_KEY: gw.emulator!.credentials.consumerKey,
+        DARAJA_CONSUMER_SECRET: gw.emulator!.credentials.consumerSecret,
+        DARAJA_SHORTCODE: '174379',
+        DARAJA_PASSKEY: gw.emulator!.credentials.passkey,
+      },
+    })
+    try {
+      const res = await sandbox.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
+      expect(res.status).toBe(500)
+      const body = (await res.json()) as any
+      expect(body.error).toMatch(/PUBLIC_SITE_URL/)
+      expect(Object.keys(body).sort()).toEqual(['detail', 'error', 'hint'])
+    } finally {
+      await sandbox.close()
+    }
+  })
+})

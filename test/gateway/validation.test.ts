@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+
+let gw: TestGateway
+beforeAll(async () => {
+  gw = await startTestGateway()
+})
+afterAll(async () => {
+  await gw.close()
+})
+
+async function expectError(res: Response, status: number, errorPattern?: RegExp) {
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toMatch(/application\/json/)
+  const body = (await res.json()) as Record<string, unknown>
+  expect(Object.keys(body).sort()).toEqual(['detail', 'error', 'hint'])
+  for (const v of Object.values(body)) expect(typeof v).toBe('string')
+  expect(body.hint).not.toBe('')
+  if (errorPattern) expect(body.error).toMatch(errorPattern)
+  return body as { error: string; hint: string; detail: string }
+}
+
+async function transactionCount() {
+  const body = (await (await gw.api('/api/v1/transactions?limit=100')).json()) as { data: unknown[] }
+  return body.data.length
+}
+
+const push = (json: unknown, init: RequestInit & { auth?: string | null } = {}) => gw.api('/api/v1/stk-push', { method: 'POST', json, ...init })
+
+describe('STK push validation (400 with a hint, nothing stored)', () => {
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['decimal amount', stkBody({ amount: 10.5 }), /amount/],
+    ['string amount', stkBody({ amount: '100' }), /amount/],
+    ['zero amount', stkBody({ amount: 0 }), /amount/],
+    ['negative amount', stkBody({ amount: -5 }), /amount/],
+    ['amount over 150,000', stkBody({ amount: 150_001 }), /amount/],
+    ['missing amount', { phone: '254712345678', reference: 'R', description: 'D' }, /amount/],
+    ['landline phone', stkBody({ phone: '0201234567' }), /phone/],
+    ['short phone', stkBody({ phone: '07123' }), /phone/],
+    ['numeric phone', stkBody({ phone: 254712345678 }), /phone/],
+    ['reference over 40', stkBody({ reference: 'x'.repeat(41) }), /reference/],
+    ['blank reference', stkBody({ reference: '   ' }), /reference/],
+    ['description over 60', stkBody({ description: 'y'.repeat(61) }), /description/],
+    ['missing description', { amount: 100, phone: '254712345678', reference: 'R' }, /description/],
+    ['control characters', stkBody({ description: 'a\u0000b' }), /description/],
+  ]
+  for (const [name, body, field] of bad) {
+    it(name, async () => {
+      const before = await transactionCount()
+      const err = await expectError(await push(body), 400, /Validation failed/)
+      expect(`${err.error} ${err.detail}`).toMatch(field)
+      expect(await transactionCount()).toBe(before)
+    })
+  }
+
+  it('accepts every documented phone form and stores it normalised', async () => {
+    for (const phone of ['254712345678', '0712345678', '+254712345678', '0112345678', '254112345678']) {
+      const res = await push(stkBody({ phone }))
+      expect(res.status).toBe(201)
+      const { transaction_id } = (await res.json()) as { transaction_id: string }
+      const t = (await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()) as any
+      expect(t.transaction.phone).toMatch(/^254[17]\d{8}$/)
+    }
+  })
+
+  it('the full reference and description stay on the transaction while Daraja gets its 12/13 characters', async () => {
+    const reference = 'INVOICE-2026-000123-ABCDEFGH'
+    const description = 'A rather long description for the payment prompt'
+    const res = await push(stkBody({ reference, description }))
+    expect(res.status).toBe(201)
+    const { transaction_id, checkout_request_id } = (await res.json()) as any
+    const t = (await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()) as any
+    expect(t.transaction.reference).toBe(reference)
+    expect(t.transaction.description).toBe(description)
+    const sent = gw.emulator!.requests().find((r) => r.endpoint === 'stk_push' && (r.response.body as any)?.CheckoutRequestID === checkout_request_id)
+    const body = sent!.request.body as Record<string, unknown>
+    expect(body.AccountReference).toBe(reference.slice(0, 12))
+    expect(body.TransactionDesc).toBe(description.slice(0, 13))
+    // Daraja's convention: EAT timestamps.
+    expect(String(body.Timestamp)).toMatch(/^\d{14}$/)
+  })
+})
+
+describe('transport errors', () => {
+  it('malformed JSON → 400', async () => {
+    await expectError(await gw.api('/api/v1/stk-push', { method: 'POST', body: '{"amount": 100,', headers: { 'content-type': 'application/json' } }), 400, /Malformed JSON/)
+  })
+  it('wrong content type → 415', async () => {
+    await expectError(await gw.api('/api/v1/stk-push', { method: 'POST', body: 'amount=100', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415)
+  })
+  it('no content type → 415', async () => {
+    await expectError(await gw.api('/api/v1/stk-push', { method: 'POST', body: JSON.stringify(stkBody()) }), 415)
+  })
+  it('oversize body → 413', async () => {
+    await expectError(await push({ ...stkBody(), padding: 'x'.repeat(20_000) }), 413)
+  })
+  it('array instead of object → 400', async () => {
+    await expectError(await push([stkBody()]), 400)
+  })
+  it('unknown path → 404 in the error shape', async () => {
+    await expectError(await gw.api('/api/v1/nothing-here'), 404)
+  })
+})
+
+describe('keys, accounts and modes', () => {
+  it('missing key → 401', async () => {
+    await expectError(await push(stkBody(), { auth: null }), 401)
+  })
+  it('unknown key → 401', async () => {
+    await expectError(await push(stkBody(), { auth: 'mpg_test_00000000000000000000000000000000' }), 401)
+  })
+  it('malformed Authorization → 401', async () => {
+    await expectError(await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody(), headers: { authorization: 'Token abc' } }), 401)
+  })
+
+  it('revoked key → 401', async () => {
+    const created = (await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: gw.bootstrap!.account_id, mode: 'test' } })).json()) as any
+    expect((await push(stkBody(), { auth: created.key })).status).toBe(201)
+    expect((await gw.admin(`/api/v1/admin/keys/${created.id}/revoke`, { method: 'POST' })).status).toBe(200)
+    const err = await expectError(await push(stkBody(), { auth: created.key }), 401)
+    expect(err.detail).toMatch(/revoked/)
+  })
+
+  it('live key on a sandbox/emulator gateway → 400 mode mismatch', async () => {
+    const created = (await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: gw.bootstrap!.account_id, mode: 'live' } })).json()) as any
+    expect(created.key).toMatch(/^mpg_live_[0-9A-Za-z]{32}$/)
+    await expectError(await push(stkBody(), { auth: created.key }), 400, /mode mismatch/)
+  })
+
+  it("another account's transaction → 404", async () => {
+    const res = await push(stkBody())
+    const { transaction_id } = (await res.json()) as any
+    const account = (await (await gw.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'Other', payout_account: { type: 'till', till: '5123456' } } })).json()) as any
+    const other = (await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: account.id, mode: 'test' } })).json()) as any
+    await expectError(await gw.api(`/api/v1/transactions/${transaction_id}`, { auth: other.key }), 404)
+    const list = (await (await gw.api('/api/v1/transactions', { auth: other.key })).json()) as any
+    expect(list.data).toEqual([])
+  })
+
+  it('an account without a payout account → 400', async () => {
+    const account = (await (await gw.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'No payout' } })).json()) as any
+    const key = (await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: account.id, mode: 'test' } })).json()) as any
+    await expectError(await push(stkBody(), { auth: key.key }), 400, /payout account/)
+  })
+
+  it('admin API refuses an API key and a wrong token', async () => {
+    await expectError(await gw.api('/api/v1/admin/accounts'), 401)
+    await expectError(await gw.api('/api/v1/admin/accounts', { auth: 'nope' }), 401)
+  })
+
+  it('keys are listed by prefix, never in full', async () => {
+    const list = (await (await gw.admin('/api/v1/admin/keys')).json()) as any
+    const text = JSON.stringify(list)
+    expect(text).not.toContain(gw.key)
+    expect(list.data[0].prefix).toMatch(/^mpg_test_.{4}…$/)
+    expect(list.data[0]).not.toHaveProperty('hash')
+  })
+})
+
+describe('listing transactions', () => {
+  it('pages newest first with a cursor', async () => {
+    const account = (await (await gw.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'Pager', payout_account: { type: 'mpesa', phone: '0712345678' } } })).json()) as any
+    const key = ((await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: account.id, mode: 'test' } })).json()) as any).key
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const res = await push(stkBody({ reference: `P-${i}` }), { auth: key })
+      ids.push(((await res.json()) as any).transaction_id)
+    }
+    const page1 = (await (await gw.api('/api/v1/transactions?limit=2', { auth: key })).json()) as any
+    expect(page1.data.map((t: any) => t.id)).toEqual([ids[4], ids[3]])
+    expect(page1.has_more).toBe(true)
+    const page2 = (await (await gw.api(`/api/v1/transactions?limit=2&starting_after=${page1.next_cursor}`, { auth: key })).json()) as any
+    expect(page2.data.map((t: any) => t.id)).toEqual([ids[2], ids[1]])
+    const page3 = (await (await gw.api(`/api/v1/transactions?limit=2&starting_after=${page2.next_cursor}`, { auth: key })).json()) as any
+    expect(page3.data.map((t: any) => t.id)).toEqual([ids[0]])
+    expect(page3.has_more).toBe(false)
+    expect(page3.next_cursor).toBeNull()
+  })
+
+  it('rejects a bad status or limit', async () => {
+    await expectError(await gw.api('/api/v1/transactions?status=done'), 400)
+    await expectError(await gw.api('/api/v1/transactions?limit=0'), 400)
+    await expectError(await gw.api('/api/v1/transactions?limit=abc'), 400)
+  })
+})
+
+describe('health', () => {
+  it('answers without auth', async () => {
+    const res = await fetch(`${gw.url}/health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok', daraja_env: 'emulator' })
+  })
+})
