@@ -380,6 +380,10 @@ export class LowdbStore implements Store {
     )
   }
 
+  async listDeliveriesForEvent(eventId: string) {
+    return clone(this.doc.deliveries.filter((d) => d.event_id === eventId))
+  }
+
   async createDelivery(delivery: DeliveryRecord) {
     const stored = clone(delivery)
     this.doc.deliveries.push(stored)

@@ -148,6 +148,8 @@ export interface DeliveryRecord {
   status: DeliveryStatus
   attempts: DeliveryAttempt[]
   next_attempt_at: string | null
+  /** Attempts made before the current round (a resend starts a new round with its own retries); absent means 0. */
+  round_start?: number
   created_at: string
   updated_at: string
 }

@@ -106,6 +106,8 @@ export interface Store {
   listDeliveries(endpointId: string): Promise<DeliveryRecord[]>
   /** Deliveries still pending, soonest first: the persisted queue. */
   listPendingDeliveries(): Promise<DeliveryRecord[]>
+  /** Deliveries of one event (one per matching endpoint). */
+  listDeliveriesForEvent(eventId: string): Promise<DeliveryRecord[]>
   createDelivery(delivery: DeliveryRecord): Promise<void>
   /** Atomic read-modify-write of one delivery; `change` returns undefined to leave it as it is. */
   updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord | undefined>

@@ -8,10 +8,16 @@ import adminPayoutSettlePost from './admin-payout-settle.post.js'
 import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
 import callbacksB2cPost from './callbacks-b2c.post.js'
 import callbacksStkPost from './callbacks-stk.post.js'
+import eventsStreamGet from './events-stream.get.js'
 import healthGet from './health.get.js'
 import stkPushPost from './stk-push.post.js'
 import transactionGet from './transaction.get.js'
 import transactionsGet from './transactions.get.js'
+import webhookDeliveriesResendPost from './webhook-deliveries-resend.post.js'
+import webhooksDeliveriesGet from './webhooks-deliveries.get.js'
+import webhooksEndpointDelete from './webhooks-endpoint.delete.js'
+import webhooksGet from './webhooks.get.js'
+import webhooksPost from './webhooks.post.js'
 
 /** Every endpoint of the gateway. A new route file is added here. */
 export const routes: Route[] = [
@@ -28,4 +34,10 @@ export const routes: Route[] = [
   adminKeysGet,
   adminKeyRevokePost,
   adminPayoutSettlePost,
+  webhooksPost,
+  webhooksGet,
+  webhooksEndpointDelete,
+  webhooksDeliveriesGet,
+  webhookDeliveriesResendPost,
+  eventsStreamGet,
 ]

@@ -1,0 +1,210 @@
+import type { GatewayContext } from '../core/context.js'
+import { NetworkError, sendRequest } from '../http/request.js'
+import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
+import { serializeEvent } from './event-body.js'
+import { sealKey, unseal } from './seal.js'
+import { signatureHeaders } from './signature.js'
+import { checkWebhookUrl } from './url-policy.js'
+
+/** First bytes of a receiver's answer kept with each attempt. */
+export const RESPONSE_BODY_BYTES = 1024
+/** Deliveries in flight at once. */
+const CONCURRENCY = 8
+/** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
+const STOP_GRACE_MS = 2000
+/** setTimeout's largest delay; longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+export interface DeliveryWorker {
+  /** Attempts the delivery at its next_attempt_at (now when due); a no-op unless pending. */
+  schedule(delivery: DeliveryRecord): void
+  /** Idempotent: stops scheduling, lets attempts in flight finish briefly, aborts the rest (still pending in the store). */
+  stop(): Promise<void>
+}
+
+const workers = new WeakMap<GatewayContext, DeliveryWorker>()
+
+/** The running worker of this gateway, if any (the resend route uses it). */
+export function deliveryWorkerFor(ctx: GatewayContext): DeliveryWorker | undefined {
+  return workers.get(ctx)
+}
+
+/** The delay before the next attempt, or null when the round's retries are used up. */
+export function nextRetryDelay(delivery: DeliveryRecord, delaysMs: number[]): number | null {
+  const inRound = delivery.attempts.length - (delivery.round_start ?? 0)
+  return inRound >= 1 && inRound <= delaysMs.length ? delaysMs[inRound - 1] : null
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * The persisted delivery queue. The store holds every pending delivery with its next_attempt_at;
+ * this worker loads them at start, learns of new ones from the event bus, and keeps one timer per
+ * delivery. Each attempt is recorded before the next is scheduled, so a restart resumes exactly
+ * where the store says (at-least-once: an attempt cut off by a crash is made again).
+ */
+export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
+  const timers = new Map<string, NodeJS.Timeout>()
+  const queued = new Set<string>()
+  const running = new Map<string, Promise<unknown>>()
+  const abort = new AbortController()
+  let stopped = false
+  let stopping: Promise<void> | undefined
+
+  const schedule = (delivery: DeliveryRecord) => {
+    if (stopped || delivery.status !== 'pending' || running.has(delivery.id) || queued.has(delivery.id)) return
+    const existing = timers.get(delivery.id)
+    if (existing) clearTimeout(existing)
+    const due = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : Date.now()
+    const wait = Math.max(0, due - Date.now())
+    const timer = setTimeout(() => {
+      timers.delete(delivery.id)
+      if (wait > MAX_TIMER_MS) schedule(delivery)
+      else enqueue(delivery.id)
+    }, Math.min(wait, MAX_TIMER_MS))
+    timer.unref()
+    timers.set(delivery.id, timer)
+  }
+
+  const enqueue = (id: string) => {
+    if (stopped) return
+    queued.add(id)
+    pump()
+  }
+
+  const pump = () => {
+    for (const id of queued) {
+      if (running.size >= CONCURRENCY || stopped) return
+      queued.delete(id)
+      if (running.has(id)) continue
+      const work = attempt(id)
+        .catch((error) => {
+          ctx.log.error('webhook.attempt_failed', { delivery_id: id, message: message(error) })
+          return undefined
+        })
+        .then((again) => {
+          running.delete(id)
+          if (again) schedule(again)
+          pump()
+        })
+      running.set(id, work)
+    }
+  }
+
+  const send = async (delivery: DeliveryRecord, event: EventRecord, url: string, secret: string): Promise<DeliveryAttempt> => {
+    const at = new Date()
+    const started = performance.now()
+    const rawBody = serializeEvent(event)
+    const base = { at: at.toISOString(), status_code: null, error: null, response_body: null }
+    if (delivery.mode === 'live') {
+      // Checked again at delivery: DNS may have changed since the endpoint was created.
+      const check = await checkWebhookUrl(url, 'live')
+      if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
+    }
+    try {
+      const res = await sendRequest({
+        method: 'POST',
+        url,
+        body: rawBody,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'mpesa-gateway-webhooks/1',
+          'x-mpesa-gateway-delivery': delivery.id,
+          ...signatureHeaders(secret, { id: event.id, timestamp: Math.floor(at.getTime() / 1000), rawBody, event: event.event }),
+        },
+        timeoutMs: ctx.config.webhookTimeoutMs,
+        maxBodyBytes: RESPONSE_BODY_BYTES,
+        signal: abort.signal,
+      })
+      const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
+      return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: res.body }
+    } catch (error) {
+      if (abort.signal.aborted) throw error
+      const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)
+      return { ...base, duration_ms: Math.round(performance.now() - started), error: text }
+    }
+  }
+
+  /** One attempt; returns the delivery when it is to be scheduled again. */
+  const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
+    const delivery = await ctx.store.getDelivery(id)
+    if (!delivery || delivery.status !== 'pending' || stopped) return
+    if (delivery.next_attempt_at && Date.parse(delivery.next_attempt_at) > Date.now() + 5) return delivery
+    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
+    if (!event || !endpoint || endpoint.deleted_at) {
+      const now = new Date().toISOString()
+      await ctx.store.updateDelivery(id, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
+      ctx.log.info('webhook.abandoned', { delivery_id: id, reason: endpoint?.deleted_at ? 'endpoint deleted' : 'event or endpoint missing' })
+      return
+    }
+    let result: DeliveryAttempt
+    try {
+      const secret = unseal(sealKey(ctx.config.dataDir), endpoint.sealed_secret, endpoint.id)
+      result = await send(delivery, event, endpoint.url, secret)
+    } catch (error) {
+      if (abort.signal.aborted) return undefined // stopping: left pending, attempted again after the restart
+      result = { at: new Date().toISOString(), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
+    }
+    const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
+    const updated = await ctx.store.updateDelivery(id, (d) => {
+      if (d.status !== 'pending') return undefined
+      const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: new Date().toISOString() }
+      if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
+      const delay = nextRetryDelay(next, ctx.config.webhookRetryDelaysMs)
+      if (delay === null) return { ...next, status: 'failed', next_attempt_at: null }
+      return { ...next, next_attempt_at: new Date(Date.now() + delay).toISOString() }
+    })
+    ctx.log.info('webhook.attempt', {
+      delivery_id: id,
+      endpoint_id: endpoint.id,
+      event: delivery.event,
+      status_code: result.status_code,
+      duration_ms: result.duration_ms,
+      outcome: updated?.status,
+    })
+    return updated?.status === 'pending' ? updated : undefined
+  }
+
+  const onEvent = (event: EventRecord) => {
+    ctx.store
+      .listDeliveriesForEvent(event.id)
+      .then((deliveries) => deliveries.forEach(schedule))
+      .catch((error) => ctx.log.error('webhook.schedule_failed', { event_id: event.id, message: message(error) }))
+  }
+  // Subscribe before loading the queue, so a delivery created in between is not missed (schedule dedupes).
+  const unsubscribe = ctx.bus.subscribe(onEvent)
+  const loading = ctx.store
+    .listPendingDeliveries()
+    .then((pending) => pending.forEach(schedule))
+    .catch((error) => ctx.log.error('webhook.load_failed', { message: message(error) }))
+
+  const worker: DeliveryWorker = {
+    schedule,
+    stop() {
+      stopping ??= (async () => {
+        stopped = true
+        unsubscribe()
+        for (const timer of timers.values()) clearTimeout(timer)
+        timers.clear()
+        queued.clear()
+        await loading
+        if (running.size > 0) {
+          let grace: NodeJS.Timeout | undefined
+          await Promise.race([
+            Promise.allSettled(running.values()),
+            new Promise((resolve) => {
+              grace = setTimeout(resolve, STOP_GRACE_MS)
+            }),
+          ])
+          clearTimeout(grace)
+          abort.abort()
+          await Promise.allSettled(running.values())
+        }
+        workers.delete(ctx)
+      })()
+      return stopping
+    },
+  }
+  workers.set(ctx, worker)
+  return worker
+}

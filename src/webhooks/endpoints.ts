@@ -1,0 +1,122 @@
+import type { GatewayContext } from '../core/context.js'
+import { ApiError, errors } from '../gateway/errors.js'
+import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
+import { newId } from '../utils/ids.js'
+import { deliveryWorkerFor } from './delivery-worker.js'
+import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from './schemas.js'
+import { seal, sealKey } from './seal.js'
+import { generateWebhookSecret } from './signature.js'
+import { checkWebhookUrl, type Resolver } from './url-policy.js'
+
+/** Endpoints one account may have per mode. */
+export const MAX_ENDPOINTS = 20
+
+export interface Owner {
+  accountId: string
+  mode: Mode
+}
+
+export function endpointView(e: WebhookEndpointRecord): WebhookEndpoint {
+  return { id: e.id, url: e.url, events: e.events, mode: e.mode, created_at: e.created_at, deleted_at: e.deleted_at }
+}
+
+export function deliveryView(d: DeliveryRecord): WebhookDelivery {
+  return {
+    id: d.id,
+    event_id: d.event_id,
+    endpoint_id: d.endpoint_id,
+    event: d.event,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.next_attempt_at,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  }
+}
+
+const owned = <T extends { account_id: string; mode: Mode }>(record: T | undefined, owner: Owner): record is T =>
+  record !== undefined && record.account_id === owner.accountId && record.mode === owner.mode
+
+/** Registers an endpoint; the secret is generated here, returned once and stored sealed. */
+export async function createWebhookEndpoint(ctx: GatewayContext, owner: Owner, body: CreateWebhookBody, resolver?: Resolver): Promise<CreatedWebhookEndpoint> {
+  const check = await checkWebhookUrl(body.url, owner.mode, resolver)
+  if (!check.ok) throw new ApiError(400, check.error, check.hint, owner.mode === 'live' ? 'live mode' : 'test mode')
+  const existing = await ctx.store.listWebhookEndpoints(owner.accountId, owner.mode)
+  if (existing.length >= MAX_ENDPOINTS) {
+    throw new ApiError(409, 'Too many webhook endpoints', `Remove one first (\`mpg webhooks remove <id>\`); an account has at most ${MAX_ENDPOINTS} per mode.`, `${existing.length} endpoints`)
+  }
+  const secret = generateWebhookSecret()
+  const id = newId('we')
+  const record: WebhookEndpointRecord = {
+    id,
+    account_id: owner.accountId,
+    mode: owner.mode,
+    url: check.url,
+    events: body.events,
+    sealed_secret: seal(sealKey(ctx.config.dataDir), secret, id),
+    created_at: new Date().toISOString(),
+    deleted_at: null,
+  }
+  await ctx.store.createWebhookEndpoint(record)
+  ctx.log.info('webhook.endpoint_created', { endpoint_id: id, mode: owner.mode, events: body.events.length ? body.events.join(',') : 'all' })
+  return { ...endpointView(record), secret }
+}
+
+export async function listWebhookEndpoints(ctx: GatewayContext, owner: Owner): Promise<WebhookEndpoint[]> {
+  return (await ctx.store.listWebhookEndpoints(owner.accountId, owner.mode)).map(endpointView)
+}
+
+async function ownEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpointRecord> {
+  const endpoint = id.length <= 100 ? await ctx.store.getWebhookEndpoint(id) : undefined
+  if (!owned(endpoint, owner)) throw errors.notFound('Webhook endpoint')
+  return endpoint
+}
+
+/** Deletes an endpoint; its pending deliveries are abandoned by the worker. */
+export async function deleteWebhookEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await ownEndpoint(ctx, owner, id)
+  if (endpoint.deleted_at) throw errors.notFound('Webhook endpoint')
+  const deleted = await ctx.store.deleteWebhookEndpoint(id, new Date().toISOString())
+  if (!deleted) throw errors.notFound('Webhook endpoint')
+  ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id })
+  return endpointView(deleted)
+}
+
+/** An endpoint's deliveries with their attempts, newest first (deleted endpoints keep their log). */
+export async function listEndpointDeliveries(
+  ctx: GatewayContext,
+  owner: Owner,
+  id: string,
+  query: { status?: DeliveryRecord['status']; limit: number },
+): Promise<WebhookDelivery[]> {
+  await ownEndpoint(ctx, owner, id)
+  const all = await ctx.store.listDeliveries(id)
+  const out: WebhookDelivery[] = []
+  for (let i = all.length - 1; i >= 0 && out.length < query.limit; i--) {
+    if (!query.status || all[i].status === query.status) out.push(deliveryView(all[i]))
+  }
+  return out
+}
+
+/** Starts a new round of attempts (with its own retries) for a finished delivery. */
+export async function resendDelivery(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookDelivery> {
+  const delivery = id.length <= 100 ? await ctx.store.getDelivery(id) : undefined
+  if (!owned(delivery, owner)) throw errors.notFound('Webhook delivery')
+  const endpoint = await ctx.store.getWebhookEndpoint(delivery.endpoint_id)
+  if (!endpoint || endpoint.deleted_at) {
+    throw new ApiError(409, 'Webhook endpoint deleted', 'Deliveries of a deleted endpoint cannot be resent; add the endpoint again to receive new events.', '')
+  }
+  const now = new Date().toISOString()
+  let changed = false
+  const updated = await ctx.store.updateDelivery(id, (d) => {
+    if (d.status === 'pending') return undefined
+    changed = true
+    return { ...d, status: 'pending', next_attempt_at: now, round_start: d.attempts.length, updated_at: now }
+  })
+  if (!updated || !changed) {
+    throw new ApiError(409, 'Delivery already pending', 'It is attempted again on its own at next_attempt_at; resend a delivery once it has succeeded or failed.', `next attempt at ${delivery.next_attempt_at ?? 'now'}`)
+  }
+  deliveryWorkerFor(ctx)?.schedule(updated)
+  ctx.log.info('webhook.resend', { delivery_id: id })
+  return deliveryView(updated)
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod'
+import { EVENT_TYPES, type EventType } from '../store/records.js'
+
+/** Wire shapes of the webhook API (requests validated at the edge; answers for the SDK and CLI). */
+export const eventTypeSchema = z.enum(EVENT_TYPES as [EventType, ...EventType[]], {
+  error: `each event must be one of ${EVENT_TYPES.join(', ')}`,
+})
+
+export const createWebhookBodySchema = z.object(
+  {
+    url: z.string({ error: 'url is required and must be a string' }).trim().min(1, 'url must not be blank'),
+    events: z
+      .array(eventTypeSchema, { error: 'events must be an array of event types' })
+      .max(EVENT_TYPES.length * 2, 'events lists too many entries')
+      .optional()
+      .transform((events) => [...new Set(events ?? [])]),
+  },
+  { error: 'the body must be a JSON object like {"url": "https://…", "events": ["payment.success"]}' },
+)
+export type CreateWebhookBody = z.infer<typeof createWebhookBodySchema>
+
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  /** Empty means every event. */
+  events: z.array(eventTypeSchema),
+  mode: z.enum(['test', 'live']),
+  created_at: z.string(),
+  deleted_at: z.string().nullable(),
+})
+export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>
+
+/** The answer of `POST /api/v1/webhooks`: the only time the secret is shown. */
+export const createdWebhookEndpointSchema = webhookEndpointSchema.extend({ secret: z.string() })
+export type CreatedWebhookEndpoint = z.infer<typeof createdWebhookEndpointSchema>
+
+export const deliveryAttemptSchema = z.object({
+  at: z.string(),
+  status_code: z.number().nullable(),
+  duration_ms: z.number(),
+  error: z.string().nullable(),
+  response_body: z.string().nullable(),
+})
+
+export const webhookDeliverySchema = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  endpoint_id: z.string(),
+  event: eventTypeSchema,
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: z.array(deliveryAttemptSchema),
+  next_attempt_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>
+
+export const listDeliveriesQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'succeeded', 'failed'], { error: 'status must be pending, succeeded or failed' }).optional(),
+    limit: z.coerce
+      .number({ error: 'limit must be a number' })
+      .int('limit must be a whole number')
+      .min(1, 'limit must be at least 1')
+      .max(100, 'limit must be at most 100')
+      .default(50),
+  })
+  .strict()
+
+export const streamQuerySchema = z
+  .object({
+    events: z
+      .string()
+      .max(200, 'events is too long')
+      .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+      .pipe(z.array(eventTypeSchema))
+      .optional(),
+    last_event_id: z.string().max(100, 'last_event_id is not an event id').optional(),
+  })
+  .strict()

@@ -1,0 +1,62 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/**
+ * Secrets at rest (webhook endpoint secrets): AES-256-GCM with a key kept in `<data-dir>/seal-key`
+ * (mode 0600, generated on first use). A sealed value is `v1.<iv>.<tag>.<ciphertext>` (base64url);
+ * the associated data (the endpoint id) binds it to its record, so it cannot be moved to another.
+ */
+const VERSION = 'v1'
+const keys = new Map<string, Buffer>()
+
+/** The data dir's seal key, created (0600) when missing. */
+export function sealKey(dataDir: string): Buffer {
+  const file = join(resolve(dataDir), 'seal-key')
+  const cached = keys.get(file)
+  if (cached) return cached
+  let key: Buffer | undefined
+  try {
+    key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  if (!key) {
+    mkdirSync(dataDir, { recursive: true })
+    const fresh = randomBytes(32)
+    try {
+      // `wx`: when two processes race, one creates the file and the other reads it.
+      writeFileSync(file, `${fresh.toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+      chmodSync(file, 0o600)
+      key = fresh
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+    }
+  }
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte key; restore it from a backup (sealed secrets need the original key)`)
+  keys.set(file, key)
+  return key
+}
+
+export function seal(key: Buffer, plaintext: string, associatedData: string): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'))
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.')
+}
+
+/** Throws when the value was sealed with another key, for another record, or altered. */
+export function unseal(key: Buffer, sealed: string, associatedData: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split('.')
+  if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('not a sealed value')
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+  decipher.setAAD(Buffer.from(associatedData, 'utf8'))
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'))
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')
+  } catch {
+    throw new Error('cannot unseal: wrong seal-key or altered value')
+  }
+}
