@@ -6,6 +6,9 @@ import { finalizePayment } from './finalize-payment.js'
 /** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
 const STILL_PROCESSING_CODES = new Set(['4999'])
 
+/** STK prompts live 1–3 minutes; a callback for an unconfirmed push can only come before this. */
+export const UNCONFIRMED_PUSH_TIMEOUT_MS = 10 * 60 * 1000
+
 export interface Reconciler {
   /** Runs one pass now (tests and shutdown use it); resolves when the pass is done. */
   runOnce(): Promise<void>
@@ -51,9 +54,11 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
 
 async function reconcileOne(ctx: GatewayContext, t: TransactionRecord, afterMs: number): Promise<void> {
   if (!t.checkout_request_id) {
-    // Daraja never answered the push (we timed out). Without a CheckoutRequestID only a callback
-    // can tell; after twice the window the payment is declared failed.
-    if (ctx.pushesInFlight.has(t.callback_token) || Date.now() - Date.parse(t.created_at) < afterMs * 2) return
+    // Daraja never answered the push (timeout, or a crash before the answer was stored). Without a
+    // CheckoutRequestID only the callback (found by its URL token) can tell, so wait well past any
+    // prompt's lifetime before declaring it failed.
+    const giveUpMs = Math.max(afterMs * 2, UNCONFIRMED_PUSH_TIMEOUT_MS)
+    if (ctx.pushesInFlight.has(t.callback_token) || Date.now() - Date.parse(t.created_at) < giveUpMs) return
     await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: 'Daraja never confirmed the STK push' }, 'reconcile')
     return
   }
