@@ -1,0 +1,61 @@
+// The load generator, in its own process so that it never shares a CPU queue with the server it
+// measures. argv[2] is a JSON config: {url, path, headers, body, connections, duration, warmup,
+// idempotency}. Prints one JSON line: throughput of 2xx answers and latency percentiles.
+import autocannon from 'autocannon'
+
+const config = JSON.parse(process.argv[2])
+let counter = 0
+const tag = `${process.pid}-${Date.now().toString(36)}`
+
+function run(duration) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: config.url,
+        connections: config.connections ?? 50,
+        duration,
+        timeout: 20,
+        requests: [
+          {
+            method: config.method ?? 'POST',
+            path: config.path,
+            headers: config.headers,
+            body: typeof config.body === 'string' ? config.body : JSON.stringify(config.body),
+            // A fresh Idempotency-Key per request, as a real client sends (autocannon rebuilds the
+            // request each time when setupRequest is given).
+            ...(config.idempotency
+              ? {
+                  setupRequest: (request) => {
+                    request.headers = { ...request.headers, 'idempotency-key': `bench-${tag}-${++counter}` }
+                    return request
+                  },
+                }
+              : {}),
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
+    process.once('SIGTERM', () => instance.stop())
+  })
+}
+
+if (config.warmup > 0) await run(config.warmup)
+const result = await run(config.duration)
+const seconds = result.duration
+const ok = result['2xx']
+process.stdout.write(
+  `${JSON.stringify({
+    ok_per_s: ok / seconds,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    status_codes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count])),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    duration_s: seconds,
+    idempotency_keys_sent: counter,
+  })}\n`,
+)
