@@ -9,6 +9,17 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
  * Every `mpg` command extends this: `--json` with one JSON document on stdout, typed errors turned
  * into one line plus a suggestion and a named exit code, and no prompts without a person at a TTY.
  */
+/** oclif wraps a flag's own error as "Parsing --x \n\t<message>\nSee more help with --help". */
+function cleanParseMessage(message: string): string {
+  const flag = /^Parsing (--[\w-]+)/.exec(message)?.[1]
+  const inner = message
+    .replace(/^Parsing --[\w-]+\s*/, '')
+    .replace(/\s*See more help with --help\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return flag && !inner.includes(flag) ? `${flag}: ${inner}` : inner
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
 
@@ -36,9 +47,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.flags = flags as CommandFlags<T>
       this.args = args as CommandArgs<T>
     } catch (error) {
-      // oclif's parse errors are usage errors: keep their text, give them our exit code.
-      if (error instanceof Errors.CLIError && !isMpgError(error)) {
-        throw new MpgError('usage', error.message.split('\n')[0], {
+      // Every parse failure (oclif's own, or a custom flag's validation) is a usage error.
+      if (error instanceof Error && !isMpgError(error)) {
+        throw new MpgError('usage', cleanParseMessage(error.message), {
           suggestion: `See \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`,
         })
       }
