@@ -46,3 +46,8 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     })
   })
 }
+
+/** oclif wraps error text at the terminal width: join it back into one line for matching. */
+export function unwrap(text: string): string {
+  return text.replace(/\s*\n\s*(›\s*)?/g, ' ').replace(/\s+/g, ' ')
+}
