@@ -1,0 +1,113 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { LowdbStore } from '../../src/store/lowdb-store.js'
+import type { TransactionRecord } from '../../src/store/records.js'
+
+function transaction(id: string, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    id,
+    account_id: 'acct_1',
+    mode: 'test',
+    reference: 'R',
+    description: 'D',
+    phone: '254712345678',
+    amount: 100,
+    platform_fee: 1.5,
+    net_amount: 98.5,
+    status: 'pending',
+    merchant_request_id: null,
+    checkout_request_id: `ws_CO_${id}`,
+    customer_message: null,
+    mpesa_receipt_number: null,
+    result_code: null,
+    result_desc: null,
+    callback_token: `tok_${id}`,
+    created_at: new Date().toISOString(),
+    completed_at: null,
+    payout: null,
+    ...overrides,
+  }
+}
+
+const fileOf = (dir: string) => join(dir, 'gateway.json')
+const readDoc = (dir: string) => JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[]; events: unknown[] }
+
+describe('LowdbStore (a real JSON file, explicit adapter)', () => {
+  it('a resolved write is on disk, and survives reopening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    await store.insertTransaction(transaction('a'))
+    expect(readDoc(dir).transactions.map((t) => t.id)).toEqual(['a'])
+    await store.close()
+    const reopened = new LowdbStore(fileOf(dir))
+    await reopened.open()
+    expect((await reopened.getTransaction('a'))?.id).toBe('a')
+    expect((await reopened.findTransactionByCheckoutRequestId('ws_CO_a'))?.id).toBe('a')
+    expect((await reopened.findTransactionByCallbackToken('tok_a'))?.id).toBe('a')
+  })
+
+  it('500 concurrent writes all land, each acknowledged only once it is in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    const seenOnDisk: boolean[] = []
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        store.insertTransaction(transaction(`t${i}`)).then(() => {
+          seenOnDisk.push(readDoc(dir).transactions.some((t) => t.id === `t${i}`))
+        }),
+      ),
+    )
+    expect(seenOnDisk).toHaveLength(500)
+    expect(seenOnDisk.every(Boolean)).toBe(true)
+    expect(readDoc(dir).transactions).toHaveLength(500)
+    // Atomic rename: no temp file left behind.
+    expect(readdirSync(dir).filter((f) => f !== 'gateway.json')).toEqual([])
+    await store.close()
+  })
+
+  it('transition is a compare-and-set: of two racing finalisations exactly one applies, with its event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    await store.insertTransaction(transaction('x'))
+    const finalise = (status: 'success' | 'failed') =>
+      store.transition({
+        transactionId: 'x',
+        guard: (t) => t.status === 'pending',
+        patch: () => ({ status }),
+        events: (t) => [{ event: t.status === 'success' ? 'payment.success' : 'payment.failed', data: { transaction_id: t.id } }],
+      })
+    const [a, b] = await Promise.all([finalise('success'), finalise('failed')])
+    expect([a, b].filter(Boolean)).toHaveLength(1)
+    expect(readDoc(dir).events).toHaveLength(1)
+    expect((await store.getTransaction('x'))?.status).toBe('success')
+  })
+
+  it('lists newest first with a cursor, scoped to account and mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    for (const id of ['1', '2', '3']) await store.insertTransaction(transaction(id))
+    await store.insertTransaction(transaction('other', { account_id: 'acct_2' }))
+    await store.insertTransaction(transaction('live', { mode: 'live' }))
+    const page = await store.listTransactions({ account_id: 'acct_1', mode: 'test', limit: 2 })
+    expect(page.data.map((t) => t.id)).toEqual(['3', '2'])
+    expect(page.has_more).toBe(true)
+    const next = await store.listTransactions({ account_id: 'acct_1', mode: 'test', limit: 2, starting_after: '2' })
+    expect(next).toEqual({ data: [expect.objectContaining({ id: '1' })], has_more: false })
+  })
+
+  it('returned records are copies: mutating them does not change the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    await store.insertTransaction(transaction('c'))
+    const copy = (await store.getTransaction('c'))!
+    copy.status = 'success'
+    expect((await store.getTransaction('c'))?.status).toBe('pending')
+  })
+})
