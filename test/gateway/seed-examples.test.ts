@@ -78,27 +78,32 @@ describe('the seed examples, verbatim', () => {
   })
 
   it('Node fetch', async () => {
-    const orderId = 77
-    process.env.MPESA_GATEWAY_KEY = gw.key
-    const res = await fetch(`${gw.url}/api/v1/stk-push`, {
-      method: "POST",
-      headers: {
-        Authorization: `Bearer ${process.env.MPESA_GATEWAY_KEY}`,
-        "Content-Type": "application/json",
-        "Idempotency-Key": `order-${orderId}`,
-      },
-      body: JSON.stringify({
-        amount: 100,
-        phone: "254712345678",
-        reference: `ORDER-${orderId}`,
-        description: "T-shirt",
-      }),
-    });
-    const data = await res.json();
-    console.log(data.transaction_id);
-    expect(res.status).toBe(201)
-    expectSeedResponse(data)
-    await pollToSuccess(data.transaction_id)
+    // The snippet runs as its own ES module, exactly as a merchant would paste it.
+    const program = `const orderId = 77;
+const res = await fetch("${gw.url}/api/v1/stk-push", {
+method: "POST",
+headers: {
+Authorization: \`Bearer \${process.env.MPESA_GATEWAY_KEY}\`,
+"Content-Type": "application/json",
+"Idempotency-Key": \`order-\${orderId}\`,
+},
+body: JSON.stringify({
+amount: 100,
+phone: "254712345678",
+reference: \`ORDER-\${orderId}\`,
+description: "T-shirt",
+}),
+});
+const data = await res.json();
+console.log(data.transaction_id);
+`
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', program], { env: { ...process.env, MPESA_GATEWAY_KEY: gw.key } })
+    const id = stdout.trim()
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    const replay = await gw.api('/api/v1/stk-push', { method: 'POST', json: { amount: 100, phone: '254712345678', reference: 'ORDER-77', description: 'T-shirt' }, headers: { 'idempotency-key': 'order-77' } })
+    expect(replay.status).toBe(200)
+    expectSeedResponse((await replay.json()) as Record<string, unknown>)
+    await pollToSuccess(id)
   })
 
   it('Python requests', async () => {
