@@ -41,18 +41,8 @@ export interface IdempotentRun {
  */
 export async function runIdempotent({ store, scope, fingerprint: print, run }: IdempotentRun): Promise<ApiResult> {
   const now = new Date()
-  let existing = await store.claimIdempotency({
-    scope,
-    fingerprint: print,
-    state: 'in_flight',
-    status_code: null,
-    response: null,
-    transaction_id: null,
-    created_at: now.toISOString(),
-  })
-  if (existing && existing.state === 'done' && now.getTime() - Date.parse(existing.created_at) > IDEMPOTENCY_TTL_MS) {
-    await store.deleteIdempotency(scope)
-    existing = await store.claimIdempotency({
+  const claim = () =>
+    store.claimIdempotency({
       scope,
       fingerprint: print,
       state: 'in_flight',
@@ -61,6 +51,11 @@ export async function runIdempotent({ store, scope, fingerprint: print, run }: I
       transaction_id: null,
       created_at: now.toISOString(),
     })
+  let existing = await claim()
+  if (existing && existing.state === 'done' && now.getTime() - Date.parse(existing.created_at) > IDEMPOTENCY_TTL_MS) {
+    // Expired: the key is free again.
+    await store.deleteIdempotency(scope)
+    existing = await claim()
   }
   if (existing) {
     if (existing.fingerprint !== print) {
