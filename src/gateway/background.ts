@@ -1,4 +1,5 @@
 import type { GatewayContext } from '../core/context.js'
+import { startHousekeeping } from '../core/housekeeping.js'
 import { startDeliveryWorker } from '../webhooks/delivery-worker.js'
 import { startEventStreams } from '../webhooks/event-stream.js'
 
@@ -10,5 +11,5 @@ export interface BackgroundService {
 /** Every background service of the gateway, started once the HTTP server listens. */
 export function startBackgroundServices(ctx: GatewayContext): BackgroundService[] {
   // Streams first: stopping them ends open SSE responses, so the HTTP server can close.
-  return [startEventStreams(ctx), startDeliveryWorker(ctx)]
+  return [startEventStreams(ctx), startDeliveryWorker(ctx), startHousekeeping(ctx)]
 }

@@ -111,3 +111,20 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     expect((await store.getTransaction('c'))?.status).toBe('pending')
   })
 })
+
+describe('Idempotency-Key records', () => {
+  it('are pruned after their 24 h life, but never while in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    const old = new Date(Date.now() - 25 * 3600_000).toISOString()
+    const base = { fingerprint: 'f', status_code: 201, response: {}, transaction_id: null }
+    await store.saveIdempotency({ ...base, scope: 'a:test:old', state: 'done', created_at: old })
+    await store.saveIdempotency({ ...base, scope: 'a:test:stuck', state: 'in_flight', created_at: old })
+    await store.saveIdempotency({ ...base, scope: 'a:test:fresh', state: 'done', created_at: new Date().toISOString() })
+    expect(await store.pruneIdempotency(new Date(Date.now() - 24 * 3600_000).toISOString())).toBe(1)
+    expect(await store.getIdempotency('a:test:old')).toBeUndefined()
+    expect(await store.getIdempotency('a:test:stuck')).toBeDefined()
+    expect(await store.getIdempotency('a:test:fresh')).toBeDefined()
+  })
+})
