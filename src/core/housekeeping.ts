@@ -2,9 +2,28 @@ import type { GatewayContext } from './context.js'
 import { IDEMPOTENCY_TTL_MS } from './idempotency.js'
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000
+const SIZE_CHECK_EVERY_MS = 60 * 1000
 
-/** Forgets Idempotency-Keys past their 24 h life, at start and every ten minutes. */
+/** Past this size a lowdb write costs more than ~50 ms (see bench/): time for PostgreSQL. */
+export const LARGE_STORE_BYTES = 6 * 1024 * 1024
+
+/**
+ * Forgets Idempotency-Keys past their 24 h life (at start, then every ten minutes) and warns
+ * once when the store has grown past the size where each write blocks for more than ~50 ms.
+ */
 export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> } {
+  let warned = false
+  const checkSize = () => {
+    if (warned || ctx.store.sizeBytes() <= LARGE_STORE_BYTES) return
+    warned = true
+    ctx.log.warn('store.large', {
+      bytes: ctx.store.sizeBytes(),
+      message: 'each write of the JSON store now takes more than ~50 ms; move to the PostgreSQL store for this volume',
+    })
+  }
+  checkSize()
+  const sizeTimer = setInterval(checkSize, SIZE_CHECK_EVERY_MS)
+  sizeTimer.unref()
   const prune = () =>
     ctx.store
       .pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString())
@@ -16,6 +35,7 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
   return {
     async stop() {
       clearInterval(timer)
+      clearInterval(sizeTimer)
     },
   }
 }

@@ -17,9 +17,6 @@ import { createApp } from './app.js'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from './config.js'
 import { startBackgroundServices, type BackgroundService } from './background.js'
 
-/** Past this size a lowdb write costs more than ~50 ms (see bench/): time for PostgreSQL. */
-export const LARGE_STORE_BYTES = 6 * 1024 * 1024
-
 export interface GatewayOptions {
   /** Environment to read settings from (default process.env). */
   env?: NodeJS.ProcessEnv
@@ -146,12 +143,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
   const reconciler = startReconciler(context)
   const background: BackgroundService[] = startBackgroundServices(context)
   void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
-  if (store.sizeBytes() > LARGE_STORE_BYTES) {
-    log.warn('store.large', {
-      bytes: store.sizeBytes(),
-      message: 'each write of the JSON store now takes more than ~50 ms; move to the PostgreSQL store for this volume',
-    })
-  }
 
   let closing: Promise<void> | undefined
   return {

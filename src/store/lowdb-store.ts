@@ -71,7 +71,10 @@ export class LowdbStore implements Store {
     mkdirSync(dirname(file), { recursive: true })
     // Compact JSON: about half the cost of lowdb's pretty-printed JSONFile on large documents.
     const adapter = new DataFile<Document>(file, {
-      parse: JSON.parse,
+      parse: (text) => {
+        this.lastSize = Buffer.byteLength(text)
+        return JSON.parse(text)
+      },
       stringify: (data) => {
         const text = JSON.stringify(data)
         this.lastSize = Buffer.byteLength(text)
