@@ -2,10 +2,16 @@ import { z } from 'zod'
 
 export const MAX_STK_AMOUNT = 150_000
 
-/** Rounds to cents without binary-float surprises (1.005 → 1.01). */
+/**
+ * Rounds to cents, half up, on the decimal value people write (1.005 → 1.01, 2.175 → 2.18):
+ * shifting through the decimal exponent avoids 2.175 × 100 = 217.49999….
+ */
 export function round2(value: number): number {
-  return Math.round((value + Number.EPSILON) * 100) / 100
+  return Number(`${Math.round(Number(`${value}e2`))}e-2`)
 }
+
+/** Percent is kept to 4 decimals (1.5 → 15000 ten-thousandths) so the fee is exact integer math. */
+const PERCENT_SCALE = 10_000
 
 export interface FeeSplit {
   platform_fee: number
@@ -14,9 +20,13 @@ export interface FeeSplit {
 
 /** platform_fee = round2(amount × pct / 100); net = amount − fee, exact to the cent. */
 export function splitFee(amount: number, feePercent: number): FeeSplit {
-  const platformFee = round2((amount * feePercent) / 100)
-  const netCents = Math.round(amount * 100) - Math.round(platformFee * 100)
-  return { platform_fee: platformFee, net_amount: netCents / 100 }
+  // fee cents = amount cents × pct / 100: with pct scaled to an integer the product is an exact
+  // integer (≤ 1.5e13 for 150,000 KES at 100 %), and half a cent rounds up.
+  const scaledPercent = Math.round(feePercent * PERCENT_SCALE)
+  const amountCents = Math.round(amount * 100)
+  const divisor = 100 * PERCENT_SCALE
+  const feeCents = Math.floor((amountCents * scaledPercent + divisor / 2) / divisor)
+  return { platform_fee: feeCents / 100, net_amount: (amountCents - feeCents) / 100 }
 }
 
 export const amountSchema = z
