@@ -9,7 +9,10 @@ export interface ServeEvents {
 /** `mpg serve`: starts the gateway and keeps it up until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function serveGateway(flags: ServeFlags, options: { json: boolean; events: ServeEvents; signal?: AbortSignal }): Promise<void> {
   const { createGateway } = await import('../gateway/create-gateway.js')
-  const logger = createLogger({ json: options.json })
+  // The ready line comes first: what start-up logs (recovery, warnings) waits behind it.
+  let held: string[] | undefined = []
+  const write = (line: string) => (held ? held.push(line) : process.stdout.write(`${line}\n`))
+  const logger = createLogger({ json: options.json, write })
   const gateway = await createGateway({ flags, requirePublicUrl: true, logger })
   options.events.ready({
     url: gateway.url,
@@ -18,6 +21,9 @@ export async function serveGateway(flags: ServeFlags, options: { json: boolean; 
     ...(gateway.bootstrap ? { account_id: gateway.bootstrap.account_id, key: gateway.bootstrap.key } : {}),
     ...(gateway.adminTokenFile ? { admin_token_file: gateway.adminTokenFile } : {}),
   })
+  const startupLines = held
+  held = undefined
+  for (const line of startupLines) process.stdout.write(`${line}\n`)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -43,13 +43,23 @@ describe('mpg serve', () => {
     expect(s.lines.filter((l) => l.event === 'request' && String(l.path).includes('/callbacks/daraja/stk/')).every((l) => String(l.path).endsWith('/***'))).toBe(true)
 
     // A second start on the same data dir keeps the data and shows no key.
-    const again = await spawnServe(['--data-dir', dataDir])
+    const again = await spawnServe(['--data-dir', dataDir], { MPG_RECONCILE_AFTER_S: '0.1' })
     servers.push(again)
+    expect(again.lines[0].event).toBe('ready')
     expect(again.ready.key).toBeUndefined()
     const list = await fetch(`${again.ready.url}/api/v1/transactions`, { headers: { authorization: `Bearer ${s.ready.key}` } })
     expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1)
     again.child.kill('SIGINT')
     expect(await again.exited).toBe(0)
+  })
+
+  it('prints its ready line first, even when start-up has something to log', async () => {
+    const dataDir = tempDir()
+    writeFileSync(join(dataDir, 'gateway.json'), JSON.stringify({ version: 1, meta: { padding: 'x'.repeat(7 * 1024 * 1024) } }))
+    const s = await spawnServe(['--data-dir', dataDir])
+    servers.push(s)
+    await waitFor(() => s.lines.some((l) => l.event === 'store.large'), { what: 'the store size warning' })
+    expect(s.lines[0].event).toBe('ready')
   })
 
   it('refuses to start outside emulator mode without PUBLIC_SITE_URL, naming the variable', async () => {
