@@ -10,6 +10,7 @@ import {
   type Transaction,
 } from '../schemas/gateway.js'
 import { GatewayApiError } from './errors.js'
+import { streamGatewayEvents, type EventStreamItem, type EventStreamOptions } from './event-stream.js'
 
 export interface GatewayClientOptions {
   /** e.g. http://127.0.0.1:8787 */
@@ -120,5 +121,23 @@ export class GatewayClient {
     const qs = params.size ? `?${params}` : ''
     const result = await this.call({ method: 'GET', path: `/api/v1/transactions${qs}`, schema: transactionListSchema, auth: 'key' })
     return result.data
+  }
+
+  /**
+   * The live event stream of the key's account and mode (`GET /api/v1/events/stream`), reconnecting
+   * with `Last-Event-ID` when it drops. End it with `options.signal` or by leaving the loop.
+   */
+  streamEvents(options: EventStreamOptions = {}): AsyncGenerator<EventStreamItem> {
+    if (!this.apiKey) {
+      throw new MpgError('auth', 'No API key.', { suggestion: 'Set MPG_API_KEY or pass --api-key (create one with `mpg keys create`).' })
+    }
+    return streamGatewayEvents({ baseUrl: this.baseUrl, apiKey: this.apiKey }, options)
+  }
+
+  /** Whether this client holds an API key of test mode (`mpg_test_…`). */
+  get keyMode(): 'test' | 'live' | undefined {
+    if (this.apiKey?.startsWith('mpg_test_')) return 'test'
+    if (this.apiKey?.startsWith('mpg_live_')) return 'live'
+    return undefined
   }
 }

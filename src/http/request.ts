@@ -147,3 +147,73 @@ export function parseJsonBody(body: string): unknown {
     return undefined
   }
 }
+
+export interface OutboundStreamRequest {
+  method?: 'GET' | 'POST'
+  url: string
+  headers?: Record<string, string>
+  /** Deadline for the connection and the response headers. */
+  connectTimeoutMs: number
+  /** The stream is treated as dead when no byte arrives for this long (heartbeats count). */
+  idleTimeoutMs: number
+  signal?: AbortSignal
+}
+
+export interface OutboundStream {
+  status: number
+  headers: Record<string, string>
+  /** The response body as it arrives; ends when the server closes or `signal` aborts. */
+  body: AsyncIterable<Uint8Array>
+  /** Drops the connection; safe to call more than once. */
+  close(): void
+}
+
+/**
+ * Opens a long-lived response (Server-Sent Events) through the same undici path. Connection and
+ * header failures throw NetworkError; the body iterable throws NetworkError when it goes idle or
+ * breaks, and simply ends when `signal` aborts.
+ */
+export async function openStream(req: OutboundStreamRequest): Promise<OutboundStream> {
+  const { request } = await loadUndici()
+  const controller = new AbortController()
+  const onAbort = () => controller.abort()
+  if (req.signal?.aborted) controller.abort()
+  req.signal?.addEventListener('abort', onAbort, { once: true })
+  const connectTimer = setTimeout(() => controller.abort(new DOMException('connect timeout', 'TimeoutError')), req.connectTimeoutMs)
+  let res
+  try {
+    res = await request(req.url, {
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      signal: controller.signal,
+      maxRedirections: 0,
+      headersTimeout: req.connectTimeoutMs,
+      bodyTimeout: req.idleTimeoutMs,
+    } as Parameters<typeof request>[1])
+  } catch (error) {
+    req.signal?.removeEventListener('abort', onAbort)
+    const err = error as { code?: string; name?: string; message?: string }
+    const timedOut = !req.signal?.aborted && (controller.signal.aborted || err.code === 'UND_ERR_HEADERS_TIMEOUT')
+    throw new NetworkError(timedOut ? `no answer within ${req.connectTimeoutMs} ms` : (err.message ?? String(error)), timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR'), timedOut, error)
+  } finally {
+    clearTimeout(connectTimer)
+  }
+  const body = res.body
+  const close = () => {
+    req.signal?.removeEventListener('abort', onAbort)
+    if (!body.destroyed) body.destroy()
+  }
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of body) yield chunk as Uint8Array
+    } catch (error) {
+      if (req.signal?.aborted) return
+      const err = error as { code?: string; message?: string }
+      const idle = err.code === 'UND_ERR_BODY_TIMEOUT'
+      throw new NetworkError(idle ? `no data for ${req.idleTimeoutMs} ms` : (err.message ?? String(error)), idle ? 'ETIMEDOUT' : (err.code ?? 'ECONNRESET'), idle, error)
+    } finally {
+      close()
+    }
+  }
+  return { status: res.statusCode, headers: flattenHeaders(res.headers), body: chunks(), close }
+}
