@@ -85,7 +85,7 @@ export interface ClientSettings {
  * The admin token falls back to `<data-dir>/admin-token`, written by `mpg serve`.
  */
 export function resolveSettings({ flags, env = process.env }: SettingsInput): ClientSettings {
-  const profileName = flags.profile ?? env.MPG_PROFILE ?? 'default'
+  const profileName = flags.profile || env.MPG_PROFILE || 'default'
   const file = readConfigFile(env)
   const profile: Profile = file.profiles[profileName] ?? {}
   if (flags.profile && !file.profiles[profileName]) {

@@ -1,0 +1,38 @@
+import { Args } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { connectionFlags } from '../../cli/flags.js'
+import { maskPhone } from '../../utils/phone.js'
+import type { Transaction } from '../../schemas/gateway.js'
+import { getTransactionService } from '../../services/get-transaction.js'
+
+export default class TransactionsGet extends BaseCommand<typeof TransactionsGet> {
+  static summary = 'Show one transaction.'
+  static examples = ['<%= config.bin %> transactions get trx_123', '<%= config.bin %> transactions get trx_123 --json']
+
+  static args = {
+    id: Args.string({ description: 'Transaction id (from stk-push or transactions list).', required: true }),
+  }
+
+  static flags = { ...connectionFlags }
+
+  async run(): Promise<{ transaction: Transaction }> {
+    const t = await getTransactionService(this.flags, this.args.id)
+    const rows: Array<[string, unknown]> = [
+      ['id', t.id],
+      ['status', t.status],
+      ['amount', `KES ${t.amount} (fee ${t.platform_fee}, net ${t.net_amount})`],
+      ['phone', maskPhone(t.phone)],
+      ['reference', t.reference],
+      ['description', t.description],
+      ['receipt', t.mpesa_receipt_number],
+      ['result', t.result_code === null ? null : `${t.result_code} ${t.result_desc ?? ''}`.trim()],
+      ['mode', t.mode],
+      ['created', t.created_at],
+      ['completed', t.completed_at],
+      ['checkout id', t.checkout_request_id],
+      ['payout', t.payout ? `${t.payout.status} (${t.payout.type}, KES ${t.payout.amount}${t.payout.mpesa_receipt ? `, receipt ${t.payout.mpesa_receipt}` : ''})` : null],
+    ]
+    for (const [label, value] of rows) this.log(`${label.padEnd(12)} ${value ?? '-'}`)
+    return { transaction: t }
+  }
+}

@@ -1,0 +1,46 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { adminFlags, connectionFlags } from '../cli/flags.js'
+import { TRIGGER_EVENTS, triggerService, type TriggerEvent, type TriggerResult } from '../services/trigger.js'
+
+export default class Trigger extends BaseCommand<typeof Trigger> {
+  static summary = 'Test mode: drive a real flow through the gateway and emulator that ends in an event.'
+  static description = `Sends an STK push to the emulator test phone that produces the outcome and waits for it, so every webhook endpoint, \`mpg tail\` and \`mpg listen\` see the real event. payment.success, payment.failed and payout.success use your key's account (payout.success needs its payout account to be an M-Pesa phone, as the default account's is). payout.failed and payout.pending_manual need a payout account your account may not have: they use dedicated test accounts ("mpg trigger: payout.failed", "mpg trigger: payout.pending_manual") created on first use with the admin token; their events go to those accounts, and their test keys are kept in the config dir (trigger-keys.json).`
+  static examples = [
+    '<%= config.bin %> trigger payment.success',
+    '<%= config.bin %> trigger payment.failed --result-code 1037',
+    '<%= config.bin %> trigger payout.pending_manual --json',
+  ]
+
+  static args = {
+    event: Args.string({ description: 'The event to end in.', required: true, options: [...TRIGGER_EVENTS] }),
+  }
+
+  static flags = {
+    ...connectionFlags,
+    'admin-token': adminFlags['admin-token'],
+    'data-dir': adminFlags['data-dir'],
+    'result-code': Flags.string({ summary: 'payment.failed only: the STK result code (1032 cancelled, 1037 no answer, 1 no funds, 2001 wrong PIN).', options: ['1032', '1037', '1', '2001'] }),
+    timeout: Flags.integer({ summary: 'Seconds to wait for the event.', default: 60, min: 1 }),
+  }
+
+  async run(): Promise<TriggerResult> {
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.once('SIGINT', stop)
+    try {
+      const result = await triggerService(this.flags, {
+        event: this.args.event as TriggerEvent,
+        resultCode: this.flags['result-code'],
+        timeoutMs: this.flags.timeout * 1000,
+        signal: controller.signal,
+        onProgress: (text) => this.note(text),
+      })
+      const where = result.account === 'key' ? '' : ` on account ${result.account.id} ("${result.account.name}")`
+      this.log(`Triggered ${result.event}${where}: transaction ${result.transaction_id}`)
+      return result
+    } finally {
+      process.off('SIGINT', stop)
+    }
+  }
+}

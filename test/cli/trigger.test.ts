@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { runCli } from '../helpers/run-cli.js'
+import { cliEnv, tempConfigDir } from './cli-env.js'
+
+let gateway: TestGateway
+let configDir: string
+beforeEach(async () => {
+  gateway = await startTestGateway()
+  configDir = tempConfigDir()
+})
+afterEach(async () => {
+  await gateway.close()
+  removeDir(gateway.dataDir)
+  removeDir(configDir)
+})
+
+const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
+
+interface StoredTransaction {
+  status: string
+  result_code: string | null
+  payout: { status: string; type: string } | null
+}
+
+async function transactionOf(id: string, key = gateway.key): Promise<StoredTransaction> {
+  const res = await gateway.api(`/api/v1/transactions/${id}`, { auth: key })
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { transaction: StoredTransaction }).transaction
+}
+
+describe('mpg trigger', () => {
+  it('payment.success: a real paid push on the key’s account; prints the transaction id', async () => {
+    const result = await mpg(['trigger', 'payment.success'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const id = /transaction (\S+)/.exec(result.stdout)?.[1]
+    expect(id).toBeTruthy()
+    expect((await transactionOf(id!)).status).toBe('success')
+  })
+
+  it.each([
+    ['1032', '254700000001'],
+    ['1037', '254700000002'],
+    ['1', '254700000003'],
+    ['2001', '254700000004'],
+  ])('payment.failed --result-code %s ends failed with that code', async (code) => {
+    const result = await mpg(['trigger', 'payment.failed', '--result-code', code, '--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const doc = JSON.parse(result.stdout)
+    expect(doc).toMatchObject({ event: 'payment.failed', account: 'key', status: 'failed', result_code: code })
+    expect(await transactionOf(doc.transaction_id)).toMatchObject({ status: 'failed', result_code: code })
+  })
+
+  it('payout.success waits for the B2C payout to the account’s M-Pesa phone', async () => {
+    const doc = JSON.parse((await mpg(['trigger', 'payout.success', '--json'])).stdout)
+    expect(doc).toMatchObject({ event: 'payout.success', payout_status: 'success' })
+    expect((await transactionOf(doc.transaction_id)).payout).toMatchObject({ status: 'success', type: 'mpesa' })
+  })
+
+  it('payout.failed and payout.pending_manual use dedicated test accounts made with the admin token, reused by name', async () => {
+    const admin = { MPG_ADMIN_TOKEN: gateway.adminToken }
+    const failed = await mpg(['trigger', 'payout.failed', '--json'], admin)
+    expect(failed.exitCode, failed.stderr).toBe(0)
+    const f = JSON.parse(failed.stdout)
+    expect(f).toMatchObject({ event: 'payout.failed', payout_status: 'failed', account: { name: 'mpg trigger: payout.failed' } })
+    expect(f.transaction.payout).toMatchObject({ status: 'failed', type: 'mpesa' })
+
+    const manual = JSON.parse((await mpg(['trigger', 'payout.pending_manual', '--json'], admin)).stdout)
+    expect(manual).toMatchObject({ event: 'payout.pending_manual', payout_status: 'pending_manual' })
+    expect(manual.transaction.payout.type).toBe('paybill')
+
+    const again = JSON.parse((await mpg(['trigger', 'payout.failed', '--json'], admin)).stdout)
+    expect(again.account.id).toBe(f.account.id)
+    const accounts = (await (await gateway.admin('/api/v1/admin/accounts')).json()) as { data: Array<{ name: string }> }
+    expect(accounts.data.filter((a) => a.name.startsWith('mpg trigger:')).map((a) => a.name).sort()).toEqual(['mpg trigger: payout.failed', 'mpg trigger: payout.pending_manual'])
+    // The dedicated accounts' keys were kept, so the second run made no new key.
+    const keys = (await (await gateway.admin('/api/v1/admin/keys')).json()) as { data: Array<{ name: string | null }> }
+    expect(keys.data.filter((k) => k.name === 'mpg trigger')).toHaveLength(2)
+    expect(existsSync(join(configDir, 'trigger-keys.json'))).toBe(true)
+  })
+
+  it('without an admin token, a dedicated-account event says how to provide one (exit 5)', async () => {
+    const result = await mpg(['trigger', 'payout.pending_manual'])
+    expect(result.exitCode).toBe(5)
+    expect(result.stderr).toContain('MPG_ADMIN_TOKEN')
+  })
+
+  it('refuses an unknown event, --result-code on other events and a live key (exit 2)', async () => {
+    expect((await mpg(['trigger', 'payment.refunded'])).exitCode).toBe(2)
+    expect((await mpg(['trigger', 'payment.success', '--result-code', '1032'])).exitCode).toBe(2)
+    const live = await mpg(['trigger', 'payment.success'], { MPG_API_KEY: 'mpg_live_AbCdEfGhIjKlMnOpQrStUvWxYz012345' })
+    expect(live.exitCode).toBe(2)
+    expect(live.stderr).toContain('test mode')
+  })
+})
