@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
 import { newId } from '../utils/ids.js'
+import { Journal, type JournalEntry } from './journal.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -43,12 +44,82 @@ const emptyDocument = (): Document => ({
 
 const clone = <T>(value: T): T => structuredClone(value)
 
+type Collection = 'accounts' | 'api_keys' | 'transactions' | 'idempotency' | 'events' | 'webhook_endpoints' | 'deliveries'
+
+/** The key of each collection's records, for journal upserts and deletions. */
+const KEY_OF: Record<Collection, string> = {
+  accounts: 'id',
+  api_keys: 'id',
+  transactions: 'id',
+  idempotency: 'scope',
+  events: 'id',
+  webhook_endpoints: 'id',
+  deliveries: 'id',
+}
+
+/** The journal is folded into the snapshot once it is this large and as large as the snapshot. */
+const COMPACT_MIN_BYTES = 4 * 1024 * 1024
+
+/** `gateway.json` → `gateway.journal` */
+export function journalFileOf(file: string): string {
+  return `${file.replace(/\.json$/, '')}.journal`
+}
+
+export type StoreDocument = Document
+
+type Dirty = { c: Collection; record: Record<string, unknown> } | { c: Collection; deleted: string }
+
+/** Applies journal entries over a snapshot, in order (upserts by key, deletions). */
+function applyJournal(doc: Document, entries: JournalEntry[]): void {
+  if (entries.length === 0) return
+  const positions = new Map<Collection, Map<string, number>>()
+  const positionsOf = (c: Collection) => {
+    let map = positions.get(c)
+    if (!map) {
+      map = new Map((doc[c] as unknown as Array<Record<string, unknown>>).map((r, i) => [String(r[KEY_OF[c]]), i]))
+      positions.set(c, map)
+    }
+    return map
+  }
+  const removed = new Set<Collection>()
+  for (const entry of entries) {
+    if ('m' in entry) {
+      doc.meta = entry.m
+      doc.next_event_seq = Math.max(doc.next_event_seq, entry.s)
+      continue
+    }
+    const c = entry.c as Collection
+    if (!(c in KEY_OF)) continue
+    const list = doc[c] as unknown as Array<Record<string, unknown> | null>
+    const at = positionsOf(c)
+    if ('d' in entry) {
+      const i = at.get(entry.d)
+      if (i !== undefined) {
+        list[i] = null
+        at.delete(entry.d)
+        removed.add(c)
+      }
+      continue
+    }
+    const key = String(entry.r[KEY_OF[c]])
+    const i = at.get(key)
+    if (i !== undefined) list[i] = entry.r
+    else {
+      at.set(key, list.length)
+      list.push(entry.r)
+    }
+  }
+  for (const c of removed) (doc[c] as unknown[]) = (doc[c] as unknown[]).filter((r) => r !== null)
+  for (const e of doc.events) doc.next_event_seq = Math.max(doc.next_event_seq, e.seq + 1)
+}
+
+
 /**
- * The embedded store: one JSON document rewritten atomically (temp file + rename, via lowdb's
- * steno writer) so a kill -9 leaves either the old or the new file, never a torn one.
- * Mutations apply to memory synchronously (so compare-and-set is atomic in this process) and
- * concurrent ones share one flush: a caller's promise resolves after a write that began after
- * its change, i.e. once the change is on disk.
+ * The embedded store: a lowdb JSON snapshot (rewritten atomically, temp file + rename, so a
+ * kill -9 leaves the old or the new file, never a torn one) plus an append-only journal of the
+ * records changed since (see journal.ts). Mutations apply to memory synchronously (so
+ * compare-and-set is atomic in this process) and concurrent ones share one flush: a caller's
+ * promise resolves after an append that began after its change, i.e. once it is on disk.
  */
 export class LowdbStore implements Store {
   private readonly db: Low<Document>
@@ -57,6 +128,9 @@ export class LowdbStore implements Store {
   private queued: Promise<void> | null = null
   private lastSize = 0
   private closed = false
+  private readonly journal: Journal
+  private readonly dirty = new Map<string, Dirty>()
+  private metaDirty = false
 
   private readonly txById = new Map<string, TransactionRecord>()
   private readonly txByCheckout = new Map<string, TransactionRecord>()
@@ -82,13 +156,59 @@ export class LowdbStore implements Store {
       },
     })
     this.db = new Low(adapter, emptyDocument())
+    this.journal = new Journal(journalFileOf(file))
+  }
+
+  /** The durable state (snapshot + journal) of a store file, read without opening it: for tests and tools. */
+  static async readDocument(file: string): Promise<Document> {
+    const { readFile } = await import('node:fs/promises')
+    let doc = emptyDocument()
+    try {
+      doc = { ...doc, ...(JSON.parse(await readFile(file, 'utf8')) as Partial<Document>) }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    applyJournal(doc, (await Journal.read(journalFileOf(file))).entries)
+    return doc
   }
 
   async open(): Promise<void> {
     await this.db.read()
     this.doc = { ...emptyDocument(), ...this.db.data }
     this.db.data = this.doc
+    this.replay(await this.journal.open())
     this.reindex()
+  }
+
+  private replay(entries: JournalEntry[]): void {
+    applyJournal(this.doc, entries)
+  }
+
+  /** Records that a record changed (or was created); written with the next flush. */
+  private mark<T extends object>(c: Collection, record: T): T {
+    const r = record as unknown as Record<string, unknown>
+    this.dirty.set(`${c}\u0000${String(r[KEY_OF[c]])}`, { c, record: r })
+    return record
+  }
+
+  private markDeleted(c: Collection, key: string): void {
+    this.dirty.set(`${c}\u0000${key}`, { c, deleted: key })
+  }
+
+  /** One flush: append what changed; fold the journal into the snapshot when it has grown. */
+  private async flush(): Promise<void> {
+    const entries: JournalEntry[] = []
+    if (this.metaDirty) {
+      entries.push({ m: this.doc.meta, s: this.doc.next_event_seq })
+      this.metaDirty = false
+    }
+    for (const d of this.dirty.values()) entries.push('deleted' in d ? { c: d.c, d: d.deleted } : { c: d.c, r: d.record })
+    this.dirty.clear()
+    await this.journal.append(entries)
+    if (this.journal.size() > Math.max(COMPACT_MIN_BYTES, this.lastSize)) {
+      await this.db.write()
+      await this.journal.truncate()
+    }
   }
 
   private reindex(): void {
@@ -114,7 +234,7 @@ export class LowdbStore implements Store {
       .catch(() => undefined)
       .then(() => {
         this.queued = null
-        this.writing = this.db.write()
+        this.writing = this.flush()
         return this.writing
       })
     this.queued = next
@@ -125,6 +245,7 @@ export class LowdbStore implements Store {
     if (this.closed) return
     await this.persist().catch(() => undefined)
     this.closed = true
+    await this.journal.close()
   }
 
   sizeBytes(): number {
@@ -137,11 +258,12 @@ export class LowdbStore implements Store {
 
   async setMeta(key: string, value: string) {
     this.doc.meta[key] = value
+    this.metaDirty = true
     await this.persist()
   }
 
   async createAccount(account: AccountRecord) {
-    this.doc.accounts.push(clone(account))
+    this.doc.accounts.push(this.mark('accounts', clone(account)))
     await this.persist()
   }
 
@@ -156,7 +278,7 @@ export class LowdbStore implements Store {
 
   async createApiKey(key: ApiKeyRecord) {
     const stored = clone(key)
-    this.doc.api_keys.push(stored)
+    this.doc.api_keys.push(this.mark('api_keys', stored))
     this.keyByHash.set(stored.hash, stored)
     await this.persist()
   }
@@ -174,18 +296,19 @@ export class LowdbStore implements Store {
     const found = this.doc.api_keys.find((k) => k.id === id)
     if (!found) return undefined
     found.revoked_at ??= at
+    this.mark('api_keys', found)
     await this.persist()
     return clone(found)
   }
 
   touchApiKey(id: string, at: string) {
     const found = this.doc.api_keys.find((k) => k.id === id)
-    if (found) found.last_used_at = at
+    if (found) this.mark('api_keys', Object.assign(found, { last_used_at: at }))
   }
 
   async insertTransaction(transaction: TransactionRecord) {
     const stored = clone(transaction)
-    this.doc.transactions.push(stored)
+    this.doc.transactions.push(this.mark('transactions', stored))
     this.indexTransaction(stored)
     await this.persist()
   }
@@ -242,7 +365,7 @@ export class LowdbStore implements Store {
     const current = this.txById.get(input.transactionId)
     if (!current || !input.guard(clone(current))) return undefined
     Object.assign(current, clone(input.patch(clone(current))))
-    this.indexTransaction(current)
+    this.indexTransaction(this.mark('transactions', current))
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
     for (const draft of input.events?.(clone(current)) ?? []) {
@@ -255,7 +378,8 @@ export class LowdbStore implements Store {
         created_at: new Date().toISOString(),
         data: clone(draft.data),
       }
-      this.doc.events.push(event)
+      this.doc.events.push(this.mark('events', event))
+      this.metaDirty = true
       this.eventById.set(event.id, event)
       events.push(event)
       for (const endpoint of this.doc.webhook_endpoints) {
@@ -274,7 +398,7 @@ export class LowdbStore implements Store {
           created_at: event.created_at,
           updated_at: event.created_at,
         }
-        this.doc.deliveries.push(delivery)
+        this.doc.deliveries.push(this.mark('deliveries', delivery))
         this.deliveryById.set(delivery.id, delivery)
         deliveries.push(delivery)
       }
@@ -296,7 +420,7 @@ export class LowdbStore implements Store {
     const existing = this.idemByScope.get(record.scope)
     if (existing) return clone(existing)
     const stored = clone(record)
-    this.doc.idempotency.push(stored)
+    this.doc.idempotency.push(this.mark('idempotency', stored))
     this.idemByScope.set(stored.scope, stored)
     await this.persist()
     return undefined
@@ -304,10 +428,10 @@ export class LowdbStore implements Store {
 
   async saveIdempotency(record: IdempotencyRecord) {
     const existing = this.idemByScope.get(record.scope)
-    if (existing) Object.assign(existing, clone(record))
+    if (existing) this.mark('idempotency', Object.assign(existing, clone(record)))
     else {
       const stored = clone(record)
-      this.doc.idempotency.push(stored)
+      this.doc.idempotency.push(this.mark('idempotency', stored))
       this.idemByScope.set(stored.scope, stored)
     }
     await this.persist()
@@ -316,21 +440,26 @@ export class LowdbStore implements Store {
   async deleteIdempotency(scope: string) {
     if (!this.idemByScope.delete(scope)) return
     this.doc.idempotency = this.doc.idempotency.filter((r) => r.scope !== scope)
+    this.markDeleted('idempotency', scope)
     await this.persist()
   }
 
   async pruneIdempotency(createdBefore: string) {
-    const keep = this.doc.idempotency.filter((r) => r.created_at >= createdBefore || r.state === 'in_flight')
-    const removed = this.doc.idempotency.length - keep.length
-    if (removed === 0) return 0
-    for (const r of this.doc.idempotency) if (!keep.includes(r)) this.idemByScope.delete(r.scope)
-    this.doc.idempotency = keep
+    const expired = (r: IdempotencyRecord) => r.created_at < createdBefore && r.state !== 'in_flight'
+    const gone = this.doc.idempotency.filter(expired)
+    if (gone.length === 0) return 0
+    for (const r of gone) {
+      this.idemByScope.delete(r.scope)
+      this.markDeleted('idempotency', r.scope)
+    }
+    this.doc.idempotency = this.doc.idempotency.filter((r) => !expired(r))
+    const removed = gone.length
     await this.persist()
     return removed
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
-    this.doc.webhook_endpoints.push(clone(endpoint))
+    this.doc.webhook_endpoints.push(this.mark('webhook_endpoints', clone(endpoint)))
     await this.persist()
   }
 
@@ -347,6 +476,7 @@ export class LowdbStore implements Store {
     const found = this.doc.webhook_endpoints.find((e) => e.id === id && !e.deleted_at)
     if (!found) return undefined
     found.deleted_at = at
+    this.mark('webhook_endpoints', found)
     await this.persist()
     return clone(found)
   }
@@ -389,7 +519,7 @@ export class LowdbStore implements Store {
 
   async createDelivery(delivery: DeliveryRecord) {
     const stored = clone(delivery)
-    this.doc.deliveries.push(stored)
+    this.doc.deliveries.push(this.mark('deliveries', stored))
     this.deliveryById.set(stored.id, stored)
     await this.persist()
   }
@@ -399,7 +529,7 @@ export class LowdbStore implements Store {
     if (!current) return undefined
     const next = change(clone(current))
     if (!next) return clone(current)
-    Object.assign(current, clone(next))
+    this.mark('deliveries', Object.assign(current, clone(next)))
     await this.persist()
     return clone(current)
   }

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { stkBody, waitFor } from '../helpers/gateway.js'
+import { readStore } from '../helpers/store-file.js'
 
 let emulator: RunningEmulator | undefined
 const servers: ServeProcess[] = []
@@ -42,7 +43,7 @@ describe('crash safety', () => {
     await first.exited
     expect(acknowledged.length).toBeGreaterThanOrEqual(10)
 
-    const file = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as { transactions: Array<{ id: string; status: string }> }
+    const file = await readStore(dataDir)
     const stored = new Set(file.transactions.map((t) => t.id))
     for (const id of acknowledged) expect(stored.has(id), `acknowledged ${id} is stored`).toBe(true)
 
@@ -65,7 +66,7 @@ describe('crash safety', () => {
     )
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)
-    const after = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as { transactions: Array<{ id: string; status: string }>; events: Array<{ data: { transaction_id: string }; event: string }> }
+    const after = await readStore(dataDir)
     expect(new Set(after.transactions.map((t) => t.id)).size).toBe(after.transactions.length)
     for (const id of acknowledged) {
       expect(after.events.filter((e) => e.data.transaction_id === id && e.event.startsWith('payment.'))).toHaveLength(1)

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runCli, unwrap } from '../helpers/run-cli.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { stkBody, waitFor } from '../helpers/gateway.js'
+import { readStore } from '../helpers/store-file.js'
 
 const servers: ServeProcess[] = []
 afterEach(() => {
@@ -103,7 +104,7 @@ describe('mpg serve', () => {
     })
     const { transaction_id } = (await res.json()) as { transaction_id: string }
     // Acknowledged means on disk: read the file right after the 201, before any shutdown.
-    const doc = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as { transactions: Array<{ id: string }>; api_keys: Array<Record<string, unknown>> }
+    const doc = await readStore(dataDir)
     expect(doc.transactions.map((t) => t.id)).toContain(transaction_id)
     expect(JSON.stringify(doc)).not.toContain(s.ready.key)
   })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { storeFingerprint } from '../helpers/store-file.js'
 import { rawRequest, type RawResponse } from './http.js'
 
 /**
@@ -63,7 +64,7 @@ function expectClientError(res: RawResponse, what: string) {
 }
 
 function storeDigest(): string {
-  return createHash('sha256').update(readFileSync(join(gw.dataDir, 'gateway.json'))).digest('hex')
+  return storeFingerprint(gw.dataDir)
 }
 
 async function transactionList(): Promise<unknown> {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { removeDir, waitFor } from '../helpers/gateway.js'
+import { readStore } from '../helpers/store-file.js'
 import { repoRoot, runBin } from '../helpers/run-cli.js'
 
 /**
@@ -96,7 +97,7 @@ interface StoredDoc {
   idempotency: Array<{ state: string }>
 }
 
-const readStore = (): StoredDoc => JSON.parse(readFileSync(join(dataDir!, 'gateway.json'), 'utf8')) as StoredDoc
+const readStoreDoc = async (): Promise<StoredDoc> => (await readStore(dataDir!)) as unknown as StoredDoc
 
 describe('kill -9 under load', () => {
   it('loses no acknowledged payment and reconciles the rest after a restart', async () => {
@@ -140,7 +141,7 @@ describe('kill -9 under load', () => {
     expect(acknowledged.size).toBeLessThan(N) // the kill really hit while requests were in flight
 
     // Straight after the kill: the file parses and holds every acknowledged payment.
-    const crashed = readStore()
+    const crashed = await readStoreDoc()
     const storedIds = new Set(crashed.transactions.map((t) => t.id))
     for (const id of acknowledged.values()) expect(storedIds.has(id), `acknowledged ${id} missing after kill -9`).toBe(true)
     expect(storedIds.size).toBe(crashed.transactions.length)
@@ -148,17 +149,17 @@ describe('kill -9 under load', () => {
     // Restart on the same data dir and port; late callbacks and the reconciler finish the rest.
     const second = await serve(env, port)
     if (second.before.length) console.info(`mpg serve --json printed ${second.before.length} line(s) before its ready event, first: ${second.before[0].slice(0, 200)}`)
-    const settled = () => readStore().transactions.every((t) => t.status !== 'pending' || t.checkout_request_id === null)
+    const settled = async () => (await readStoreDoc()).transactions.every((t) => t.status !== 'pending' || t.checkout_request_id === null)
     try {
       await waitFor(settled, { timeoutMs: 30_000, intervalMs: 200, what: 'every confirmed push final' })
     } catch (error) {
-      const pending = readStore().transactions.filter((t) => t.status === 'pending' && t.checkout_request_id !== null)
+      const pending = (await readStoreDoc()).transactions.filter((t) => t.status === 'pending' && t.checkout_request_id !== null)
       const sample = pending.slice(0, 5).map((t) => `${t.id} checkout=${t.checkout_request_id} daraja=${emulator!.transaction(t.checkout_request_id!)?.status}`)
       throw new Error(`${(error as Error).message}: ${pending.length} pending, e.g. ${sample.join('; ')}\nlog: ${second.problems.slice(0, 8).join('\n')}`)
     }
     await emulator.settle()
     await new Promise((resolve) => setTimeout(resolve, 500))
-    const after = readStore()
+    const after = await readStoreDoc()
 
     // Every acknowledged payment is readable through the API, with its final state.
     for (const id of acknowledged.values()) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -32,7 +32,7 @@ function transaction(id: string, overrides: Partial<TransactionRecord> = {}): Tr
 }
 
 const fileOf = (dir: string) => join(dir, 'gateway.json')
-const readDoc = (dir: string) => JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[]; events: unknown[] }
+const readDoc = (dir: string) => LowdbStore.readDocument(fileOf(dir))
 
 describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   it('a resolved write is on disk, and survives reopening', async () => {
@@ -40,7 +40,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     const store = new LowdbStore(fileOf(dir))
     await store.open()
     await store.insertTransaction(transaction('a'))
-    expect(readDoc(dir).transactions.map((t) => t.id)).toEqual(['a'])
+    expect((await readDoc(dir)).transactions.map((t) => t.id)).toEqual(['a'])
     await store.close()
     const reopened = new LowdbStore(fileOf(dir))
     await reopened.open()
@@ -56,16 +56,16 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     const seenOnDisk: boolean[] = []
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        store.insertTransaction(transaction(`t${i}`)).then(() => {
-          seenOnDisk.push(readDoc(dir).transactions.some((t) => t.id === `t${i}`))
+        store.insertTransaction(transaction(`t${i}`)).then(async () => {
+          seenOnDisk.push((await readDoc(dir)).transactions.some((t) => t.id === `t${i}`))
         }),
       ),
     )
     expect(seenOnDisk).toHaveLength(500)
     expect(seenOnDisk.every(Boolean)).toBe(true)
-    expect(readDoc(dir).transactions).toHaveLength(500)
-    // Atomic rename: no temp file left behind.
-    expect(readdirSync(dir).filter((f) => f !== 'gateway.json')).toEqual([])
+    expect((await readDoc(dir)).transactions).toHaveLength(500)
+    // Snapshot and journal only: no temp file left behind.
+    expect(readdirSync(dir).filter((f) => f !== 'gateway.json' && f !== 'gateway.journal')).toEqual([])
     await store.close()
   })
 
@@ -83,7 +83,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
       })
     const [a, b] = await Promise.all([finalise('success'), finalise('failed')])
     expect([a, b].filter(Boolean)).toHaveLength(1)
-    expect(readDoc(dir).events).toHaveLength(1)
+    expect((await readDoc(dir)).events).toHaveLength(1)
     expect((await store.getTransaction('x'))?.status).toBe('success')
   })
 
@@ -126,5 +126,74 @@ describe('Idempotency-Key records', () => {
     expect(await store.getIdempotency('a:test:old')).toBeUndefined()
     expect(await store.getIdempotency('a:test:stuck')).toBeDefined()
     expect(await store.getIdempotency('a:test:fresh')).toBeDefined()
+  })
+})
+
+describe('the journal', () => {
+  it('a torn last line (a crash mid-append) is dropped; everything before it is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    await store.insertTransaction(transaction('kept'))
+    await store.close()
+    appendFileSync(join(dir, 'gateway.journal'), '{"c":"transactions","r":{"id":"torn","acc')
+    const reopened = new LowdbStore(fileOf(dir))
+    await reopened.open()
+    expect((await reopened.getTransaction('kept'))?.id).toBe('kept')
+    expect(await reopened.getTransaction('torn')).toBeUndefined()
+    // The torn bytes are cut so the next append starts on a clean line.
+    await reopened.insertTransaction(transaction('after'))
+    await reopened.close()
+    expect((await readDoc(dir)).transactions.map((t) => t.id)).toEqual(['kept', 'after'])
+  })
+
+  it('a corrupt line in the middle stops start-up with a clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    writeFileSync(join(dir, 'gateway.journal'), 'not json\n{"m":{},"s":1}\n')
+    const store = new LowdbStore(fileOf(dir))
+    await expect(store.open()).rejects.toThrow(/journal .* is corrupt at line 1/)
+  })
+
+  it('is folded into the snapshot once it outgrows it, and replays to the same state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    await store.insertTransaction(transaction('hot'))
+    // Each update appends the whole record (~500 bytes): keep going until the journal folds.
+    let updates = 0
+    let previous = 0
+    for (; updates < 20_000; updates++) {
+      await store.transition({ transactionId: 'hot', guard: () => true, patch: () => ({ result_desc: `update ${updates}` }) })
+      const size = statSync(join(dir, 'gateway.journal')).size
+      if (size < previous) break
+      previous = size
+    }
+    expect(previous).toBeGreaterThan(4 * 1024 * 1024 - 10_000)
+    expect(updates).toBeLessThan(20_000)
+    for (let i = 0; i < 10; i++) {
+      updates++
+      await store.transition({ transactionId: 'hot', guard: () => true, patch: () => ({ result_desc: `update ${updates}` }) })
+    }
+    const snapshot = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[] }
+    expect(snapshot.transactions[0].result_desc).toMatch(/^update \d+$/)
+    await store.close()
+    const reopened = new LowdbStore(fileOf(dir))
+    await reopened.open()
+    expect((await reopened.getTransaction('hot'))?.result_desc).toBe(`update ${updates}`)
+  })
+
+  it('deletions are journalled too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const store = new LowdbStore(fileOf(dir))
+    await store.open()
+    const base = { fingerprint: 'f', state: 'done' as const, status_code: 201, response: {}, transaction_id: null, created_at: new Date().toISOString() }
+    await store.saveIdempotency({ ...base, scope: 'a' })
+    await store.saveIdempotency({ ...base, scope: 'b' })
+    await store.deleteIdempotency('a')
+    await store.close()
+    const reopened = new LowdbStore(fileOf(dir))
+    await reopened.open()
+    expect(await reopened.getIdempotency('a')).toBeUndefined()
+    expect(await reopened.getIdempotency('b')).toBeDefined()
   })
 })

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { readStore } from '../helpers/store-file.js'
 import { addEndpoint, createAccountWithKey } from './helpers.js'
 
 let gw: TestGateway | undefined
@@ -40,7 +41,7 @@ describe('webhook endpoints API (test mode)', () => {
     gw = await startTestGateway()
     const created = await addEndpoint(gw, 'http://127.0.0.1:4000/hooks')
     await gw.close()
-    const storeText = readFileSync(join(gw.dataDir, 'gateway.json'), 'utf8')
+    const storeText = JSON.stringify(await readStore(gw.dataDir))
     const secretBody = created.secret.slice('whsec_'.length)
     expect(storeText).toContain(created.id)
     expect(storeText).not.toContain(secretBody)

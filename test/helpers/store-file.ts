@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { journalFileOf, LowdbStore, type StoreDocument } from '../../src/store/lowdb-store.js'
+
+/** The durable state of a gateway's data dir (snapshot + journal), as a restart would see it. */
+export function readStore(dataDir: string): Promise<StoreDocument> {
+  return LowdbStore.readDocument(join(dataDir, 'gateway.json'))
+}
+
+/** A hash of the store's files: equal before and after means nothing was written. */
+export function storeFingerprint(dataDir: string): string {
+  const hash = createHash('sha256')
+  const file = join(dataDir, 'gateway.json')
+  for (const path of [file, journalFileOf(file)]) {
+    try {
+      hash.update(readFileSync(path))
+    } catch {
+      hash.update('absent')
+    }
+    hash.update('\0')
+  }
+  return hash.digest('hex')
+}
