@@ -28,18 +28,18 @@ export async function* parseSse(chunks: AsyncIterable<Uint8Array>, options: { on
   let id: string | undefined
   let retry: number | undefined
 
-  const takeLine = (): string | undefined => {
+  const takeLine = (final: boolean): string | undefined => {
     const match = /\r\n|\r|\n/.exec(buffer)
     if (!match) return undefined
     // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
-    if (match[0] === '\r' && match.index === buffer.length - 1) return undefined
+    if (!final && match[0] === '\r' && match.index === buffer.length - 1) return undefined
     const line = buffer.slice(0, match.index)
     buffer = buffer.slice(match.index + match[0].length)
     return line
   }
 
-  function* feed(): Generator<SseMessage> {
-    for (let line = takeLine(); line !== undefined; line = takeLine()) {
+  function* feed(final = false): Generator<SseMessage> {
+    for (let line = takeLine(final); line !== undefined; line = takeLine(final)) {
       if (line === '') {
         if (data.length > 0) yield { ...(id !== undefined ? { id } : {}), event: event || 'message', data: data.join('\n'), ...(retry !== undefined ? { retry } : {}) }
         data = []
@@ -74,7 +74,7 @@ export async function* parseSse(chunks: AsyncIterable<Uint8Array>, options: { on
   }
   buffer += decoder.decode()
   // A final line without its blank line is an incomplete message: dropped, as the spec says.
-  yield* feed()
+  yield* feed(true)
 }
 
 /** What `GatewayClient.streamEvents()` yields. */

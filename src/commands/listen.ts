@@ -1,0 +1,99 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { connectionFlags } from '../cli/flags.js'
+import { MpgError } from '../errors.js'
+import { EVENT_TYPES } from '../store/records.js'
+
+export default class Listen extends BaseCommand<typeof Listen> {
+  static summary = 'Forward live events to a local URL, signed like real webhooks.'
+  static description =
+    'Prints the signing secret first: set it as your local endpoint secret. Every event is POSTed to --forward-to with the raw body byte-for-byte and both signature header sets (X-Mpesa-Gateway-Signature and the Standard Webhooks webhook-id/-timestamp/-signature) computed with that secret. The secret is generated once and kept in the config dir unless --secret is given. One line per event with the local status code and latency; a local server that is down is reported and listen keeps running. Ctrl-C stops it.'
+  static examples = [
+    '<%= config.bin %> listen --forward-to http://localhost:3000/webhooks/mpesa',
+    '<%= config.bin %> listen --forward-to http://localhost:3000/hook --events payment.success --print-response',
+    '<%= config.bin %> listen --forward-to http://localhost:3000/hook --secret whsec_… --json',
+  ]
+
+  static flags = {
+    ...connectionFlags,
+    'forward-to': Flags.string({ summary: 'Local URL to POST each event to.', required: true }),
+    events: Flags.string({ summary: 'Only these event types (comma-separated or repeated).', options: [...EVENT_TYPES], multiple: true, delimiter: ',' }),
+    secret: Flags.string({ summary: 'Sign with this secret instead of the one kept in the config dir.', env: 'MPG_LISTEN_SECRET' }),
+    'print-response': Flags.boolean({ summary: "Also print the local server's response body." }),
+  }
+
+  async run(): Promise<void> {
+    const json = this.jsonEnabled()
+    const flags = this.flags
+    let target: URL
+    try {
+      target = new URL(flags['forward-to'])
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('not http')
+    } catch {
+      throw new MpgError('usage', `--forward-to "${flags['forward-to']}" is not an http(s) URL.`, { suggestion: 'Pass the full URL of your local endpoint, e.g. http://localhost:3000/webhooks.' })
+    }
+    const [{ createEventForwarder }, { resolveListenSecret }, { loadStyle, outcomeColour }, { formatEventLine }] = await Promise.all([
+      import('../services/forward-events.js'),
+      import('../services/listen-secret.js'),
+      import('../cli/style.js'),
+      import('../cli/event-line.js'),
+    ])
+    const { secret, source, file } = resolveListenSecret(flags.secret)
+    const style = await loadStyle(process.stdout)
+    const err = await loadStyle(process.stderr)
+    const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)
+
+    const forwarder = createEventForwarder({
+      flags,
+      forwardTo: target.href,
+      secret,
+      events: flags.events,
+      onEvent: (e) => {
+        switch (e.type) {
+          case 'connected':
+            process.stderr.write(err.dim(e.resumedFrom ? `Reconnected; resumed after ${e.resumedFrom}.\n` : 'Connected; waiting for events (Ctrl-C to stop).\n'))
+            return
+          case 'reconnecting':
+            process.stderr.write(err.yellow(`Stream dropped (${e.reason}); reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt})…\n`))
+            return
+          case 'forwarded': {
+            const transactionId = (e.body.data.transaction_id as string | undefined) ?? null
+            if (json) {
+              out({ type: 'forwarded', id: e.id, event: e.event, transaction_id: transactionId, status: e.status, duration_ms: e.durationMs, ...(flags['print-response'] ? { response: e.response } : {}) })
+              return
+            }
+            const ok = e.status >= 200 && e.status < 300
+            const code = (ok ? style.green : style.red)(`[${e.status}]`)
+            this.log(`${formatEventLine(e.body, style)}  ${code} ${e.durationMs} ms`)
+            if (flags['print-response'] && e.response) this.log(style.dim(`  ↳ ${e.response}`))
+            return
+          }
+          case 'forward_failed': {
+            const transactionId = (e.body.data.transaction_id as string | undefined) ?? null
+            if (json) {
+              out({ type: 'forward_failed', id: e.id, event: e.event, transaction_id: transactionId, error: e.error, duration_ms: e.durationMs })
+              return
+            }
+            this.log(`${formatEventLine(e.body, style)}  ${outcomeColour(style, 'failed')(`[not delivered: ${e.error}]`)}`)
+          }
+        }
+      },
+    })
+    const stop = () => forwarder.close()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    // The secret is printed once Ctrl-C is ours, so a quick Ctrl-C still ends cleanly.
+    if (json) out({ type: 'ready', forward_to: target.href, secret, secret_source: source })
+    else {
+      this.log(`Forwarding events to ${target.href}`)
+      this.log(`Signing secret: ${style.bold(secret)}${source === 'flag' ? '' : style.dim(` (kept in ${file})`)}`)
+    }
+
+    try {
+      await forwarder.run()
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  }
+}
