@@ -1,12 +1,8 @@
 import type { DarajaClient } from '../daraja/client.js'
 import type { GatewayConfig } from '../gateway/config.js'
 import type { Store } from '../store/store.js'
-import type { TransactionRecord } from '../store/records.js'
 import type { EventBus } from './event-bus.js'
 import type { Logger } from './logger.js'
-
-/** What happens after a payment reaches its final state (payouts hook in here). */
-export type PaymentFinalHook = (transaction: TransactionRecord) => void | Promise<void>
 
 /** Everything a use-case needs, built once by createGateway and passed down explicitly. */
 export interface GatewayContext {
@@ -21,5 +17,4 @@ export interface GatewayContext {
   publicUrl(): string | undefined
   /** STK pushes whose Daraja answer is not stored yet, by callback token (a callback may overtake it). */
   pushesInFlight: Map<string, Promise<unknown>>
-  onPaymentFinal: PaymentFinalHook[]
 }

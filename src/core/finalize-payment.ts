@@ -1,10 +1,13 @@
 import type { TransactionRecord } from '../store/records.js'
+import type { EventDraft } from '../store/store.js'
 import type { GatewayContext } from './context.js'
-import { paymentEvent } from './event-data.js'
+import { paymentEvent, payoutEvent } from './event-data.js'
+import { planPayout, startPayout } from './payouts.js'
 
 /**
- * The one place a payment reaches its final state: compare-and-set from `pending`, the
- * payment event stored with it, then the after-payment hooks (payouts). Returns false when the
+ * The one place a payment reaches its final state: compare-and-set from `pending`, stored in one
+ * write with its event and, on success, the payout it owes (and `payout.pending_manual` for a
+ * manual one). The B2C then starts without holding up the caller. Returns false when the
  * transaction was already final (a duplicate callback, or the reconciler got there first).
  */
 export async function finalizePayment(
@@ -13,21 +16,25 @@ export async function finalizePayment(
   patch: Partial<TransactionRecord> & { status: 'success' | 'failed' },
   source: 'callback' | 'reconcile' | 'push',
 ): Promise<boolean> {
+  const before = await ctx.store.getTransaction(transactionId)
+  if (!before || before.status !== 'pending') return false
+  const account = patch.status === 'success' ? await ctx.store.getAccount(before.account_id) : undefined
   const result = await ctx.store.transition({
     transactionId,
     guard: (t) => t.status === 'pending',
-    patch: () => ({ ...patch, completed_at: new Date().toISOString() }),
-    events: (t) => [paymentEvent(t)],
+    patch: (t) => {
+      const final = { ...t, ...patch, completed_at: new Date().toISOString() }
+      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final) : null }
+    },
+    events: (t) => {
+      const events: EventDraft[] = [paymentEvent(t)]
+      if (t.payout?.status === 'pending_manual') events.push(payoutEvent(t))
+      return events
+    },
   })
   if (!result) return false
   ctx.log.info('payment.final', { transaction_id: transactionId, status: patch.status, result_code: patch.result_code, source })
   ctx.bus.publish(result.events)
-  for (const hook of ctx.onPaymentFinal) {
-    try {
-      await hook(result.transaction)
-    } catch (error) {
-      ctx.log.error('payment.hook_failed', { transaction_id: transactionId, message: error instanceof Error ? error.message : String(error) })
-    }
-  }
+  startPayout(ctx, result.transaction)
   return true
 }

@@ -1,9 +1,9 @@
 import { DarajaCallError } from '../daraja/errors.js'
 import { ApiError } from '../gateway/errors.js'
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
-import type { PayoutRecord, TransactionRecord } from '../store/records.js'
+import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { newSecretToken } from '../utils/ids.js'
-import type { GatewayContext, PaymentFinalHook } from './context.js'
+import type { GatewayContext } from './context.js'
 import { payoutEvent } from './event-data.js'
 
 /** Derived from the transaction, so Daraja's v3 dedupe refuses a second B2C for it. */
@@ -20,47 +20,37 @@ export function payoutAmount(netAmount: number): number {
   return Math.floor(netAmount)
 }
 
-/** After `payment.success`: one B2C to an M-Pesa payout phone, or a manual payout queued. */
-export function payoutOnPayment(ctx: GatewayContext): PaymentFinalHook {
-  return async (t) => {
-    if (t.status !== 'success' || t.payout) return
-    const account = await ctx.store.getAccount(t.account_id)
-    const destination = account?.payout_account
-    if (!destination) return
-    const now = new Date().toISOString()
-    const base: PayoutRecord = {
-      status: destination.type === 'mpesa' ? 'pending' : 'pending_manual',
-      type: destination.type,
-      amount: destination.type === 'mpesa' ? payoutAmount(t.net_amount) : t.net_amount,
-      destination,
-      created_at: now,
-      updated_at: now,
-    }
-    if (destination.type !== 'mpesa') {
-      const result = await ctx.store.transition({
-        transactionId: t.id,
-        guard: (current) => current.payout === null,
-        patch: () => ({ payout: base }),
-        events: (updated) => [payoutEvent(updated)],
-      })
-      if (result) ctx.bus.publish(result.events)
-      return
-    }
-    const result = await ctx.store.transition({
-      transactionId: t.id,
-      guard: (current) => current.payout === null,
-      patch: () => ({
-        payout: {
-          ...base,
-          originator_conversation_id: originatorConversationId(t.id),
-          callback_token: newSecretToken(),
-          conversation_id: null,
-          attempts: 0,
-        },
-      }),
-    })
-    if (result) await sendB2c(ctx, result.transaction)
+/**
+ * The payout a successful payment owes: a B2C to an M-Pesa payout phone, or a manual payout for
+ * Paybill/Till/Bank. Stored with the payment's final state, in the same write, so a crash cannot
+ * leave a paid transaction without its payout.
+ */
+export function planPayout(destination: PayoutAccount | null | undefined, t: TransactionRecord): PayoutRecord | null {
+  if (!destination) return null
+  const now = new Date().toISOString()
+  if (destination.type !== 'mpesa') {
+    return { status: 'pending_manual', type: destination.type, amount: t.net_amount, destination, created_at: now, updated_at: now }
   }
+  return {
+    status: 'pending',
+    type: 'mpesa',
+    amount: payoutAmount(t.net_amount),
+    destination,
+    originator_conversation_id: originatorConversationId(t.id),
+    callback_token: newSecretToken(),
+    conversation_id: null,
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+  }
+}
+
+/** Starts the B2C of a freshly planned payout without holding up the caller (a Daraja callback). */
+export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
+  if (t.payout?.status !== 'pending') return
+  sendB2c(ctx, t).catch((error) =>
+    ctx.log.error('payout.failed_to_send', { transaction_id: t.id, message: error instanceof Error ? error.message : String(error) }),
+  )
 }
 
 /**

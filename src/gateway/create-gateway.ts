@@ -6,7 +6,7 @@ import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
 import { createLogger, type Logger } from '../core/logger.js'
-import { payoutOnPayment, resumePayouts } from '../core/payouts.js'
+import { resumePayouts } from '../core/payouts.js'
 import { startReconciler, type Reconciler } from '../core/reconcile.js'
 import { settleInterruptedRequests } from '../core/recover.js'
 import { createDarajaClient } from '../daraja/client.js'
@@ -115,9 +115,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     adminToken: admin.token,
     publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
     pushesInFlight: new Map(),
-    onPaymentFinal: [],
   }
-  context.onPaymentFinal.push(payoutOnPayment(context))
 
   const app = createApp(context)
   const server = createServer(toNodeHandler(app))
