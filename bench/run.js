@@ -242,7 +242,8 @@ async function benchGateway() {
   } finally {
     await pair.stop()
   }
-  const store = JSON.parse(readFileSync(join(pair.dataDir, 'gateway.json'), 'utf8'))
+  const { LowdbStore } = await import('../dist/src/store/lowdb-store.js')
+  const store = await LowdbStore.readDocument(join(pair.dataDir, 'gateway.json'))
   result.stored_transactions = store.transactions.length
   result.store_bytes = statSync(join(pair.dataDir, 'gateway.json')).size
   if (profileDir) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ApiError } from '../gateway/errors.js'
-import type { Store } from '../store/store.js'
+import type { IdempotencyRecord } from '../store/records.js'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
@@ -26,72 +26,27 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex')
 }
 
-export interface IdempotentRun {
-  store: Store
-  scope: string
-  fingerprint: string
-  /** Runs the request; `link` records the transaction it created before Daraja is called. */
-  run: (link: (transactionId: string) => Promise<void>) => Promise<ApiResult>
+export function isExpired(record: IdempotencyRecord, now = Date.now()): boolean {
+  return record.state === 'done' && now - Date.parse(record.created_at) > IDEMPOTENCY_TTL_MS
+}
+
+/** A fresh in-flight claim for a request about to create `transactionId`. */
+export function newClaim(scope: string, print: string, transactionId: string): IdempotencyRecord {
+  return { scope, fingerprint: print, state: 'in_flight', status_code: null, response: null, transaction_id: transactionId, created_at: new Date().toISOString() }
 }
 
 /**
- * Idempotency-Key semantics (product.md §2.3): same key + same body → the first answer again
- * (200, `Idempotent-Replayed: true`); different body → 422; still running → 409; a 5xx answer
- * does not consume the key.
+ * What an Idempotency-Key already in use means (product.md §2.3): another body → 422; the first
+ * request still running → 409; otherwise the first answer again (a created payment as 200, an
+ * error answer with its own status) with `Idempotent-Replayed: true`.
  */
-export async function runIdempotent({ store, scope, fingerprint: print, run }: IdempotentRun): Promise<ApiResult> {
-  const now = new Date()
-  const claim = () =>
-    store.claimIdempotency({
-      scope,
-      fingerprint: print,
-      state: 'in_flight',
-      status_code: null,
-      response: null,
-      transaction_id: null,
-      created_at: now.toISOString(),
-    })
-  let existing = await claim()
-  if (existing && existing.state === 'done' && now.getTime() - Date.parse(existing.created_at) > IDEMPOTENCY_TTL_MS) {
-    // Expired: the key is free again.
-    await store.deleteIdempotency(scope)
-    existing = await claim()
+export function replayOf(existing: IdempotencyRecord, print: string): ApiResult {
+  if (existing.fingerprint !== print) {
+    throw new ApiError(422, 'Idempotency-Key reused with a different body', 'Use a new Idempotency-Key for a different request, or resend the original body.', 'the key was first used with another request body')
   }
-  if (existing) {
-    if (existing.fingerprint !== print) {
-      throw new ApiError(422, 'Idempotency-Key reused with a different body', 'Use a new Idempotency-Key for a different request, or resend the original body.', 'the key was first used with another request body')
-    }
-    if (existing.state === 'in_flight') {
-      throw new ApiError(409, 'Request with this Idempotency-Key is in progress', 'Wait for the first request to finish, then retry to get its answer.', 'the first request has not finished yet', { 'retry-after': '1' })
-    }
-    // A created object is replayed as 200 (seed); an error answer keeps its own status.
-    const status = existing.status_code !== null && existing.status_code >= 400 ? existing.status_code : 200
-    return { status, body: existing.response, headers: { 'idempotent-replayed': 'true' } }
+  if (existing.state === 'in_flight') {
+    throw new ApiError(409, 'Request with this Idempotency-Key is in progress', 'Wait for the first request to finish, then retry to get its answer.', 'the first request has not finished yet', { 'retry-after': '1' })
   }
-
-  const link = async (transactionId: string) => {
-    const record = await store.getIdempotency(scope)
-    if (record) await store.saveIdempotency({ ...record, transaction_id: transactionId })
-  }
-  let result: ApiResult
-  try {
-    result = await run(link)
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status >= 500) {
-      await store.deleteIdempotency(scope)
-      throw error
-    }
-    // A 4xx is an answer like any other: replaying the key gives it again.
-    await finish(store, scope, error.status, error.body())
-    throw error
-  }
-  if (result.status >= 500) await store.deleteIdempotency(scope)
-  else await finish(store, scope, result.status, result.body)
-  return result
-}
-
-async function finish(store: Store, scope: string, status: number, body: unknown): Promise<void> {
-  const record = await store.getIdempotency(scope)
-  if (!record) return
-  await store.saveIdempotency({ ...record, state: 'done', status_code: status, response: body })
+  const status = existing.status_code !== null && existing.status_code >= 400 ? existing.status_code : 200
+  return { status, body: existing.response, headers: { 'idempotent-replayed': 'true' } }
 }

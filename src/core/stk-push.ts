@@ -7,7 +7,7 @@ import { newSecretToken } from '../utils/ids.js'
 import { splitFee } from '../utils/money.js'
 import type { GatewayContext } from './context.js'
 import { paymentEvent } from './event-data.js'
-import { fingerprint, runIdempotent, type ApiResult } from './idempotency.js'
+import { fingerprint, isExpired, newClaim, replayOf, type ApiResult } from './idempotency.js'
 import { stkPushResponseView } from './transaction-view.js'
 
 export interface StkPushRequest {
@@ -21,31 +21,27 @@ export function stkCallbackUrl(base: string, token: string): string {
   return `${base}/api/v1/callbacks/daraja/stk/${token}`
 }
 
-/** `POST /api/v1/stk-push`: store the payment, ask Daraja to prompt the phone, answer 201. */
+/**
+ * `POST /api/v1/stk-push`: store the payment (and claim its Idempotency-Key) in one write, ask
+ * Daraja to prompt the phone, store Daraja's answer (and the key's outcome) in one more, answer 201.
+ */
 export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Promise<ApiResult> {
-  if (!request.account.payout_account) {
-    throw new ApiError(400, 'No payout account', 'Give the account a default payout account (`mpg accounts create --payout-mpesa …`) before taking payments.', `account ${request.account.id} has no payout account`)
+  const { account, mode, body } = request
+  if (!account.payout_account) {
+    throw new ApiError(400, 'No payout account', 'Give the account a default payout account (`mpg accounts create --payout-mpesa …`) before taking payments.', `account ${account.id} has no payout account`)
   }
   const base = ctx.publicUrl()
   if (!base) {
     throw new ApiError(500, 'Server misconfiguration: PUBLIC_SITE_URL not set', 'Set PUBLIC_SITE_URL to the public origin Daraja can reach, then restart the gateway.', 'Daraja callback URLs cannot be built without PUBLIC_SITE_URL')
   }
-  if (!request.idempotencyKey) return createAndPush(ctx, request, base, async () => undefined)
-  return runIdempotent({
-    store: ctx.store,
-    scope: `${request.account.id}:${request.mode}:${request.idempotencyKey}`,
-    fingerprint: fingerprint(request.body),
-    run: (link) => createAndPush(ctx, request, base, link),
-  })
-}
+  const scope = request.idempotencyKey ? `${account.id}:${mode}:${request.idempotencyKey}` : undefined
+  const print = scope ? fingerprint(body) : ''
+  if (scope) {
+    const existing = await ctx.store.getIdempotency(scope)
+    if (existing && isExpired(existing)) await ctx.store.deleteIdempotency(scope)
+    else if (existing) return replayOf(existing, print)
+  }
 
-async function createAndPush(
-  ctx: GatewayContext,
-  { account, mode, body }: StkPushRequest,
-  base: string,
-  link: (transactionId: string) => Promise<void>,
-): Promise<ApiResult> {
-  const now = new Date().toISOString()
   const fees = splitFee(body.amount, ctx.config.platformFeePercent)
   const transaction: TransactionRecord = {
     id: randomUUID(),
@@ -65,14 +61,15 @@ async function createAndPush(
     result_code: null,
     result_desc: null,
     callback_token: newSecretToken(),
-    created_at: now,
+    created_at: new Date().toISOString(),
     completed_at: null,
     payout: null,
     daraja_error: null,
   }
   // Stored before Daraja is called: a payment Daraja knows about always exists here.
-  await ctx.store.insertTransaction(transaction)
-  await link(transaction.id)
+  const claim = scope ? newClaim(scope, print, transaction.id) : undefined
+  const { existing } = await ctx.store.insertTransaction(transaction, { idempotency: claim })
+  if (existing) return replayOf(existing, print)
 
   const push = ctx.daraja.stkPush({
     phone: body.phone,
@@ -84,19 +81,27 @@ async function createAndPush(
   ctx.pushesInFlight.set(transaction.callback_token, push.catch(() => undefined))
   try {
     const answer = await push
-    const result = await ctx.store.transition({
-      transactionId: transaction.id,
-      guard: (t) => t.checkout_request_id === null || t.checkout_request_id === answer.CheckoutRequestID,
-      patch: () => ({
-        merchant_request_id: answer.MerchantRequestID,
-        checkout_request_id: answer.CheckoutRequestID,
-        customer_message: answer.CustomerMessage,
+    const ids = {
+      merchant_request_id: answer.MerchantRequestID,
+      checkout_request_id: answer.CheckoutRequestID,
+      customer_message: answer.CustomerMessage,
+    }
+    const response = stkPushResponseView({ ...transaction, ...ids })
+    // One write for both: Daraja's answer on the transaction, and the key's replayable outcome.
+    const [result] = await Promise.all([
+      ctx.store.transition({
+        transactionId: transaction.id,
+        guard: (t) => t.checkout_request_id === null || t.checkout_request_id === answer.CheckoutRequestID,
+        patch: () => ids,
       }),
-    })
-    const stored = result?.transaction ?? (await ctx.store.getTransaction(transaction.id)) ?? transaction
+      claim ? ctx.store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response }) : undefined,
+    ])
     ctx.log.info('stk.pushed', { transaction_id: transaction.id, checkout_request_id: answer.CheckoutRequestID, amount: body.amount })
-    return { status: 201, body: stkPushResponseView(stored) }
+    // A callback may already have settled it: answer with the state as stored.
+    return { status: 201, body: result ? stkPushResponseView(result.transaction) : response }
   } catch (error) {
+    // A 5xx answer does not consume the key: the client may retry with it.
+    if (scope) await ctx.store.deleteIdempotency(scope)
     if (!(error instanceof DarajaCallError)) throw error
     await markRefused(ctx, transaction.id, error)
     const code = error.errorCode ? `${error.errorCode}: ` : ''

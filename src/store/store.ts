@@ -72,7 +72,11 @@ export interface Store {
   /** Best-effort bookkeeping; durable with the next write. */
   touchApiKey(id: string, at: string): void
 
-  insertTransaction(transaction: TransactionRecord): Promise<void>
+  /**
+   * Stores a new transaction. With `idempotency`, the key is claimed in the same write: when the
+   * key is already taken nothing is stored and the existing record is returned instead.
+   */
+  insertTransaction(transaction: TransactionRecord, options?: { idempotency?: IdempotencyRecord }): Promise<{ existing?: IdempotencyRecord }>
   getTransaction(id: string): Promise<TransactionRecord | undefined>
   findTransactionByCheckoutRequestId(checkoutRequestId: string): Promise<TransactionRecord | undefined>
   findTransactionByCallbackToken(token: string): Promise<TransactionRecord | undefined>
@@ -87,8 +91,6 @@ export interface Store {
   getIdempotency(scope: string): Promise<IdempotencyRecord | undefined>
   /** Records left `in_flight` by a crash, to settle at start-up. */
   listInFlightIdempotency(): Promise<IdempotencyRecord[]>
-  /** Inserts when absent; returns the existing record instead when one is there. */
-  claimIdempotency(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>
   saveIdempotency(record: IdempotencyRecord): Promise<void>
   deleteIdempotency(scope: string): Promise<void>
   pruneIdempotency(createdBefore: string): Promise<number>

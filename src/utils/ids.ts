@@ -1,14 +1,25 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/** Random bytes drawn 4 KiB at a time: one getrandom call serves many ids. */
+const pool = Buffer.alloc(4096)
+let poolOffset = pool.length
+
+function randomByte(): number {
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  return pool[poolOffset++]
+}
 
 /** Uniform random base62 (rejection sampling, so no character is favoured). */
 export function randomBase62(length: number): string {
   let out = ''
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62]
-    }
+    const byte = randomByte()
+    if (byte < 248) out += BASE62[byte % 62]
   }
   return out
 }
