@@ -141,6 +141,7 @@ export class LowdbStore implements Store {
   private readonly idemByScope = new Map<string, IdempotencyRecord>()
   private readonly eventById = new Map<string, EventRecord>()
   private readonly deliveryById = new Map<string, DeliveryRecord>()
+  private readonly deliveriesByEvent = new Map<string, DeliveryRecord[]>()
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true })
@@ -217,7 +218,14 @@ export class LowdbStore implements Store {
     for (const k of this.doc.api_keys) this.keyByHash.set(k.hash, k)
     for (const r of this.doc.idempotency) this.idemByScope.set(r.scope, r)
     for (const e of this.doc.events) this.eventById.set(e.id, e)
-    for (const d of this.doc.deliveries) this.deliveryById.set(d.id, d)
+    for (const d of this.doc.deliveries) this.indexDelivery(d)
+  }
+
+  private indexDelivery(d: DeliveryRecord): void {
+    this.deliveryById.set(d.id, d)
+    const forEvent = this.deliveriesByEvent.get(d.event_id)
+    if (forEvent) forEvent.push(d)
+    else this.deliveriesByEvent.set(d.event_id, [d])
   }
 
   private indexTransaction(t: TransactionRecord): void {
@@ -409,7 +417,7 @@ export class LowdbStore implements Store {
           updated_at: event.created_at,
         }
         this.doc.deliveries.push(this.mark('deliveries', delivery))
-        this.deliveryById.set(delivery.id, delivery)
+        this.indexDelivery(delivery)
         deliveries.push(delivery)
       }
     }
@@ -514,13 +522,13 @@ export class LowdbStore implements Store {
   }
 
   async listDeliveriesForEvent(eventId: string) {
-    return clone(this.doc.deliveries.filter((d) => d.event_id === eventId))
+    return clone(this.deliveriesByEvent.get(eventId) ?? [])
   }
 
   async createDelivery(delivery: DeliveryRecord) {
     const stored = clone(delivery)
     this.doc.deliveries.push(this.mark('deliveries', stored))
-    this.deliveryById.set(stored.id, stored)
+    this.indexDelivery(stored)
     await this.persist()
   }
 

@@ -8,8 +8,8 @@ import { checkWebhookUrl } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
 export const RESPONSE_BODY_BYTES = 1024
-/** Deliveries in flight at once. */
-const CONCURRENCY = 8
+/** Deliveries in flight at once (slow receivers should not hold up fast ones). */
+const CONCURRENCY = 64
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
 const STOP_GRACE_MS = 2000
 /** setTimeout's largest delay; longer waits are re-armed. */
