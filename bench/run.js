@@ -302,7 +302,8 @@ async function benchWebhooks(receiverUrl) {
       if (stats.count >= n || Date.now() > deadline) break
       await sleep(50)
     }
-    const firstFinal = resolvedAt
+    // From the first payment's final state (its completed_at) to the last receipt.
+    const firstFinal = stats.first_final_at ?? resolvedAt
     const seconds = Math.max(0.001, (stats.last_at - firstFinal) / 1000)
     return {
       payments: n,

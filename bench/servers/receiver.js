@@ -8,18 +8,19 @@ let count = 0
 let firstAt = null
 let lastAt = null
 let latencies = []
+let firstFinalAt = null
 const seen = new Set()
 let duplicates = 0
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/__stats') {
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ count, duplicates, first_at: firstAt, last_at: lastAt, latencies_ms: latencies }))
+    res.end(JSON.stringify({ count, duplicates, first_at: firstAt, last_at: lastAt, first_final_at: firstFinalAt, latencies_ms: latencies }))
     return
   }
   if (req.method === 'POST' && req.url === '/__reset') {
     count = 0
-    firstAt = lastAt = null
+    firstAt = lastAt = firstFinalAt = null
     latencies = []
     seen.clear()
     duplicates = 0
@@ -40,7 +41,11 @@ const server = createServer((req, res) => {
         if (seen.has(body.id)) duplicates++
         seen.add(body.id)
       }
-      if (typeof completed === 'string') latencies.push(now - Date.parse(completed))
+      if (typeof completed === 'string') {
+        const final = Date.parse(completed)
+        latencies.push(now - final)
+        firstFinalAt = firstFinalAt === null ? final : Math.min(firstFinalAt, final)
+      }
     } catch {
       // not JSON: counted, no latency
     }
