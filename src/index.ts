@@ -7,3 +7,19 @@ export * as daraja from './schemas/daraja.js'
 export { normalizePhone } from './utils/phone.js'
 export { splitFee } from './utils/money.js'
 export { verifyWebhookSignature, WebhookSignatureError, type VerifyWebhookSignatureInput, type WebhookSignatureErrorCode } from './webhooks/signature.js'
+export {
+  webhookEventSchema,
+  eventTypeSchema,
+  createWebhookBodySchema,
+  webhookEndpointSchema,
+  createdWebhookEndpointSchema,
+  webhookDeliverySchema,
+  deliveryAttemptSchema,
+  type WebhookEvent,
+  type WebhookEndpoint,
+  type CreatedWebhookEndpoint,
+  type WebhookDelivery,
+  type CreateWebhookBody,
+} from './webhooks/schemas.js'
+export { parseSse, type SseMessage, type EventStreamItem, type EventStreamOptions } from './client/index.js'
+export type { EventType, Mode, PayoutAccount } from './store/records.js'

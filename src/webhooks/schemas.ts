@@ -78,3 +78,12 @@ export const streamQuerySchema = z
     last_event_id: z.string().max(100, 'last_event_id is not an event id').optional(),
   })
   .strict()
+
+/** The body of every webhook delivery and SSE message: `{ id, event, created_at, data }`. */
+export const webhookEventSchema = z.object({
+  id: z.string().regex(/^evt_/),
+  event: eventTypeSchema,
+  created_at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+})
+export type WebhookEvent = z.infer<typeof webhookEventSchema>
