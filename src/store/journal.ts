@@ -1,4 +1,5 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 
 /**
  * An append-only log of record upserts and deletions beside the lowdb snapshot. Appending the
@@ -15,6 +16,22 @@ export type JournalEntry =
   | { c: string; r: Record<string, unknown> }
   | { c: string; d: string }
   | { m: Record<string, string>; s: number }
+
+/** Forces a file (and the directory entry of a rename into it) to disk. */
+export async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  const dir = await open(dirname(file), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
+}
 
 export class Journal {
   private handle: FileHandle | undefined
@@ -63,12 +80,15 @@ export class Journal {
     if (entries.length === 0 || !this.handle) return
     const text = `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`
     await this.handle.appendFile(text)
+    // Acknowledged means durable, power loss included: ~0.3 ms here, shared by a whole flush.
+    await this.handle.datasync()
     this.bytes += Buffer.byteLength(text)
   }
 
-  /** Called once the snapshot holds everything the log holds. */
+  /** Called once the snapshot holds everything the log holds (and is itself synced to disk). */
   async truncate(): Promise<void> {
     await this.handle?.truncate(0)
+    await this.handle?.datasync()
     this.bytes = 0
   }
 

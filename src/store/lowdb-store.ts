@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
 import { newId } from '../utils/ids.js'
-import { Journal, type JournalEntry } from './journal.js'
+import { Journal, syncFile, type JournalEntry } from './journal.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -209,6 +209,8 @@ export class LowdbStore implements Store {
     await this.journal.append(entries)
     if (this.journal.size() > Math.max(COMPACT_MIN_BYTES, this.lastSize)) {
       await this.db.write()
+      // The journal may only go once the new snapshot is surely on disk.
+      await syncFile(this.file)
       await this.journal.truncate()
     }
   }
