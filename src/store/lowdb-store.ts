@@ -383,12 +383,17 @@ export class LowdbStore implements Store {
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
     const current = this.txById.get(input.transactionId)
-    if (!current || !input.guard(clone(current))) return undefined
-    Object.assign(current, clone(input.patch(clone(current))))
+    if (!current) return undefined
+    // One private copy serves guard and patch: what the patch returns may share its parts, and
+    // nothing else holds them.
+    const view = clone(current)
+    if (!input.guard(view)) return undefined
+    Object.assign(current, input.patch(view))
     this.indexTransaction(this.mark('transactions', current))
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
-    for (const draft of input.events?.(clone(current)) ?? []) {
+    const updated = clone(current)
+    for (const draft of input.events?.(updated) ?? []) {
       const event: EventRecord = {
         id: newId('evt'),
         seq: this.doc.next_event_seq++,
@@ -396,7 +401,7 @@ export class LowdbStore implements Store {
         mode: current.mode,
         event: draft.event,
         created_at: new Date().toISOString(),
-        data: clone(draft.data),
+        data: draft.data,
       }
       this.doc.events.push(this.mark('events', event))
       this.metaDirty = true
@@ -424,7 +429,7 @@ export class LowdbStore implements Store {
       }
     }
     await this.persist()
-    return { transaction: clone(current), events: clone(events), deliveries: clone(deliveries) }
+    return { transaction: updated, events: clone(events), deliveries: clone(deliveries) }
   }
 
   async getIdempotency(scope: string) {
