@@ -5,6 +5,7 @@ export {
   DEFAULT_CONSUMER_SECRET,
   DEFAULT_EMULATOR_PORT,
   DEFAULT_SECURITY_CREDENTIAL,
+  credentialsWire,
   type EmulatorCredentials,
   type EmulatorOptions,
 } from './options.js'

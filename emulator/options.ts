@@ -99,3 +99,16 @@ export function credentialsOf(config: EmulatorConfig): EmulatorCredentials {
   const { consumerKey, consumerSecret, shortcode, passkey, b2cShortcode, initiatorName, securityCredential } = config
   return { consumerKey, consumerSecret, shortcode, passkey, b2cShortcode, initiatorName, securityCredential }
 }
+
+/** The credentials as printed and served: snake_case, as `mpg emulator start --json` prints them. */
+export function credentialsWire(c: EmulatorCredentials) {
+  return {
+    consumer_key: c.consumerKey,
+    consumer_secret: c.consumerSecret,
+    shortcode: c.shortcode,
+    passkey: c.passkey,
+    b2c_shortcode: c.b2cShortcode,
+    initiator_name: c.initiatorName,
+    security_credential: c.securityCredential,
+  }
+}

@@ -53,6 +53,7 @@ describe('public surface', () => {
       'DEFAULT_SECURITY_CREDENTIAL',
       'STK_OUTCOMES',
       'STK_TEST_NUMBERS',
+      'credentialsWire',
       'startEmulator',
     ])
   })

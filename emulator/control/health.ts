@@ -1,4 +1,5 @@
 import type { Emulator } from '../emulator.js'
+import { credentialsWire } from '../options.js'
 import type { EmResponse } from '../errors.js'
 
 /** `GET /__emulator/health`: liveness plus the credentials a client needs. */
@@ -8,15 +9,7 @@ export function health(em: Emulator, _req?: unknown): EmResponse {
     status: 200,
     body: {
       status: 'ok',
-      credentials: {
-        consumer_key: c.consumerKey,
-        consumer_secret: c.consumerSecret,
-        shortcode: c.shortcode,
-        passkey: c.passkey,
-        b2c_shortcode: c.b2cShortcode,
-        initiator_name: c.initiatorName,
-        security_credential: c.securityCredential,
-      },
+      credentials: credentialsWire(c),
     },
   }
 }

@@ -1,8 +1,8 @@
-import { stkPassword } from '../../src/utils/daraja-time.js'
 import type { Emulator } from '../emulator.js'
 import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
-import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, timestampField, urlField } from '../validate.js'
+import { credentialsError, readStkCredentials } from '../stk-credentials.js'
+import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
 
 const TRANSACTION_TYPES = ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline']
 
@@ -15,12 +15,9 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   // A body that is not JSON (form-encoded, wrong Content-Type) reads as a missing BusinessShortCode (DOC-STK FAQ 9).
   const body = parseJsonObject(req.bodyText)
   if (!body) return fail('BusinessShortCode')
-  const shortcode = shortcodeField(body, 'BusinessShortCode')
-  if (!shortcode) return fail('BusinessShortCode')
-  const password = stringField(body, 'Password')
-  if (!password) return fail('Password')
-  const timestamp = timestampField(body)
-  if (!timestamp) return fail('Timestamp')
+  const credentials = readStkCredentials(body)
+  if ('invalid' in credentials) return fail(credentials.invalid)
+  const { shortcode } = credentials
   const transactionType = body.TransactionType
   if (typeof transactionType !== 'string' || !TRANSACTION_TYPES.includes(transactionType)) return fail('TransactionType')
   const amount = amountField(body)
@@ -34,8 +31,8 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   const accountReference = stringField(body, 'AccountReference')
   if (!accountReference) return fail('AccountReference')
 
-  if (shortcode !== em.config.shortcode) return darajaError(DarajaErrors.merchantDoesNotExist, requestId)
-  if (password !== stkPassword(shortcode, em.config.passkey, timestamp)) return darajaError(DarajaErrors.wrongCredentials, requestId)
+  const refused = credentialsError(em, credentials)
+  if (refused) return darajaError(refused, requestId)
   const wrongType = em.config.shortcodeType === 'paybill' ? 'CustomerBuyGoodsOnline' : 'CustomerPayBillOnline'
   if (transactionType === wrongType) return fail('TransactionType')
 

@@ -1,8 +1,8 @@
-import { stkPassword } from '../../src/utils/daraja-time.js'
 import type { Emulator } from '../emulator.js'
 import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
-import { parseJsonObject, shortcodeField, stringField, timestampField } from '../validate.js'
+import { credentialsError, readStkCredentials } from '../stk-credentials.js'
+import { parseJsonObject, stringField } from '../validate.js'
 
 /** `POST /mpesa/stkpushquery/v1/query` (daraja.md §4): in flight → 500, final → 200 with ResultCode as a string. */
 export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
@@ -12,16 +12,12 @@ export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
 
   const body = parseJsonObject(req.bodyText)
   if (!body) return fail('BusinessShortCode')
-  const shortcode = shortcodeField(body, 'BusinessShortCode')
-  if (!shortcode) return fail('BusinessShortCode')
-  const password = stringField(body, 'Password')
-  if (!password) return fail('Password')
-  const timestamp = timestampField(body)
-  if (!timestamp) return fail('Timestamp')
+  const credentials = readStkCredentials(body)
+  if ('invalid' in credentials) return fail(credentials.invalid)
   const checkoutRequestId = stringField(body, 'CheckoutRequestID')
   if (!checkoutRequestId) return fail('CheckoutRequestID')
-  if (shortcode !== em.config.shortcode) return darajaError(DarajaErrors.merchantDoesNotExist, requestId)
-  if (password !== stkPassword(shortcode, em.config.passkey, timestamp)) return darajaError(DarajaErrors.wrongCredentials, requestId)
+  const refused = credentialsError(em, credentials)
+  if (refused) return darajaError(refused, requestId)
 
   const txn = em.state.stk.get(checkoutRequestId)
   if (!txn) return darajaError(DarajaErrors.doesNotExist, requestId)

@@ -24,7 +24,7 @@ export type EmulatorEvent =
  * The command only renders the events.
  */
 export async function runEmulator(options: EmulatorOptions, signal: AbortSignal, onEvent: (event: EmulatorEvent) => void): Promise<void> {
-  const { startEmulator } = await import('../../emulator/index.js')
+  const { startEmulator, credentialsWire } = await import('../../emulator/index.js')
   let emulator: RunningEmulator
   try {
     emulator = await startEmulator(options)
@@ -48,16 +48,7 @@ export async function runEmulator(options: EmulatorOptions, signal: AbortSignal,
   const c = emulator.credentials
   onEvent({
     type: 'started',
-    info: {
-      url: emulator.url,
-      consumer_key: c.consumerKey,
-      consumer_secret: c.consumerSecret,
-      shortcode: c.shortcode,
-      passkey: c.passkey,
-      b2c_shortcode: c.b2cShortcode,
-      initiator_name: c.initiatorName,
-      security_credential: c.securityCredential,
-    },
+    info: { url: emulator.url, ...credentialsWire(c) },
   })
   const offRequest = emulator.onRequest((entry) => onEvent({ type: 'request', entry }))
   const offCallback = emulator.onCallback((entry) => onEvent({ type: 'callback', entry }))
