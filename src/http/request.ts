@@ -86,10 +86,8 @@ async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
   }
   const started = performance.now()
-  // undici's own header and body timeouts bound every call; an AbortSignal (costly to create on a
-  // hot path) is only built when the caller wants to cancel.
-  const timeout = req.signal ? AbortSignal.timeout(req.timeoutMs) : undefined
-  const signal = req.signal && timeout ? AbortSignal.any([req.signal, timeout]) : undefined
+  const timeout = AbortSignal.timeout(req.timeoutMs)
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
   try {
     const res = await request(req.url, {
       method: req.method,
@@ -110,12 +108,7 @@ async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
     }
   } catch (error) {
     const err = error as { code?: string; name?: string; message?: string }
-    const timedOut =
-      Boolean(timeout?.aborted) ||
-      err.name === 'TimeoutError' ||
-      err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      err.code === 'UND_ERR_BODY_TIMEOUT' ||
-      err.code === 'UND_ERR_CONNECT_TIMEOUT'
+    const timedOut = timeout.aborted || err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
     const code = timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR')
     const message = timedOut ? `no answer within ${req.timeoutMs} ms` : (err.message ?? String(error))
     throw new NetworkError(message, code, timedOut, error)
