@@ -87,7 +87,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(error))
         return
       }
-      this.error(error.message, { exit, suggestions: error.suggestion ? [error.suggestion] : undefined })
+      // One line, unwrapped (CI logs and greps see it whole): what went wrong, then what to do.
+      const message = error.message.replace(/\s*\n\s*/g, ' ')
+      process.stderr.write(`Error: ${message}${error.suggestion ? ` ${error.suggestion}` : ''}\n`)
+      this.exit(exit)
     }
     return super.catch(error)
   }
