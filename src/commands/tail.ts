@@ -17,6 +17,14 @@ export default class Tail extends BaseCommand<typeof Tail> {
 
   async run(): Promise<void> {
     const json = this.jsonEnabled()
+    // Ctrl-C during start-up (before the stream exists) still ends cleanly with exit 0.
+    let stop: () => void = () => {
+      stopped = true
+    }
+    let stopped = false
+    const onSignal = () => stop()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const [{ createEventTail }, { loadStyle }, { formatEventLine }] = await Promise.all([
       import('../services/tail-events.js'),
       import('../cli/style.js'),
@@ -38,14 +46,13 @@ export default class Tail extends BaseCommand<typeof Tail> {
         }
       },
     })
-    const stop = () => tail.close()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    stop = () => tail.close()
+    if (stopped) return
     try {
       await tail.run()
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
   }
 }
