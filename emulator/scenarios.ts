@@ -213,6 +213,17 @@ export class ScenarioBook {
     this.#next = []
   }
 
+  /** Removes one scenario (e.g. a "next" one nothing used up); false when it is not there. */
+  remove(id: string): boolean {
+    for (const [key, scenario] of this.#byPhone) {
+      if (scenario.id === id) return this.#byPhone.delete(key)
+    }
+    const index = this.#next.findIndex((s) => s.id === id)
+    if (index < 0) return false
+    this.#next.splice(index, 1)
+    return true
+  }
+
   /** The "next" scenario of the product wins (and is used up), then the phone's, then the table. */
   stk(phone: string): StkOutcome {
     const next = this.#takeNext('stk')

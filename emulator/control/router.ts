@@ -24,7 +24,7 @@ const routes: ControlRoute[] = [
   { method: 'GET', pattern: /^callbacks$/, handler: listCallbacks },
   { method: 'GET', pattern: /^scenarios$/, handler: listScenarios },
   { method: 'POST', pattern: /^scenarios$/, handler: addScenario },
-  { method: 'DELETE', pattern: /^scenarios$/, handler: clearScenarios },
+  { method: 'DELETE', pattern: /^scenarios(?:\/([^/]+))?$/, handler: clearScenarios },
   { method: 'GET', pattern: /^faults$/, handler: listFaults },
   { method: 'POST', pattern: /^faults$/, handler: addFault },
   { method: 'DELETE', pattern: /^faults(?:\/([^/]+))?$/, handler: clearFaults },

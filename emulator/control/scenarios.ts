@@ -22,8 +22,12 @@ export function listScenarios(em: Emulator): EmResponse {
   return { status: 200, body: { scenarios: em.scenarios.list() } }
 }
 
-/** `DELETE /__emulator/scenarios`. */
-export function clearScenarios(em: Emulator): EmResponse {
-  em.scenarios.clear()
-  return { status: 200, body: { cleared: true } }
+/** `DELETE /__emulator/scenarios` clears them all; `DELETE /__emulator/scenarios/<id>` one. */
+export function clearScenarios(em: Emulator, _req: EmRequest, id: string | undefined): EmResponse {
+  if (id === undefined) {
+    em.scenarios.clear()
+    return { status: 200, body: { cleared: true } }
+  }
+  if (!em.scenarios.remove(id)) throw new ControlError(404, `no scenario ${id}`, 'List them with GET /__emulator/scenarios.')
+  return { status: 200, body: { removed: id } }
 }

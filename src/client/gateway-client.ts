@@ -1,4 +1,3 @@
-import type { z } from 'zod'
 import { MpgError } from '../errors.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
 import {
@@ -9,7 +8,10 @@ import {
   type StkPushResult,
   type Transaction,
 } from '../schemas/gateway.js'
+import { z } from 'zod'
 import { GatewayApiError } from './errors.js'
+
+const healthSchema = z.object({ status: z.string(), daraja_env: z.string(), emulator_url: z.string().optional() })
 import { streamGatewayEvents, type EventStreamItem, type EventStreamOptions } from './event-stream.js'
 
 export interface GatewayClientOptions {
@@ -96,6 +98,28 @@ export class GatewayClient {
       return { status: res.status, data: parsed.data, headers: res.headers }
     }
     return { status: res.status, data: json as T, headers: res.headers }
+  }
+
+  /** `GET /health` (no auth): liveness, Daraja's environment and, in emulator mode, the emulator's URL. */
+  async health(): Promise<{ status: string; daraja_env: string; emulator_url?: string }> {
+    let res
+    try {
+      res = await sendRequest({ method: 'GET', url: `${this.baseUrl}/health`, timeoutMs: this.timeoutMs })
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        throw new MpgError('unreachable', `The gateway at ${this.baseUrl} did not answer (${error.message}).`, {
+          suggestion: 'Start the gateway with `mpg serve`, or point --base-url / MPG_BASE_URL at it.',
+        })
+      }
+      throw error
+    }
+    const parsed = healthSchema.safeParse(parseJsonBody(res.body))
+    if (res.status !== 200 || !parsed.success) {
+      throw new MpgError('unreachable', `${this.baseUrl} does not look like an mpesa-gateway (GET /health answered ${res.status}).`, {
+        suggestion: 'Point --base-url / MPG_BASE_URL at the gateway.',
+      })
+    }
+    return parsed.data
   }
 
   async stkPush(input: StkPushInput, options: { idempotencyKey?: string } = {}): Promise<StkPushResult & { replayed: boolean }> {

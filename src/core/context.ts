@@ -13,6 +13,8 @@ export interface GatewayContext {
   log: Logger
   /** Guards the admin API: MPG_ADMIN_TOKEN, or the one generated into the data dir. */
   adminToken: string
+  /** Where Daraja is (the emulator's URL in emulator mode). */
+  darajaUrl: string
   /** Base of Daraja callback URLs, or undefined when PUBLIC_SITE_URL is missing outside emulator mode. */
   publicUrl(): string | undefined
   /** STK pushes whose Daraja answer is not stored yet, by callback token (a callback may overtake it). */

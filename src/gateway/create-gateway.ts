@@ -110,6 +110,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
       securityCredential: credentials.securityCredential,
       timeoutMs: config.darajaTimeoutMs,
     }),
+    darajaUrl: darajaBaseUrl!,
     bus: new EventBus(),
     log,
     adminToken: admin.token,

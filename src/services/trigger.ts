@@ -5,6 +5,7 @@ import { GatewayClient } from '../client/gateway-client.js'
 import { configDir, resolveSettings, type ClientSettings, type SettingsInput } from '../cli/settings.js'
 import { isMpgError, MpgError } from '../errors.js'
 import type { Transaction } from '../schemas/gateway.js'
+import { armNextB2cResult, removeScenario } from './emulator-control.js'
 import { followTransaction } from './follow-transaction.js'
 
 export const TRIGGER_EVENTS = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual'] as const
@@ -16,7 +17,8 @@ const PAYING_PHONE = '254708374149'
 
 /**
  * Dedicated test accounts for payout outcomes the key's own account cannot produce. Found by name
- * (created on first use) through the admin API.
+ * (created on first use) through the admin API. payout.failed uses one only when the gateway's
+ * Daraja is not an emulator whose B2C outcome can be set.
  */
 const TRIGGER_ACCOUNTS: Partial<Record<TriggerEvent, { name: string; payout: PayoutAccountInput }>> = {
   'payout.failed': { name: 'mpg trigger: payout.failed', payout: { type: 'mpesa', phone: '254700000003' } },
@@ -67,18 +69,37 @@ export async function triggerService(flags: SettingsInput['flags'], input: Trigg
 
   let client: GatewayClient
   let account: TriggerResult['account'] = 'key'
-  if (dedicated) {
+  let armed: { emulatorUrl: string; scenarioId: string } | undefined
+  const ownClient = new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value })
+  if (input.event === 'payout.failed' && settings.apiKey) {
+    // On the emulator, the key's own account can fail a payout: the next B2C gets result 1.
+    const health = await ownClient.health()
+    if (health.daraja_env === 'emulator' && health.emulator_url) {
+      armed = { emulatorUrl: health.emulator_url, scenarioId: await armNextB2cResult(health.emulator_url, 1) }
+    }
+  }
+  if (armed) {
+    client = ownClient
+  } else if (dedicated) {
     const found = await dedicatedAccount(settings, dedicated, input.onProgress)
     client = found.client
     account = { id: found.accountId, name: dedicated.name }
   } else {
-    client = new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value })
+    client = ownClient
   }
+  try {
+    return await runFlow(client, account, input, resultCode, input.onProgress)
+  } finally {
+    if (armed) await removeScenario(armed.emulatorUrl, armed.scenarioId)
+  }
+}
+
+async function runFlow(client: GatewayClient, account: TriggerResult['account'], input: TriggerInput, resultCode: string, onProgress?: (text: string) => void): Promise<TriggerResult> {
 
   const phone = input.event === 'payment.failed' ? FAILURE_PHONES[resultCode] : PAYING_PHONE
-  input.onProgress?.(`STK push to ${phone}…`)
+  onProgress?.(`STK push to ${phone}…`)
   const pushed = await client.stkPush({ phone, amount: 10, reference: `TRIGGER-${input.event}`.slice(0, 40), description: `mpg trigger ${input.event}` })
-  input.onProgress?.(`Waiting for ${input.event} on ${pushed.transaction_id}…`)
+  onProgress?.(`Waiting for ${input.event} on ${pushed.transaction_id}…`)
 
   const wantsPayout = input.event.startsWith('payout.')
   const followed = await followTransaction(client, pushed.transaction_id, {
@@ -108,8 +129,8 @@ export async function triggerService(flags: SettingsInput['flags'], input: Trigg
   if (reached !== input.event) {
     throw new MpgError('conflict', `The flow ended in ${reached ?? t.status}, not ${input.event} (transaction ${t.id}).`, {
       suggestion:
-        input.event === 'payout.success'
-          ? "payout.success needs the key's account to pay out to an M-Pesa phone that succeeds (e.g. 254708374149): use the default account's key."
+        input.event === 'payout.success' || input.event === 'payout.failed'
+          ? `${input.event} needs the key's account to pay out to an M-Pesa phone (the default account's does): use the default account's key.`
           : 'Check that the gateway runs on the emulator, whose test phones decide the outcome.',
       detail: result,
     })

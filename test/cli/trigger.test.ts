@@ -59,25 +59,34 @@ describe('mpg trigger', () => {
     expect((await transactionOf(doc.transaction_id)).payout).toMatchObject({ status: 'success', type: 'mpesa' })
   })
 
-  it('payout.failed and payout.pending_manual use dedicated test accounts made with the admin token, reused by name', async () => {
-    const admin = { MPG_ADMIN_TOKEN: gateway.adminToken }
-    const failed = await mpg(['trigger', 'payout.failed', '--json'], admin)
+  it('payout.failed fails the payout of the key’s own account on the emulator, visible on its stream; the one-shot scenario is gone afterwards', async () => {
+    const failed = await mpg(['trigger', 'payout.failed', '--json'])
     expect(failed.exitCode, failed.stderr).toBe(0)
     const f = JSON.parse(failed.stdout)
-    expect(f).toMatchObject({ event: 'payout.failed', payout_status: 'failed', account: { name: 'mpg trigger: payout.failed' } })
-    expect(f.transaction.payout).toMatchObject({ status: 'failed', type: 'mpesa' })
+    expect(f).toMatchObject({ event: 'payout.failed', payout_status: 'failed', account: 'key' })
+    expect(f.transaction.payout).toMatchObject({ status: 'failed', type: 'mpesa', result_code: '1' })
+    const events = await gateway.context.store.listEventsAfter(gateway.bootstrap!.account_id, 'test', 0, 100)
+    expect(events.filter((e) => e.event === 'payout.failed' && e.data.transaction_id === f.transaction_id)).toHaveLength(1)
+    const scenarios = (await (await fetch(`${gateway.emulator!.url}/__emulator/scenarios`)).json()) as { scenarios: unknown[] }
+    expect(scenarios.scenarios).toEqual([])
+    // The next payout succeeds again.
+    const ok = JSON.parse((await mpg(['trigger', 'payout.success', '--json'])).stdout)
+    expect(ok).toMatchObject({ event: 'payout.success', payout_status: 'success' })
+  })
 
+  it('payout.pending_manual uses a dedicated test account made with the admin token, reused by name', async () => {
+    const admin = { MPG_ADMIN_TOKEN: gateway.adminToken }
     const manual = JSON.parse((await mpg(['trigger', 'payout.pending_manual', '--json'], admin)).stdout)
-    expect(manual).toMatchObject({ event: 'payout.pending_manual', payout_status: 'pending_manual' })
+    expect(manual).toMatchObject({ event: 'payout.pending_manual', payout_status: 'pending_manual', account: { name: 'mpg trigger: payout.pending_manual' } })
     expect(manual.transaction.payout.type).toBe('paybill')
 
-    const again = JSON.parse((await mpg(['trigger', 'payout.failed', '--json'], admin)).stdout)
-    expect(again.account.id).toBe(f.account.id)
+    const again = JSON.parse((await mpg(['trigger', 'payout.pending_manual', '--json'], admin)).stdout)
+    expect(again.account.id).toBe(manual.account.id)
     const accounts = (await (await gateway.admin('/api/v1/admin/accounts')).json()) as { data: Array<{ name: string }> }
-    expect(accounts.data.filter((a) => a.name.startsWith('mpg trigger:')).map((a) => a.name).sort()).toEqual(['mpg trigger: payout.failed', 'mpg trigger: payout.pending_manual'])
-    // The dedicated accounts' keys were kept, so the second run made no new key.
+    expect(accounts.data.filter((a) => a.name.startsWith('mpg trigger:')).map((a) => a.name)).toEqual(['mpg trigger: payout.pending_manual'])
+    // The dedicated account's key was kept, so the second run made no new key.
     const keys = (await (await gateway.admin('/api/v1/admin/keys')).json()) as { data: Array<{ name: string | null }> }
-    expect(keys.data.filter((k) => k.name === 'mpg trigger')).toHaveLength(2)
+    expect(keys.data.filter((k) => k.name === 'mpg trigger')).toHaveLength(1)
     expect(existsSync(join(configDir, 'trigger-keys.json'))).toBe(true)
   })
 

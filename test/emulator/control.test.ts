@@ -279,3 +279,26 @@ describe('concurrency', () => {
     expect(new Set(receipts).size).toBe(50)
   })
 })
+
+describe('removing one scenario', () => {
+  it('DELETE /__emulator/scenarios/<id> removes just that one; an unknown id is a 404', async () => {
+    const em = await startEmulator()
+    try {
+      const add = (body: unknown) =>
+        fetch(`${em.url}/__emulator/scenarios`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+          (r) => r.json() as Promise<{ scenario: { id: string } }>,
+        )
+      const keep = await add({ phone: '254712345678', outcome: 'cancelled' })
+      const drop = await add({ product: 'b2c', next: true, result_code: 1 })
+      const removed = await fetch(`${em.url}/__emulator/scenarios/${drop.scenario.id}`, { method: 'DELETE' })
+      expect(removed.status).toBe(200)
+      expect(await removed.json()).toEqual({ removed: drop.scenario.id })
+      const list = (await (await fetch(`${em.url}/__emulator/scenarios`)).json()) as { scenarios: Array<{ id: string }> }
+      expect(list.scenarios.map((s) => s.id)).toEqual([keep.scenario.id])
+      const again = await fetch(`${em.url}/__emulator/scenarios/${drop.scenario.id}`, { method: 'DELETE' })
+      expect(again.status).toBe(404)
+    } finally {
+      await em.close()
+    }
+  })
+})

@@ -188,6 +188,6 @@ describe('health', () => {
   it('answers without auth', async () => {
     const res = await fetch(`${gw.url}/health`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok', daraja_env: 'emulator' })
+    expect(await res.json()).toEqual({ status: 'ok', daraja_env: 'emulator', emulator_url: gw.emulator!.url })
   })
 })
