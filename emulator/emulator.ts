@@ -51,6 +51,8 @@ export class Emulator {
   readonly faults = new FaultBook()
   readonly callbacks: CallbackSender
   readonly #requestListeners = new Set<(entry: RequestEntry) => void>()
+  /** Bumped by reset(): work scheduled before a reset never completes after it. */
+  #epoch = 0
 
   constructor(config: EmulatorConfig) {
     this.config = config
@@ -104,7 +106,11 @@ export class Emulator {
     this.state.stk.set(txn.checkoutRequestId, txn)
     if (txn.outcome.hold) return
     const delay = txn.outcome.delayMs ?? this.config.callbackDelayMs
-    this.callbacks.schedule(delay, () => this.#completeStk(txn, txn.outcome.resultCode, txn.outcome.resultDesc))
+    const epoch = this.#epoch
+    // Completes even if the bounded state has evicted it meanwhile: an accepted push always gets its callback.
+    this.callbacks.schedule(delay, () => {
+      if (epoch === this.#epoch) this.#completeStk(txn, txn.outcome.resultCode, txn.outcome.resultDesc)
+    })
   }
 
   /** Finishes a held prompt with a result code; the callback goes out at once. */
@@ -125,7 +131,6 @@ export class Emulator {
   }
 
   #completeStk(txn: StkTransaction, resultCode: number, resultDesc: string): void {
-    if (this.state.stk.get(txn.checkoutRequestId) !== txn) return // forgotten by a reset
     const now = this.now()
     txn.status = 'completed'
     txn.resultCode = resultCode
@@ -148,11 +153,13 @@ export class Emulator {
   startB2c(txn: B2cTransaction): void {
     this.state.b2c.set(txn.conversationId, txn)
     const delay = txn.outcome.delayMs ?? this.config.callbackDelayMs
-    this.callbacks.schedule(delay, () => this.#completeB2c(txn))
+    const epoch = this.#epoch
+    this.callbacks.schedule(delay, () => {
+      if (epoch === this.#epoch) this.#completeB2c(txn)
+    })
   }
 
   #completeB2c(txn: B2cTransaction): void {
-    if (this.state.b2c.get(txn.conversationId) !== txn) return
     txn.status = 'completed'
     txn.resultCode = txn.outcome.resultCode
     txn.resultDesc = txn.outcome.resultDesc
@@ -185,6 +192,7 @@ export class Emulator {
 
   /** Forgets transactions, journals, scenarios and faults, and cancels pending callbacks. Issued tokens stay valid. */
   reset(): void {
+    this.#epoch += 1
     this.callbacks.cancelAll()
     this.callbacks.journal.clear()
     this.state.reset()
