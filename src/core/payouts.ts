@@ -58,6 +58,21 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
 export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+  let sending = b2cInFlight.get(ctx)
+  if (!sending) b2cInFlight.set(ctx, (sending = new Set()))
+  if (sending.has(t.id)) return
+  sending.add(t.id)
+  try {
+    await sendB2cOnce(ctx, t)
+  } finally {
+    sending.delete(t.id)
+  }
+}
+
+/** B2C calls waiting for Daraja's answer, per gateway: a payout is never sent twice at once. */
+const b2cInFlight = new WeakMap<GatewayContext, Set<string>>()
+
+async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
   const payout = t.payout
   if (!payout || payout.status !== 'pending' || payout.destination.type !== 'mpesa' || !payout.callback_token) return
   const base = ctx.publicUrl()
@@ -95,7 +110,13 @@ export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promis
       return
     }
     if (error.kind === 'unreachable') {
+      // Sent again by the reconciler (retryUnsentPayouts) once updated_at is old enough.
       ctx.log.warn('payout.retry_later', { transaction_id: t.id, message: error.errorMessage })
+      await ctx.store.transition({
+        transactionId: t.id,
+        guard: (current) => current.payout?.status === 'pending' && !current.payout.conversation_id,
+        patch: (current) => ({ payout: { ...current.payout!, updated_at: new Date().toISOString() } }),
+      })
       return
     }
     await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage })
@@ -159,6 +180,18 @@ export async function settleManualPayout(ctx: GatewayContext, transactionId: str
   }
   ctx.log.info('payout.settled', { transaction_id: transactionId })
   return result.transaction
+}
+
+/**
+ * B2Cs that did not reach Daraja (no ConversationID) and have not been tried for `afterMs`: sent
+ * again with the same OriginatorConversationID (deduped by Daraja), so a Daraja outage does not
+ * leave a payout unsent until the next restart.
+ */
+export async function retryUnsentPayouts(ctx: GatewayContext, afterMs: number): Promise<void> {
+  const cutoff = Date.now() - afterMs
+  for (const t of await ctx.store.listPendingPayouts()) {
+    if (t.payout && !t.payout.conversation_id && Date.parse(t.payout.updated_at) <= cutoff) await sendB2c(ctx, t)
+  }
 }
 
 /** After a restart: B2Cs that were never acknowledged are sent again (deduped by Daraja). */

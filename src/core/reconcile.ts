@@ -2,6 +2,7 @@ import { DarajaCallError } from '../daraja/errors.js'
 import type { TransactionRecord } from '../store/records.js'
 import type { GatewayContext } from './context.js'
 import { finalizePayment } from './finalize-payment.js'
+import { retryUnsentPayouts } from './payouts.js'
 
 /** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
 const STILL_PROCESSING_CODES = new Set(['4999'])
@@ -32,6 +33,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
     for (let i = 0; i < due.length && !stopped; i += 5) {
       await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t, afterMs)))
     }
+    if (!stopped) await retryUnsentPayouts(ctx, afterMs)
   }
   const runOnce = () => {
     running ??= pass()
