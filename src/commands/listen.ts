@@ -80,8 +80,13 @@ export default class Listen extends BaseCommand<typeof Listen> {
       },
     })
     const stop = () => forwarder.close()
+    // `mpg listen --json | head`: oclif swallows EPIPE, so end here once stdout has no reader.
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') stop()
+    }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    process.stdout.on('error', onStdoutError)
     // The secret is printed once Ctrl-C is ours, so a quick Ctrl-C still ends cleanly.
     if (json) out({ type: 'ready', forward_to: target.href, secret, secret_source: source })
     else {
@@ -94,6 +99,7 @@ export default class Listen extends BaseCommand<typeof Listen> {
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.stdout.off('error', onStdoutError)
     }
   }
 }

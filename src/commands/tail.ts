@@ -23,8 +23,13 @@ export default class Tail extends BaseCommand<typeof Tail> {
     }
     let stopped = false
     const onSignal = () => stop()
+    // `mpg tail --json | head -n 1`: oclif swallows EPIPE, so end here once stdout has no reader.
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') stop()
+    }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    process.stdout.on('error', onStdoutError)
     const [{ createEventTail }, { loadStyle }, { formatEventLine }] = await Promise.all([
       import('../services/tail-events.js'),
       import('../cli/style.js'),
@@ -53,6 +58,7 @@ export default class Tail extends BaseCommand<typeof Tail> {
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.stdout.off('error', onStdoutError)
     }
   }
 }
