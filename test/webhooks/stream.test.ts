@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { eventStreamsFor } from '../../src/webhooks/event-stream.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { rawRequest } from '../reliability/http.js'
 import { addEndpoint, bodyOf, createAccountWithKey } from './helpers.js'
 
 let gw: TestGateway | undefined
@@ -187,5 +188,16 @@ describe('GET /api/v1/events/stream', () => {
     expect(await staying.ended).toBe('done')
     expect(Date.now() - started).toBeLessThan(4000)
     expect(eventStreamsFor(gw.context)).toBeUndefined()
+  })
+
+  it('HEAD answers the stream\'s headers without leaving a stream open', async () => {
+    gw = await startTestGateway()
+    const hub = eventStreamsFor(gw.context)!
+    for (let i = 0; i < 3; i++) {
+      const res = await rawRequest(gw.url, { method: 'HEAD', path: '/api/v1/events/stream', headers: [['authorization', `Bearer ${gw.key}`]] })
+      expect(res.status).toBe(200)
+      expect(String(res.headers['content-type'])).toMatch(/^text\/event-stream/)
+    }
+    await waitFor(() => hub.size() === 0, { what: 'no stream left open by HEAD requests' })
   })
 })

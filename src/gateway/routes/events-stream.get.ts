@@ -24,14 +24,14 @@ export default defineRoute({
     }
     const streams = eventStreamsFor(ctx)
     if (!streams) throw new ApiError(503, 'Event stream unavailable', 'The gateway is starting or shutting down; reconnect in a moment.', '')
+    const headers = {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    }
+    // h3 answers HEAD with this GET route: a stream opened for it would never be read nor cancelled.
+    if (event.req.method === 'HEAD') return new Response(null, { status: 200, headers })
     const body = streams.open({ accountId: auth.account.id, mode: auth.mode, afterSeq, events: query.data.events ?? [] })
-    return new Response(body, {
-      status: 200,
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-      },
-    })
+    return new Response(body, { status: 200, headers })
   },
 })
