@@ -1,6 +1,6 @@
 /** `mpesa-gateway`: the curated public surface of the library. */
 export { createGateway, type GatewayOptions, type RunningGateway } from './gateway/create-gateway.js'
-export { GatewayClient, GatewayApiError, admin, type GatewayClientOptions, type StkPushInput, type Account, type ApiKey, type PayoutAccountInput } from './client/index.js'
+export { GatewayClient, GatewayApiError, admin, webhooks, type GatewayClientOptions, type StkPushInput, type Account, type ApiKey, type PayoutAccountInput } from './client/index.js'
 export { MpgError, type ErrorKind } from './errors.js'
 export * from './schemas/gateway.js'
 export * as daraja from './schemas/daraja.js'

@@ -39,6 +39,7 @@ describe('public surface', () => {
       'webhookDeliverySchema',
       'webhookEndpointSchema',
       'webhookEventSchema',
+      'webhooks',
     ])
   })
 

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { admin, GatewayApiError, GatewayClient, MpgError, verifyWebhookSignature, webhooks } from '../../src/index.js'
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js'
+
+let gw: TestGateway
+let receiver: CallbackReceiver
+beforeEach(async () => {
+  gw = await startTestGateway()
+  receiver = await startCallbackReceiver()
+})
+afterEach(async () => {
+  await gw.close()
+  await receiver.close()
+})
+
+describe('the typed SDK against a real gateway', () => {
+  it('admin → key → webhook → STK push → signed delivery → transaction, as a merchant would script it', async () => {
+    const operator = new GatewayClient({ baseUrl: gw.url, adminToken: gw.adminToken })
+    const account = await admin.createAccount(operator, { name: 'Duka', payout_account: { type: 'mpesa', phone: '0712345678' } })
+    expect(account.payout_account).toEqual({ type: 'mpesa', phone: '254712345678' })
+    const { key } = await admin.createKey(operator, { account_id: account.id, mode: 'test' })
+
+    const client = new GatewayClient({ baseUrl: gw.url, apiKey: key })
+    const endpoint = await webhooks.create(client, { url: `${receiver.url}/hooks`, events: ['payment.success'] })
+    expect(endpoint.secret).toMatch(/^whsec_/)
+    expect((await webhooks.list(client)).map((e) => e.id)).toEqual([endpoint.id])
+
+    const pushed = await client.stkPush({ amount: 250, phone: '0712345678', reference: 'SDK-1', description: 'Tea' }, { idempotencyKey: 'sdk-1' })
+    expect(pushed).toMatchObject({ success: true, status: 'pending', amount: 250, replayed: false })
+    const replay = await client.stkPush({ amount: 250, phone: '0712345678', reference: 'SDK-1', description: 'Tea' }, { idempotencyKey: 'sdk-1' })
+    expect(replay).toMatchObject({ transaction_id: pushed.transaction_id, replayed: true })
+
+    const [delivery] = await receiver.waitFor(1)
+    const rawBody = delivery.raw.toString('utf8')
+    expect(() => verifyWebhookSignature({ rawBody, signature: String(delivery.headers['x-mpesa-gateway-signature']), secret: endpoint.secret })).not.toThrow()
+    expect(JSON.parse(rawBody)).toMatchObject({ event: 'payment.success', data: { transaction_id: pushed.transaction_id } })
+
+    const t = await waitFor(async () => {
+      const current = await client.getTransaction(pushed.transaction_id)
+      return current.status === 'success' ? current : undefined
+    })
+    expect(t.mpesa_receipt_number).toMatch(/^[A-Z0-9]{10}$/)
+    expect((await client.listTransactions({ status: 'success' })).data.map((x) => x.id)).toEqual([pushed.transaction_id])
+    const deliveries = await webhooks.deliveries(client, { endpointId: endpoint.id })
+    expect(deliveries[0]).toMatchObject({ status: 'succeeded', event: 'payment.success' })
+  })
+
+  it('errors are typed: the API error with its status and hint, an unreachable gateway with a next step', async () => {
+    const client = new GatewayClient({ baseUrl: gw.url, apiKey: gw.key })
+    const missing = await client.getTransaction('no-such-id').catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(GatewayApiError)
+    expect(missing).toMatchObject({ status: 404, kind: 'not_found', body: { error: 'Transaction not found' } })
+    const invalid = await client.stkPush({ amount: 1.5, phone: '0712345678', reference: 'R', description: 'D' }).catch((e: unknown) => e)
+    expect(invalid).toMatchObject({ status: 400, kind: 'usage' })
+
+    const down = new GatewayClient({ baseUrl: 'http://127.0.0.1:9', apiKey: gw.key, timeoutMs: 2000 })
+    const unreachable = await down.getTransaction('x').catch((e: unknown) => e)
+    expect(unreachable).toBeInstanceOf(MpgError)
+    expect(unreachable).toMatchObject({ kind: 'unreachable', suggestion: expect.stringMatching(/mpg serve/) })
+  })
+})
