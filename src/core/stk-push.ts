@@ -100,7 +100,21 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     // A callback may already have settled it: answer with the state as stored.
     return { status: 201, body: result ? stkPushResponseView(result.transaction) : response }
   } catch (error) {
-    // A 5xx answer does not consume the key: the client may retry with it.
+    if (error instanceof DarajaCallError && error.ambiguous) {
+      // Daraja may have taken the push (it timed out, it did not refuse): the customer may be
+      // looking at a prompt. The key stays bound to this pending payment, so a retry with it
+      // returns this transaction (seed: "instead of creating a duplicate") rather than a second
+      // prompt that could be paid too.
+      if (claim) await ctx.store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView(transaction) })
+      await markRefused(ctx, transaction.id, error)
+      throw new ApiError(
+        502,
+        'Daraja STK Push failed',
+        `Daraja did not answer in time; the prompt may still reach the phone. Poll /api/v1/transactions/${transaction.id} (a retry with the same Idempotency-Key returns that transaction).`,
+        `${error.errorMessage}; transaction ${transaction.id} stays pending until Daraja's callback settles it`,
+      )
+    }
+    // Daraja refused (or never got) the push: a 5xx answer does not consume the key.
     if (scope) await ctx.store.deleteIdempotency(scope)
     if (!(error instanceof DarajaCallError)) throw error
     await markRefused(ctx, transaction.id, error)
@@ -109,7 +123,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
       502,
       'Daraja STK Push failed',
       error.kind === 'unreachable'
-        ? 'Daraja did not answer; retry with the same Idempotency-Key in a moment.'
+        ? 'Daraja could not be reached; retry with the same Idempotency-Key in a moment.'
         : 'Check the Daraja credentials and shortcode, or retry later if Daraja is failing.',
       `${code}${error.errorMessage}`,
     )

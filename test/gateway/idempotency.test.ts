@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 let gw: TestGateway
 beforeEach(async () => {
@@ -71,6 +71,30 @@ describe('Idempotency-Key', () => {
     const retry = await push(stkBody(), 'order-4')
     expect(retry.status).toBe(201)
     expect(retry.headers.get('idempotent-replayed')).toBeNull()
+  })
+
+  it('a Daraja timeout keeps the key on the pending payment: a retry returns it, one prompt, one payment', async () => {
+    await gw.close()
+    gw = await startTestGateway({ env: { DARAJA_TIMEOUT_MS: '200' } })
+    gw.emulator!.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 600, count: 1 })
+    const first = await push(stkBody({ reference: 'ORDER-9' }), 'order-9')
+    expect(first.status).toBe(502)
+    const error = (await first.json()) as { hint: string; detail: string }
+    expect(error.hint).toMatch(/may still reach the phone/)
+    const retry = await push(stkBody({ reference: 'ORDER-9' }), 'order-9')
+    expect(retry.status).toBe(200)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    const { transaction_id } = (await retry.json()) as { transaction_id: string }
+    expect(error.detail).toContain(transaction_id)
+    // Daraja did take the first push (after its delay): its callback, found by the URL token,
+    // settles the payment.
+    const t = await waitFor(async () => {
+      const body = (await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()) as { transaction: { status: string } }
+      return body.transaction.status === 'pending' ? undefined : body.transaction
+    })
+    expect(t.status).toBe('success')
+    await gw.emulator!.settle()
+    expect(pushCount()).toBe(1)
   })
 
   it('rejects an unprintable or oversize key', async () => {
