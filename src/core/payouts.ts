@@ -109,7 +109,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
       })
       return
     }
-    if (error.kind === 'unreachable') {
+    if (error.kind === 'unreachable' || error.ambiguous) {
       // Sent again by the reconciler (retryUnsentPayouts) once updated_at is old enough.
       ctx.log.warn('payout.retry_later', { transaction_id: t.id, message: error.errorMessage })
       await ctx.store.transition({

@@ -22,6 +22,9 @@ export interface DarajaAnswer<T> {
  * One authenticated POST to Daraja. Never retried blindly (an STK push is not idempotent):
  * only an invalid-token answer is retried, once, with a fresh token.
  */
+/** Connection errors that happen before a byte of the request is sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+
 export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<DarajaAnswer<T>> {
   let token = await options.tokens.get()
   for (let attempt = 0; ; attempt++) {
@@ -36,17 +39,22 @@ export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<Dara
       })
     } catch (error) {
       const message = error instanceof NetworkError ? error.message : String(error)
-      throw new DarajaCallError('unreachable', null, null, message, error instanceof NetworkError && error.timedOut)
+      // Only a failure to connect proves Daraja never got the request.
+      const neverSent = error instanceof NetworkError && !error.timedOut && NOT_SENT_CODES.has(error.code)
+      throw new DarajaCallError('unreachable', null, null, message, !neverSent)
     }
     const json = parseJsonBody(res.body)
     if (res.status === 200) {
       const parsed = options.schema.safeParse(json)
-      if (!parsed.success) throw new DarajaCallError('bad_answer', res.status, null, `unexpected answer from ${options.path}`)
+      // Daraja answered 200: it took the request, whatever the body says.
+      if (!parsed.success) throw new DarajaCallError('bad_answer', res.status, null, `unexpected answer from ${options.path}`, true)
       return { status: res.status, data: parsed.data }
     }
     const envelope = darajaErrorSchema.safeParse(json)
     if (!envelope.success) {
-      throw new DarajaCallError(res.status >= 500 ? 'refused' : 'bad_answer', res.status, null, `HTTP ${res.status} from ${options.path}`)
+      // A 5xx without Daraja's envelope comes from something in between (a proxy's 502/504):
+      // the request may have reached Daraja.
+      throw new DarajaCallError(res.status >= 500 ? 'refused' : 'bad_answer', res.status, null, `HTTP ${res.status} from ${options.path}`, res.status >= 500)
     }
     if (attempt === 0 && INVALID_TOKEN_CODES.has(envelope.data.errorCode)) {
       token = await options.tokens.invalidate(token)
