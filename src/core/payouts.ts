@@ -6,6 +6,9 @@ import { newSecretToken } from '../utils/ids.js'
 import type { GatewayContext } from './context.js'
 import { payoutEvent } from './event-data.js'
 
+/** B2C ResultCode 15: "Duplicate OriginatorConversationID" (daraja.md §5.5). */
+const DUPLICATE_RESULT_CODES = new Set(['15'])
+
 /** Derived from the transaction, so Daraja's v3 dedupe refuses a second B2C for it. */
 export function originatorConversationId(transactionId: string): string {
   return `mpg-${transactionId}`
@@ -152,6 +155,12 @@ export async function applyB2cResult(ctx: GatewayContext, token: string, payload
   }
   if (t.payout.status !== 'pending') return { applied: false }
   const code = String(r.ResultCode)
+  if (DUPLICATE_RESULT_CODES.has(code)) {
+    // The answer to a re-send (after a crash or a lost ack), not the payout's outcome: the first
+    // request's own result settles it.
+    ctx.log.info('payout.duplicate_result', { transaction_id: t.id, result_code: code })
+    return { applied: false }
+  }
   const receipt = resultParameter(r.ResultParameters?.ResultParameter, 'TransactionReceipt') ?? (code === '0' ? r.TransactionID : null)
   const applied = await finalizePayout(ctx, t.id, {
     status: code === '0' ? 'success' : 'failed',

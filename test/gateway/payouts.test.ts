@@ -129,3 +129,35 @@ function freePort(): Promise<number> {
     server.on('error', reject)
   })
 }
+
+describe('a duplicate-request result for a re-sent B2C', () => {
+  it('ResultCode 15 (Duplicate OriginatorConversationID) does not settle the payout; the real result does', async () => {
+    const g = await start()
+    g.emulator!.setScenario({ product: 'b2c', phone: '254708374149', delay_ms: 800 })
+    const res = await g.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
+    const { transaction_id } = (await res.json()) as { transaction_id: string }
+    const b2c = await waitFor(() => b2cRequests(g.emulator!)[0])
+    const sent = b2c.request.body as { ResultURL: string; OriginatorConversationID: string }
+    const duplicate = await fetch(sent.ResultURL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        Result: {
+          ResultType: 0,
+          ResultCode: 15,
+          ResultDesc: '[Controller - ]Duplicate OriginatorConversationID.',
+          OriginatorConversationID: sent.OriginatorConversationID,
+          ConversationID: 'AG_20261128_00000000000000000000',
+          TransactionID: 'UKS0000000',
+        },
+      }),
+    })
+    expect(duplicate.status).toBe(200)
+    expect((await g.context.store.getTransaction(transaction_id))?.payout?.status).toBe('pending')
+    const t = await waitFor(async () => {
+      const current = await g.context.store.getTransaction(transaction_id)
+      return current?.payout?.status === 'success' ? current : undefined
+    })
+    expect(t.payout?.result_code).toBe('0')
+  })
+})
