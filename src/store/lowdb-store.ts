@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Low } from 'lowdb'
-import { DataFile } from 'lowdb/node'
+import { DataFile, TextFile } from 'lowdb/node'
 import { newId } from '../utils/ids.js'
 import { Journal, syncFile, type JournalEntry } from './journal.js'
 import type {
@@ -130,6 +130,8 @@ export class LowdbStore implements Store {
   private lastSize = 0
   private closed = false
   private readonly journal: Journal
+  /** Writes folded snapshots (temp file + rename, lowdb's steno writer). */
+  private readonly snapshotFile: TextFile
   private readonly dirty = new Map<string, Dirty>()
   private metaDirty = false
 
@@ -151,13 +153,10 @@ export class LowdbStore implements Store {
         this.lastSize = Buffer.byteLength(text)
         return JSON.parse(text)
       },
-      stringify: (data) => {
-        const text = JSON.stringify(data)
-        this.lastSize = Buffer.byteLength(text)
-        return text
-      },
+      stringify: (data) => JSON.stringify(data),
     })
     this.db = new Low(adapter, emptyDocument())
+    this.snapshotFile = new TextFile(file)
     this.journal = new Journal(journalFileOf(file))
   }
 
@@ -206,9 +205,14 @@ export class LowdbStore implements Store {
     }
     for (const d of this.dirty.values()) entries.push('deleted' in d ? { c: d.c, d: d.deleted } : { c: d.c, r: d.record })
     this.dirty.clear()
+    // A fold's snapshot is taken in the same synchronous step as the entries (append serialises
+    // them before its first await), so it holds exactly what the journal will hold: a crash
+    // before the journal is cut replays entries the snapshot already has, and nothing newer.
+    const snapshot = this.journal.size() > Math.max(COMPACT_MIN_BYTES, this.lastSize) ? JSON.stringify(this.doc) : undefined
     await this.journal.append(entries)
-    if (this.journal.size() > Math.max(COMPACT_MIN_BYTES, this.lastSize)) {
-      await this.db.write()
+    if (snapshot !== undefined) {
+      await this.snapshotFile.write(snapshot)
+      this.lastSize = Buffer.byteLength(snapshot)
       // The journal may only go once the new snapshot is surely on disk.
       await syncFile(this.file)
       await this.journal.truncate()
