@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
+import { stopSignals } from '../cli/stop-signals.js'
 import { MpgError } from '../errors.js'
 import { EVENT_TYPES } from '../store/records.js'
 
@@ -32,6 +33,7 @@ export default class Listen extends BaseCommand<typeof Listen> {
     } catch {
       throw new MpgError('usage', `--forward-to "${flags['forward-to']}" is not an http(s) URL.`, { suggestion: 'Pass the full URL of your local endpoint, e.g. http://localhost:3000/webhooks.' })
     }
+    const signals = stopSignals()
     const [{ createEventForwarder }, { resolveListenSecret }, { loadStyle, outcomeColour }, { formatEventLine }] = await Promise.all([
       import('../services/forward-events.js'),
       import('../services/listen-secret.js'),
@@ -79,15 +81,7 @@ export default class Listen extends BaseCommand<typeof Listen> {
         }
       },
     })
-    const stop = () => forwarder.close()
-    // `mpg listen --json | head`: oclif swallows EPIPE, so end here once stdout has no reader.
-    const onStdoutError = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') stop()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    process.stdout.on('error', onStdoutError)
-    // The secret is printed once Ctrl-C is ours, so a quick Ctrl-C still ends cleanly.
+    signals.onStop(() => forwarder.close())
     if (json) out({ type: 'ready', forward_to: target.href, secret, secret_source: source })
     else {
       this.log(`Forwarding events to ${target.href}`)
@@ -95,11 +89,9 @@ export default class Listen extends BaseCommand<typeof Listen> {
     }
 
     try {
-      await forwarder.run()
+      if (!signals.requested) await forwarder.run()
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      process.stdout.off('error', onStdoutError)
+      signals.dispose()
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
+import { stopSignals } from '../cli/stop-signals.js'
 import { EVENT_TYPES } from '../store/records.js'
 
 export default class Tail extends BaseCommand<typeof Tail> {
@@ -17,19 +18,7 @@ export default class Tail extends BaseCommand<typeof Tail> {
 
   async run(): Promise<void> {
     const json = this.jsonEnabled()
-    // Ctrl-C during start-up (before the stream exists) still ends cleanly with exit 0.
-    let stop: () => void = () => {
-      stopped = true
-    }
-    let stopped = false
-    const onSignal = () => stop()
-    // `mpg tail --json | head -n 1`: oclif swallows EPIPE, so end here once stdout has no reader.
-    const onStdoutError = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') stop()
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    process.stdout.on('error', onStdoutError)
+    const signals = stopSignals()
     const [{ createEventTail }, { loadStyle }, { formatEventLine }] = await Promise.all([
       import('../services/tail-events.js'),
       import('../cli/style.js'),
@@ -51,14 +40,11 @@ export default class Tail extends BaseCommand<typeof Tail> {
         }
       },
     })
-    stop = () => tail.close()
-    if (stopped) return
+    signals.onStop(() => tail.close())
     try {
-      await tail.run()
+      if (!signals.requested) await tail.run()
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-      process.stdout.off('error', onStdoutError)
+      signals.dispose()
     }
   }
 }
