@@ -9,6 +9,20 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
  * Every `mpg` command extends this: `--json` with one JSON document on stdout, typed errors turned
  * into one line plus a suggestion and a named exit code, and no prompts without a person at a TTY.
  */
+const FILE_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EEXIST'])
+
+/** An error no service anticipated still gets one line and a next step, never a stack trace. */
+function asUnexpected(error: Error & { code?: string; path?: string }): MpgError {
+  if (error.code && FILE_ERRORS.has(error.code)) {
+    return new MpgError('config', `${error.message}.`, {
+      suggestion: `Check that ${error.path ?? 'the path'} exists and is writable (settings: MPG_CONFIG_DIR, MPG_DATA_DIR, --data-dir).`,
+    })
+  }
+  return new MpgError('internal', error.message || String(error), {
+    suggestion: 'This is unexpected: run again with DEBUG=mpg* or DEBUG=* and report the output.',
+  })
+}
+
 /** oclif wraps a flag's own error as "Parsing --x \n\t<message>\nSee more help with --help". */
 function cleanParseMessage(message: string): string {
   const flag = /^Parsing (--[\w-]+)/.exec(message)?.[1]
@@ -78,8 +92,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return { error: { kind: 'internal', message, exit_code: ExitCode.FAILURE } }
   }
 
-  public async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof Errors.ExitError) throw error
+  public async catch(caught: Error & { exitCode?: number }): Promise<unknown> {
+    if (caught instanceof Errors.ExitError) throw caught
+    const error = isMpgError(caught) || caught instanceof Errors.CLIError ? caught : asUnexpected(caught)
     if (isMpgError(error)) {
       const exit = exitCodeForKind[error.kind]
       process.exitCode = exit

@@ -26,7 +26,12 @@ export type ConfigFile = z.infer<typeof configFileSchema>
 export type Profile = z.infer<typeof profileSchema>
 
 const urlSetting = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8787' })
-const tokenSetting = z.string().trim().min(1, 'must not be empty')
+const pathSetting = z.string().trim().min(1, 'must not be empty')
+const tokenSetting = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces (check for a stray newline or control character)')
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787'
 export const DEFAULT_DATA_DIR = '.mpg'
@@ -117,7 +122,7 @@ export function resolveSettings({ flags, env = process.env }: SettingsInput): Cl
     value: DEFAULT_BASE_URL,
     source: 'default' as const,
   }
-  const dataDir = pick('data-dir', flags['data-dir'], 'MPG_DATA_DIR', profile.data_dir, tokenSetting) ?? {
+  const dataDir = pick('data-dir', flags['data-dir'], 'MPG_DATA_DIR', profile.data_dir, pathSetting) ?? {
     value: DEFAULT_DATA_DIR,
     source: 'default' as const,
   }

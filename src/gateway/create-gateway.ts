@@ -130,7 +130,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     const err = error as NodeJS.ErrnoException
     const { MpgError } = await import('../errors.js')
     if (err.code === 'EADDRINUSE') {
-      throw new MpgError('config', `Port ${config.port} on ${config.host} is already in use.`, { suggestion: 'Stop the other process or pick another port with --port (0 picks a free one).' })
+      throw new MpgError('conflict', `Port ${config.port} on ${config.host} is already in use.`, { suggestion: 'Stop the other process or pick another port with --port (0 picks a free one).' })
     }
     throw new MpgError('config', `Cannot listen on ${config.host}:${config.port}: ${err.message}.`, { suggestion: 'Check --host and --port.' })
   }

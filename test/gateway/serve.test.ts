@@ -89,7 +89,8 @@ describe('mpg serve', () => {
     servers.push(s)
     const port = new URL(s.ready.url).port
     const r = await runCli(['serve', '--port', port, '--data-dir', tempDir()])
-    expect(r.exitCode).toBe(3)
+    // CONFLICT, as for `mpg emulator start` on a busy port.
+    expect(r.exitCode).toBe(7)
     expect(unwrap(r.stderr)).toMatch(new RegExp(`Port ${port} .*already in use`))
   })
 
