@@ -20,6 +20,22 @@ export const resolvedTransactionSchema = z.object({
 })
 export type ResolvedTransaction = z.infer<typeof resolvedTransactionSchema>
 
+/**
+ * Where the emulator is: --emulator-url / MPG_EMULATOR_URL; else the one the gateway runs (its
+ * `/health` reports it in emulator mode, on a random port); else a standalone `mpg emulator start`.
+ */
+export async function locateEmulator(explicit: string | undefined, gatewayUrl: string): Promise<string> {
+  if (explicit) return explicit
+  try {
+    const { GatewayClient } = await import('../client/gateway-client.js')
+    const health = await new GatewayClient({ baseUrl: gatewayUrl, timeoutMs: 2000 }).health()
+    if (health.emulator_url) return health.emulator_url
+  } catch {
+    // No gateway there (or not on an emulator): try the standalone emulator's default port.
+  }
+  return DEFAULT_EMULATOR_URL
+}
+
 export interface ResolveInput {
   emulatorUrl: string
   checkoutRequestId: string

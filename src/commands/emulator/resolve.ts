@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
-import { DEFAULT_EMULATOR_URL, resolveHeldPrompt, type ResolvedTransaction } from '../../services/emulator-resolve.js'
+import { baseUrlFlag } from '../../cli/flags.js'
+import { resolveSettings } from '../../cli/settings.js'
+import { DEFAULT_EMULATOR_URL, locateEmulator, resolveHeldPrompt, type ResolvedTransaction } from '../../services/emulator-resolve.js'
 
 export default class EmulatorResolve extends BaseCommand<typeof EmulatorResolve> {
   static summary = 'Finish a held STK prompt on the emulator.'
@@ -16,12 +18,17 @@ export default class EmulatorResolve extends BaseCommand<typeof EmulatorResolve>
 
   static flags = {
     'result-code': Flags.integer({ summary: 'Daraja ResultCode to finish with (0 paid, 1032 cancelled, 1037 timeout, 1 insufficient funds, 2001 wrong PIN).', required: true }),
-    'emulator-url': Flags.string({ summary: 'Base URL of the running emulator.', env: 'MPG_EMULATOR_URL', default: DEFAULT_EMULATOR_URL }),
+    'emulator-url': Flags.string({
+      summary: `Base URL of the emulator (default: the one \`mpg serve\` at --base-url runs, else ${DEFAULT_EMULATOR_URL}).`,
+      env: 'MPG_EMULATOR_URL',
+    }),
+    'base-url': baseUrlFlag,
   }
 
   async run(): Promise<ResolvedTransaction> {
+    const gatewayUrl = resolveSettings({ flags: this.flags }).baseUrl.value
     const transaction = await resolveHeldPrompt({
-      emulatorUrl: this.flags['emulator-url'],
+      emulatorUrl: await locateEmulator(this.flags['emulator-url'], gatewayUrl),
       checkoutRequestId: this.args['checkout-request-id'],
       resultCode: this.flags['result-code'],
     })
