@@ -46,7 +46,9 @@ function toResponse(res: EmResponse): Response {
 
 /** The emulator's h3 app: Daraja's surface plus the control API under `/__emulator/`. */
 export function createEmulatorApp(em: Emulator): H3 {
-  const app = new H3()
+  // A malformed path (`/mpesa/%E0%A4%A`) reaches the route table undecoded and gets Daraja's own
+  // 404.001.01 envelope, not h3's generic 400 body.
+  const app = new H3({ allowMalformedURL: true })
   app.use(async (event) => {
     const url = event.url
     const req: EmRequest = {

@@ -302,3 +302,19 @@ describe('removing one scenario', () => {
     }
   })
 })
+
+describe('malformed paths', () => {
+  it('answer in Daraja’s envelope under Daraja paths and in the control shape under /__emulator/', async () => {
+    const em = await startEmulator()
+    try {
+      const daraja = await fetch(`${em.url}/mpesa/%E0%A4%A`)
+      expect(daraja.status).toBe(404)
+      expect(await daraja.json()).toMatchObject({ errorCode: '404.001.01', errorMessage: 'Resource not found', requestId: expect.any(String) })
+      const control = await fetch(`${em.url}/__emulator/%E0%A4%A`)
+      expect(control.status).toBe(404)
+      expect(await control.json()).toMatchObject({ error: expect.any(String), hint: expect.any(String) })
+    } finally {
+      await em.close()
+    }
+  })
+})
