@@ -11,6 +11,9 @@ register()
 const root = new URL('..', import.meta.url).pathname
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 pjson.oclif.commands = './src/commands'
+for (const [event, path] of Object.entries(pjson.oclif.hooks ?? {})) {
+  pjson.oclif.hooks[event] = path.replace('./dist/src/', './src/').replace(/\.js$/, '.ts')
+}
 // Paths already point at the sources: no dist → src rewriting.
 settings.enableAutoTranspile = false
 

@@ -35,10 +35,15 @@ describe('mpg skeleton', () => {
     expect(result.stdout).toContain('$ mpg [COMMAND]')
   })
 
-  it('answers an unknown command with a non-zero exit and a hint', async () => {
-    const result = await runCli(['no-such-command'])
-    expect(result.exitCode).not.toBe(0)
-    expect(result.stderr).toMatch(/not found/i)
+  it('answers an unknown command with exit 2 (USAGE) and the closest command', async () => {
+    const result = await runCli(['stk-psh'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toBe('Error: Command "stk-psh" not found. Did you mean `mpg stk-push`? Run `mpg --help` for every command.\n')
+    const json = await runCli(['no-such-command', '--json'])
+    expect(json.exitCode).toBe(2)
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { kind: 'usage', message: 'Command "no-such-command" not found.', exit_code: 2 } })
+    const topic = await runCli(['keys', 'creat'])
+    expect(topic.stderr).toMatch(/Did you mean `mpg keys create`/)
   })
 
   it('keeps the committed manifest equal to a freshly generated one', () => {
