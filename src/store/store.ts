@@ -69,7 +69,7 @@ export interface Store {
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>
   listApiKeys(): Promise<ApiKeyRecord[]>
   revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | undefined>
-  /** Best-effort bookkeeping; durable with the next write. */
+  /** Best-effort bookkeeping (to the minute); durable with the next write. */
   touchApiKey(id: string, at: string): void
 
   /**

@@ -148,8 +148,11 @@ describe('keys, accounts and modes', () => {
     await expectError(await gw.api('/api/v1/admin/accounts', { auth: 'nope' }), 401)
   })
 
-  it('keys are listed by prefix, never in full', async () => {
+  it('keys are listed by prefix, never in full, with when they were last used', async () => {
+    expect((await gw.api('/api/v1/transactions')).status).toBe(200)
     const list = (await (await gw.admin('/api/v1/admin/keys')).json()) as any
+    const bootstrap = list.data.find((k: { id: string }) => k.id === gw.bootstrap!.key_id)
+    expect(Date.now() - Date.parse(bootstrap.last_used_at)).toBeLessThan(5 * 60_000)
     const text = JSON.stringify(list)
     expect(text).not.toContain(gw.key)
     expect(list.data[0].prefix).toMatch(/^mpg_test_.{4}…$/)
