@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { stkBody, waitFor } from '../helpers/gateway.js'
+import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
+import { readStore } from '../helpers/store-file.js'
+
+let emulator: RunningEmulator | undefined
+let serve: ServeProcess | undefined
+afterEach(async () => {
+  serve?.child.kill('SIGKILL')
+  await emulator?.close()
+})
+
+describe('graceful shutdown', () => {
+  it('SIGTERM with a push waiting on Daraja: the push still gets its 201, then the process exits 0 with it stored', async () => {
+    emulator = await startEmulator({ callbackDelayMs: 60_000 })
+    emulator.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 800, count: 1 })
+    const dataDir = mkdtempSync(join(tmpdir(), 'mpg-graceful-'))
+    serve = await spawnServe(['--data-dir', dataDir], { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulator.url })
+    const { url, key } = serve.ready
+    const pending = fetch(`${url}/api/v1/stk-push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(stkBody()),
+    })
+    // Signal once the push is at Daraja (held there by the latency fault).
+    await waitFor(() => emulator!.requests().some((r) => r.endpoint === 'oauth'), { what: 'the push to reach Daraja' })
+    serve.child.kill('SIGTERM')
+    const res = await pending
+    expect(res.status).toBe(201)
+    const { transaction_id } = (await res.json()) as { transaction_id: string }
+    expect(await serve.exited).toBe(0)
+    const stored = await readStore(dataDir)
+    expect(stored.transactions.find((t) => t.id === transaction_id)?.checkout_request_id).toMatch(/^ws_CO_/)
+    // A new connection after the signal is refused: the server stopped accepting.
+    await expect(fetch(`${url}/health`)).rejects.toThrow()
+  })
+})
