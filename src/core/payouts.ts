@@ -204,8 +204,6 @@ export async function retryUnsentPayouts(ctx: GatewayContext, afterMs: number): 
 }
 
 /** After a restart: B2Cs that were never acknowledged are sent again (deduped by Daraja). */
-export async function resumePayouts(ctx: GatewayContext): Promise<void> {
-  for (const t of await ctx.store.listPendingPayouts()) {
-    if (!t.payout?.conversation_id) await sendB2c(ctx, t)
-  }
+export function resumePayouts(ctx: GatewayContext): Promise<void> {
+  return retryUnsentPayouts(ctx, 0)
 }

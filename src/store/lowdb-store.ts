@@ -147,7 +147,7 @@ export class LowdbStore implements Store {
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true })
-    // Compact JSON: about half the cost of lowdb's pretty-printed JSONFile on large documents.
+    // lowdb reads the snapshot; folds write it through snapshotFile (see flush), compact JSON.
     const adapter = new DataFile<Document>(file, {
       parse: (text) => {
         this.lastSize = Buffer.byteLength(text)
@@ -176,7 +176,6 @@ export class LowdbStore implements Store {
   async open(): Promise<void> {
     await this.db.read()
     this.doc = { ...emptyDocument(), ...this.db.data }
-    this.db.data = this.doc
     this.replay(await this.journal.open())
     this.reindex()
   }
