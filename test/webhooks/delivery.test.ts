@@ -88,7 +88,9 @@ describe('delivery retries and the attempt log', () => {
     const delivered = await finished(gw, endpoint.id)
     expect(delivered.status).toBe('succeeded')
     expect(delivered.attempts.map((a) => a.status_code)).toEqual([500, 500, 500, 500, 204])
-    // A delivery that is pending cannot be resent; an unknown one is 404.
+    // A delivery that is pending cannot be resent; an unknown one is 404. The receiver answers
+    // slowly so the resent delivery is surely still pending (in flight) at the second request.
+    receiver.answerWith({ status: 204, delayMs: 1500 })
     expect((await gw.api(`/api/v1/webhook-deliveries/${failed.id}/resend`, { method: 'POST' })).status).toBe(202)
     expect((await gw.api(`/api/v1/webhook-deliveries/${failed.id}/resend`, { method: 'POST' })).status).toBe(409)
     expect((await gw.api('/api/v1/webhook-deliveries/del_nope/resend', { method: 'POST' })).status).toBe(404)
