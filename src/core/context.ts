@@ -1,6 +1,8 @@
 import type { DarajaClient } from '../daraja/client.js'
-import type { GatewayConfig } from '../gateway/config.js'
+import type { GatewayConfig } from '../config/gateway-config.js'
 import type { Store } from '../store/store.js'
+import type { DeliveryWorker } from '../webhooks/delivery-worker.js'
+import type { EventStreams } from '../webhooks/event-stream.js'
 import type { EventBus } from './event-bus.js'
 import type { Logger } from './logger.js'
 
@@ -19,4 +21,10 @@ export interface GatewayContext {
   publicUrl(): string | undefined
   /** STK pushes whose Daraja answer is not stored yet, by callback token (a callback may overtake it). */
   pushesInFlight: Map<string, Promise<unknown>>
+  /** B2C calls waiting for Daraja's answer, by transaction id: a payout is never sent twice at once. */
+  b2cInFlight: Set<string>
+  /** The webhook delivery worker while it runs (a resend wakes it); undefined before start and after stop. */
+  deliveryWorker?: DeliveryWorker
+  /** The event stream hub while it runs; undefined before start and after stop. */
+  eventStreams?: EventStreams
 }

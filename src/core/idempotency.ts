@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto'
-import { ApiError } from '../gateway/errors.js'
 import type { IdempotencyRecord } from '../store/records.js'
+import { DomainError } from './errors.js'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
-export interface ApiResult {
-  status: number
-  body: unknown
-  headers?: Record<string, string>
+/** The stored answer of an earlier request with the same Idempotency-Key, given again. */
+export interface Replay {
+  replayed: true
+  /** What the first request was answered with (null when not recorded). */
+  statusCode: number | null
+  response: unknown
 }
 
 /** Canonical JSON (sorted keys) so that key order does not make two equal bodies differ. */
@@ -37,16 +39,14 @@ export function newClaim(scope: string, print: string, transactionId: string): I
 
 /**
  * What an Idempotency-Key already in use means (product.md §2.3): another body → 422; the first
- * request still running → 409; otherwise the first answer again (a created payment as 200, an
- * error answer with its own status) with `Idempotent-Replayed: true`.
+ * request still running → 409; otherwise the first answer again.
  */
-export function replayOf(existing: IdempotencyRecord, print: string): ApiResult {
+export function replayOf(existing: IdempotencyRecord, print: string): Replay {
   if (existing.fingerprint !== print) {
-    throw new ApiError(422, 'Idempotency-Key reused with a different body', 'Use a new Idempotency-Key for a different request, or resend the original body.', 'the key was first used with another request body')
+    throw new DomainError('mismatch', 'Idempotency-Key reused with a different body', 'Use a new Idempotency-Key for a different request, or resend the original body.', 'the key was first used with another request body')
   }
   if (existing.state === 'in_flight') {
-    throw new ApiError(409, 'Request with this Idempotency-Key is in progress', 'Wait for the first request to finish, then retry to get its answer.', 'the first request has not finished yet', { 'retry-after': '1' })
+    throw new DomainError('conflict', 'Request with this Idempotency-Key is in progress', 'Wait for the first request to finish, then retry to get its answer.', 'the first request has not finished yet', 1)
   }
-  const status = existing.status_code !== null && existing.status_code >= 400 ? existing.status_code : 200
-  return { status, body: existing.response, headers: { 'idempotent-replayed': 'true' } }
+  return { replayed: true, statusCode: existing.status_code, response: existing.response }
 }

@@ -1,9 +1,9 @@
 import { DarajaCallError } from '../daraja/errors.js'
-import { ApiError } from '../gateway/errors.js'
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { newSecretToken } from '../utils/ids.js'
 import type { GatewayContext } from './context.js'
+import { DomainError } from './errors.js'
 import { payoutEvent } from './event-data.js'
 
 /** B2C ResultCode 15: "Duplicate OriginatorConversationID" (daraja.md §5.5). */
@@ -61,8 +61,7 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
 export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
-  let sending = b2cInFlight.get(ctx)
-  if (!sending) b2cInFlight.set(ctx, (sending = new Set()))
+  const sending = ctx.b2cInFlight
   if (sending.has(t.id)) return
   sending.add(t.id)
   try {
@@ -71,9 +70,6 @@ export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promis
     sending.delete(t.id)
   }
 }
-
-/** B2C calls waiting for Daraja's answer, per gateway: a payout is never sent twice at once. */
-const b2cInFlight = new WeakMap<GatewayContext, Set<string>>()
 
 async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
   const payout = t.payout
@@ -147,11 +143,11 @@ export async function finalizePayout(
 /** Daraja's B2C result for the payout its URL token names; duplicates are acknowledged and ignored. */
 export async function applyB2cResult(ctx: GatewayContext, token: string, payload: B2cResult): Promise<{ applied: boolean }> {
   const t = await ctx.store.findTransactionByPayoutToken(token)
-  if (!t || !t.payout) throw new ApiError(404, 'Unknown callback', 'This callback URL does not belong to any payout.', '')
+  if (!t || !t.payout) throw new DomainError('not_found', 'Unknown callback', 'This callback URL does not belong to any payout.', '')
   const r = payload.Result
   if (t.payout.originator_conversation_id && r.OriginatorConversationID !== t.payout.originator_conversation_id) {
     ctx.log.warn('payout.callback_mismatch', { transaction_id: t.id })
-    throw new ApiError(400, 'Callback does not match the payout', 'The OriginatorConversationID differs from the one sent for this payout.', '')
+    throw new DomainError('invalid', 'Callback does not match the payout', 'The OriginatorConversationID differs from the one sent for this payout.', '')
   }
   if (t.payout.status !== 'pending') return { applied: false }
   const code = String(r.ResultCode)
@@ -174,7 +170,7 @@ export async function applyB2cResult(ctx: GatewayContext, token: string, payload
 /** Admin: a Paybill/Till/Bank payout paid by hand. */
 export async function settleManualPayout(ctx: GatewayContext, transactionId: string): Promise<TransactionRecord> {
   const t = await ctx.store.getTransaction(transactionId)
-  if (!t) throw new ApiError(404, 'Transaction not found', 'Check the transaction id.', '')
+  if (!t) throw new DomainError('not_found', 'Transaction not found', 'Check the transaction id.', '')
   if (t.payout?.status === 'settled') return t
   const result = await ctx.store.transition({
     transactionId,
@@ -185,7 +181,7 @@ export async function settleManualPayout(ctx: GatewayContext, transactionId: str
     },
   })
   if (!result) {
-    throw new ApiError(409, 'Payout is not awaiting manual settlement', 'Only payouts in status pending_manual can be settled.', `payout status: ${t.payout?.status ?? 'none'}`)
+    throw new DomainError('conflict', 'Payout is not awaiting manual settlement', 'Only payouts in status pending_manual can be settled.', `payout status: ${t.payout?.status ?? 'none'}`)
   }
   ctx.log.info('payout.settled', { transaction_id: transactionId })
   return result.transaction

@@ -1,7 +1,7 @@
-import { ApiError } from '../gateway/errors.js'
 import { callbackItem, type StkCallback } from '../schemas/daraja.js'
 import type { TransactionRecord } from '../store/records.js'
 import type { GatewayContext } from './context.js'
+import { DomainError } from './errors.js'
 import { finalizePayment } from './finalize-payment.js'
 
 /** What Daraja gets back; it does not read it, but integrators conventionally answer this. */
@@ -14,7 +14,7 @@ export const CALLBACK_ACK = { ResultCode: 0, ResultDesc: 'Accepted' }
 export async function applyStkCallback(ctx: GatewayContext, token: string, payload: StkCallback): Promise<{ applied: boolean }> {
   const cb = payload.Body.stkCallback
   let transaction = await ctx.store.findTransactionByCallbackToken(token)
-  if (!transaction) throw new ApiError(404, 'Unknown callback', 'This callback URL does not belong to any transaction.', '')
+  if (!transaction) throw new DomainError('not_found', 'Unknown callback', 'This callback URL does not belong to any transaction.', '')
 
   if (transaction.checkout_request_id === null) {
     // The callback overtook Daraja's answer to our push: wait for that answer to be stored.
@@ -23,7 +23,7 @@ export async function applyStkCallback(ctx: GatewayContext, token: string, paylo
   }
   if (transaction.checkout_request_id !== null && transaction.checkout_request_id !== cb.CheckoutRequestID) {
     ctx.log.warn('callback.mismatch', { transaction_id: transaction.id, reason: 'CheckoutRequestID does not match' })
-    throw new ApiError(400, 'Callback does not match the transaction', 'The CheckoutRequestID differs from the one Daraja returned for this transaction.', '')
+    throw new DomainError('invalid', 'Callback does not match the transaction', 'The CheckoutRequestID differs from the one Daraja returned for this transaction.', '')
   }
   if (transaction.status !== 'pending') {
     ctx.log.info('callback.duplicate', { transaction_id: transaction.id, status: transaction.status })
@@ -38,10 +38,10 @@ export async function applyStkCallback(ctx: GatewayContext, token: string, paylo
     const receipt = callbackItem(items, 'MpesaReceiptNumber')
     if (!Number.isFinite(amount) || Math.round(amount * 100) !== Math.round(transaction.amount * 100)) {
       ctx.log.error('callback.amount_mismatch', { transaction_id: transaction.id, expected: transaction.amount, received: Number.isFinite(amount) ? amount : null })
-      throw new ApiError(400, 'Callback amount does not match the transaction', 'The paid amount differs from the requested amount; the transaction was left pending for review.', '')
+      throw new DomainError('invalid', 'Callback amount does not match the transaction', 'The paid amount differs from the requested amount; the transaction was left pending for review.', '')
     }
     if (typeof receipt !== 'string' || !/^[A-Z0-9]{10}$/.test(receipt)) {
-      throw new ApiError(400, 'Callback has no valid MpesaReceiptNumber', 'A success callback must carry a 10-character receipt.', '')
+      throw new DomainError('invalid', 'Callback has no valid MpesaReceiptNumber', 'A success callback must carry a 10-character receipt.', '')
     }
     patch = { status: 'success', mpesa_receipt_number: receipt }
   } else {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { DarajaCallError } from '../daraja/errors.js'
-import { ApiError } from '../gateway/errors.js'
 import type { StkPushBody } from '../schemas/gateway.js'
 import type { AccountRecord, Mode, TransactionRecord } from '../store/records.js'
 import { newSecretToken } from '../utils/ids.js'
 import { splitFee } from '../utils/money.js'
 import type { GatewayContext } from './context.js'
+import { DomainError } from './errors.js'
 import { paymentEvent } from './event-data.js'
-import { fingerprint, isExpired, newClaim, replayOf, type ApiResult } from './idempotency.js'
+import { fingerprint, isExpired, newClaim, replayOf, type Replay } from './idempotency.js'
 import { stkPushResponseView } from './transaction-view.js'
 
 export interface StkPushRequest {
@@ -17,6 +17,9 @@ export interface StkPushRequest {
   idempotencyKey?: string
 }
 
+/** A payment created by this request, or the stored answer of an earlier one with the same key. */
+export type StkPushOutcome = { replayed: false; response: ReturnType<typeof stkPushResponseView> } | Replay
+
 export function stkCallbackUrl(base: string, token: string): string {
   return `${base}/api/v1/callbacks/daraja/stk/${token}`
 }
@@ -25,14 +28,14 @@ export function stkCallbackUrl(base: string, token: string): string {
  * `POST /api/v1/stk-push`: store the payment (and claim its Idempotency-Key) in one write, ask
  * Daraja to prompt the phone, store Daraja's answer (and the key's outcome) in one more, answer 201.
  */
-export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Promise<ApiResult> {
+export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Promise<StkPushOutcome> {
   const { account, mode, body } = request
   if (!account.payout_account) {
-    throw new ApiError(400, 'No payout account', 'Give the account a default payout account (`mpg accounts create --payout-mpesa …`) before taking payments.', `account ${account.id} has no payout account`)
+    throw new DomainError('precondition', 'No payout account', 'Give the account a default payout account (`mpg accounts create --payout-mpesa …`) before taking payments.', `account ${account.id} has no payout account`)
   }
   const base = ctx.publicUrl()
   if (!base) {
-    throw new ApiError(500, 'Server misconfiguration: PUBLIC_SITE_URL not set', 'Set PUBLIC_SITE_URL to the public origin Daraja can reach, then restart the gateway.', 'Daraja callback URLs cannot be built without PUBLIC_SITE_URL')
+    throw new DomainError('misconfigured', 'Server misconfiguration: PUBLIC_SITE_URL not set', 'Set PUBLIC_SITE_URL to the public origin Daraja can reach, then restart the gateway.', 'Daraja callback URLs cannot be built without PUBLIC_SITE_URL')
   }
   const scope = request.idempotencyKey ? `${account.id}:${mode}:${request.idempotencyKey}` : undefined
   const print = scope ? fingerprint(body) : ''
@@ -98,7 +101,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     ])
     ctx.log.info('stk.pushed', { transaction_id: transaction.id, checkout_request_id: answer.CheckoutRequestID, amount: body.amount })
     // A callback may already have settled it: answer with the state as stored.
-    return { status: 201, body: result ? stkPushResponseView(result.transaction) : response }
+    return { replayed: false, response: result ? stkPushResponseView(result.transaction) : response }
   } catch (error) {
     if (error instanceof DarajaCallError && error.ambiguous) {
       // Daraja may have taken the push (it timed out, it did not refuse): the customer may be
@@ -107,8 +110,8 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
       // prompt that could be paid too.
       if (claim) await ctx.store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView(transaction) })
       await markRefused(ctx, transaction.id, error)
-      throw new ApiError(
-        502,
+      throw new DomainError(
+        'upstream',
         'Daraja STK Push failed',
         `Daraja did not answer in time; the prompt may still reach the phone. Poll /api/v1/transactions/${transaction.id} (a retry with the same Idempotency-Key returns that transaction).`,
         `${error.errorMessage}; transaction ${transaction.id} stays pending until Daraja's callback settles it`,
@@ -119,8 +122,8 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     if (!(error instanceof DarajaCallError)) throw error
     await markRefused(ctx, transaction.id, error)
     const code = error.errorCode ? `${error.errorCode}: ` : ''
-    throw new ApiError(
-      502,
+    throw new DomainError(
+      'upstream',
       'Daraja STK Push failed',
       error.kind === 'unreachable'
         ? 'Daraja could not be reached; retry with the same Idempotency-Key in a moment.'

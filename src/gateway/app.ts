@@ -1,6 +1,7 @@
 import { H3, HTTPError, type H3Event } from 'h3'
 import type { GatewayContext } from '../core/context.js'
-import { ApiError, errors } from './errors.js'
+import { DomainError } from '../core/errors.js'
+import { ApiError, errors, fromDomainError } from './errors.js'
 import { json } from './http.js'
 import type { Route } from './route.js'
 import { routes } from './routes/index.js'
@@ -14,17 +15,17 @@ async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Prom
   try {
     return await route.handler(ctx, event)
   } catch (error) {
-    if (error instanceof ApiError) return json(error.status, error.body(), error.headers)
+    const answer = error instanceof DomainError ? fromDomainError(error) : error
+    if (answer instanceof ApiError) return json(answer.status, answer.body(), answer.headers)
     const requestId = (event.context.requestId as string | undefined) ?? 'unknown'
     ctx.log.error('request.failed', { request_id: requestId, path: maskPath(event.url.pathname), message: error instanceof Error ? error.message : String(error) })
     return json(500, errors.internal(requestId).body())
   }
 }
 
-let requestCounter = 0
-
 /** The gateway's h3 app: every route from routes/, errors as `{error, hint, detail}`, one access-log line per request. */
 export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
+  let requestCounter = 0
   const app = new H3({
     onRequest(event) {
       event.context.startedAt = performance.now()

@@ -14,7 +14,7 @@ import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createApp } from './app.js'
-import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from './config.js'
+import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { startBackgroundServices, type BackgroundService } from './background.js'
 
 export interface GatewayOptions {
@@ -116,6 +116,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     adminToken: admin.token,
     publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
     pushesInFlight: new Map(),
+    b2cInFlight: new Set(),
   }
 
   const app = createApp(context)

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { DomainError, type DomainErrorKind } from '../core/errors.js'
 
 /** Every error the API answers is `{ error, hint, detail }` (gateway-api.txt). */
 export interface ErrorBody {
@@ -24,6 +25,24 @@ export class ApiError extends Error {
   }
 }
 
+/** The HTTP status of each domain error kind: the only place core's errors meet HTTP. */
+export const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  precondition: 400,
+  not_found: 404,
+  conflict: 409,
+  mismatch: 422,
+  misconfigured: 500,
+  upstream: 502,
+  storage: 503,
+}
+
+/** A domain error as the API answers it: its kind's status and `{error, hint, detail}`. */
+export function fromDomainError(error: DomainError): ApiError {
+  const headers: Record<string, string> = error.retryAfterS === undefined ? {} : { 'retry-after': String(error.retryAfterS) }
+  return new ApiError(STATUS_OF_KIND[error.kind], error.message, error.hint, error.detail, headers)
+}
+
 /** Turns zod issues into a 400 that names the fields but never echoes the input. */
 export function validationError(error: z.ZodError, hint: string): ApiError {
   const issues = error.issues.slice(0, 5).map((issue) => {
@@ -38,7 +57,6 @@ export function validationError(error: z.ZodError, hint: string): ApiError {
 export const errors = {
   unauthorized: (detail: string) =>
     new ApiError(401, 'Unauthorized', 'Send `Authorization: Bearer mpg_test_…` (or mpg_live_…) with a key created by `mpg keys create`.', detail),
-  notFound: (what: string) => new ApiError(404, `${what} not found`, 'Check the id; objects of other accounts and modes are not visible.', ''),
   routeNotFound: (method: string, path: string) =>
     new ApiError(404, 'Not found', 'See gateway-api docs in the README for the available endpoints.', `${method} ${path}`),
   methodNotAllowed: (method: string) => new ApiError(405, 'Method not allowed', 'Check the HTTP method of this endpoint.', method),

@@ -1,5 +1,5 @@
 import { createLogger } from '../core/logger.js'
-import type { ServeFlags } from '../gateway/config.js'
+import type { ServeFlags } from '../config/gateway-config.js'
 
 export interface ServeEvents {
   ready(info: { url: string; daraja_env: string; daraja_url: string | undefined; account_id?: string; key?: string; admin_token_file?: string }): void

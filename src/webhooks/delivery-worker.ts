@@ -22,13 +22,6 @@ export interface DeliveryWorker {
   stop(): Promise<void>
 }
 
-const workers = new WeakMap<GatewayContext, DeliveryWorker>()
-
-/** The running worker of this gateway, if any (the resend route uses it). */
-export function deliveryWorkerFor(ctx: GatewayContext): DeliveryWorker | undefined {
-  return workers.get(ctx)
-}
-
 /** The delay before the next attempt, or null when the round's retries are used up. */
 export function nextRetryDelay(delivery: DeliveryRecord, delaysMs: number[]): number | null {
   const inRound = delivery.attempts.length - (delivery.round_start ?? 0)
@@ -200,11 +193,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
           abort.abort()
           await Promise.allSettled(running.values())
         }
-        workers.delete(ctx)
+        if (ctx.deliveryWorker === worker) ctx.deliveryWorker = undefined
       })()
       return stopping
     },
   }
-  workers.set(ctx, worker)
+  ctx.deliveryWorker = worker
   return worker
 }

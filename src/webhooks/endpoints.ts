@@ -1,8 +1,7 @@
 import type { GatewayContext } from '../core/context.js'
-import { ApiError, errors } from '../gateway/errors.js'
+import { DomainError, notFound } from '../core/errors.js'
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
-import { deliveryWorkerFor } from './delivery-worker.js'
 import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from './schemas.js'
 import { seal, sealKey } from './seal.js'
 import { generateWebhookSecret } from './signature.js'
@@ -40,10 +39,10 @@ const owned = <T extends { account_id: string; mode: Mode }>(record: T | undefin
 /** Registers an endpoint; the secret is generated here, returned once and stored sealed. */
 export async function createWebhookEndpoint(ctx: GatewayContext, owner: Owner, body: CreateWebhookBody, resolver?: Resolver): Promise<CreatedWebhookEndpoint> {
   const check = await checkWebhookUrl(body.url, owner.mode, resolver)
-  if (!check.ok) throw new ApiError(400, check.error, check.hint, owner.mode === 'live' ? 'live mode' : 'test mode')
+  if (!check.ok) throw new DomainError('invalid', check.error, check.hint, owner.mode === 'live' ? 'live mode' : 'test mode')
   const existing = await ctx.store.listWebhookEndpoints(owner.accountId, owner.mode)
   if (existing.length >= MAX_ENDPOINTS) {
-    throw new ApiError(409, 'Too many webhook endpoints', `Remove one first (\`mpg webhooks remove <id>\`); an account has at most ${MAX_ENDPOINTS} per mode.`, `${existing.length} endpoints`)
+    throw new DomainError('conflict', 'Too many webhook endpoints', `Remove one first (\`mpg webhooks remove <id>\`); an account has at most ${MAX_ENDPOINTS} per mode.`, `${existing.length} endpoints`)
   }
   const secret = generateWebhookSecret()
   const id = newId('we')
@@ -68,16 +67,16 @@ export async function listWebhookEndpoints(ctx: GatewayContext, owner: Owner): P
 
 async function ownEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpointRecord> {
   const endpoint = id.length <= 100 ? await ctx.store.getWebhookEndpoint(id) : undefined
-  if (!owned(endpoint, owner)) throw errors.notFound('Webhook endpoint')
+  if (!owned(endpoint, owner)) throw notFound('Webhook endpoint')
   return endpoint
 }
 
 /** Deletes an endpoint; its pending deliveries are abandoned by the worker. */
 export async function deleteWebhookEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpoint> {
   const endpoint = await ownEndpoint(ctx, owner, id)
-  if (endpoint.deleted_at) throw errors.notFound('Webhook endpoint')
+  if (endpoint.deleted_at) throw notFound('Webhook endpoint')
   const deleted = await ctx.store.deleteWebhookEndpoint(id, new Date().toISOString())
-  if (!deleted) throw errors.notFound('Webhook endpoint')
+  if (!deleted) throw notFound('Webhook endpoint')
   ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id })
   return endpointView(deleted)
 }
@@ -101,10 +100,10 @@ export async function listEndpointDeliveries(
 /** Starts a new round of attempts (with its own retries) for a finished delivery. */
 export async function resendDelivery(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookDelivery> {
   const delivery = id.length <= 100 ? await ctx.store.getDelivery(id) : undefined
-  if (!owned(delivery, owner)) throw errors.notFound('Webhook delivery')
+  if (!owned(delivery, owner)) throw notFound('Webhook delivery')
   const endpoint = await ctx.store.getWebhookEndpoint(delivery.endpoint_id)
   if (!endpoint || endpoint.deleted_at) {
-    throw new ApiError(409, 'Webhook endpoint deleted', 'Deliveries of a deleted endpoint cannot be resent; add the endpoint again to receive new events.', '')
+    throw new DomainError('conflict', 'Webhook endpoint deleted', 'Deliveries of a deleted endpoint cannot be resent; add the endpoint again to receive new events.', '')
   }
   const now = new Date().toISOString()
   let changed = false
@@ -114,9 +113,9 @@ export async function resendDelivery(ctx: GatewayContext, owner: Owner, id: stri
     return { ...d, status: 'pending', next_attempt_at: now, round_start: d.attempts.length, updated_at: now }
   })
   if (!updated || !changed) {
-    throw new ApiError(409, 'Delivery already pending', 'It is attempted again on its own at next_attempt_at; resend a delivery once it has succeeded or failed.', `next attempt at ${delivery.next_attempt_at ?? 'now'}`)
+    throw new DomainError('conflict', 'Delivery already pending', 'It is attempted again on its own at next_attempt_at; resend a delivery once it has succeeded or failed.', `next attempt at ${delivery.next_attempt_at ?? 'now'}`)
   }
-  deliveryWorkerFor(ctx)?.schedule(updated)
+  ctx.deliveryWorker?.schedule(updated)
   ctx.log.info('webhook.resend', { delivery_id: id })
   return deliveryView(updated)
 }

@@ -27,13 +27,6 @@ export interface EventStreams {
   stop(): Promise<void>
 }
 
-const hubs = new WeakMap<GatewayContext, EventStreams>()
-
-/** This gateway's stream hub, or undefined before start / after stop. */
-export function eventStreamsFor(ctx: GatewayContext): EventStreams | undefined {
-  return hubs.get(ctx)
-}
-
 const encoder = new TextEncoder()
 
 /** One SSE frame: `id:` the event id, `event:` its type, `data:` the webhook body (single-line JSON). */
@@ -125,10 +118,10 @@ export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: 
     async stop() {
       if (stopped) return
       stopped = true
-      hubs.delete(ctx)
+      if (ctx.eventStreams === hub) ctx.eventStreams = undefined
       for (const close of [...closers]) close()
     },
   }
-  hubs.set(ctx, hub)
+  ctx.eventStreams = hub
   return hub
 }

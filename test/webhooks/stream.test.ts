@@ -1,6 +1,5 @@
 import { request, type IncomingMessage } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventStreamsFor } from '../../src/webhooks/event-stream.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { rawRequest } from '../reliability/http.js'
@@ -158,7 +157,7 @@ describe('GET /api/v1/events/stream', () => {
 
   it('filters by ?events= and sends heartbeat comments', async () => {
     gw = await startTestGateway()
-    eventStreamsFor(gw.context)!.heartbeatMs = 50
+    gw.context.eventStreams!.heartbeatMs = 50
     const payouts = await openStream(gw, { query: '?events=payout.success' })
     await push(gw, '254708374149')
     await waitFor(() => payouts.events().length >= 1, { what: 'payout event' })
@@ -170,7 +169,7 @@ describe('GET /api/v1/events/stream', () => {
 
   it('forgets a client that disconnects, and ends open streams cleanly when the gateway closes', async () => {
     gw = await startTestGateway()
-    const hub = eventStreamsFor(gw.context)!
+    const hub = gw.context.eventStreams!
     // A plain node:http client that drops its socket, as a browser tab or a killed `mpg tail` does.
     const leaving = request(`${gw.url}/api/v1/events/stream`, { headers: { authorization: `Bearer ${gw.key}` } })
     leaving.end()
@@ -187,12 +186,12 @@ describe('GET /api/v1/events/stream', () => {
     // A clean end (not a reset by the server's 5 s forced close) proves the stream was closed by the gateway.
     expect(await staying.ended).toBe('done')
     expect(Date.now() - started).toBeLessThan(4000)
-    expect(eventStreamsFor(gw.context)).toBeUndefined()
+    expect(gw.context.eventStreams).toBeUndefined()
   })
 
   it('HEAD answers the stream\'s headers without leaving a stream open', async () => {
     gw = await startTestGateway()
-    const hub = eventStreamsFor(gw.context)!
+    const hub = gw.context.eventStreams!
     for (let i = 0; i < 3; i++) {
       const res = await rawRequest(gw.url, { method: 'HEAD', path: '/api/v1/events/stream', headers: [['authorization', `Bearer ${gw.key}`]] })
       expect(res.status).toBe(200)

@@ -1,5 +1,5 @@
 import { apiKeyView } from '../../core/api-keys.js'
-import { errors } from '../errors.js'
+import { notFound } from '../../core/errors.js'
 import { json } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
@@ -10,7 +10,7 @@ export default defineRoute({
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
     const revoked = await ctx.store.revokeApiKey(event.context.params?.id ?? '', new Date().toISOString())
-    if (!revoked) throw errors.notFound('API key')
+    if (!revoked) throw notFound('API key')
     return json(200, apiKeyView(revoked))
   },
 })

@@ -1,4 +1,3 @@
-import { eventStreamsFor } from '../../webhooks/event-stream.js'
 import { streamQuerySchema } from '../../webhooks/schemas.js'
 import { ApiError, validationError } from '../errors.js'
 import { requireApiKey } from '../middleware/auth.js'
@@ -22,7 +21,7 @@ export default defineRoute({
       }
       afterSeq = found.seq
     }
-    const streams = eventStreamsFor(ctx)
+    const streams = ctx.eventStreams
     if (!streams) throw new ApiError(503, 'Event stream unavailable', 'The gateway is starting or shutting down; reconnect in a moment.', '')
     const headers = {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -22,7 +22,10 @@ export default defineRoute({
       idempotencyKey = parsed.data
     }
     const { data } = await readJsonBody(event, stkPushBodySchema, HINT)
-    const result = await stkPush(ctx, { account: auth.account, mode: auth.mode, body: data, idempotencyKey })
-    return json(result.status, result.body, result.headers)
+    const outcome = await stkPush(ctx, { account: auth.account, mode: auth.mode, body: data, idempotencyKey })
+    if (!outcome.replayed) return json(201, outcome.response)
+    // A replay of a created payment is a 200; an error answer is replayed with its own status.
+    const status = outcome.statusCode !== null && outcome.statusCode >= 400 ? outcome.statusCode : 200
+    return json(status, outcome.response, { 'idempotent-replayed': 'true' })
   },
 })
