@@ -9,16 +9,18 @@ import type { Mode } from '../store/records.js'
  */
 export const MAX_URL_LENGTH = 2048
 
-const internal = new BlockList()
+const internalV4 = new BlockList()
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
+  ['100.64.0.0', 10], // carrier-grade NAT; Alibaba Cloud's metadata is 100.100.100.200
   ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
+  ['168.63.129.16', 32], // Azure's platform endpoint (wire server, metadata)
+  ['169.254.0.0', 16], // link-local; 169.254.169.254 is the usual cloud metadata
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -26,36 +28,82 @@ for (const [net, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  internal.addSubnet(net, prefix, 'ipv4')
+  internalV4.addSubnet(net, prefix, 'ipv4')
 }
+const internalV6 = new BlockList()
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible block
+  ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64],
+  ['2001::', 23], // IETF protocol assignments, Teredo (2001::/32) included
   ['2001:db8::', 32],
-  ['fc00::', 7],
+  ['3fff::', 20],
+  ['fc00::', 7], // unique local; AWS metadata is fd00:ec2::254
   ['fe80::', 10],
+  ['fec0::', 10], // site-local: deprecated, still routed by some networks
   ['ff00::', 8],
 ] as const) {
-  internal.addSubnet(net, prefix, 'ipv6')
+  internalV6.addSubnet(net, prefix, 'ipv6')
 }
 
-/** True for addresses a live webhook must not reach. */
+/** The 16 bytes of an IPv6 address (a zone such as %eth0 dropped), or undefined when it is none. */
+function ipv6Bytes(text: string): number[] | undefined {
+  let s = text.replace(/%.*$/, '')
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s)
+  if (dotted) {
+    if (isIP(dotted[2]) !== 4) return undefined
+    const [a, b, c, d] = dotted[2].split('.').map(Number)
+    s = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const halves = s.split('::')
+  if (halves.length > 2) return undefined
+  const groups = (part: string) => (part === '' ? [] : part.split(':'))
+  const head = groups(halves[0])
+  const tail = halves.length === 2 ? groups(halves[1]) : []
+  const missing = 8 - head.length - tail.length
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail]
+  const bytes: number[] = []
+  for (const group of all) {
+    if (!/^[0-9a-f]{1,4}$/.test(group)) return undefined
+    const value = parseInt(group, 16)
+    bytes.push(value >> 8, value & 255)
+  }
+  return bytes
+}
+
+const zero = (bytes: number[], from: number, to: number) => bytes.slice(from, to).every((b) => b === 0)
+const v4 = (bytes: number[], at: number) => bytes.slice(at, at + 4).join('.')
+const v6 = (bytes: number[]) => Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16)).join(':')
+
+/** The IPv4 address an IPv6 address carries and the network would deliver to, if any. */
+function embeddedIpv4(b: number[]): string | undefined {
+  if (zero(b, 0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(b, 12) // ::ffff:a.b.c.d (mapped)
+  if (zero(b, 0, 8) && b[8] === 0xff && b[9] === 0xff && zero(b, 10, 12)) return v4(b, 12) // ::ffff:0:a.b.c.d (translated)
+  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(b, 4, 12)) return v4(b, 12) // 64:ff9b::a.b.c.d (NAT64)
+  if (b[0] === 0x20 && b[1] === 0x02) return v4(b, 2) // 2002:aabb:ccdd::/48 (6to4)
+  return undefined
+}
+
+/**
+ * True for addresses a webhook must not reach when private addresses are refused: loopback,
+ * private, link-local, metadata and other special-purpose ranges, in any IPv4 or IPv6 spelling
+ * (IPv4 embedded in IPv6 is judged by its IPv4 address). Anything that is not an address is refused.
+ */
 export function isInternalAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '').toLowerCase()
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare)
-  if (mapped) return internal.check(mapped[1], 'ipv4')
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(bare)
-  if (hexMapped) {
-    const hi = parseInt(hexMapped[1], 16)
-    const lo = parseInt(hexMapped[2], 16)
-    return internal.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4')
-  }
-  const family = isIP(bare)
-  if (family === 4) return internal.check(bare, 'ipv4')
-  if (family === 6) return internal.check(bare, 'ipv6')
-  return true
+  if (isIP(bare) === 4) return internalV4.check(bare, 'ipv4')
+  const bytes = ipv6Bytes(bare)
+  if (!bytes) return true
+  const carried = embeddedIpv4(bytes)
+  if (carried !== undefined && internalV4.check(carried, 'ipv4')) return true
+  return internalV6.check(v6(bytes), 'ipv6')
+}
+
+/** Names that never lead to a public receiver (RFC 6761 localhost, mDNS, private-use TLDs, cloud metadata). */
+export function isInternalHostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.+$/, '')
+  return name === 'localhost' || /\.(localhost|local|internal|home\.arpa)$/.test(name) || name === 'metadata' || name === 'metadata.google.internal'
 }
 
 export type Resolver = (host: string) => Promise<string[]>
@@ -90,12 +138,12 @@ export async function checkWebhookUrl(raw: string, mode: Mode, resolver: Resolve
   if (url.protocol !== 'https:') {
     return refuse('Live webhooks need https', 'Use an https:// URL; plain http (and localhost) is for test mode only.')
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '')
   const internalHint = 'Live webhooks must reach a public https address; for a local receiver use a test key (test mode allows http://localhost) or `mpg listen --forward-to`.'
   if (isIP(host)) {
     return isInternalAddress(host) ? refuse('URL points to a private address', internalHint) : { ok: true, url: url.href }
   }
-  if (host === 'localhost' || host.endsWith('.localhost')) return refuse('URL points to a private address', internalHint)
+  if (isInternalHostName(host)) return refuse('URL points to a private address', internalHint)
   let addresses: string[]
   try {
     addresses = await resolver(host)
