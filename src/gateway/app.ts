@@ -1,15 +1,14 @@
 import { H3, HTTPError, type H3Event } from 'h3'
 import type { GatewayContext } from '../core/context.js'
 import { DomainError } from '../core/errors.js'
+import { maskCallbackToken } from '../utils/mask-callback-token.js'
 import { ApiError, errors, fromDomainError } from './errors.js'
 import { json } from './http.js'
 import type { Route } from './route.js'
 import { routes } from './routes/index.js'
 
 /** Callback URLs carry secrets in their last segments: never log them. */
-export function maskPath(path: string): string {
-  return path.replace(/(\/callbacks\/daraja\/(?:stk|b2c)\/)[^/?]+/, '$1***')
-}
+export const maskPath = maskCallbackToken
 
 async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Promise<Response> {
   try {

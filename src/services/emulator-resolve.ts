@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { MpgError } from '../errors.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import { maskCallbackToken } from '../utils/mask-callback-token.js'
 
 export const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:8989'
 
@@ -75,7 +76,8 @@ export async function resolveHeldPrompt(input: ResolveInput): Promise<ResolvedTr
   const body = parseJsonBody(res.body) as { error?: string; hint?: string; transaction?: unknown } | undefined
   if (res.status === 200) {
     const parsed = resolvedTransactionSchema.safeParse(body?.transaction)
-    if (parsed.success) return parsed.data
+    // The callback URL's token settles the payment: shown masked, as in the gateway's access log.
+    if (parsed.success) return { ...parsed.data, callback_url: maskCallbackToken(parsed.data.callback_url) }
   }
   const message = body?.error ?? `the emulator answered HTTP ${res.status}`
   if (res.status === 404 && body?.error) {
