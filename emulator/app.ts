@@ -7,6 +7,8 @@ import { b2cPayment } from './routes/b2c.js'
 import { oauthGenerate } from './routes/oauth.js'
 import { stkPush } from './routes/stk-push.js'
 import { stkQuery } from './routes/stk-query.js'
+import { transactionStatus } from './routes/transaction-status.js'
+import type { FaultEndpoint } from './faults.js'
 import type { RequestEntry } from './state.js'
 import { parseJsonObject } from './validate.js'
 
@@ -14,7 +16,7 @@ type Endpoint = NonNullable<RequestEntry['endpoint']>
 interface DarajaRoute {
   method: 'GET' | 'POST'
   endpoint: Endpoint
-  fault: 'oauth' | 'stk_push' | 'stk_query' | 'b2c'
+  fault: Exclude<FaultEndpoint, 'any'>
   handler: (em: Emulator, req: EmRequest) => EmResponse
 }
 
@@ -25,19 +27,25 @@ export const DARAJA_ROUTES: Record<string, DarajaRoute> = {
   '/mpesa/stkpushquery/v1/query': { method: 'POST', endpoint: 'stk_query', fault: 'stk_query', handler: stkQuery },
   '/mpesa/b2c/v1/paymentrequest': { method: 'POST', endpoint: 'b2c_v1', fault: 'b2c', handler: b2cPayment('v1') },
   '/mpesa/b2c/v3/paymentrequest': { method: 'POST', endpoint: 'b2c_v3', fault: 'b2c', handler: b2cPayment('v3') },
+  '/mpesa/transactionstatus/v1/query': { method: 'POST', endpoint: 'transaction_status', fault: 'transaction_status', handler: transactionStatus },
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function handleDaraja(em: Emulator, req: EmRequest): Promise<{ res: EmResponse; endpoint: Endpoint | null }> {
+/** `reset`: a fault destroyed the connection instead of answering (after the handler ran, when `after`). */
+type Handled = { res: EmResponse; endpoint: Endpoint | null; reset?: boolean }
+
+async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
   const route = DARAJA_ROUTES[req.path]
   if (!route) return { res: darajaError(DarajaErrors.resourceNotFound, em.ids.serverId()), endpoint: null }
   if (req.method !== route.method) return { res: darajaError(DarajaErrors.methodNotAllowed, em.ids.serverId()), endpoint: route.endpoint }
   const latency = em.faults.takeLatency(route.fault)
   if (latency > 0) await sleep(latency)
+  const reset = em.faults.takeReset(route.fault)
+  if (reset && !reset.after) return { res: { status: 0, body: null }, endpoint: route.endpoint, reset: true }
   const fault = em.faults.takeError(route.fault)
   if (fault) return { res: darajaError(fault, em.ids.serverId()), endpoint: route.endpoint }
-  return { res: route.handler(em, req), endpoint: route.endpoint }
+  return { res: route.handler(em, req), endpoint: route.endpoint, reset: reset !== undefined }
 }
 
 function toResponse(res: EmResponse): Response {
@@ -62,18 +70,23 @@ export function createEmulatorApp(em: Emulator): H3 {
 
     const started = performance.now()
     const at = em.now().toISOString()
-    const { res, endpoint } = await handleDaraja(em, req)
+    const { res, endpoint, reset } = await handleDaraja(em, req)
     em.record({
       id: em.state.nextRequestId(),
       at,
       method: req.method,
       path: `${url.pathname}${url.search}`,
       endpoint,
-      status: res.status,
+      status: reset ? 0 : res.status,
       request: { headers: Object.fromEntries(req.headers), body: req.bodyText === '' ? null : (parseJsonObject(req.bodyText) ?? req.bodyText) },
       response: { body: res.body },
       duration_ms: Math.round(performance.now() - started),
     })
+    if (reset) {
+      // Recorded with status 0: the caller got no answer at all.
+      event.runtime?.node?.req.socket.destroy()
+      return new Response(null, { status: 500 })
+    }
     return toResponse(res)
   })
   return app

@@ -1,7 +1,7 @@
 import { sendRequest } from '../src/http/request.js'
 import { BoundedList } from './bounded.js'
 
-export type CallbackKind = 'stk' | 'b2c_result'
+export type CallbackKind = 'stk' | 'b2c_result' | 'transaction_status_result'
 
 /** One callback POST (or one that a fault dropped), with the answer it got. */
 export interface CallbackEntry {
@@ -10,7 +10,7 @@ export interface CallbackEntry {
   at: string
   kind: CallbackKind
   url: string
-  /** CheckoutRequestID (STK) or ConversationID (B2C). */
+  /** CheckoutRequestID (STK), ConversationID (B2C) or the query's own ConversationID (Transaction Status). */
   transaction_id: string
   /** 1 for the first delivery, 2 for a duplicate. */
   copy: number

@@ -1,4 +1,4 @@
-import { CallbackSender, type CallbackEntry } from './callbacks.js'
+import { CallbackSender, type CallbackEntry, type CallbackKind } from './callbacks.js'
 import { ControlError } from './errors.js'
 import { FaultBook } from './faults.js'
 import { IdFactory } from './ids.js'
@@ -7,6 +7,7 @@ import { b2cResultBody, stkCallbackBody } from './payloads.js'
 import { stkResultDesc } from './result-codes.js'
 import { ScenarioBook } from './scenarios.js'
 import { EmulatorState, type B2cTransaction, type RequestEntry, type StkTransaction } from './state.js'
+import { findB2c, statusResultBody, type StatusQuery } from './transaction-status.js'
 
 /** The control API's view of an STK transaction. */
 export interface StkTransactionView {
@@ -179,8 +180,28 @@ export class Emulator {
     })
   }
 
-  #sendCallback(callback: { kind: 'stk' | 'b2c_result'; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): void {
-    const action = this.faults.takeCallbackAction()
+  // --- Transaction Status ------------------------------------------------------------------------
+
+  /** Answers an accepted query after the callback delay, from the B2C's state at that moment. */
+  startTransactionStatus(query: StatusQuery): void {
+    const epoch = this.#epoch
+    this.callbacks.schedule(this.config.callbackDelayMs, () => {
+      if (epoch !== this.#epoch) return
+      const body = statusResultBody(query, findB2c(this.state.b2c.values(), query), this.now())
+      if (!body) return
+      this.#sendCallback({
+        kind: 'transaction_status_result',
+        url: query.resultUrl,
+        transactionId: query.conversationId,
+        headers: { 'content-type': 'application/json;charset=UTF-8' },
+        body,
+        copies: 1,
+      })
+    })
+  }
+
+  #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): void {
+    const action = this.faults.takeCallbackAction(callback.kind)
     this.callbacks.send({
       ...callback,
       copies: action === 'duplicate' ? callback.copies + 1 : callback.copies,

@@ -47,7 +47,7 @@ export interface RequestEntry {
   /** Path with the query string. */
   path: string
   /** The Daraja endpoint it reached, or null for an unknown path. */
-  endpoint: 'oauth' | 'stk_push' | 'stk_query' | 'b2c_v1' | 'b2c_v3' | null
+  endpoint: 'oauth' | 'stk_push' | 'stk_query' | 'b2c_v1' | 'b2c_v3' | 'transaction_status' | null
   status: number
   request: { headers: Record<string, string>; body: unknown }
   response: { body: unknown }

@@ -127,6 +127,42 @@ export const b2cResultSchema = z.object({
 })
 export type B2cResult = z.infer<typeof b2cResultSchema>
 
+/** Transaction Status (`/mpesa/transactionstatus/v1/query`): `Initiator`, not B2C's `InitiatorName`. */
+export const transactionStatusRequestSchema = z.object({
+  Initiator: z.string(),
+  SecurityCredential: z.string(),
+  CommandID: z.literal('TransactionStatusQuery'),
+  /** The receipt; either this or OriginalConversationID (or both). */
+  TransactionID: z.string().optional(),
+  OriginalConversationID: z.string().optional(),
+  PartyA: numericField,
+  /** `1` MSISDN, `2` Till, `4` shortcode. */
+  IdentifierType: numericField,
+  ResultURL: z.string(),
+  QueueTimeOutURL: z.string(),
+  Remarks: z.string(),
+  Occasion: z.string().optional(),
+})
+export type TransactionStatusRequest = z.infer<typeof transactionStatusRequestSchema>
+
+/** Same ack as B2C's (the OriginatorConversationID is made by the server). */
+export const transactionStatusAckSchema = b2cAckSchema
+export type TransactionStatusAck = B2cAck
+
+export const transactionStatusResultSchema = z.object({
+  Result: z.object({
+    ResultType: z.union([z.number(), z.string()]),
+    ResultCode: z.union([z.number(), z.string()]),
+    ResultDesc: z.string(),
+    OriginatorConversationID: z.string(),
+    ConversationID: z.string(),
+    TransactionID: z.string().optional(),
+    ResultParameters: z.object({ ResultParameter: z.union([z.array(resultParameterSchema), resultParameterSchema]) }).optional(),
+    ReferenceData: z.unknown().optional(),
+  }),
+})
+export type TransactionStatusResult = z.infer<typeof transactionStatusResultSchema>
+
 /** Reads a callback item by Name (never by position: Safaricom's order has changed over time). */
 export function callbackItem(items: CallbackItem[] | undefined, name: string): string | number | undefined {
   return items?.find((item) => item.Name === name)?.Value
