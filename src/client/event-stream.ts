@@ -126,6 +126,17 @@ async function readAll(body: AsyncIterable<Uint8Array>, max = 64 * 1024): Promis
   return Buffer.concat(parts).toString('utf8')
 }
 
+function streamEndError(data: string): GatewayApiError {
+  let json: unknown
+  try {
+    json = JSON.parse(data)
+  } catch {
+    json = undefined
+  }
+  const body = errorBodySchema.safeParse(json)
+  return new GatewayApiError(401, body.success ? body.data : { error: 'The gateway ended the event stream', hint: 'Check the API key and reconnect.', detail: '' })
+}
+
 /**
  * The gateway's live event stream as an async iterator, reconnecting with `Last-Event-ID` when it
  * drops. The first connection's failure is thrown (the gateway is down, the key is refused, the
@@ -192,7 +203,11 @@ export async function* streamGatewayEvents(target: { baseUrl: string; apiKey: st
           }
           for await (const message of parseSse(stream.body, { onRetry })) {
             if (message.id !== undefined) lastEventId = message.id
-            if (message.id === undefined) continue
+            if (message.id === undefined) {
+              // The gateway ended the stream for a reason (revoked key, deleted account): reconnecting would not help.
+              if (message.event === 'error') throw streamEndError(message.data)
+              continue
+            }
             yield { type: 'event', id: message.id, event: message.event, data: message.data }
           }
         } finally {

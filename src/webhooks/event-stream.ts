@@ -8,6 +8,8 @@ const REPLAY_PAGE = 500
 const MAX_BACKLOG = 5000
 
 export interface StreamRequest {
+  /** SHA-256 of the API key that opened the stream: re-checked while it is open. */
+  keyHash: string
   accountId: string
   mode: Mode
   /** Resume after this event (its seq); undefined streams new events only. */
@@ -21,6 +23,14 @@ export interface EventStreams {
   open(request: StreamRequest): ReadableStream<Uint8Array>
   /** Streams open now. */
   size(): number
+  /** Streams open now with this key. */
+  countFor(keyHash: string): number
+  /**
+   * Re-checks every open stream's key and account against the store and ends those that lost
+   * their access (revoked key, deleted account). Runs every `recheckMs`; a revoke on this
+   * instance calls it at once.
+   */
+  revalidate(): Promise<void>
   /** Heartbeat comment interval (ms); tests may lower it before opening streams. */
   heartbeatMs: number
   /** Idempotent: ends every open stream and refuses new ones, so the gateway's close never waits on them. */
@@ -34,13 +44,81 @@ export function sseFrame(e: EventRecord): string {
   return `id: ${e.id}\nevent: ${e.event}\ndata: ${serializeEvent(e)}\n\n`
 }
 
-export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: number } = {}): EventStreams {
-  const closers = new Set<() => void>()
+/** Why an open stream was ended: sent as its last frame, `event: error`, data `{error, hint, detail}`. */
+export interface StreamEnd {
+  error: string
+  hint: string
+  detail: string
+}
+
+const KEY_REVOKED: StreamEnd = {
+  error: 'API key revoked',
+  hint: 'This key no longer grants access; reconnect with a valid key (`mpg keys create`).',
+  detail: 'the key was revoked while the stream was open',
+}
+const ACCOUNT_GONE: StreamEnd = {
+  error: 'Account deleted',
+  hint: 'The key\'s account no longer exists; use a key of another account.',
+  detail: 'the account was deleted while the stream was open',
+}
+
+/** How often open streams re-check their key against the store (revocation reaches them within this, on every instance). */
+export const STREAM_RECHECK_MS = 1000
+
+interface OpenStream {
+  keyHash: string
+  accountId: string
+  close(): void
+  end(reason: StreamEnd): void
+}
+
+export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: number; recheckMs?: number } = {}): EventStreams {
+  const streams = new Set<OpenStream>()
   let stopped = false
+  let checking: Promise<void> | undefined
+
+  const check = async () => {
+    const byKey = new Map<string, OpenStream[]>()
+    for (const s of streams) byKey.set(s.keyHash, [...(byKey.get(s.keyHash) ?? []), s])
+    const accounts = new Map<string, boolean>()
+    for (const [keyHash, group] of byKey) {
+      const key = await ctx.store.findApiKeyByHash(keyHash)
+      let reason: StreamEnd | undefined = !key || key.revoked_at ? KEY_REVOKED : undefined
+      if (!reason && key) {
+        if (!accounts.has(key.account_id)) accounts.set(key.account_id, (await ctx.store.getAccount(key.account_id)) !== undefined)
+        if (!accounts.get(key.account_id)) reason = ACCOUNT_GONE
+      }
+      if (reason) {
+        ctx.log.info('events.stream_revoked', { streams: group.length, reason: reason.error })
+        for (const s of group) s.end(reason)
+      }
+    }
+  }
+
+  const revalidate = (): Promise<void> => {
+    // One check at a time; a call during a check waits for it and then checks again.
+    const run = (checking ?? Promise.resolve())
+      .then(check)
+      .catch((error) => ctx.log.error('events.recheck_failed', { message: error instanceof Error ? error.message : String(error) }))
+    checking = run.finally(() => {
+      if (checking === run) checking = undefined
+    })
+    return run
+  }
+  const recheck = setInterval(() => {
+    if (streams.size > 0 && !checking) void revalidate()
+  }, options.recheckMs ?? STREAM_RECHECK_MS)
+  recheck.unref()
 
   const hub: EventStreams = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
-    size: () => closers.size,
+    size: () => streams.size,
+    countFor: (keyHash) => {
+      let n = 0
+      for (const s of streams) if (s.keyHash === keyHash) n++
+      return n
+    },
+    revalidate,
     open(request) {
       let cleanup = () => {}
       return new ReadableStream<Uint8Array>(
@@ -67,13 +145,18 @@ export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: 
               open = false
               clearInterval(heartbeat)
               unsubscribe()
-              closers.delete(close)
+              streams.delete(entry)
             }
             const close = () => {
               const wasOpen = open
               finish()
               if (wasOpen) controller.close()
             }
+            const end = (reason: StreamEnd) => {
+              write(`event: error\ndata: ${JSON.stringify(reason)}\n\n`)
+              close()
+            }
+            const entry: OpenStream = { keyHash: request.keyHash, accountId: request.accountId, close, end }
             cleanup = finish
 
             const unsubscribe = ctx.bus.subscribe((e) => {
@@ -83,7 +166,7 @@ export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: 
             })
             const heartbeat = setInterval(() => write(': heartbeat\n\n'), hub.heartbeatMs)
             heartbeat.unref()
-            closers.add(close)
+            streams.add(entry)
             write(': connected\nretry: 3000\n\n')
 
             const replay = async () => {
@@ -118,8 +201,9 @@ export function startEventStreams(ctx: GatewayContext, options: { heartbeatMs?: 
     async stop() {
       if (stopped) return
       stopped = true
+      clearInterval(recheck)
       if (ctx.eventStreams === hub) ctx.eventStreams = undefined
-      for (const close of [...closers]) close()
+      for (const s of [...streams]) s.close()
     },
   }
   ctx.eventStreams = hub

@@ -11,6 +11,8 @@ export default defineRoute({
     requireAdmin(ctx, event)
     const revoked = await ctx.store.revokeApiKey(event.context.params?.id ?? '', new Date().toISOString())
     if (!revoked) throw notFound('API key')
+    // Its open event streams end now (other instances notice within their re-check interval).
+    await ctx.eventStreams?.revalidate()
     return json(200, apiKeyView(revoked))
   },
 })

@@ -30,7 +30,7 @@ export default defineRoute({
     }
     // h3 answers HEAD with this GET route: a stream opened for it would never be read nor cancelled.
     if (event.req.method === 'HEAD') return new Response(null, { status: 200, headers })
-    const body = streams.open({ accountId: auth.account.id, mode: auth.mode, afterSeq, events: query.data.events ?? [] })
+    const body = streams.open({ keyHash: auth.key.hash, accountId: auth.account.id, mode: auth.mode, afterSeq, events: query.data.events ?? [] })
     return new Response(body, { status: 200, headers })
   },
 })
