@@ -14,6 +14,8 @@ export function payoutView(payout: PayoutRecord | null) {
     created_at: payout.created_at,
     updated_at: payout.updated_at,
     settled_at: payout.settled_at ?? null,
+    /** Set while the payout is `needs_attention`: what Daraja could not tell us. */
+    attention_reason: payout.attention_reason ?? null,
   }
 }
 

@@ -58,7 +58,7 @@ export const stkPushResponseSchema = z.object({
 export type StkPushResult = z.infer<typeof stkPushResponseSchema>
 
 export const payoutViewSchema = z.object({
-  status: z.enum(['pending', 'success', 'failed', 'pending_manual', 'settled']),
+  status: z.enum(['pending', 'success', 'failed', 'pending_manual', 'settled', 'needs_attention']),
   type: z.enum(['mpesa', 'paybill', 'till', 'bank']),
   amount: z.number(),
   destination: z.record(z.string(), z.unknown()),
@@ -68,6 +68,7 @@ export const payoutViewSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   settled_at: z.string().nullable(),
+  attention_reason: z.string().nullable().optional(),
 })
 
 export const transactionSchema = z.object({

@@ -11,6 +11,7 @@ import type {
   EventRecord,
   IdempotencyRecord,
   Mode,
+  PayoutStatus,
   TransactionRecord,
   WebhookEndpointRecord,
 } from './records.js'
@@ -384,6 +385,16 @@ export class LowdbStore implements Store {
 
   async listPendingPayouts() {
     return clone(this.doc.transactions.filter((t) => t.payout?.status === 'pending'))
+  }
+
+  async listPayoutsByStatus(status: PayoutStatus, limit: number) {
+    const found: TransactionRecord[] = []
+    for (const t of this.doc.transactions) {
+      if (t.payout?.status !== status) continue
+      if (found.length >= limit) break
+      found.push(t)
+    }
+    return clone(found)
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {

@@ -33,7 +33,11 @@ export interface ApiKeyRecord {
 
 export type TransactionStatus = 'pending' | 'success' | 'failed'
 
-export type PayoutStatus = 'pending' | 'success' | 'failed' | 'pending_manual' | 'settled'
+/**
+ * `needs_attention`: a B2C whose outcome Daraja could not tell us (no result, and Transaction
+ * Status does not know it); an operator checks the M-Pesa statement and settles it.
+ */
+export type PayoutStatus = 'pending' | 'success' | 'failed' | 'pending_manual' | 'settled' | 'needs_attention'
 
 export interface PayoutRecord {
   status: PayoutStatus
@@ -48,6 +52,16 @@ export interface PayoutRecord {
   result_code?: string | null
   result_desc?: string | null
   attempts?: number
+  /** When the next B2C attempt is due after a transient refusal (the retry schedule); null: none planned. */
+  next_attempt_at?: string | null
+  /** Some attempt's outcome is unknown (timeout, reset): Daraja may have taken the B2C. */
+  uncertain?: boolean
+  /** When to ask Daraja (Transaction Status) if no result has come by then. */
+  status_due_at?: string | null
+  /** Transaction Status queries sent so far. */
+  status_checks?: number
+  /** Why the payout needs attention (for the operator). */
+  attention_reason?: string | null
   created_at: string
   updated_at: string
   settled_at?: string | null

@@ -6,6 +6,7 @@ import type {
   EventType,
   IdempotencyRecord,
   Mode,
+  PayoutStatus,
   TransactionRecord,
   TransactionStatus,
   WebhookEndpointRecord,
@@ -85,6 +86,8 @@ export interface Store {
   listPendingTransactions(createdBefore: string): Promise<TransactionRecord[]>
   /** Transactions whose payout still needs work (status pending), for resuming after a restart. */
   listPendingPayouts(): Promise<TransactionRecord[]>
+  /** Transactions whose payout is in `status` (e.g. `needs_attention`), oldest first, at most `limit`. */
+  listPayoutsByStatus(status: PayoutStatus, limit: number): Promise<TransactionRecord[]>
   /** Atomic compare-and-set of one transaction plus the events (and their deliveries) it causes. */
   transition(input: TransitionInput): Promise<TransitionResult | undefined>
 
