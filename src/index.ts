@@ -20,6 +20,7 @@ export {
   type CreatedWebhookEndpoint,
   type WebhookDelivery,
   type CreateWebhookBody,
-} from './webhooks/schemas.js'
+} from './schemas/webhooks.js'
 export { parseSse, type SseMessage, type EventStreamItem, type EventStreamOptions } from './client/index.js'
-export type { EventType, Mode, PayoutAccount } from './store/records.js'
+export type { EventType } from './schemas/webhooks.js'
+export type { Mode, PayoutAccount } from './store/records.js'

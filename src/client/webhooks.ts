@@ -1,13 +1,13 @@
 import { z } from 'zod'
-import type { EventType } from '../store/records.js'
 import {
   createdWebhookEndpointSchema,
   webhookDeliverySchema,
   webhookEndpointSchema,
   type CreatedWebhookEndpoint,
+  type EventType,
   type WebhookDelivery,
   type WebhookEndpoint,
-} from '../webhooks/schemas.js'
+} from '../schemas/webhooks.js'
 import type { GatewayClient } from './gateway-client.js'
 
 /** The webhook half of the gateway API (endpoints and their delivery log), with the API key. */

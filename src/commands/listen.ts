@@ -3,7 +3,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
 import { stopSignals } from '../cli/stop-signals.js'
 import { MpgError } from '../errors.js'
-import { EVENT_TYPES } from '../store/records.js'
+import { EVENT_TYPES } from '../schemas/webhooks.js'
 
 export default class Listen extends BaseCommand<typeof Listen> {
   static summary = 'Forward live events to a local URL, signed like real webhooks.'

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
 import { stopSignals } from '../cli/stop-signals.js'
-import { EVENT_TYPES } from '../store/records.js'
+import { EVENT_TYPES } from '../schemas/webhooks.js'
 
 export default class Tail extends BaseCommand<typeof Tail> {
   static summary = 'Print live events of your account (payments, payouts) as they happen.'

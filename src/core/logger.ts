@@ -24,7 +24,7 @@ function human(level: LogLevel, event: string, fields: Record<string, unknown>):
 
 /**
  * Structured logs: NDJSON with `--json`, one readable line otherwise. Callers pass only masked
- * values (no API keys, no full phone numbers): see maskPhone and maskPath.
+ * values (no API keys, no full phone numbers): see maskPhone and maskCallbackToken.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))

@@ -1,6 +1,7 @@
 import { DarajaCallError } from '../daraja/errors.js'
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
+import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX } from '../utils/callback-paths.js'
 import { newSecretToken } from '../utils/ids.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
@@ -12,10 +13,6 @@ const DUPLICATE_RESULT_CODES = new Set(['15'])
 /** Derived from the transaction, so Daraja's v3 dedupe refuses a second B2C for it. */
 export function originatorConversationId(transactionId: string): string {
   return `mpg-${transactionId}`
-}
-
-export function b2cResultUrl(base: string, token: string): string {
-  return `${base}/api/v1/callbacks/daraja/b2c/${token}`
 }
 
 /** B2C moves whole shillings only; the cents of net_amount stay with the platform. */
@@ -87,7 +84,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
       amount: payout.amount,
       remarks: `Payout ${t.reference}`.slice(0, 100),
       resultUrl,
-      queueTimeoutUrl: `${resultUrl}/timeout`,
+      queueTimeoutUrl: `${resultUrl}${QUEUE_TIMEOUT_SUFFIX}`,
     })
     await ctx.store.transition({
       transactionId: t.id,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { DarajaCallError } from '../daraja/errors.js'
 import type { StkPushBody } from '../schemas/gateway.js'
 import type { AccountRecord, Mode, TransactionRecord } from '../store/records.js'
+import { stkCallbackUrl } from '../utils/callback-paths.js'
 import { newSecretToken } from '../utils/ids.js'
 import { splitFee } from '../utils/money.js'
 import type { GatewayContext } from './context.js'
@@ -19,10 +20,6 @@ export interface StkPushRequest {
 
 /** A payment created by this request, or the stored answer of an earlier one with the same key. */
 export type StkPushOutcome = { replayed: false; response: ReturnType<typeof stkPushResponseView> } | Replay
-
-export function stkCallbackUrl(base: string, token: string): string {
-  return `${base}/api/v1/callbacks/daraja/stk/${token}`
-}
 
 /**
  * `POST /api/v1/stk-push`: store the payment (and claim its Idempotency-Key) in one write, ask

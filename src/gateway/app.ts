@@ -1,14 +1,11 @@
 import { H3, HTTPError, type H3Event } from 'h3'
 import type { GatewayContext } from '../core/context.js'
 import { DomainError } from '../core/errors.js'
-import { maskCallbackToken } from '../utils/mask-callback-token.js'
+import { maskCallbackToken } from '../utils/callback-paths.js'
 import { ApiError, errors, fromDomainError } from './errors.js'
 import { json } from './http.js'
 import type { Route } from './route.js'
 import { routes } from './routes/index.js'
-
-/** Callback URLs carry secrets in their last segments: never log them. */
-export const maskPath = maskCallbackToken
 
 async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Promise<Response> {
   try {
@@ -17,7 +14,7 @@ async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Prom
     const answer = error instanceof DomainError ? fromDomainError(error) : error
     if (answer instanceof ApiError) return json(answer.status, answer.body(), answer.headers)
     const requestId = (event.context.requestId as string | undefined) ?? 'unknown'
-    ctx.log.error('request.failed', { request_id: requestId, path: maskPath(event.url.pathname), message: error instanceof Error ? error.message : String(error) })
+    ctx.log.error('request.failed', { request_id: requestId, path: maskCallbackToken(event.url.pathname), message: error instanceof Error ? error.message : String(error) })
     return json(500, errors.internal(requestId).body())
   }
 }
@@ -33,7 +30,7 @@ export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
     onError(error, event) {
       // Only h3's own errors reach here (unknown path, bad URL); route errors are answered in runRoute.
       const status = HTTPError.isError(error) ? error.status : 500
-      if (status === 404) return json(404, errors.routeNotFound(event.req.method, maskPath(event.url.pathname)).body())
+      if (status === 404) return json(404, errors.routeNotFound(event.req.method, maskCallbackToken(event.url.pathname)).body())
       if (status === 405) return json(405, errors.methodNotAllowed(event.req.method).body())
       if (status < 500) return json(status, new ApiError(status, 'Bad request', 'Check the request URL and headers.', '').body())
       return json(500, errors.internal(String(event.context.requestId ?? 'unknown')).body())
@@ -43,7 +40,7 @@ export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
       ctx.log.info('request', {
         request_id: event.context.requestId,
         method: event.req.method,
-        path: maskPath(event.url.pathname),
+        path: maskCallbackToken(event.url.pathname),
         status: response.status,
         duration_ms: started === undefined ? undefined : Math.round((performance.now() - started) * 10) / 10,
       })

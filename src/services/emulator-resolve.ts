@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { MpgError } from '../errors.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
-import { maskCallbackToken } from '../utils/mask-callback-token.js'
+import { maskCallbackToken } from '../utils/callback-paths.js'
 
 export const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:8989'
 

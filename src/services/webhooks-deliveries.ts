@@ -1,6 +1,6 @@
 import type { SettingsInput } from '../cli/settings.js'
 import { webhooks } from '../client/webhooks.js'
-import type { WebhookDelivery } from '../webhooks/schemas.js'
+import type { WebhookDelivery } from '../schemas/webhooks.js'
 import { connect } from './connect.js'
 
 export const listDeliveriesService = (flags: SettingsInput['flags'], input: { endpointId: string; status?: WebhookDelivery['status']; limit?: number }) =>

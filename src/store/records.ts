@@ -2,6 +2,8 @@
  * The records the store keeps. Plain data: no storage-engine types leak out of src/store/.
  * Times are ISO-8601 UTC strings.
  */
+import type { EventType } from '../schemas/webhooks.js'
+
 export type Mode = 'test' | 'live'
 
 export type PayoutAccount =
@@ -107,15 +109,7 @@ export interface IdempotencyRecord {
   created_at: string
 }
 
-export type EventType = 'payment.success' | 'payment.failed' | 'payout.success' | 'payout.failed' | 'payout.pending_manual'
-
-export const EVENT_TYPES: readonly EventType[] = [
-  'payment.success',
-  'payment.failed',
-  'payout.success',
-  'payout.failed',
-  'payout.pending_manual',
-]
+export type { EventType }
 
 export interface EventRecord {
   id: string

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { addWebhookService } from '../../services/webhooks-add.js'
-import { EVENT_TYPES, type EventType } from '../../store/records.js'
+import { EVENT_TYPES, type EventType } from '../../schemas/webhooks.js'
 
 export default class WebhooksAdd extends BaseCommand<typeof WebhooksAdd> {
   static summary = 'Add a webhook endpoint; prints its signing secret once.'

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { renderTable } from '../../cli/render.js'
 import { listDeliveriesService } from '../../services/webhooks-deliveries.js'
-import type { WebhookDelivery } from '../../webhooks/schemas.js'
+import type { WebhookDelivery } from '../../schemas/webhooks.js'
 
 export default class WebhooksDeliveries extends BaseCommand<typeof WebhooksDeliveries> {
   static summary = "An endpoint's deliveries and their attempts, newest first."

@@ -1,3 +1,4 @@
+import { callbackRoutePath, QUEUE_TIMEOUT_SUFFIX } from '../../utils/callback-paths.js'
 import { CALLBACK_ACK } from '../../core/stk-callback.js'
 import { json, readRawBody } from '../http.js'
 import { defineRoute } from '../route.js'
@@ -8,7 +9,7 @@ import { defineRoute } from '../route.js'
  */
 export default defineRoute({
   method: 'POST',
-  path: '/api/v1/callbacks/daraja/b2c/:token/timeout',
+  path: callbackRoutePath('b2c', QUEUE_TIMEOUT_SUFFIX),
   handler: async (ctx, event) => {
     await readRawBody(event)
     const t = await ctx.store.findTransactionByPayoutToken(event.context.params?.token ?? '')

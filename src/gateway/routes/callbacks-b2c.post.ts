@@ -1,3 +1,4 @@
+import { callbackRoutePath } from '../../utils/callback-paths.js'
 import { applyB2cResult } from '../../core/payouts.js'
 import { CALLBACK_ACK } from '../../core/stk-callback.js'
 import { b2cResultSchema } from '../../schemas/daraja.js'
@@ -6,7 +7,7 @@ import { defineRoute } from '../route.js'
 
 export default defineRoute({
   method: 'POST',
-  path: '/api/v1/callbacks/daraja/b2c/:token',
+  path: callbackRoutePath('b2c'),
   handler: async (ctx, event) => {
     const { data } = await readJsonBody(event, b2cResultSchema, 'Daraja B2C results are {"Result":{…}}.')
     await applyB2cResult(ctx, event.context.params?.token ?? '', data)

@@ -1,3 +1,4 @@
+import { callbackRoutePath } from '../../utils/callback-paths.js'
 import { applyStkCallback, CALLBACK_ACK } from '../../core/stk-callback.js'
 import { stkCallbackSchema } from '../../schemas/daraja.js'
 import { json, readJsonBody } from '../http.js'
@@ -5,7 +6,7 @@ import { defineRoute } from '../route.js'
 
 export default defineRoute({
   method: 'POST',
-  path: '/api/v1/callbacks/daraja/stk/:token',
+  path: callbackRoutePath('stk'),
   handler: async (ctx, event) => {
     const { data } = await readJsonBody(event, stkCallbackSchema, 'Daraja STK callbacks are {"Body":{"stkCallback":{…}}}.')
     await applyStkCallback(ctx, event.context.params?.token ?? '', data)

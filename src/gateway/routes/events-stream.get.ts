@@ -1,4 +1,4 @@
-import { streamQuerySchema } from '../../webhooks/schemas.js'
+import { streamQuerySchema } from '../../schemas/webhooks.js'
 import { ApiError, validationError } from '../errors.js'
 import { requireApiKey } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'

@@ -1,5 +1,5 @@
 import { listEndpointDeliveries } from '../../webhooks/endpoints.js'
-import { listDeliveriesQuerySchema } from '../../webhooks/schemas.js'
+import { listDeliveriesQuerySchema } from '../../schemas/webhooks.js'
 import { validationError } from '../errors.js'
 import { json } from '../http.js'
 import { requireApiKey } from '../middleware/auth.js'

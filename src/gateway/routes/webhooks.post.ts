@@ -1,5 +1,5 @@
 import { createWebhookEndpoint } from '../../webhooks/endpoints.js'
-import { createWebhookBodySchema } from '../../webhooks/schemas.js'
+import { createWebhookBodySchema } from '../../schemas/webhooks.js'
 import { json, readJsonBody } from '../http.js'
 import { requireApiKey } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'

@@ -1,8 +1,12 @@
-import { z } from 'zod'
-import { EVENT_TYPES, type EventType } from '../store/records.js'
-
 /** Wire shapes of the webhook API (requests validated at the edge; answers for the SDK and CLI). */
-export const eventTypeSchema = z.enum(EVENT_TYPES as [EventType, ...EventType[]], {
+import { z } from 'zod'
+
+/** Every event the gateway emits: one per state change of a payment or payout. */
+export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual'] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+export const eventTypeSchema = z.enum(EVENT_TYPES, {
   error: `each event must be one of ${EVENT_TYPES.join(', ')}`,
 })
 

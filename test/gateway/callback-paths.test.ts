@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CALLBACK_PREFIXES, callbackUrl, maskCallbackToken, QUEUE_TIMEOUT_SUFFIX, type CallbackKind } from '../../src/utils/callback-paths.js'
+import { routes } from '../../src/gateway/routes/index.js'
+import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+
+const KINDS = Object.keys(CALLBACK_PREFIXES) as CallbackKind[]
+
+/** The URLs handed to Daraja, the routes that answer them and the log masker agree (one table). */
+describe('callback paths', () => {
+  let gw: TestGateway
+  beforeAll(async () => {
+    gw = await startTestGateway()
+  })
+  afterAll(async () => {
+    await gw.close()
+    removeDir(gw.dataDir)
+  })
+
+  it('every callback route is one the table builds, and every URL built reaches its route', async () => {
+    const callbackRoutes = routes.filter((r) => r.path.includes('/callbacks/')).map((r) => r.path).sort()
+    expect(callbackRoutes).toEqual([...KINDS.map((k) => `${CALLBACK_PREFIXES[k]}/:token`), `${CALLBACK_PREFIXES.b2c}/:token${QUEUE_TIMEOUT_SUFFIX}`].sort())
+    for (const kind of KINDS) {
+      // The route answers (its own validation of the body), not the router's 404 "Not found".
+      const res = await fetch(callbackUrl(gw.url, kind, 'tok_unknown'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      expect(res.status, kind).toBe(400)
+      expect(((await res.json()) as { error: string }).error, kind).toMatch(/^Validation failed/)
+    }
+    const timeout = await fetch(`${callbackUrl(gw.url, 'b2c', 'tok_unknown')}${QUEUE_TIMEOUT_SUFFIX}`, { method: 'POST', body: '{}' })
+    expect(timeout.status).toBe(200)
+  })
+
+  it('the access log never shows a token of a URL the table builds', async () => {
+    for (const kind of KINDS) {
+      const token = `secret${kind}TOKEN`
+      await fetch(callbackUrl(gw.url, kind, token), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      const path = new URL(callbackUrl(gw.url, kind, token)).pathname
+      expect(maskCallbackToken(path)).toBe(`${CALLBACK_PREFIXES[kind]}/***`)
+      expect(maskCallbackToken(`${path}${QUEUE_TIMEOUT_SUFFIX}`)).toBe(`${CALLBACK_PREFIXES[kind]}/***${QUEUE_TIMEOUT_SUFFIX}`)
+    }
+    const logged = gw.logs.filter((l) => l.event === 'request').map((l) => String(l.path))
+    expect(logged.some((p) => p.includes('/***'))).toBe(true)
+    expect(logged.join('\n')).not.toMatch(/secret(stk|b2c)TOKEN|tok_unknown/)
+  })
+})
