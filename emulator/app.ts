@@ -11,6 +11,7 @@ import { transactionStatus } from './routes/transaction-status.js'
 import type { FaultEndpoint } from './faults.js'
 import type { RequestEntry } from './state.js'
 import { parseJsonObject } from './validate.js'
+import { toWireJson } from './wire-json.js'
 
 type Endpoint = NonNullable<RequestEntry['endpoint']>
 interface DarajaRoute {
@@ -49,7 +50,8 @@ async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
 }
 
 function toResponse(res: EmResponse): Response {
-  return new Response(JSON.stringify(res.body), { status: res.status, headers: { 'content-type': 'application/json' } })
+  if (res.body === undefined) return new Response(null, { status: res.status })
+  return new Response(toWireJson(res.body), { status: res.status, headers: { 'content-type': 'application/json' } })
 }
 
 /** The emulator's h3 app: Daraja's surface plus the control API under `/__emulator/`. */
@@ -79,7 +81,7 @@ export function createEmulatorApp(em: Emulator): H3 {
       endpoint,
       status: reset ? 0 : res.status,
       request: { headers: Object.fromEntries(req.headers), body: req.bodyText === '' ? null : (parseJsonObject(req.bodyText) ?? req.bodyText) },
-      response: { body: res.body },
+      response: { body: res.body ?? null },
       duration_ms: Math.round(performance.now() - started),
     })
     if (reset) {

@@ -1,5 +1,6 @@
 import { sendRequest } from '../src/http/request.js'
 import { BoundedList } from './bounded.js'
+import { toWireJson } from './wire-json.js'
 
 export type CallbackKind = 'stk' | 'b2c_result' | 'transaction_status_result'
 
@@ -140,7 +141,7 @@ export class CallbackSender {
           method: 'POST',
           url: callback.url,
           headers: callback.headers,
-          body: JSON.stringify(callback.body),
+          body: toWireJson(callback.body),
           timeoutMs: this.#timeoutMs,
           retries: 0,
           maxBodyBytes: 64 * 1024,

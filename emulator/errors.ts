@@ -21,16 +21,16 @@ export const DarajaErrors = {
     errorCode: '500.001.1001',
     errorMessage: 'Unable to lock subscriber, a transaction is already in process for the current subscriber',
   },
+  /** The older in-flight query answer (2018); today's sandbox sends it with an empty message, if at all. */
   beingProcessed: { status: 500, errorCode: '500.001.1001', errorMessage: 'The transaction is being processed' },
+  inFlightEmpty: { status: 500, errorCode: '500.001.1001', errorMessage: '' },
   doesNotExist: { status: 500, errorCode: '500.001.1001', errorMessage: 'The transaction does not Exist' },
   duplicateOriginatorConversationId: { status: 500, errorCode: '500.002.1001', errorMessage: 'Duplicate OriginatorConversationID.' },
   internalServerError: { status: 500, errorCode: '500.003.1001', errorMessage: 'Internal Server Error' },
 } as const satisfies Record<string, DarajaErrorSpec>
 
-/** B2C (and the other "org" APIs) answer a bad token with 401 and the token echoed at the end. */
-export function b2cInvalidToken(token: string): DarajaErrorSpec {
-  return { status: 401, errorCode: '401.002.01', errorMessage: `Error Occurred - Invalid Access Token - ${token}` }
-}
+/** B2C (and the other "org" APIs) answer a bad token with 401; the message ends in an empty tail. */
+export const orgInvalidToken: DarajaErrorSpec = { status: 401, errorCode: '401.002.01', errorMessage: 'Error Occurred - Invalid Access Token - ' }
 
 /** `400.002.02 Bad Request - Invalid <Field>`. */
 export function invalidField(field: string): DarajaErrorSpec {
@@ -39,6 +39,7 @@ export function invalidField(field: string): DarajaErrorSpec {
 
 export interface EmResponse {
   status: number
+  /** undefined: an empty body (OAuth's answer to unknown credentials). */
   body: unknown
 }
 

@@ -64,11 +64,11 @@ export class IdFactory {
     return `AG_${p.year}${p.month}${p.day}_${randomFrom(LOWER_ALNUM, 20)}`
   }
 
-  /** A 10-character M-Pesa receipt, unique within this instance's recent receipts. */
+  /** A 10-character M-Pesa receipt (date letters, a digit, six alphanumerics), unique within this instance's recent receipts. */
   receipt(now: Date): string {
     const prefix = receiptPrefix(now)
     for (;;) {
-      const receipt = `${prefix}${randomFrom(UPPER_ALNUM, 7)}`
+      const receipt = `${prefix}${randomInt(10)}${randomFrom(UPPER_ALNUM, 6)}`
       if (this.#receipts.has(receipt)) continue
       this.#receipts.add(receipt)
       if (this.#receipts.size > 100_000) this.#receipts.delete(this.#receipts.values().next().value as string)

@@ -1,6 +1,21 @@
 import type { B2cResult, StkCallback } from '../src/schemas/daraja.js'
 import { darajaB2cDateTime, darajaTimestamp } from '../src/utils/daraja-time.js'
 import type { B2cTransaction, StkTransaction } from './state.js'
+import { Decimal } from './wire-json.js'
+
+/** A result parameter as sent: money as a `Decimal` so it keeps its decimal point on the wire. */
+export interface WireParameter {
+  Key: string
+  Value?: string | number | Decimal
+}
+
+/** Daraja's `{ Result: … }` envelope of the asynchronous "org" APIs (B2C, Account Balance, Reversal, Transaction Status). */
+export interface ResultEnvelope {
+  Result: Omit<B2cResult['Result'], 'ResultParameters' | 'ResultCode'> & {
+    ResultCode: number | string
+    ResultParameters?: { ResultParameter: WireParameter[] }
+  }
+}
 
 /** Daraja's internal URL, which it sends instead of the caller's QueueTimeOutURL (daraja.md §5.4). */
 export const B2C_REFERENCE_URL = 'https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit'
@@ -28,8 +43,8 @@ export function stkCallbackBody(txn: StkTransaction): StkCallback {
 }
 
 /** The B2C result body: eight ResultParameters on success, none on failure; ReferenceData always. */
-export function b2cResultBody(txn: B2cTransaction): B2cResult {
-  const result: B2cResult['Result'] = {
+export function b2cResultBody(txn: B2cTransaction): ResultEnvelope {
+  const result: ResultEnvelope['Result'] = {
     ResultType: 0,
     ResultCode: txn.resultCode ?? 0,
     ResultDesc: txn.resultDesc ?? '',
@@ -44,10 +59,10 @@ export function b2cResultBody(txn: B2cTransaction): B2cResult {
         { Key: 'TransactionReceipt', Value: txn.transactionId },
         { Key: 'ReceiverPartyPublicName', Value: `${txn.partyB} - JOHN DOE` },
         { Key: 'TransactionCompletedDateTime', Value: darajaB2cDateTime(txn.completedAt) },
-        { Key: 'B2CUtilityAccountAvailableFunds', Value: txn.utilityBalanceAfter },
-        { Key: 'B2CWorkingAccountAvailableFunds', Value: 1199371.0 },
+        { Key: 'B2CUtilityAccountAvailableFunds', Value: new Decimal(txn.utilityBalanceAfter) },
+        { Key: 'B2CWorkingAccountAvailableFunds', Value: new Decimal(1199371.0) },
         { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
-        { Key: 'B2CChargesPaidAccountAvailableFunds', Value: -1980.0 },
+        { Key: 'B2CChargesPaidAccountAvailableFunds', Value: new Decimal(-1980.0) },
       ],
     }
   }

@@ -19,6 +19,14 @@ export const STK_RESULT_DESC: Record<number, string> = {
   9999: 'An error occurred while sending a push request.',
 }
 
+/**
+ * Where the query's text differs from the callback's for the same code. Captured 2026: a dismissed
+ * prompt's query said "Request Cancelled by user." while callbacks say "Request cancelled by user".
+ */
+export const STK_QUERY_RESULT_DESC: Record<number, string> = {
+  1032: 'Request Cancelled by user.',
+}
+
 export const B2C_RESULT_DESC: Record<number, string> = {
   0: 'The service request is processed successfully.',
   1: 'The balance is insufficient for the transaction.',
@@ -38,6 +46,12 @@ export const B2C_RESULT_DESC: Record<number, string> = {
 
 export function stkResultDesc(code: number): string {
   return STK_RESULT_DESC[code] ?? `Emulated result ${code}.`
+}
+
+/** The query's text for a finished prompt: Daraja's query wording, unless a scenario chose its own text. */
+export function stkQueryResultDesc(code: number, callbackDesc: string): string {
+  if (callbackDesc !== stkResultDesc(code)) return callbackDesc
+  return STK_QUERY_RESULT_DESC[code] ?? callbackDesc
 }
 
 export function b2cResultDesc(code: number): string {

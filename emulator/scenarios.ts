@@ -16,7 +16,11 @@ export interface StkOutcome {
   syncError?: DarajaErrorSpec
   /** Overrides the emulator's callback delay. */
   delayMs?: number
+  /** How a query answers before the result: HTTP 200 "4999" (today's sandbox) or the 500 `500.001.1001` form. */
+  inFlightQuery?: InFlightQuery
 }
+
+export type InFlightQuery = '4999' | '500'
 
 export interface B2cOutcome {
   name: string
@@ -99,12 +103,14 @@ export const scenarioInputSchema = z
     callback: z.enum(['once', 'twice', 'none']).optional(),
     hold: z.boolean().optional(),
     delay_ms: z.number().int().min(0).max(600_000).optional(),
+    in_flight_query: z.enum(['4999', '500']).optional(),
   })
   .strict()
   .refine((v) => (v.phone === undefined) !== (v.next === undefined), {
     message: 'give exactly one of "phone" (applies to every request for that number) or "next": true (applies to the next request only)',
   })
   .refine((v) => v.product === 'stk' || v.hold === undefined, { message: '"hold" applies to STK only', path: ['hold'] })
+  .refine((v) => v.product === 'stk' || v.in_flight_query === undefined, { message: '"in_flight_query" applies to STK only', path: ['in_flight_query'] })
 export type ScenarioInput = z.input<typeof scenarioInputSchema>
 
 export interface Scenario {
@@ -120,6 +126,8 @@ export interface Scenario {
   /** null: the emulator's callback delay. */
   delay_ms: number | null
   sync_error: DarajaErrorSpec | null
+  /** STK: how a query answers while the prompt is open; null for other products. */
+  in_flight_query: InFlightQuery | null
 }
 
 /** Turns control input into a stored scenario; throws a message for an unknown outcome name. */
@@ -163,6 +171,7 @@ export function buildScenario(id: string, raw: ScenarioInput): Scenario {
     hold: input.hold ?? base.hold,
     delay_ms: input.delay_ms ?? null,
     sync_error: base.syncError ?? null,
+    in_flight_query: input.product === 'stk' ? (input.in_flight_query ?? '4999') : null,
   }
 }
 
@@ -184,6 +193,7 @@ export function stkOutcomeOf(s: Scenario): StkOutcome {
     hold: s.hold,
     syncError: s.sync_error ?? undefined,
     delayMs: s.delay_ms ?? undefined,
+    inFlightQuery: s.in_flight_query ?? undefined,
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js'
-import { b2cInvalidToken, DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
+import { DarajaErrors, darajaError, invalidField, orgInvalidToken, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
+import { initiatorAccepted } from '../initiator.js'
 import { B2C_OUTCOMES } from '../scenarios.js'
 import { amountField, msisdnField, optionalStringField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
 
@@ -14,8 +15,7 @@ const COMMAND_IDS = ['SalaryPayment', 'BusinessPayment', 'PromotionPayment']
 export function b2cPayment(version: 'v1' | 'v3') {
   return (em: Emulator, req: EmRequest): EmResponse => {
     const requestId = em.ids.serverId()
-    const token = bearerToken(req)
-    if (!em.tokenValid(token)) return darajaError(b2cInvalidToken(token), requestId)
+    if (!em.tokenValid(bearerToken(req))) return darajaError(orgInvalidToken, requestId)
     const fail = (field: string) => darajaError(invalidField(field), requestId)
 
     const body = parseJsonObject(req.bodyText)
@@ -49,7 +49,7 @@ export function b2cPayment(version: 'v1' | 'v3') {
       em.state.originatorIds.set(originatorConversationId, true)
     }
 
-    const credentialsOk = initiatorName === em.config.initiatorName && securityCredential === em.config.securityCredential
+    const credentialsOk = initiatorAccepted(em, initiatorName, securityCredential)
     const scenario = em.scenarios.b2c(partyB)
     const outcome = credentialsOk ? scenario : { ...B2C_OUTCOMES.initiator_invalid, delayMs: scenario.delayMs }
     const now = em.now()

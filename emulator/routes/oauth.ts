@@ -10,7 +10,8 @@ export function oauthGenerate(em: Emulator, req: EmRequest): EmResponse {
   if (!match) return darajaError(DarajaErrors.invalidAuthentication, requestId)
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
   const { consumerKey, consumerSecret } = em.credentials
-  if (decoded !== `${consumerKey}:${consumerSecret}`) return darajaError(DarajaErrors.invalidAuthentication, requestId)
+  // Unknown credentials get HTTP 400 with an empty body on the real API (a 2026 capture), not the envelope.
+  if (decoded !== `${consumerKey}:${consumerSecret}`) return { status: 400, body: undefined }
   // expires_in is a string on the wire ("3599"), whatever the portal says.
   return { status: 200, body: { access_token: em.issueToken(), expires_in: String(em.config.tokenTtlS) } }
 }

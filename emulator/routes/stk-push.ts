@@ -30,6 +30,8 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   if (!callbackUrl) return fail('CallBackURL')
   const accountReference = stringField(body, 'AccountReference')
   if (!accountReference) return fail('AccountReference')
+  // The portal calls it optional, but the real API refuses a missing one under its old name, Remarks.
+  if (!stringField(body, 'TransactionDesc')) return fail('Remarks')
 
   const refused = credentialsError(em, credentials)
   if (refused) return darajaError(refused, requestId)

@@ -2,9 +2,11 @@ import type { Emulator } from '../emulator.js'
 import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
 import { credentialsError, readStkCredentials } from '../stk-credentials.js'
+import { stkQueryResultDesc } from '../result-codes.js'
+import type { StkTransaction } from '../state.js'
 import { parseJsonObject, stringField } from '../validate.js'
 
-/** `POST /mpesa/stkpushquery/v1/query` (daraja.md §4): in flight → 500, final → 200 with ResultCode as a string. */
+/** `POST /mpesa/stkpushquery/v1/query`: in flight → 200 "4999" (or a scenario's 500), final → 200 with ResultCode as a string. */
 export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
   const requestId = em.ids.serverId()
   if (!em.tokenValid(bearerToken(req))) return darajaError(DarajaErrors.stkInvalidToken, requestId)
@@ -21,8 +23,17 @@ export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
 
   const txn = em.state.stk.get(checkoutRequestId)
   if (!txn) return darajaError(DarajaErrors.doesNotExist, requestId)
-  // Daraja's in-flight answer carries the CheckoutRequestID as its requestId.
-  if (txn.status !== 'completed') return darajaError(DarajaErrors.beingProcessed, txn.checkoutRequestId)
+  if (txn.status !== 'completed') {
+    // The older 500 form carries the CheckoutRequestID as its requestId (a 2018 capture).
+    if (txn.outcome.inFlightQuery === '500') return darajaError(DarajaErrors.inFlightEmpty, txn.checkoutRequestId)
+    return queryAnswer(txn, '4999', 'The transaction is still under processing')
+  }
+  const code = txn.resultCode ?? 0
+  return queryAnswer(txn, String(code), stkQueryResultDesc(code, txn.resultDesc ?? ''))
+}
+
+/** The 200 envelope; the in-flight 4999 is assumed to have the same keys as the final answer (only its two Result fields are recorded). */
+function queryAnswer(txn: StkTransaction, resultCode: string, resultDesc: string): EmResponse {
   return {
     status: 200,
     body: {
@@ -30,8 +41,8 @@ export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
       ResponseDescription: 'The service request has been accepted successfully',
       MerchantRequestID: txn.merchantRequestId,
       CheckoutRequestID: txn.checkoutRequestId,
-      ResultCode: String(txn.resultCode),
-      ResultDesc: txn.resultDesc,
+      ResultCode: resultCode,
+      ResultDesc: resultDesc,
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js'
-import { b2cInvalidToken, darajaError, invalidField, type EmResponse } from '../errors.js'
+import { darajaError, invalidField, orgInvalidToken, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
+import { initiatorAccepted } from '../initiator.js'
 import { msisdnField, optionalStringField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
 
 const IDENTIFIER_TYPES = ['1', '2', '4']
@@ -12,8 +13,7 @@ const IDENTIFIER_TYPES = ['1', '2', '4']
  */
 export function transactionStatus(em: Emulator, req: EmRequest): EmResponse {
   const requestId = em.ids.serverId()
-  const token = bearerToken(req)
-  if (!em.tokenValid(token)) return darajaError(b2cInvalidToken(token), requestId)
+  if (!em.tokenValid(bearerToken(req))) return darajaError(orgInvalidToken, requestId)
   const fail = (field: string) => darajaError(invalidField(field), requestId)
 
   const body = parseJsonObject(req.bodyText)
@@ -49,7 +49,7 @@ export function transactionStatus(em: Emulator, req: EmRequest): EmResponse {
     originalConversationId: originalConversationId?.trim() || null,
     resultUrl,
     occasion: occasion ?? null,
-    credentialsOk: initiator === em.config.initiatorName && securityCredential === em.config.securityCredential,
+    credentialsOk: initiatorAccepted(em, initiator, securityCredential),
     forced: em.faults.takeTransactionStatus(),
     paddedTransactionId: `${em.ids.receipt(now).slice(0, 3)}0000000`,
   })

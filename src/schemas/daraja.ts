@@ -2,7 +2,8 @@ import { z } from 'zod'
 
 /**
  * Daraja's wire format, shared by the emulator and the gateway's Daraja client so the two speak
- * one format. Checked against the recorded real payloads of daraja.md in the tests.
+ * one format. test/emulator/fixtures.test.ts checks these schemas, and the emulator's output,
+ * against Daraja's published bodies in test/fixtures/daraja/.
  */
 
 /** Daraja accepts numeric request fields as JSON numbers or numeric strings. */

@@ -40,10 +40,11 @@ describe('OAuth', () => {
     expectDarajaError(await oauth('?grant_type=password', auth), 400, '400.008.02', 'Invalid grant type passed')
   })
 
-  it('400.008.01 for a non-Basic header, a missing header and wrong credentials', async () => {
+  it('400.008.01 for a non-Basic or missing header; wrong credentials get 400 with an empty body', async () => {
     expectDarajaError(await oauth('?grant_type=client_credentials', 'Bearer abc'), 400, '400.008.01', 'Invalid Authentication passed')
     expectDarajaError(await oauth('?grant_type=client_credentials'), 400, '400.008.01', 'Invalid Authentication passed')
-    expectDarajaError(await oauth('?grant_type=client_credentials', basic(em.credentials.consumerKey, 'wrong')), 400, '400.008.01', 'Invalid Authentication passed')
+    const wrong = await oauth('?grant_type=client_credentials', basic(em.credentials.consumerKey, 'wrong'))
+    expect([wrong.status, wrong.text]).toEqual([400, ''])
   })
 
   it('405.001 for POST', async () => {
@@ -92,7 +93,7 @@ describe('tokens', () => {
     expect(res.status).toBe(200)
   })
 
-  it('STK answers a bad token 404.001.03; B2C answers 401.002.01 with the token echoed', async () => {
+  it('STK answers a bad token 404.001.03; B2C answers 401.002.01 with an empty tail', async () => {
     expectDarajaError(
       await http('POST', `${em.url}/mpesa/stkpush/v1/processrequest`, { headers: bearer('nope'), body: stkBody(em, '254711000001', `${receiver.url}/cb`) }),
       404,
@@ -110,7 +111,7 @@ describe('tokens', () => {
         await http('POST', `${em.url}/mpesa/b2c/${version}/paymentrequest`, { headers: bearer('nope'), body: b2cBody(em, '254711000001', `${receiver.url}/r`) }),
         401,
         '401.002.01',
-        'Error Occurred - Invalid Access Token - nope',
+        'Error Occurred - Invalid Access Token - ',
       )
     }
     expectDarajaError(

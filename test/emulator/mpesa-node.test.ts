@@ -51,10 +51,10 @@ describe('mpesa-node 0.1.3 against the emulator', () => {
     expect(push.data.ResponseCode).toBe('0')
     const id: string = push.data.CheckoutRequestID
 
-    // Still in flight: axios rejects on the 500, exactly as against Daraja.
-    const inFlight = await mpesa.lipaNaMpesaQuery(id).catch((error: { response: { status: number; data: unknown } }) => error.response)
-    expect(inFlight.status).toBe(500)
-    expect(inFlight.data).toEqual({ requestId: id, errorCode: '500.001.1001', errorMessage: 'The transaction is being processed' })
+    // Still in flight: HTTP 200 with ResultCode "4999", as today's sandbox answers.
+    const inFlight = await mpesa.lipaNaMpesaQuery(id)
+    expect(inFlight.status).toBe(200)
+    expect(inFlight.data).toMatchObject({ CheckoutRequestID: id, ResultCode: '4999', ResultDesc: 'The transaction is still under processing' })
 
     const [cb] = await receiver.waitFor(1)
     const callback = stkCallbackSchema.parse(cb.json).Body.stkCallback
@@ -79,6 +79,6 @@ describe('mpesa-node 0.1.3 against the emulator', () => {
     const push = await mpesa.lipaNaMpesaOnline(254700000001, 1, `${receiver.url}/cb`, 'Test')
     await receiver.waitFor(1)
     const done = await mpesa.lipaNaMpesaQuery(push.data.CheckoutRequestID)
-    expect(done.data).toMatchObject({ ResultCode: '1032', ResultDesc: 'Request cancelled by user' })
+    expect(done.data).toMatchObject({ ResultCode: '1032', ResultDesc: 'Request Cancelled by user.' })
   })
 })

@@ -1,0 +1,30 @@
+/**
+ * Daraja's Java back end writes money as doubles: `4974.73`, `0.0`, `1199371.0`, never `0`.
+ * JSON.stringify cannot keep a trailing `.0`, so amounts that Daraja sends as decimals are wrapped
+ * in `Decimal` and written by `toWireJson`. Parsed back they are plain numbers.
+ */
+export class Decimal {
+  constructor(readonly value: number) {}
+  /** Java's Double.toString for the amounts we send: at least one digit after the point. */
+  toString(): string {
+    const text = String(Math.round(this.value * 100) / 100)
+    return text.includes('.') ? text : `${text}.0`
+  }
+  /** Control-API journals show it as the number it is. */
+  toJSON(): number {
+    return this.value
+  }
+}
+
+/** JSON.stringify, except that a `Decimal` keeps its decimal point. */
+export function toWireJson(value: unknown): string {
+  if (value instanceof Decimal) return value.toString()
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : toWireJson(item))).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .map(([key, item]) => `${JSON.stringify(key)}:${toWireJson(item)}`)
+    return `{${fields.join(',')}}`
+  }
+  return JSON.stringify(value)
+}
