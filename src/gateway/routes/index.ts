@@ -1,4 +1,5 @@
 import type { Route } from '../route.js'
+import accountGet from './account.get.js'
 import adminAccountsGet from './admin-accounts.get.js'
 import adminAccountsPost from './admin-accounts.post.js'
 import adminKeyRevokePost from './admin-key-revoke.post.js'
@@ -8,9 +9,11 @@ import adminPayoutSettlePost from './admin-payout-settle.post.js'
 import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
 import callbacksB2cPost from './callbacks-b2c.post.js'
 import callbacksStkPost from './callbacks-stk.post.js'
+import dashboardRoutes from './dashboard.get.js'
 import eventsStreamGet from './events-stream.get.js'
 import healthGet from './health.get.js'
 import stkPushPost from './stk-push.post.js'
+import transactionEventsGet from './transaction-events.get.js'
 import transactionGet from './transaction.get.js'
 import transactionsGet from './transactions.get.js'
 import webhookDeliveriesResendPost from './webhook-deliveries-resend.post.js'
@@ -25,6 +28,8 @@ export const routes: Route[] = [
   stkPushPost,
   transactionsGet,
   transactionGet,
+  transactionEventsGet,
+  accountGet,
   callbacksStkPost,
   callbacksB2cPost,
   callbacksB2cTimeoutPost,
@@ -40,4 +45,5 @@ export const routes: Route[] = [
   webhooksDeliveriesGet,
   webhookDeliveriesResendPost,
   eventsStreamGet,
+  ...dashboardRoutes,
 ]
