@@ -10,6 +10,16 @@ export interface StreamEvent {
 
 export type StreamState = { state: 'connecting' } | { state: 'live' } | { state: 'reconnecting'; inMs: number } | { state: 'stopped'; error: ApiError }
 
+function endError(data: string): ApiError {
+  try {
+    const body = JSON.parse(data) as Record<string, unknown>
+    if (typeof body.error === 'string') return new ApiError(401, body.error, String(body.hint ?? ''), String(body.detail ?? ''))
+  } catch {
+    // fall through
+  }
+  return new ApiError(401, 'The gateway ended the event stream', 'Sign in again with a valid key.', '')
+}
+
 /**
  * Follows the gateway's event stream. EventSource cannot send an Authorization header, so this
  * reads the stream with fetch and parses it with eventsource-parser; a dropped stream is resumed
@@ -37,9 +47,14 @@ export function followEvents(token: string, onEvent: (e: StreamEvent) => void, o
     }
     onState({ state: 'live' })
     delay = 500
+    let ended: ApiError | undefined
     const parser = createParser({
       onEvent(message) {
-        if (!message.id) return
+        if (!message.id) {
+          // The gateway ended the stream for a reason (a revoked key, a deleted account): final.
+          if (message.event === 'error') ended = endError(message.data)
+          return
+        }
         lastEventId = message.id
         try {
           const body = JSON.parse(message.data) as StreamEvent
@@ -52,8 +67,13 @@ export function followEvents(token: string, onEvent: (e: StreamEvent) => void, o
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) return
+      if (done) break
       parser.feed(value)
+      if (ended) break
+    }
+    if (ended) {
+      await reader.cancel().catch(() => undefined)
+      throw ended
     }
   }
 

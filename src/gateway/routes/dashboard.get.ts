@@ -1,5 +1,6 @@
 import { ASSET_NAME, DASHBOARD_SECURITY_HEADERS, contentTypeOf, readDashboardFile } from '../dashboard-files.js'
-import { ApiError, errors } from '../errors.js'
+import { notFound } from '../../core/errors.js'
+import { ApiError, fromDomainError } from '../errors.js'
 import { json } from '../http.js'
 import { defineRoute, type Route } from '../route.js'
 
@@ -23,7 +24,7 @@ export const dashboardAsset: Route = defineRoute({
   handler: async (_ctx, event) => {
     const name = event.context.params?.file ?? ''
     const body = ASSET_NAME.test(name) ? await readDashboardFile(`assets/${name}`) : undefined
-    if (!body) return json(404, errors.notFound('Dashboard asset').body(), DASHBOARD_SECURITY_HEADERS)
+    if (!body) return json(404, fromDomainError(notFound('Dashboard asset')).body(), DASHBOARD_SECURITY_HEADERS)
     return new Response(new Uint8Array(body), {
       status: 200,
       headers: { ...DASHBOARD_SECURITY_HEADERS, 'content-type': contentTypeOf(name), 'cache-control': 'public, max-age=31536000, immutable' },

@@ -1,6 +1,6 @@
 import { eventBody } from '../../webhooks/event-body.js'
 import { deliveryView } from '../../webhooks/endpoints.js'
-import { errors } from '../errors.js'
+import { notFound } from '../../core/errors.js'
 import { json } from '../http.js'
 import { requireApiKey } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
@@ -19,7 +19,7 @@ export default defineRoute({
     const auth = await requireApiKey(ctx, event)
     const id = event.context.params?.id ?? ''
     const t = id.length <= 100 ? await ctx.store.getTransaction(id) : undefined
-    if (!t || t.account_id !== auth.account.id || t.mode !== auth.mode) throw errors.notFound('Transaction')
+    if (!t || t.account_id !== auth.account.id || t.mode !== auth.mode) throw notFound('Transaction')
     // The store indexes events by account and sequence, not by transaction: scan the account's
     // events in pages (a transaction has at most a few of them).
     const data = []
