@@ -1,39 +1,27 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import type { GatewayClient } from '../client/gateway-client.js'
 import { isMpgError, MpgError } from '../errors.js'
 import { ExitCode, exitCodeForKind } from './exit-codes.js'
+import { asSentence, cliError } from './messages.js'
+import { Interrupted, stopSignals, type StopSignals } from './stop-signals.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/** Settings flags a command may declare; the client is built from whichever it has. */
+interface SettingsFlags {
+  'base-url'?: string
+  'api-key'?: string
+  'admin-token'?: string
+  'data-dir'?: string
+  profile?: string
+}
+
 /**
  * Every `mpg` command extends this: `--json` with one JSON document on stdout, typed errors turned
- * into one line plus a suggestion and a named exit code, and no prompts without a person at a TTY.
+ * into "Sentence. Next step." plus a named exit code, no prompts without a person at a terminal,
+ * the gateway client built once from flags > environment > profile, and Ctrl-C as exit 130.
  */
-const FILE_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EEXIST'])
-
-/** An error no service anticipated still gets one line and a next step, never a stack trace. */
-function asUnexpected(error: Error & { code?: string; path?: string }): MpgError {
-  if (error.code && FILE_ERRORS.has(error.code)) {
-    return new MpgError('config', `${error.message}.`, {
-      suggestion: `Check that ${error.path ?? 'the path'} exists and is writable (settings: MPG_CONFIG_DIR, MPG_DATA_DIR, --data-dir).`,
-    })
-  }
-  return new MpgError('internal', error.message || String(error), {
-    suggestion: 'This is unexpected: run again with DEBUG=mpg* or DEBUG=* and report the output.',
-  })
-}
-
-/** oclif wraps a flag's own error as "Parsing --x \n\t<message>\nSee more help with --help". */
-function cleanParseMessage(message: string): string {
-  const flag = /^Parsing (--[\w-]+)/.exec(message)?.[1]
-  const inner = message
-    .replace(/^Parsing --[\w-]+\s*/, '')
-    .replace(/\s*See more help with --help\s*$/, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-  return flag && !inner.includes(flag) ? `${flag}: ${inner}` : inner
-}
-
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
 
@@ -43,10 +31,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
       env: 'MPG_PROFILE',
     }),
+    color: Flags.option({ options: ['auto', 'always', 'never'] as const, summary: 'Colours: auto (at a terminal, unless NO_COLOR), always or never.', helpGroup: 'GLOBAL' })(),
+    'log-level': Flags.option({ options: ['info', 'debug'] as const, summary: 'debug prints every HTTP exchange on stderr, secrets masked (env MPG_DEBUG=1).', helpGroup: 'GLOBAL' })(),
   }
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
+  private gatewayClient?: Promise<GatewayClient>
+  private stops?: StopSignals
 
   public async init(): Promise<void> {
     await super.init()
@@ -61,19 +53,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.flags = flags as CommandFlags<T>
       this.args = args as CommandArgs<T>
     } catch (error) {
-      // Every parse failure (oclif's own, or a custom flag's validation) is a usage error.
-      if (error instanceof Error && !isMpgError(error)) {
-        throw new MpgError('usage', cleanParseMessage(error.message), {
-          suggestion: `See \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`,
-        })
-      }
-      throw error
+      const { usageErrorFrom } = await import('./parse-errors.js')
+      throw usageErrorFrom(error, this.ctor, this.config.bin, this.id)
+    }
+    const common = this.flags as { color?: string; 'log-level'?: string }
+    if (common.color === 'never') process.env.NO_COLOR = '1'
+    if (common.color === 'always') {
+      delete process.env.NO_COLOR
+      process.env.FORCE_COLOR = '1'
+    }
+    if (common['log-level'] === 'debug' || (process.env.MPG_DEBUG && process.env.MPG_DEBUG !== '0')) {
+      const { traceHttp } = await import('./http-trace.js')
+      traceHttp()
     }
   }
 
-  /** Prompts are for people: never under --json, CI, or without a TTY on stdin. */
+  /** The gateway client, built once from the command's settings flags (flag > env > profile > default). */
+  protected client(): Promise<GatewayClient> {
+    this.gatewayClient ??= (async () => {
+      const [{ GatewayClient }, { resolveSettings }] = await Promise.all([import('../client/gateway-client.js'), import('./settings.js')])
+      const settings = resolveSettings({ flags: this.flags as SettingsFlags })
+      return new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value, adminToken: settings.adminToken?.value })
+    })()
+    return this.gatewayClient
+  }
+
+  /**
+   * Ctrl-C, SIGTERM and a closed stdout, watched from now on: `signal` aborts on the first. An
+   * interrupt ends the command with exit 130 and no error text.
+   */
+  protected watchStops(): StopSignals {
+    this.stops ??= stopSignals()
+    return this.stops
+  }
+
+  /** Prompts are for people: never under --json, CI, or unless stdin and stderr are terminals. */
   protected canPrompt(): boolean {
-    return Boolean(process.stdin.isTTY) && !this.jsonEnabled() && !process.env.CI
+    return Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !process.env.CI
   }
 
   /** Diagnostics go to stderr so that stdout holds only the result. */
@@ -83,7 +99,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected toErrorJson(error: unknown): unknown {
     if (isMpgError(error)) {
-      return { error: { kind: error.kind, message: error.message, suggestion: error.suggestion, exit_code: exitCodeForKind[error.kind] } }
+      return { error: { kind: error.kind, message: asSentence(error.message), suggestion: error.suggestion && asSentence(error.suggestion), exit_code: exitCodeForKind[error.kind] } }
     }
     if (error instanceof Errors.CLIError) {
       return { error: { kind: 'usage', message: error.message, exit_code: error.oclif?.exit ?? ExitCode.FAILURE } }
@@ -92,9 +108,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return { error: { kind: 'internal', message, exit_code: ExitCode.FAILURE } }
   }
 
+  protected async finally(error: Error | undefined): Promise<unknown> {
+    const interrupted = this.stops?.reason === 'interrupt'
+    this.stops?.dispose()
+    if (interrupted && !error) process.exitCode = ExitCode.INTERRUPTED
+    return super.finally(error)
+  }
+
   public async catch(caught: Error & { exitCode?: number }): Promise<unknown> {
     if (caught instanceof Errors.ExitError) throw caught
-    const error = isMpgError(caught) || caught instanceof Errors.CLIError ? caught : asUnexpected(caught)
+    if (caught instanceof Interrupted || this.stops?.reason === 'interrupt') {
+      this.stops?.dispose()
+      this.exit(ExitCode.INTERRUPTED)
+    }
+    const error = caught instanceof Errors.CLIError && !isMpgError(caught) ? caught : cliError(caught)
     if (isMpgError(error)) {
       const exit = exitCodeForKind[error.kind]
       process.exitCode = exit
@@ -102,9 +129,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(error))
         return
       }
-      // One line, unwrapped (CI logs and greps see it whole): what went wrong, then what to do.
-      const message = error.message.replace(/\s*\n\s*/g, ' ')
-      process.stderr.write(`Error: ${message}${error.suggestion ? ` ${error.suggestion}` : ''}\n`)
+      // One line, unwrapped (CI logs and greps see it whole): what went wrong. What to do next.
+      process.stderr.write(`Error: ${[error.message, error.suggestion].filter(Boolean).map((s) => asSentence(s!)).join(' ')}\n`)
       this.exit(exit)
     }
     return super.catch(error)

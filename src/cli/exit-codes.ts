@@ -13,6 +13,8 @@ export const ExitCode = {
   UPSTREAM: 8,
   PAYMENT_FAILED: 9,
   TIMEOUT: 10,
+  /** Ctrl-C: the shell's convention (128 + SIGINT). */
+  INTERRUPTED: 130,
 } as const
 
 export type ExitCodeName = keyof typeof ExitCode

@@ -19,21 +19,21 @@ export const adminFlags = {
   'data-dir': Flags.string({ summary: 'Gateway data dir holding admin-token (env MPG_DATA_DIR; default ./.mpg).', helpGroup: 'CONNECTION' }),
 }
 
-/** A Kenyan phone, validated and normalised with the API's own schema. */
-export const phoneFlag = Flags.custom<string>({
-  parse: async (input) => {
-    const parsed = phoneSchema.safeParse(input)
-    if (!parsed.success) throw new Error(`Invalid phone "${input}": use ${ACCEPTED_PHONE_FORMS}.`)
-    return parsed.data
-  },
-})
+/** A Kenyan phone as typed (flag or prompt), normalised with the API's own schema. */
+export function parsePhone(text: string): string {
+  const parsed = phoneSchema.safeParse(text)
+  if (!parsed.success) throw new Error(`Invalid phone "${text}": use ${ACCEPTED_PHONE_FORMS}`)
+  return parsed.data
+}
 
-/** Whole KES, validated with the API's own schema. */
-export const amountFlag = Flags.custom<number>({
-  parse: async (input) => {
-    const value = /^\s*-?\d+(\.\d+)?\s*$/.test(input) ? Number(input) : Number.NaN
-    const parsed = amountSchema.safeParse(value)
-    if (!parsed.success) throw new Error(`Invalid amount "${input}": ${parsed.error.issues[0].message}.`)
-    return parsed.data
-  },
-})
+/** Whole KES as typed (flag or prompt), checked with the API's own schema. */
+export function parseAmount(text: string): number {
+  if (!/^\s*-?\d+(\.\d+)?\s*$/.test(text)) throw new Error(`Invalid amount "${text}": type whole shillings, e.g. 100`)
+  const parsed = amountSchema.safeParse(Number(text))
+  if (!parsed.success) throw new Error(`Invalid amount "${text}": ${parsed.error.issues[0].message}`)
+  return parsed.data
+}
+
+export const phoneFlag = Flags.custom<string>({ parse: async (input) => parsePhone(input) })
+
+export const amountFlag = Flags.custom<number>({ parse: async (input) => parseAmount(input) })

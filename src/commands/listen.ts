@@ -46,7 +46,7 @@ export default class Listen extends BaseCommand<typeof Listen> {
     const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)
 
     const forwarder = createEventForwarder({
-      flags,
+      client: await this.client(),
       forwardTo: target.href,
       secret,
       events: flags.events,

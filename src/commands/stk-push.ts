@@ -1,28 +1,15 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { amountFlag, connectionFlags, phoneFlag } from '../cli/flags.js'
-import { askForMissing } from '../cli/prompt.js'
-import { stkPushBodySchema, idempotencyKeySchema } from '../schemas/gateway.js'
+import { amountFlag, connectionFlags, parseAmount, parsePhone, phoneFlag } from '../cli/flags.js'
+import { parseDescription, parseReference } from '../cli/overrides.js'
+import { askForMissing, requirePromptable } from '../cli/prompt.js'
+import { idempotencyKeySchema } from '../schemas/gateway.js'
 import { isMpgError, MpgError } from '../errors.js'
 import { stkPushService, type StkPushOutcome } from '../services/stk-push.js'
 
-const parseWith = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }) => (text: string): T => {
-  const parsed = schema.safeParse(text)
-  if (!parsed.success) throw new Error(parsed.error.issues[0].message)
-  return parsed.data
-}
-
-const parseReference = parseWith(stkPushBodySchema.shape.reference)
-const parseDescription = parseWith(stkPushBodySchema.shape.description)
-const parsePhone = parseWith(stkPushBodySchema.shape.phone)
-const parseAmount = (text: string) => {
-  const value = /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
-  return parseWith(stkPushBodySchema.shape.amount)(value as unknown as string)
-}
-
 export default class StkPush extends BaseCommand<typeof StkPush> {
   static summary = 'Start an M-Pesa STK push (payment prompt) and optionally wait for its outcome.'
-  static description = `Prints the new transaction. With --wait it follows the transaction (event stream, falling back to polling) to its final state and exits 0 only when it is paid, 9 (PAYMENT_FAILED) when it failed, 10 (TIMEOUT) when it is still pending at --timeout. Missing flags are asked for at a terminal; without one they are a usage error.`
+  static description = `Prints the new transaction. With --wait it follows the transaction (event stream, falling back to polling) to its final state and exits 0 only when it is paid, 9 (PAYMENT_FAILED) when it failed, 10 (TIMEOUT) when it is still pending at --timeout. Missing flags are asked for at a terminal (on stderr); without one they are a usage error naming them all. A replayed --idempotency-key shows the payment's current status.`
   static examples = [
     '<%= config.bin %> stk-push --phone 254708374149 --amount 100 --reference ORDER-1 --description T-shirt',
     '<%= config.bin %> stk-push --phone 0712345678 --amount 10 --reference ORDER-2 --description Mug --wait',
@@ -42,31 +29,41 @@ export default class StkPush extends BaseCommand<typeof StkPush> {
 
   async run(): Promise<StkPushOutcome> {
     const { flags } = this
+    const reference = flags.reference === undefined ? undefined : checked('reference', flags.reference, parseReference)
+    const description = flags.description === undefined ? undefined : checked('description', flags.description, parseDescription)
+    const idempotencyKey = flags['idempotency-key'] === undefined ? undefined : checked('idempotency-key', flags['idempotency-key'], parseIdempotencyKey)
     const ctx = { canPrompt: this.canPrompt(), usage: 'mpg stk-push' }
-    const phone = flags.phone ?? (await askForMissing({ flag: 'phone', message: 'Customer phone (e.g. 254708374149):', parse: parsePhone }, ctx))
-    const amount = flags.amount ?? (await askForMissing({ flag: 'amount', message: 'Amount in KES:', parse: parseAmount }, ctx))
-    const reference = parseFlag('reference', flags.reference ?? (await askForMissing({ flag: 'reference', message: 'Reference (max 40):', parse: parseReference }, ctx)), parseReference)
-    const description = parseFlag('description', flags.description ?? (await askForMissing({ flag: 'description', message: 'Description (max 60):', parse: parseDescription }, ctx)), parseDescription)
-    const idempotencyKey = flags['idempotency-key'] === undefined ? undefined : parseFlag('idempotency-key', flags['idempotency-key'], parseWith(idempotencyKeySchema))
-    const input = { phone, amount, reference, description, idempotencyKey }
+    const given = { phone: flags.phone, amount: flags.amount, reference, description }
+    requirePromptable(
+      Object.entries(given)
+        .filter(([, v]) => v === undefined)
+        .map(([k]) => k),
+      ctx,
+    )
+    const input = {
+      phone: given.phone ?? (await askForMissing({ flag: 'phone', message: 'Customer phone (e.g. 254708374149):', parse: parsePhone }, ctx)),
+      amount: given.amount ?? (await askForMissing({ flag: 'amount', message: 'Amount in whole KES:', parse: parseAmount }, ctx)),
+      reference: given.reference ?? (await askForMissing({ flag: 'reference', message: 'Reference (max 40):', parse: parseReference }, ctx)),
+      description: given.description ?? (await askForMissing({ flag: 'description', message: 'Description (max 60):', parse: parseDescription }, ctx)),
+      idempotencyKey,
+    }
+    const client = await this.client()
 
     if (!flags.wait) {
-      const pushed = await stkPushService(flags, input)
+      const pushed = await stkPushService(client, input)
       this.printPushed(pushed)
       return pushed
     }
 
     const { startSpinner } = await import('../cli/spinner.js')
-    const people = !this.jsonEnabled()
-    const spinner = startSpinner('Sending the STK push…', { enabled: people, plain: false })
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGINT', stop)
+    const spinner = startSpinner('Sending the STK push…', { enabled: !this.jsonEnabled(), plain: false })
+    const stops = this.watchStops()
+    stops.onStop(() => spinner.stop())
     let via = 'event stream'
     try {
-      const outcome = await stkPushService(flags, input, {
+      const outcome = await stkPushService(client, input, {
         timeoutMs: flags.timeout * 1000,
-        signal: controller.signal,
+        signal: stops.signal,
         onPushed: (pushed) => {
           spinner.stop()
           this.printPushed(pushed)
@@ -82,13 +79,11 @@ export default class StkPush extends BaseCommand<typeof StkPush> {
       })
       spinner.stop()
       const t = outcome.transaction!
+      if (outcome.replayed) this.printPushed(outcome)
       this.log(`Paid: receipt ${t.mpesa_receipt_number ?? '-'} (${t.result_desc ?? 'success'})`)
       return outcome
-    } catch (error) {
-      spinner.stop()
-      throw error
     } finally {
-      process.off('SIGINT', stop)
+      spinner.stop()
     }
   }
 
@@ -113,8 +108,14 @@ export default class StkPush extends BaseCommand<typeof StkPush> {
   }
 }
 
-function parseFlag<T>(flag: string, value: T | string, parse: (text: string) => T): T {
-  if (typeof value !== 'string') return value
+function parseIdempotencyKey(text: string): string {
+  const parsed = idempotencyKeySchema.safeParse(text)
+  if (!parsed.success) throw new Error(parsed.error.issues[0].message)
+  return parsed.data
+}
+
+/** A flag the API checks too, checked before anything is sent. */
+function checked<T>(flag: string, value: string, parse: (text: string) => T): T {
   try {
     return parse(value)
   } catch (error) {

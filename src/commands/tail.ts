@@ -27,7 +27,7 @@ export default class Tail extends BaseCommand<typeof Tail> {
     const style = await loadStyle(process.stdout)
     const err = await loadStyle(process.stderr)
     const tail = createEventTail({
-      flags: this.flags,
+      client: await this.client(),
       events: this.flags.events,
       lastEventId: this.flags['last-event-id'],
       onEvent: (e) => {

@@ -1,7 +1,6 @@
 import { admin, type PayoutAccountInput } from '../client/admin.js'
 import { MpgError } from '../errors.js'
-import { connect } from './connect.js'
-import type { SettingsInput } from '../cli/settings.js'
+import type { GatewayClient } from '../client/gateway-client.js'
 
 export interface PayoutChoice {
   'payout-mpesa'?: string
@@ -38,8 +37,8 @@ export function payoutAccountFrom(choice: PayoutChoice): PayoutAccountInput {
   }
 }
 
-export async function createAccountService(flags: SettingsInput['flags'], input: { name: string; payout: PayoutChoice }) {
+export async function createAccountService(client: GatewayClient, input: { name: string; payout: PayoutChoice }) {
   const payout_account = payoutAccountFrom(input.payout)
-  const account = await admin.createAccount(connect(flags), { name: input.name, payout_account })
+  const account = await admin.createAccount(client, { name: input.name, payout_account })
   return { id: account.id, name: account.name, payout_account: account.payout_account }
 }

@@ -1,7 +1,6 @@
-import type { SettingsInput } from '../cli/settings.js'
+import type { GatewayClient } from '../client/gateway-client.js'
 import { NetworkError, sendRequest } from '../http/request.js'
 import { signatureHeaders } from '../webhooks/signature.js'
-import { connect } from './connect.js'
 import { toTailEvent, type StreamedEventBody } from './tail-events.js'
 
 export type ForwardEvent =
@@ -13,7 +12,7 @@ export type ForwardEvent =
   | { type: 'forward_failed'; id: string; event: string; body: StreamedEventBody; error: string; durationMs: number }
 
 export interface ForwarderConfig {
-  flags: SettingsInput['flags']
+  client: GatewayClient
   /** Local URL the events are POSTed to. */
   forwardTo: string
   /** Secret both signature header sets are computed with. */
@@ -38,7 +37,7 @@ const RESPONSE_BYTES = 4096
  * event; the forwarder keeps running.
  */
 export function createEventForwarder(config: ForwarderConfig): EventForwarder {
-  const client = connect(config.flags)
+  const { client } = config
   const controller = new AbortController()
   return {
     async run(signal) {

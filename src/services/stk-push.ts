@@ -1,7 +1,6 @@
-import type { SettingsInput } from '../cli/settings.js'
+import type { GatewayClient } from '../client/gateway-client.js'
 import { MpgError } from '../errors.js'
 import type { StkPushResult, Transaction } from '../schemas/gateway.js'
-import { connect } from './connect.js'
 import { followTransaction, type FollowProgress } from './follow-transaction.js'
 
 export interface StkPushServiceInput {
@@ -32,12 +31,18 @@ export type StkPushOutcome = StkPushResult & {
  * throws `payment_failed`, a payment still pending at the timeout `timeout`; both carry the
  * transaction in `detail`.
  */
-export async function stkPushService(flags: SettingsInput['flags'], input: StkPushServiceInput, wait?: WaitOptions & { onPushed?: (pushed: StkPushOutcome) => void }): Promise<StkPushOutcome> {
-  const client = connect(flags)
+export async function stkPushService(client: GatewayClient, input: StkPushServiceInput, wait?: WaitOptions & { onPushed?: (pushed: StkPushOutcome) => void }): Promise<StkPushOutcome> {
   const pushed = await client.stkPush(
     { phone: input.phone, amount: input.amount, reference: input.reference, description: input.description },
     { idempotencyKey: input.idempotencyKey },
   )
+  if (pushed.replayed) {
+    // The replayed body is the first answer, frozen; the payment may have moved on since.
+    const current = await client.getTransaction(pushed.transaction_id)
+    pushed.status = current.status
+    if (!wait) return { ...pushed, transaction: current }
+    if (current.status !== 'pending') return settle({ ...pushed, transaction: current }, current, wait.timeoutMs, false)
+  }
   if (!wait) return pushed
   wait.onPushed?.(pushed)
   const followed = await followTransaction(client, pushed.transaction_id, {
@@ -48,15 +53,19 @@ export async function stkPushService(flags: SettingsInput['flags'], input: StkPu
     onProgress: wait.onProgress,
   })
   const outcome = { ...pushed, status: followed.transaction.status, transaction: followed.transaction }
-  if (!followed.reached) {
-    const when = wait.signal?.aborted ? 'when you stopped waiting' : `after ${Math.round(wait.timeoutMs / 1000)} s`
-    throw new MpgError('timeout', `Transaction ${pushed.transaction_id} is still pending ${when}.`, {
-      suggestion: `Check it later with \`mpg transactions get ${pushed.transaction_id}\` (the gateway reconciles pending payments with Daraja), or wait longer with --timeout.`,
+  return settle(outcome, followed.transaction, wait.timeoutMs, !followed.reached, wait.signal?.aborted)
+}
+
+/** A final state as the result; a failed payment or a wait that ran out as a typed error. */
+function settle(outcome: StkPushOutcome, t: Transaction, timeoutMs: number, timedOut: boolean, stopped = false): StkPushOutcome {
+  if (timedOut) {
+    const when = stopped ? 'when you stopped waiting' : `after ${Math.round(timeoutMs / 1000)} s`
+    throw new MpgError('timeout', `Transaction ${outcome.transaction_id} is still pending ${when}.`, {
+      suggestion: `Check it later with \`mpg transactions get ${outcome.transaction_id}\` (the gateway reconciles pending payments with Daraja), or wait longer with --timeout.`,
       detail: outcome,
     })
   }
-  if (followed.transaction.status === 'failed') {
-    const t = followed.transaction
+  if (t.status === 'failed') {
     throw new MpgError('payment_failed', `Payment ${t.id} failed: ${t.result_desc ?? 'no reason given'}${t.result_code ? ` (result code ${t.result_code})` : ''}.`, {
       suggestion: suggestionFor(t.result_code),
       detail: outcome,

@@ -1,6 +1,5 @@
-import type { SettingsInput } from '../cli/settings.js'
 import type { EventStreamItem } from '../client/event-stream.js'
-import { connect } from './connect.js'
+import type { GatewayClient } from '../client/gateway-client.js'
 
 /** The wire form of an event (webhook body and SSE `data:`). */
 export interface StreamedEventBody {
@@ -16,7 +15,7 @@ export type TailEvent =
   | { type: 'reconnecting'; attempt: number; delayMs: number; reason: string }
 
 export interface TailConfig {
-  flags: SettingsInput['flags']
+  client: GatewayClient
   /** Only these event types; all when empty. */
   events?: string[]
   /** Resume after this event id. */
@@ -33,7 +32,7 @@ export interface EventTail {
 
 /** `mpg tail`: the live event stream, reconnecting with Last-Event-ID, as typed events. */
 export function createEventTail(config: TailConfig): EventTail {
-  const client = connect(config.flags)
+  const { client } = config
   const controller = new AbortController()
   return {
     async run(signal) {

@@ -7,13 +7,11 @@ import { isMpgError, MpgError } from '../errors.js'
 import type { Transaction } from '../schemas/gateway.js'
 import { armNextB2cResult, removeScenario } from './emulator-control.js'
 import { followTransaction } from './follow-transaction.js'
+import { B2C_FAILING_PHONE, FAILURE_PHONES, PAYING_PHONE } from './test-phones.js'
 
 export const TRIGGER_EVENTS = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual'] as const
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number]
 
-/** Emulator test phones (product.md §3) for each STK result code `payment.failed` can end with. */
-export const FAILURE_PHONES: Record<string, string> = { '1032': '254700000001', '1037': '254700000002', '1': '254700000003', '2001': '254700000004' }
-const PAYING_PHONE = '254708374149'
 
 /**
  * Dedicated test accounts for payout outcomes the key's own account cannot produce. Found by name
@@ -21,7 +19,7 @@ const PAYING_PHONE = '254708374149'
  * Daraja is not an emulator whose B2C outcome can be set.
  */
 const TRIGGER_ACCOUNTS: Partial<Record<TriggerEvent, { name: string; payout: PayoutAccountInput }>> = {
-  'payout.failed': { name: 'mpg trigger: payout.failed', payout: { type: 'mpesa', phone: '254700000003' } },
+  'payout.failed': { name: 'mpg trigger: payout.failed', payout: { type: 'mpesa', phone: B2C_FAILING_PHONE } },
   'payout.pending_manual': { name: 'mpg trigger: payout.pending_manual', payout: { type: 'paybill', paybill: '888880', account_number: 'MPG-TRIGGER' } },
 }
 
@@ -29,15 +27,27 @@ export interface TriggerInput {
   event: TriggerEvent
   /** payment.failed only: 1032 (default), 1037, 1 or 2001. */
   resultCode?: string
+  /** `--override`: fields of the STK push instead of the trigger's defaults. */
+  overrides?: TriggerOverrides
   timeoutMs: number
   signal?: AbortSignal
   onProgress?: (text: string) => void
 }
 
+export interface TriggerOverrides {
+  phone?: string
+  amount?: number
+  reference?: string
+  description?: string
+}
+
+/** Whose account the flow ran on: the API key's own, or a dedicated test account. */
+export type TriggerAccount = { source: 'api_key' } | { source: 'dedicated'; id: string; name: string }
+
 export interface TriggerResult {
   event: TriggerEvent
   transaction_id: string
-  account: 'key' | { id: string; name: string }
+  account: TriggerAccount
   status: Transaction['status']
   result_code: string | null
   payout_status: string | null
@@ -68,7 +78,7 @@ export async function triggerService(flags: SettingsInput['flags'], input: Trigg
   }
 
   let client: GatewayClient
-  let account: TriggerResult['account'] = 'key'
+  let account: TriggerAccount = { source: 'api_key' }
   let armed: { emulatorUrl: string; scenarioId: string } | undefined
   const ownClient = new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value })
   if (input.event === 'payout.failed' && settings.apiKey) {
@@ -83,7 +93,7 @@ export async function triggerService(flags: SettingsInput['flags'], input: Trigg
   } else if (dedicated) {
     const found = await dedicatedAccount(settings, dedicated, input.onProgress)
     client = found.client
-    account = { id: found.accountId, name: dedicated.name }
+    account = { source: 'dedicated', id: found.accountId, name: dedicated.name }
   } else {
     client = ownClient
   }
@@ -96,9 +106,15 @@ export async function triggerService(flags: SettingsInput['flags'], input: Trigg
 
 async function runFlow(client: GatewayClient, account: TriggerResult['account'], input: TriggerInput, resultCode: string, onProgress?: (text: string) => void): Promise<TriggerResult> {
 
-  const phone = input.event === 'payment.failed' ? FAILURE_PHONES[resultCode] : PAYING_PHONE
+  const o = input.overrides ?? {}
+  const phone = o.phone ?? (input.event === 'payment.failed' ? FAILURE_PHONES[resultCode] : PAYING_PHONE)
   onProgress?.(`STK push to ${phone}…`)
-  const pushed = await client.stkPush({ phone, amount: 10, reference: `TRIGGER-${input.event}`.slice(0, 40), description: `mpg trigger ${input.event}` })
+  const pushed = await client.stkPush({
+    phone,
+    amount: o.amount ?? 10,
+    reference: o.reference ?? `TRIGGER-${input.event}`.slice(0, 40),
+    description: o.description ?? `mpg trigger ${input.event}`,
+  })
   onProgress?.(`Waiting for ${input.event} on ${pushed.transaction_id}…`)
 
   const wantsPayout = input.event.startsWith('payout.')

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
+import { FAILURE_PHONES } from '../../src/services/test-phones.js'
 import { cliEnv, tempConfigDir } from './cli-env.js'
 
 let gateway: TestGateway
@@ -22,6 +23,7 @@ const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { en
 interface StoredTransaction {
   status: string
   result_code: string | null
+  phone: string
   payout: { status: string; type: string } | null
 }
 
@@ -40,17 +42,12 @@ describe('mpg trigger', () => {
     expect((await transactionOf(id!)).status).toBe('success')
   })
 
-  it.each([
-    ['1032', '254700000001'],
-    ['1037', '254700000002'],
-    ['1', '254700000003'],
-    ['2001', '254700000004'],
-  ])('payment.failed --result-code %s ends failed with that code', async (code) => {
+  it.each(Object.entries(FAILURE_PHONES))('payment.failed --result-code %s ends failed with that code, on phone %s', async (code, phone) => {
     const result = await mpg(['trigger', 'payment.failed', '--result-code', code, '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
     const doc = JSON.parse(result.stdout)
-    expect(doc).toMatchObject({ event: 'payment.failed', account: 'key', status: 'failed', result_code: code })
-    expect(await transactionOf(doc.transaction_id)).toMatchObject({ status: 'failed', result_code: code })
+    expect(doc).toMatchObject({ event: 'payment.failed', account: { source: 'api_key' }, status: 'failed', result_code: code })
+    expect(await transactionOf(doc.transaction_id)).toMatchObject({ status: 'failed', result_code: code, phone })
   })
 
   it('payout.success waits for the B2C payout to the account’s M-Pesa phone', async () => {
@@ -63,7 +60,7 @@ describe('mpg trigger', () => {
     const failed = await mpg(['trigger', 'payout.failed', '--json'])
     expect(failed.exitCode, failed.stderr).toBe(0)
     const f = JSON.parse(failed.stdout)
-    expect(f).toMatchObject({ event: 'payout.failed', payout_status: 'failed', account: 'key' })
+    expect(f).toMatchObject({ event: 'payout.failed', payout_status: 'failed', account: { source: 'api_key' } })
     expect(f.transaction.payout).toMatchObject({ status: 'failed', type: 'mpesa', result_code: '1' })
     const events = await gateway.context.store.listEventsAfter(gateway.bootstrap!.account_id, 'test', 0, 100)
     expect(events.filter((e) => e.event === 'payout.failed' && e.data.transaction_id === f.transaction_id)).toHaveLength(1)

@@ -23,7 +23,7 @@ export default class AccountsCreate extends BaseCommand<typeof AccountsCreate> {
   }
 
   async run() {
-    const account = await createAccountService(this.flags, { name: this.flags.name, payout: this.flags })
+    const account = await createAccountService(await this.client(), { name: this.flags.name, payout: this.flags })
     this.log(`Created ${account.id} "${account.name}", payout: ${describePayoutAccount(account.payout_account)}`)
     this.log(`Next: mpg keys create --account ${account.id} --mode test`)
     return account

@@ -2,11 +2,12 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { baseUrlFlag } from '../../cli/flags.js'
 import { resolveSettings } from '../../cli/settings.js'
+import { HELD_PHONE } from '../../services/test-phones.js'
 import { DEFAULT_EMULATOR_URL, locateEmulator, resolveHeldPrompt, type ResolvedTransaction } from '../../services/emulator-resolve.js'
 
 export default class EmulatorResolve extends BaseCommand<typeof EmulatorResolve> {
   static summary = 'Finish a held STK prompt on the emulator.'
-  static description = 'Prompts to 254700000008 (or a scenario with "hold": true) wait until resolved. The callback goes out at once with the given ResultCode.'
+  static description = `Prompts to ${HELD_PHONE} (or a scenario with "hold": true) wait until resolved. The callback goes out at once with the given ResultCode.`
   static examples = [
     '<%= config.bin %> emulator resolve ws_CO_191220191020363925708374149 --result-code 0',
     '<%= config.bin %> emulator resolve ws_CO_191220191020363925708374149 --result-code 1032 --json',

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { adminFlags } from '../../cli/flags.js'
-import { createKeyService } from '../../services/create-key.js'
+import { admin } from '../../client/admin.js'
 
 export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
   static summary = 'Create an API key for an account (shown once).'
@@ -15,7 +15,8 @@ export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
   }
 
   async run() {
-    const key = await createKeyService(this.flags, { account: this.flags.account, mode: this.flags.mode as 'test' | 'live', name: this.flags.name })
+    const created = await admin.createKey(await this.client(), { account_id: this.flags.account, mode: this.flags.mode as 'test' | 'live', name: this.flags.name })
+    const key = { id: created.id, key: created.key, mode: created.mode, account_id: created.account_id, name: created.name, prefix: created.prefix }
     this.log(`Created ${key.id} (${key.mode}) for ${key.account_id}:`)
     this.log(`  ${key.key}`)
     this.log('This key is shown once: store it in a secret manager (e.g. export MPG_API_KEY=…).')

@@ -1,14 +1,14 @@
 import { BaseCommand } from '../../cli/base-command.js'
 import { adminFlags } from '../../cli/flags.js'
 import { renderTable } from '../../cli/render.js'
-import { listKeysService } from '../../services/list-keys.js'
+import { admin } from '../../client/admin.js'
 
 export default class KeysList extends BaseCommand<typeof KeysList> {
   static summary = 'List API keys (prefixes only: keys are never shown again).'
   static flags = { ...adminFlags }
 
   async run() {
-    const keys = await listKeysService(this.flags)
+    const keys = await admin.listKeys(await this.client())
     this.log(
       renderTable(keys, [
         { key: 'id', header: 'ID' },

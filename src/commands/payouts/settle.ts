@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { adminFlags } from '../../cli/flags.js'
-import { settlePayoutService } from '../../services/settle-payout.js'
+import { admin } from '../../client/admin.js'
 
 export default class PayoutsSettle extends BaseCommand<typeof PayoutsSettle> {
   static summary = 'Mark a manual (Paybill/Till/Bank) payout as settled.'
@@ -9,7 +9,7 @@ export default class PayoutsSettle extends BaseCommand<typeof PayoutsSettle> {
   static flags = { ...adminFlags }
 
   async run() {
-    const transaction = await settlePayoutService(this.flags, this.args['transaction-id'])
+    const transaction = await admin.settlePayout(await this.client(), this.args['transaction-id'])
     this.log(`Payout of ${transaction.id} settled (${transaction.payout?.amount} KES).`)
     return transaction
   }

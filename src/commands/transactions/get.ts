@@ -3,7 +3,6 @@ import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { maskPhone } from '../../utils/phone.js'
 import type { Transaction } from '../../schemas/gateway.js'
-import { getTransactionService } from '../../services/get-transaction.js'
 
 export default class TransactionsGet extends BaseCommand<typeof TransactionsGet> {
   static summary = 'Show one transaction.'
@@ -16,7 +15,7 @@ export default class TransactionsGet extends BaseCommand<typeof TransactionsGet>
   static flags = { ...connectionFlags }
 
   async run(): Promise<{ transaction: Transaction }> {
-    const t = await getTransactionService(this.flags, this.args.id)
+    const t = await (await this.client()).getTransaction(this.args.id)
     const rows: Array<[string, unknown]> = [
       ['id', t.id],
       ['status', t.status],

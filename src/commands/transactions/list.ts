@@ -3,7 +3,6 @@ import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { renderTable } from '../../cli/render.js'
 import { maskPhone } from '../../utils/phone.js'
-import { listTransactionsService } from '../../services/list-transactions.js'
 
 export default class TransactionsList extends BaseCommand<typeof TransactionsList> {
   static summary = 'List transactions, newest first.'
@@ -17,11 +16,7 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
   }
 
   async run() {
-    const page = await listTransactionsService(this.flags, {
-      status: this.flags.status as 'pending' | 'success' | 'failed' | undefined,
-      limit: this.flags.limit,
-      startingAfter: this.flags['starting-after'],
-    })
+    const page = await (await this.client()).listTransactions({ status: this.flags.status, limit: this.flags.limit, starting_after: this.flags['starting-after'] })
     const rows = page.data.map((t) => ({
       id: t.id,
       created: t.created_at,

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
-import { addWebhookService } from '../../services/webhooks-add.js'
+import { webhooks } from '../../client/webhooks.js'
 import { EVENT_TYPES, type EventType } from '../../schemas/webhooks.js'
 
 export default class WebhooksAdd extends BaseCommand<typeof WebhooksAdd> {
@@ -20,7 +20,7 @@ export default class WebhooksAdd extends BaseCommand<typeof WebhooksAdd> {
   }
 
   async run() {
-    const endpoint = await addWebhookService(this.flags, { url: this.args.url, events: this.flags.events as EventType[] | undefined })
+    const endpoint = await webhooks.create(await this.client(), { url: this.args.url, events: this.flags.events as EventType[] | undefined })
     this.log(`Added ${endpoint.id} (${endpoint.mode}) → ${endpoint.url}`)
     this.log(`Events: ${endpoint.events.length ? endpoint.events.join(', ') : 'all'}`)
     this.log(`Signing secret (shown once, store it now): ${endpoint.secret}`)

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { renderTable } from '../../cli/render.js'
-import { listDeliveriesService } from '../../services/webhooks-deliveries.js'
+import { webhooks } from '../../client/webhooks.js'
 import type { WebhookDelivery } from '../../schemas/webhooks.js'
 
 export default class WebhooksDeliveries extends BaseCommand<typeof WebhooksDeliveries> {
@@ -17,7 +17,7 @@ export default class WebhooksDeliveries extends BaseCommand<typeof WebhooksDeliv
   }
 
   async run() {
-    const deliveries = await listDeliveriesService(this.flags, {
+    const deliveries = await webhooks.deliveries(await this.client(), {
       endpointId: this.args.id,
       status: this.flags.status as WebhookDelivery['status'] | undefined,
       limit: this.flags.limit,

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { renderTable } from '../../cli/render.js'
-import { listWebhooksService } from '../../services/webhooks-list.js'
+import { webhooks } from '../../client/webhooks.js'
 
 export default class WebhooksList extends BaseCommand<typeof WebhooksList> {
   static summary = "List the webhook endpoints of the key's account and mode."
@@ -9,7 +9,7 @@ export default class WebhooksList extends BaseCommand<typeof WebhooksList> {
   static flags = { ...connectionFlags }
 
   async run() {
-    const endpoints = await listWebhooksService(this.flags)
+    const endpoints = await webhooks.list(await this.client())
     this.log(
       renderTable(
         endpoints.map((e) => ({ ...e, events: e.events.length ? e.events.join(',') : 'all' })),

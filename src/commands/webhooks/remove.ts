@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
-import { removeWebhookService } from '../../services/webhooks-remove.js'
+import { webhooks } from '../../client/webhooks.js'
 
 export default class WebhooksRemove extends BaseCommand<typeof WebhooksRemove> {
   static summary = 'Remove a webhook endpoint (its delivery log stays readable).'
@@ -10,7 +10,7 @@ export default class WebhooksRemove extends BaseCommand<typeof WebhooksRemove> {
   static flags = { ...connectionFlags }
 
   async run() {
-    const endpoint = await removeWebhookService(this.flags, this.args.id)
+    const endpoint = await webhooks.remove(await this.client(), this.args.id)
     this.log(`Removed ${endpoint.id} (${endpoint.url}).`)
     return endpoint
   }

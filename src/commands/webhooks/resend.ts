@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
-import { resendDeliveryService } from '../../services/webhooks-resend.js'
+import { webhooks } from '../../client/webhooks.js'
 
 export default class WebhooksResend extends BaseCommand<typeof WebhooksResend> {
   static summary = 'Send a delivery again (a new round of attempts with retries).'
@@ -10,7 +10,7 @@ export default class WebhooksResend extends BaseCommand<typeof WebhooksResend> {
   static flags = { ...connectionFlags }
 
   async run() {
-    const delivery = await resendDeliveryService(this.flags, this.args['delivery-id'])
+    const delivery = await webhooks.resend(await this.client(), this.args['delivery-id'])
     this.log(`Queued ${delivery.id} (${delivery.event}) for delivery; follow it with \`mpg webhooks deliveries ${delivery.endpoint_id}\`.`)
     return delivery
   }
