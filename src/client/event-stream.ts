@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser'
 import { MpgError } from '../errors.js'
 import { NetworkError, openStream } from '../http/request.js'
 import { errorBodySchema } from '../schemas/gateway.js'
@@ -11,70 +12,35 @@ export interface SseMessage {
   event: string
   /** The `data:` lines joined with "\n", exactly as sent (for the gateway: the webhook body bytes). */
   data: string
-  /** A `retry:` field (milliseconds), if present. */
-  retry?: number
 }
 
 /**
- * Parses an SSE byte stream. UTF-8 is decoded across chunk boundaries, lines may end in CRLF, LF
- * or CR, comments (heartbeats) are skipped and a message without data is not dispatched.
+ * Parses an SSE byte stream with `eventsource-parser`. UTF-8 is decoded across chunk boundaries
+ * (a BOM dropped), lines may end in CRLF, LF or CR, comments (heartbeats) are skipped, a message
+ * without data is not dispatched and a last message without its blank line is dropped.
+ * `onRetry` gets a `retry:` field at once, whether or not its block carries data.
  */
 export async function* parseSse(chunks: AsyncIterable<Uint8Array>, options: { onRetry?: (ms: number) => void } = {}): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder('utf-8')
-  let buffer = ''
-  let first = true
-  let data: string[] = []
-  let event = ''
-  let id: string | undefined
-  let retry: number | undefined
-
-  const takeLine = (final: boolean): string | undefined => {
-    const match = /\r\n|\r|\n/.exec(buffer)
-    if (!match) return undefined
-    // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
-    if (!final && match[0] === '\r' && match.index === buffer.length - 1) return undefined
-    const line = buffer.slice(0, match.index)
-    buffer = buffer.slice(match.index + match[0].length)
-    return line
+  const ready: SseMessage[] = []
+  const parser = createParser({
+    onEvent: (m) => ready.push({ ...(m.id !== undefined ? { id: m.id } : {}), event: m.event ?? 'message', data: m.data }),
+    onRetry: (ms) => options.onRetry?.(ms),
+  })
+  let endsWithCr = false
+  const feed = (text: string) => {
+    if (text.length === 0) return
+    parser.feed(text)
+    endsWithCr = text.endsWith('\r')
   }
-
-  function* feed(final = false): Generator<SseMessage> {
-    for (let line = takeLine(final); line !== undefined; line = takeLine(final)) {
-      if (line === '') {
-        if (data.length > 0) yield { ...(id !== undefined ? { id } : {}), event: event || 'message', data: data.join('\n'), ...(retry !== undefined ? { retry } : {}) }
-        data = []
-        event = ''
-        id = undefined
-        retry = undefined
-        continue
-      }
-      if (line.startsWith(':')) continue
-      const colon = line.indexOf(':')
-      const field = colon === -1 ? line : line.slice(0, colon)
-      let value = colon === -1 ? '' : line.slice(colon + 1)
-      if (value.startsWith(' ')) value = value.slice(1)
-      if (field === 'data') data.push(value)
-      else if (field === 'event') event = value
-      else if (field === 'id' && !value.includes('\u0000')) id = value
-      else if (field === 'retry' && /^\d+$/.test(value)) {
-        retry = Number(value)
-        // The reconnection time applies at once, whether or not the block carries data.
-        options.onRetry?.(retry)
-      }
-    }
-  }
-
   for await (const chunk of chunks) {
-    buffer += decoder.decode(chunk, { stream: true })
-    if (first && buffer.length > 0) {
-      if (buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1)
-      first = false
-    }
-    yield* feed()
+    feed(decoder.decode(chunk, { stream: true }))
+    yield* ready.splice(0)
   }
-  buffer += decoder.decode()
-  // A final line without its blank line is an incomplete message: dropped, as the spec says.
-  yield* feed(true)
+  feed(decoder.decode())
+  // The parser holds a final CR back in case an LF follows; at the end of the stream it ends the line.
+  if (endsWithCr) parser.feed('\n')
+  yield* ready.splice(0)
 }
 
 /** What `GatewayClient.streamEvents()` yields. */

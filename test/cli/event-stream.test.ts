@@ -31,6 +31,14 @@ describe('parseSse', () => {
     expect(await collect(parts)).toEqual([{ id: 'evt_1', event: 'e', data: '{"name":"Wanjikũ ☕"}' }])
   })
 
+  it('drops a leading BOM, ends a line on a final CR and reports retry: at once', async () => {
+    const retries: number[] = []
+    const out: SseMessage[] = []
+    for await (const m of parseSse(chunked(['\uFEFFretry: 250\r\r', 'data: x\r\r']), { onRetry: (ms) => retries.push(ms) })) out.push(m)
+    expect(out).toEqual([{ event: 'message', data: 'x' }])
+    expect(retries).toEqual([250])
+  })
+
   it('gives the same messages however the bytes are chunked (property)', async () => {
     const message = fc.record({
       id: fc.stringMatching(/^evt_[A-Za-z0-9]{1,8}$/),
