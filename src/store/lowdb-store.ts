@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import { Low } from 'lowdb'
 import { DataFile, TextFile } from 'lowdb/node'
 import { newId } from '../utils/ids.js'
+import { DeliveryLeases } from './delivery-leases.js'
 import { Journal, syncFile, type JournalEntry } from './journal.js'
 import type {
   AccountRecord,
@@ -124,6 +125,9 @@ function applyJournal(doc: Document, entries: JournalEntry[]): void {
  * promise resolves after an append that began after its change, i.e. once it is on disk.
  */
 export class LowdbStore implements Store {
+  readonly kind = 'lowdb'
+  /** One process owns the file. */
+  readonly shared = false
   private readonly db: Low<Document>
   private doc: Document = emptyDocument()
   private writing: Promise<void> = Promise.resolve()
@@ -145,6 +149,7 @@ export class LowdbStore implements Store {
   private readonly eventById = new Map<string, EventRecord>()
   private readonly deliveryById = new Map<string, DeliveryRecord>()
   private readonly deliveriesByEvent = new Map<string, DeliveryRecord[]>()
+  private readonly leases = new DeliveryLeases()
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true })
@@ -265,6 +270,15 @@ export class LowdbStore implements Store {
 
   sizeBytes(): number {
     return this.lastSize
+  }
+
+  async ping() {
+    return !this.closed
+  }
+
+  /** The only process on this file leads. */
+  async tryLead() {
+    return true
   }
 
   async getMeta(key: string) {
@@ -527,6 +541,20 @@ export class LowdbStore implements Store {
     return clone(out)
   }
 
+  async listAllEventsAfter(afterSeq: number, limit: number) {
+    const out: EventRecord[] = []
+    for (const e of this.doc.events) {
+      if (e.seq <= afterSeq) continue
+      out.push(e)
+      if (out.length >= limit) break
+    }
+    return clone(out)
+  }
+
+  async lastEventSeq() {
+    return this.doc.events.reduce((max, e) => Math.max(max, e.seq), 0)
+  }
+
   async getDelivery(id: string) {
     const found = this.deliveryById.get(id)
     return found && clone(found)
@@ -563,5 +591,33 @@ export class LowdbStore implements Store {
     this.mark('deliveries', Object.assign(current, clone(next)))
     await this.persist()
     return clone(current)
+  }
+
+  async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
+    const now = Date.now()
+    const due = this.doc.deliveries
+      .filter((d) => d.status === 'pending' && Date.parse(d.next_attempt_at ?? d.created_at) <= now && !this.leases.leased(d.id, now))
+      .sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''))
+      .slice(0, limit)
+    for (const d of due) this.leases.take(d.id, owner, leaseMs, now)
+    return clone(due)
+  }
+
+  async claimDelivery(id: string, owner: string, leaseMs: number) {
+    const found = this.deliveryById.get(id)
+    if (!found || found.status !== 'pending' || !this.leases.take(id, owner, leaseMs)) return undefined
+    return clone(found)
+  }
+
+  async completeDelivery(id: string, owner: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
+    if (!this.leases.holds(id, owner)) return undefined
+    // updateDelivery applies the change before its first await: the lease ends with it.
+    const done = this.updateDelivery(id, change)
+    this.leases.end(id, owner)
+    return done
+  }
+
+  async releaseDelivery(id: string, owner: string) {
+    this.leases.end(id, owner)
   }
 }

@@ -53,11 +53,26 @@ export interface ListTransactionsQuery {
  * Kept narrow so a PostgreSQL implementation can follow (each mutating call is one SQL transaction).
  */
 export interface Store {
+  /** Which engine this is (shown by /health). */
+  readonly kind: 'lowdb' | 'postgres'
+  /**
+   * True when other gateway processes may write to the same store: events they store reach this
+   * process only through the store (see FeedBus), not through its in-process bus.
+   */
+  readonly shared: boolean
   open(): Promise<void>
   /** Flushes and releases the store; idempotent. */
   close(): Promise<void>
   /** Size of the last written document in bytes (0 when not file-backed). */
   sizeBytes(): number
+  /** Whether the store answers now (for /health); never throws. */
+  ping(): Promise<boolean>
+  /**
+   * Whether this process is the one leader among those sharing the store (reconciliation,
+   * housekeeping, start-up recovery, bootstrap). Cheap to call often; a lost leadership is
+   * retaken on a later call. Leader work is idempotent, so a brief double leader does no harm.
+   */
+  tryLead(): Promise<boolean>
 
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
@@ -104,8 +119,15 @@ export interface Store {
   deleteWebhookEndpoint(id: string, at: string): Promise<WebhookEndpointRecord | undefined>
 
   getEvent(id: string): Promise<EventRecord | undefined>
-  /** Events of one account and mode with seq > afterSeq, oldest first. */
+  /**
+   * Events of one account and mode with seq > afterSeq, oldest first. An event never becomes
+   * visible after one with a higher seq, so resuming after the last seq read misses nothing.
+   */
   listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number): Promise<EventRecord[]>
+  /** Events of every account with seq > afterSeq, oldest first (the feed of a shared store). */
+  listAllEventsAfter(afterSeq: number, limit: number): Promise<EventRecord[]>
+  /** The highest event seq stored (0 when none). */
+  lastEventSeq(): Promise<number>
 
   getDelivery(id: string): Promise<DeliveryRecord | undefined>
   listDeliveries(endpointId: string): Promise<DeliveryRecord[]>
@@ -116,4 +138,20 @@ export interface Store {
   createDelivery(delivery: DeliveryRecord): Promise<void>
   /** Atomic read-modify-write of one delivery; `change` returns undefined to leave it as it is. */
   updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord | undefined>
+
+  /**
+   * Leases up to `limit` pending deliveries that are due (by the store's clock) and not leased
+   * by a live lease, soonest first, to `owner` for `leaseMs`. Two workers never get the same one
+   * while its lease runs; a lease that ran out (its worker died) is taken again.
+   */
+  claimDueDeliveries(owner: string, leaseMs: number, limit: number): Promise<DeliveryRecord[]>
+  /** Leases one pending delivery (due or not) unless another owner's lease runs. */
+  claimDelivery(id: string, owner: string, leaseMs: number): Promise<DeliveryRecord | undefined>
+  /**
+   * Records an attempt's outcome and ends the lease, only while `owner` still holds it (fenced):
+   * undefined when the lease was lost (it ran out and another worker took the delivery).
+   */
+  completeDelivery(id: string, owner: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord | undefined>
+  /** Gives a lease back unused (stopping mid-attempt), so another worker may take it now. */
+  releaseDelivery(id: string, owner: string): Promise<void>
 }
