@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/slow/**/*.test.ts'],
     disableConsoleIntercept: true,
+    globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',

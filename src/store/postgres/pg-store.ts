@@ -1,0 +1,468 @@
+import pg from 'pg'
+import { newId } from '../../utils/ids.js'
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  DeliveryRecord,
+  EventRecord,
+  IdempotencyRecord,
+  Mode,
+  TransactionRecord,
+  WebhookEndpointRecord,
+} from '../records.js'
+import type { EventDraft, ListTransactionsQuery, Store, TransactionPage, TransitionInput, TransitionResult } from '../store.js'
+import { Leadership } from './leadership.js'
+import { LOCK_EVENTS } from './locks.js'
+import { migrate } from './migrations.js'
+
+type Queryable = pg.Pool | pg.PoolClient
+
+/** The channel a commit that stored events is announced on: a nudge for other processes, never the source of truth. */
+export const EVENTS_CHANNEL = 'mpg_events'
+
+export interface PgStoreOptions {
+  /** Apply pending migrations on open (default true; `mpg db migrate` does it explicitly). */
+  migrate?: boolean
+  /** Pool size (default 10). */
+  max?: number
+}
+
+const json = (value: unknown) => JSON.stringify(value)
+
+/** The columns a transaction is found, listed or claimed by, next to the whole record. */
+function transactionColumns(t: TransactionRecord): unknown[] {
+  return [t.id, t.account_id, t.mode, t.status, t.checkout_request_id, t.callback_token, t.payout?.callback_token ?? null, t.payout?.status ?? null, t.created_at, json(t)]
+}
+
+function deliveryColumns(d: DeliveryRecord): unknown[] {
+  return [d.id, d.event_id, d.endpoint_id, d.status, d.next_attempt_at, json(d)]
+}
+
+const INSERT_DELIVERY = 'insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, doc) values ($1, $2, $3, $4, $5, $6::json)'
+
+function toEvent(row: { seq: string; doc: Omit<EventRecord, 'seq'> }): EventRecord {
+  return { ...row.doc, seq: Number(row.seq) }
+}
+
+/**
+ * The PostgreSQL store, for several gateway processes on one database. Every mutating call is one
+ * SQL transaction; compare-and-set holds a row lock (`select … for update`) while the caller's
+ * guard runs, so two processes racing on one record change it once. Records are kept whole as
+ * JSON next to the columns they are found by. Times written by the store come from the database.
+ */
+export class PgStore implements Store {
+  readonly kind = 'postgres'
+  readonly shared = true
+  readonly pool: pg.Pool
+  private readonly leadership: Leadership
+  private closed: Promise<void> | undefined
+
+  constructor(
+    readonly url: string,
+    private readonly options: PgStoreOptions = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 10_000 })
+    // An idle connection the server dropped must not crash the process: the next query reconnects.
+    this.pool.on('error', () => undefined)
+    this.leadership = new Leadership(url)
+  }
+
+  async open(): Promise<void> {
+    if (this.options.migrate !== false) await migrate(this.pool)
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.leadership.close()
+      await this.pool.end()
+    })()
+    return this.closed
+  }
+
+  sizeBytes(): number {
+    return 0
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('select 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  tryLead(): Promise<boolean> {
+    return this.leadership.tryLead()
+  }
+
+  /** Runs `work` in one transaction on one connection; rolled back when it throws. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('begin')
+      const result = await work(client)
+      await client.query('commit')
+      return result
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  private async one<T>(db: Queryable, sql: string, params: unknown[]): Promise<T | undefined> {
+    const { rows } = await db.query<{ doc: T }>(sql, params)
+    return rows[0]?.doc
+  }
+
+  private async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const { rows } = await this.pool.query<{ doc: T }>(sql, params)
+    return rows.map((r) => r.doc)
+  }
+
+  async getMeta(key: string) {
+    const { rows } = await this.pool.query<{ value: string }>('select value from meta where key = $1', [key])
+    return rows[0]?.value
+  }
+
+  async setMeta(key: string, value: string) {
+    await this.pool.query('insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value])
+  }
+
+  async createAccount(account: AccountRecord) {
+    await this.pool.query('insert into accounts (id, doc) values ($1, $2::json)', [account.id, json(account)])
+  }
+
+  getAccount(id: string) {
+    return this.one<AccountRecord>(this.pool, 'select doc from accounts where id = $1', [id])
+  }
+
+  listAccounts() {
+    return this.all<AccountRecord>('select doc from accounts order by ord')
+  }
+
+  async createApiKey(key: ApiKeyRecord) {
+    await this.pool.query('insert into api_keys (id, hash, doc) values ($1, $2, $3::json)', [key.id, key.hash, json(key)])
+  }
+
+  findApiKeyByHash(hash: string) {
+    return this.one<ApiKeyRecord>(this.pool, 'select doc from api_keys where hash = $1', [hash])
+  }
+
+  listApiKeys() {
+    return this.all<ApiKeyRecord>('select doc from api_keys order by ord')
+  }
+
+  revokeApiKey(id: string, at: string) {
+    return this.inTransaction(async (client) => {
+      const current = await this.one<ApiKeyRecord>(client, 'select doc from api_keys where id = $1 for update', [id])
+      if (!current) return undefined
+      if (current.revoked_at) return current
+      const updated = { ...current, revoked_at: at }
+      await client.query('update api_keys set doc = $2::json where id = $1', [id, json(updated)])
+      return updated
+    })
+  }
+
+  touchApiKey(id: string, at: string) {
+    // Best effort and to the minute: one cheap statement that changes nothing within the minute.
+    void this.pool
+      .query(
+        `update api_keys set doc = (doc::jsonb || jsonb_build_object('last_used_at', $2::text))::json
+          where id = $1 and (doc->>'last_used_at' is null or (doc->>'last_used_at')::timestamptz <= $2::timestamptz - interval '1 minute')`,
+        [id, at],
+      )
+      .catch(() => undefined)
+  }
+
+  async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
+    const claim = options.idempotency
+    // The key is claimed in the same transaction as the insert: of two processes racing on one
+    // key, the second waits for the first to commit, finds the key taken and stores nothing.
+    for (let tries = 0; ; tries++) {
+      const existing = await this.inTransaction(async (client) => {
+        if (claim) {
+          const { rowCount } = await client.query(
+            'insert into idempotency (scope, state, created_at, doc) values ($1, $2, $3, $4::json) on conflict (scope) do nothing',
+            [claim.scope, claim.state, claim.created_at, json(claim)],
+          )
+          if (rowCount === 0) return (await this.one<IdempotencyRecord>(client, 'select doc from idempotency where scope = $1', [claim.scope])) ?? null
+        }
+        await client.query(
+          `insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`,
+          transactionColumns(transaction),
+        )
+        return undefined
+      })
+      if (existing) return { existing }
+      // null: the key was taken, then released before we could read it; claim it again.
+      if (existing === undefined || tries >= 3) return {}
+    }
+  }
+
+  getTransaction(id: string) {
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where id = $1', [id])
+  }
+
+  findTransactionByCheckoutRequestId(checkoutRequestId: string) {
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where checkout_request_id = $1 limit 1', [checkoutRequestId])
+  }
+
+  findTransactionByCallbackToken(token: string) {
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where callback_token = $1 limit 1', [token])
+  }
+
+  findTransactionByPayoutToken(token: string) {
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where payout_token = $1 limit 1', [token])
+  }
+
+  async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
+    let before = '9223372036854775807'
+    if (query.starting_after) {
+      const { rows } = await this.pool.query<{ ord: string }>('select ord from transactions where id = $1 and account_id = $2 and mode = $3', [
+        query.starting_after,
+        query.account_id,
+        query.mode,
+      ])
+      if (rows.length === 0) return { data: [], has_more: false }
+      before = rows[0].ord
+    }
+    const data = await this.all<TransactionRecord>(
+      `select doc from transactions where account_id = $1 and mode = $2 and ord < $3 and ($4::text is null or status = $4)
+        order by ord desc limit $5`,
+      [query.account_id, query.mode, before, query.status ?? null, query.limit + 1],
+    )
+    return { data: data.slice(0, query.limit), has_more: data.length > query.limit }
+  }
+
+  listPendingTransactions(createdBefore: string) {
+    return this.all<TransactionRecord>("select doc from transactions where status = 'pending' and created_at <= $1 order by ord", [createdBefore])
+  }
+
+  listPendingPayouts() {
+    return this.all<TransactionRecord>("select doc from transactions where payout_status = 'pending' order by ord")
+  }
+
+  async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
+    const result = await this.inTransaction(async (client) => {
+      const current = await this.one<TransactionRecord>(client, 'select doc from transactions where id = $1 for update', [input.transactionId])
+      if (!current || !input.guard(structuredClone(current))) return undefined
+      const updated: TransactionRecord = { ...current, ...input.patch(structuredClone(current)) }
+      await client.query(
+        `update transactions set account_id = $2, mode = $3, status = $4, checkout_request_id = $5, callback_token = $6, payout_token = $7,
+           payout_status = $8, created_at = $9, doc = $10::json where id = $1`,
+        transactionColumns(updated),
+      )
+      const drafts = input.events?.(structuredClone(updated)) ?? []
+      const { events, deliveries } = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
+      return { transaction: updated, events, deliveries }
+    })
+    if (result && result.events.length > 0) this.nudge()
+    return result
+  }
+
+  /**
+   * Stores events (and a delivery per matching endpoint) inside the caller's transaction. The
+   * sequence numbers are taken under a transaction-level lock held until commit, so events become
+   * visible in seq order: sequences alone commit out of order, and a reader resuming after seq N
+   * could otherwise miss a lower one that commits later. Exported for the contract test.
+   */
+  async appendEvents(client: pg.PoolClient, accountId: string, mode: Mode, drafts: EventDraft[]): Promise<{ events: EventRecord[]; deliveries: DeliveryRecord[] }> {
+    const { rows: matching } = await client.query<{ doc: WebhookEndpointRecord }>(
+      'select doc from webhook_endpoints where account_id = $1 and mode = $2 and not deleted order by ord',
+      [accountId, mode],
+    )
+    const endpoints = matching.map((r) => r.doc)
+    const { rows } = await client.query<{ now: Date }>('select pg_advisory_xact_lock($1), now() as now', [LOCK_EVENTS])
+    const at = rows[0].now.toISOString()
+    const events: EventRecord[] = []
+    const deliveries: DeliveryRecord[] = []
+    for (const draft of drafts) {
+      const { rows: seqRows } = await client.query<{ seq: string }>("select nextval('events_seq') as seq")
+      const event: EventRecord = { id: newId('evt'), seq: Number(seqRows[0].seq), account_id: accountId, mode, event: draft.event, created_at: at, data: draft.data }
+      await client.query('insert into events (seq, id, account_id, mode, doc) values ($1, $2, $3, $4, $5::json)', [event.seq, event.id, accountId, mode, json(event)])
+      events.push(event)
+      for (const endpoint of endpoints) {
+        if (endpoint.events.length > 0 && !endpoint.events.includes(event.event)) continue
+        const delivery: DeliveryRecord = {
+          id: newId('del'),
+          event_id: event.id,
+          endpoint_id: endpoint.id,
+          account_id: accountId,
+          mode,
+          event: event.event,
+          status: 'pending',
+          attempts: [],
+          next_attempt_at: at,
+          created_at: at,
+          updated_at: at,
+        }
+        await client.query(INSERT_DELIVERY, deliveryColumns(delivery))
+        deliveries.push(delivery)
+      }
+    }
+    return { events, deliveries }
+  }
+
+  /** Tells listening processes that events were committed (they poll anyway). */
+  private nudge(): void {
+    void this.pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).catch(() => undefined)
+  }
+
+  getIdempotency(scope: string) {
+    return this.one<IdempotencyRecord>(this.pool, 'select doc from idempotency where scope = $1', [scope])
+  }
+
+  listInFlightIdempotency() {
+    return this.all<IdempotencyRecord>("select doc from idempotency where state = 'in_flight' order by created_at")
+  }
+
+  async saveIdempotency(record: IdempotencyRecord) {
+    await this.pool.query(
+      `insert into idempotency (scope, state, created_at, doc) values ($1, $2, $3, $4::json)
+       on conflict (scope) do update set state = excluded.state, created_at = excluded.created_at, doc = excluded.doc`,
+      [record.scope, record.state, record.created_at, json(record)],
+    )
+  }
+
+  async deleteIdempotency(scope: string) {
+    await this.pool.query('delete from idempotency where scope = $1', [scope])
+  }
+
+  async pruneIdempotency(createdBefore: string) {
+    const { rowCount } = await this.pool.query("delete from idempotency where created_at < $1 and state <> 'in_flight'", [createdBefore])
+    return rowCount ?? 0
+  }
+
+  async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
+    await this.pool.query('insert into webhook_endpoints (id, account_id, mode, deleted, doc) values ($1, $2, $3, $4, $5::json)', [
+      endpoint.id,
+      endpoint.account_id,
+      endpoint.mode,
+      endpoint.deleted_at !== null,
+      json(endpoint),
+    ])
+  }
+
+  getWebhookEndpoint(id: string) {
+    return this.one<WebhookEndpointRecord>(this.pool, 'select doc from webhook_endpoints where id = $1', [id])
+  }
+
+  listWebhookEndpoints(accountId: string, mode: Mode) {
+    return this.all<WebhookEndpointRecord>('select doc from webhook_endpoints where account_id = $1 and mode = $2 and not deleted order by ord', [accountId, mode])
+  }
+
+  deleteWebhookEndpoint(id: string, at: string) {
+    return this.inTransaction(async (client) => {
+      const current = await this.one<WebhookEndpointRecord>(client, 'select doc from webhook_endpoints where id = $1 and not deleted for update', [id])
+      if (!current) return undefined
+      const updated = { ...current, deleted_at: at }
+      await client.query('update webhook_endpoints set deleted = true, doc = $2::json where id = $1', [id, json(updated)])
+      return updated
+    })
+  }
+
+  async getEvent(id: string) {
+    const { rows } = await this.pool.query('select seq, doc from events where id = $1', [id])
+    return rows[0] ? toEvent(rows[0]) : undefined
+  }
+
+  async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
+    const { rows } = await this.pool.query('select seq, doc from events where account_id = $1 and mode = $2 and seq > $3 order by seq limit $4', [
+      accountId,
+      mode,
+      afterSeq,
+      limit,
+    ])
+    return rows.map(toEvent)
+  }
+
+  async listAllEventsAfter(afterSeq: number, limit: number) {
+    const { rows } = await this.pool.query('select seq, doc from events where seq > $1 order by seq limit $2', [afterSeq, limit])
+    return rows.map(toEvent)
+  }
+
+  async lastEventSeq() {
+    const { rows } = await this.pool.query<{ seq: string | null }>('select max(seq) as seq from events')
+    return Number(rows[0].seq ?? 0)
+  }
+
+  getDelivery(id: string) {
+    return this.one<DeliveryRecord>(this.pool, 'select doc from deliveries where id = $1', [id])
+  }
+
+  listDeliveries(endpointId: string) {
+    return this.all<DeliveryRecord>('select doc from deliveries where endpoint_id = $1 order by ord', [endpointId])
+  }
+
+  listPendingDeliveries() {
+    return this.all<DeliveryRecord>("select doc from deliveries where status = 'pending' order by next_attempt_at, ord")
+  }
+
+  listDeliveriesForEvent(eventId: string) {
+    return this.all<DeliveryRecord>('select doc from deliveries where event_id = $1 order by ord', [eventId])
+  }
+
+  async createDelivery(delivery: DeliveryRecord) {
+    await this.pool.query(INSERT_DELIVERY, deliveryColumns(delivery))
+  }
+
+  /** Read-modify-write of one delivery under its row lock; `fence` adds a condition (the lease owner). */
+  private changeDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined, fenceOwner?: string) {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ doc: DeliveryRecord; lease_owner: string | null }>('select doc, lease_owner from deliveries where id = $1 for update', [id])
+      const row = rows[0]
+      if (!row || (fenceOwner !== undefined && row.lease_owner !== fenceOwner)) return fenceOwner === undefined ? row?.doc : undefined
+      const next = change(structuredClone(row.doc))
+      const endLease = fenceOwner !== undefined
+      if (!next) {
+        if (endLease) await client.query('update deliveries set lease_owner = null, lease_until = null where id = $1', [id])
+        return row.doc
+      }
+      await client.query(
+        `update deliveries set status = $2, next_attempt_at = $3, doc = $4::json${endLease ? ', lease_owner = null, lease_until = null' : ''} where id = $1`,
+        [id, next.status, next.next_attempt_at, json(next)],
+      )
+      return next
+    })
+  }
+
+  updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
+    return this.changeDelivery(id, change)
+  }
+
+  async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
+    // Skip locked: workers claiming at once take disjoint rows instead of queueing on each other.
+    return this.all<DeliveryRecord>(
+      `update deliveries set lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+        where id in (
+          select id from deliveries
+           where status = 'pending' and next_attempt_at <= now() and (lease_until is null or lease_until < now())
+           order by next_attempt_at, ord limit $3
+           for update skip locked)
+        returning doc`,
+      [owner, leaseMs, limit],
+    )
+  }
+
+  async claimDelivery(id: string, owner: string, leaseMs: number) {
+    const [claimed] = await this.all<DeliveryRecord>(
+      `update deliveries set lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond'
+        where id = $1 and status = 'pending' and (lease_owner is null or lease_owner = $2 or lease_until < now())
+        returning doc`,
+      [id, owner, leaseMs],
+    )
+    return claimed
+  }
+
+  completeDelivery(id: string, owner: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
+    return this.changeDelivery(id, change, owner)
+  }
+
+  async releaseDelivery(id: string, owner: string) {
+    await this.pool.query('update deliveries set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2', [id, owner])
+  }
+}

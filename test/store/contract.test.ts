@@ -1,0 +1,391 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LowdbStore } from '../../src/store/lowdb-store.js'
+import { PgStore } from '../../src/store/postgres/pg-store.js'
+import type { IdempotencyRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
+import type { Store } from '../../src/store/store.js'
+import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
+
+/**
+ * One contract for every Store: what the gateway relies on, including under concurrency. Each
+ * engine gets the same cases; "processes" are several store objects on one database for
+ * PostgreSQL (each with its own pool, as several gateways would have), one object for lowdb
+ * (a lowdb file belongs to one process).
+ */
+interface Engine {
+  name: 'lowdb' | 'postgres'
+  /** A fresh, empty, open store. */
+  open(): Promise<Store>
+  /** Another process on the same store (the same object for lowdb). */
+  peer(): Promise<Store>
+  cleanup(): Promise<void>
+}
+
+function lowdbEngine(): Engine {
+  let dir = ''
+  let store: LowdbStore | undefined
+  return {
+    name: 'lowdb',
+    async open() {
+      dir = mkdtempSync(join(tmpdir(), 'mpg-contract-'))
+      store = new LowdbStore(join(dir, 'gateway.json'))
+      await store.open()
+      return store
+    },
+    async peer() {
+      return store!
+    },
+    async cleanup() {
+      await store?.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function postgresEngine(): Engine {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined
+  const stores: PgStore[] = []
+  const make = async () => {
+    const store = new PgStore(db!.url)
+    stores.push(store)
+    await store.open()
+    return store
+  }
+  return {
+    name: 'postgres',
+    async open() {
+      db = await freshDatabase()
+      return make()
+    },
+    peer: make,
+    async cleanup() {
+      for (const s of stores) await s.close()
+      await db?.drop()
+    },
+  }
+}
+
+let counter = 0
+function transaction(overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  const id = `txn-${process.pid}-${++counter}`
+  return {
+    id,
+    account_id: 'acct_1',
+    mode: 'test',
+    reference: 'R',
+    description: 'D',
+    phone: '254712345678',
+    amount: 100,
+    platform_fee: 1.5,
+    net_amount: 98.5,
+    status: 'pending',
+    merchant_request_id: null,
+    checkout_request_id: `ws_CO_${id}`,
+    customer_message: null,
+    mpesa_receipt_number: null,
+    result_code: null,
+    result_desc: null,
+    callback_token: `tok_${id}`,
+    created_at: new Date().toISOString(),
+    completed_at: null,
+    payout: null,
+    ...overrides,
+  }
+}
+
+function endpoint(overrides: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord {
+  return {
+    id: `we_${++counter}`,
+    account_id: 'acct_1',
+    mode: 'test',
+    url: 'http://127.0.0.1:9/hook',
+    events: [],
+    sealed_secret: 'sealed',
+    created_at: new Date().toISOString(),
+    deleted_at: null,
+    ...overrides,
+  }
+}
+
+const claim = (scope: string, transactionId: string): IdempotencyRecord => ({
+  scope,
+  fingerprint: 'f',
+  state: 'in_flight',
+  status_code: null,
+  response: null,
+  transaction_id: transactionId,
+  created_at: new Date().toISOString(),
+})
+
+/** Settles a pending payment with its payment event (what finalizePayment does). */
+const settle = (store: Store, id: string) =>
+  store.transition({
+    transactionId: id,
+    guard: (t) => t.status === 'pending',
+    patch: () => ({ status: 'success', completed_at: new Date().toISOString() }),
+    events: (t) => [{ event: 'payment.success', data: { transaction_id: t.id } }],
+  })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const engines: Array<{ name: string; make: () => Engine; available: boolean }> = [
+  { name: 'lowdb', make: lowdbEngine, available: true },
+  { name: 'postgres', make: postgresEngine, available: pgServerUrl !== null },
+]
+
+describe.each(engines)('Store contract: $name', ({ make, available }) => {
+  const engine = make()
+  let store: Store
+
+  beforeAll(async () => {
+    if (available) store = await engine.open()
+  })
+  afterAll(async () => {
+    if (available) await engine.cleanup()
+  })
+
+  it.skipIf(!available)('stores and finds records by every lookup the gateway uses', async () => {
+    const payout = { status: 'pending' as const, type: 'mpesa' as const, amount: 98, destination: { type: 'mpesa' as const, phone: '254700000000' }, callback_token: `ptok-${++counter}`, created_at: 'x', updated_at: 'x' }
+    const t = transaction({ payout })
+    await store.insertTransaction(t)
+    expect(await store.getTransaction(t.id)).toEqual(t)
+    expect((await store.findTransactionByCheckoutRequestId(t.checkout_request_id!))?.id).toBe(t.id)
+    expect((await store.findTransactionByCallbackToken(t.callback_token))?.id).toBe(t.id)
+    expect((await store.findTransactionByPayoutToken(payout.callback_token))?.id).toBe(t.id)
+    expect((await store.listPendingPayouts()).map((x) => x.id)).toContain(t.id)
+    expect(await store.getTransaction('missing')).toBeUndefined()
+
+    await store.setMeta('k', 'v1')
+    await store.setMeta('k', 'v2')
+    expect(await store.getMeta('k')).toBe('v2')
+
+    const account = { id: `acct_${++counter}`, name: 'A', payout_account: null, created_at: new Date().toISOString() }
+    await store.createAccount(account)
+    expect(await store.getAccount(account.id)).toEqual(account)
+    expect((await store.listAccounts()).map((a) => a.id)).toContain(account.id)
+
+    const key = { id: `key_${++counter}`, account_id: account.id, mode: 'test' as const, name: null, prefix: 'mpg_test_x', hash: `h${counter}`, created_at: 'c', last_used_at: null, revoked_at: null }
+    await store.createApiKey(key)
+    expect((await store.findApiKeyByHash(key.hash))?.id).toBe(key.id)
+    expect((await store.revokeApiKey(key.id, '2026-01-01T00:00:00.000Z'))?.revoked_at).toBe('2026-01-01T00:00:00.000Z')
+    // Revoking twice keeps the first time.
+    expect((await store.revokeApiKey(key.id, '2027-01-01T00:00:00.000Z'))?.revoked_at).toBe('2026-01-01T00:00:00.000Z')
+  })
+
+  it.skipIf(!available)('pages transactions newest first, by account, mode and status', async () => {
+    const account_id = `acct_page_${++counter}`
+    const made: TransactionRecord[] = []
+    for (let i = 0; i < 5; i++) {
+      const t = transaction({ account_id, status: i % 2 ? 'failed' : 'pending' })
+      made.push(t)
+      await store.insertTransaction(t)
+    }
+    await store.insertTransaction(transaction({ account_id, mode: 'live' }))
+    const first = await store.listTransactions({ account_id, mode: 'test', limit: 2 })
+    expect(first.data.map((t) => t.id)).toEqual([made[4].id, made[3].id])
+    expect(first.has_more).toBe(true)
+    const rest = await store.listTransactions({ account_id, mode: 'test', limit: 5, starting_after: made[3].id })
+    expect(rest.data.map((t) => t.id)).toEqual([made[2].id, made[1].id, made[0].id])
+    expect(rest.has_more).toBe(false)
+    const failed = await store.listTransactions({ account_id, mode: 'test', status: 'failed', limit: 10 })
+    expect(failed.data.map((t) => t.id)).toEqual([made[3].id, made[1].id])
+  })
+
+  it.skipIf(!available)('16 concurrent settlements of one payment: one final state, one event, one delivery per endpoint', async () => {
+    const account_id = `acct_settle_${++counter}`
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    const t = transaction({ account_id })
+    await store.insertTransaction(t)
+    const peers = [store, await engine.peer(), await engine.peer()]
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => settle(peers[i % peers.length], t.id)))
+    const winners = results.filter((r) => r !== undefined)
+    expect(winners).toHaveLength(1)
+    expect(winners[0]!.events).toHaveLength(1)
+    expect(winners[0]!.deliveries).toHaveLength(1)
+    expect((await store.getTransaction(t.id))?.status).toBe('success')
+    const events = await store.listEventsAfter(account_id, 'test', 0, 100)
+    expect(events.map((e) => e.event)).toEqual(['payment.success'])
+    expect(await store.listDeliveriesForEvent(events[0].id)).toHaveLength(1)
+  })
+
+  it.skipIf(!available)('50 concurrent claims of one Idempotency-Key: one transaction stored, the others get the claim', async () => {
+    const account_id = `acct_idem_${++counter}`
+    const scope = `${account_id}:test:key-1`
+    const peers = [store, await engine.peer(), await engine.peer()]
+    const attempts = Array.from({ length: 50 }, () => transaction({ account_id }))
+    const results = await Promise.all(attempts.map((t, i) => peers[i % peers.length].insertTransaction(t, { idempotency: claim(scope, t.id) })))
+    const won = results.flatMap((r, i) => (r.existing ? [] : [attempts[i].id]))
+    expect(won).toHaveLength(1)
+    for (const r of results) if (r.existing) expect(r.existing.transaction_id).toBe(won[0])
+    const stored = await store.listTransactions({ account_id, mode: 'test', limit: 100 })
+    expect(stored.data.map((t) => t.id)).toEqual(won)
+    expect((await store.getIdempotency(scope))?.transaction_id).toBe(won[0])
+  })
+
+  it.skipIf(!available)('three workers claiming at once get disjoint deliveries, and all of them', async () => {
+    const account_id = `acct_claim_${++counter}`
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    for (let i = 0; i < 20; i++) {
+      const t = transaction({ account_id })
+      await store.insertTransaction(t)
+      await settle(store, t.id)
+    }
+    const ours = new Set((await store.listPendingDeliveries()).filter((d) => d.account_id === account_id).map((d) => d.id))
+    expect(ours.size).toBe(40)
+    const workers = [store, await engine.peer(), await engine.peer()]
+    const got = await Promise.all(
+      workers.map(async (w, i) => {
+        const mine: string[] = []
+        for (;;) {
+          const batch = await w.claimDueDeliveries(`worker-${i}`, 60_000, 3)
+          if (batch.length === 0) return mine
+          mine.push(...batch.map((d) => d.id))
+        }
+      }),
+    )
+    const all = got.flat().filter((id) => ours.has(id))
+    expect(new Set(all).size).toBe(all.length)
+    expect(new Set(all)).toEqual(ours)
+    // Leased: nobody gets them again while the leases run.
+    expect((await store.claimDueDeliveries('worker-9', 60_000, 100)).filter((d) => ours.has(d.id))).toEqual([])
+  })
+
+  it.skipIf(!available)('a lease that runs out is taken again, and the first owner can no longer complete it', async () => {
+    const account_id = `acct_lease_${++counter}`
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    const t = transaction({ account_id })
+    await store.insertTransaction(t)
+    const [delivery] = (await settle(store, t.id))!.deliveries
+    const other = await engine.peer()
+    expect((await store.claimDelivery(delivery.id, 'a', 300))?.id).toBe(delivery.id)
+    expect(await other.claimDelivery(delivery.id, 'b', 300)).toBeUndefined()
+    expect((await other.claimDueDeliveries('b', 300, 100)).map((d) => d.id)).not.toContain(delivery.id)
+    await sleep(450)
+    const retaken = (await other.claimDueDeliveries('b', 60_000, 100)).map((d) => d.id)
+    expect(retaken).toContain(delivery.id)
+    const succeed = (d: typeof delivery) => ({ ...d, status: 'succeeded' as const, next_attempt_at: null })
+    expect(await store.completeDelivery(delivery.id, 'a', succeed)).toBeUndefined()
+    expect((await store.getDelivery(delivery.id))?.status).toBe('pending')
+    expect((await other.completeDelivery(delivery.id, 'b', succeed))?.status).toBe('succeeded')
+    expect((await store.getDelivery(delivery.id))?.status).toBe('succeeded')
+    // Completed: no longer claimable by anyone.
+    expect(await store.claimDelivery(delivery.id, 'c', 1000)).toBeUndefined()
+  })
+
+  it.skipIf(!available)('a released lease is free at once', async () => {
+    const account_id = `acct_release_${++counter}`
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    const t = transaction({ account_id })
+    await store.insertTransaction(t)
+    const [delivery] = (await settle(store, t.id))!.deliveries
+    const other = await engine.peer()
+    expect(await store.claimDelivery(delivery.id, 'a', 60_000)).toBeDefined()
+    await store.releaseDelivery(delivery.id, 'a')
+    expect((await other.claimDelivery(delivery.id, 'b', 60_000))?.id).toBe(delivery.id)
+  })
+
+  it.skipIf(!available)('events resume by seq, per account and across accounts', async () => {
+    const a = `acct_ev_a_${++counter}`
+    const b = `acct_ev_b_${counter}`
+    const start = await store.lastEventSeq()
+    for (const account_id of [a, b, a]) {
+      const t = transaction({ account_id })
+      await store.insertTransaction(t)
+      await settle(store, t.id)
+    }
+    const ofA = await store.listEventsAfter(a, 'test', 0, 100)
+    expect(ofA).toHaveLength(2)
+    expect(ofA[0].seq).toBeLessThan(ofA[1].seq)
+    expect(await store.listEventsAfter(a, 'test', ofA[0].seq, 100)).toEqual([ofA[1]])
+    expect(await store.getEvent(ofA[1].id)).toEqual(ofA[1])
+    const all = await store.listAllEventsAfter(start, 100)
+    expect(all.map((e) => e.account_id)).toEqual([a, b, a])
+    expect(await store.lastEventSeq()).toBe(all[2].seq)
+  })
+
+  it.skipIf(!available)('one leader among the processes sharing the store', async () => {
+    const peers = [store, await engine.peer(), await engine.peer()]
+    const leading = await Promise.all(peers.map((p) => p.tryLead()))
+    if (engine.name === 'lowdb') expect(leading).toEqual([true, true, true])
+    else expect(leading.filter(Boolean)).toHaveLength(1)
+  })
+})
+
+describe.skipIf(pgServerUrl === null)('PgStore only', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>
+  const stores: PgStore[] = []
+  const open = async () => {
+    const s = new PgStore(db.url)
+    stores.push(s)
+    await s.open()
+    return s
+  }
+  beforeAll(async () => {
+    db = await freshDatabase()
+  })
+  afterAll(async () => {
+    for (const s of stores) await s.close()
+    await db.drop()
+  })
+
+  it('resuming by seq misses no event when two overlapping transactions would commit in reverse order', async () => {
+    const store = await open()
+    const account_id = 'acct_order'
+    const first = transaction({ account_id })
+    const second = transaction({ account_id })
+    await store.insertTransaction(first)
+    await store.insertTransaction(second)
+    // T1 takes its event's seq and stays open; T2 starts after it, would take a higher seq and commit first.
+    const t1 = await store.pool.connect()
+    await t1.query('begin')
+    await store.appendEvents(t1, account_id, 'test', [{ event: 'payment.success', data: { transaction_id: first.id } }])
+    const t2 = settle(store, second.id)
+    // A reader polling meanwhile, resuming after the last seq it saw.
+    const seen: number[] = []
+    let cursor = 0
+    const poll = async () => {
+      for (const e of await store.listEventsAfter(account_id, 'test', cursor, 100)) {
+        seen.push(e.seq)
+        cursor = e.seq
+      }
+    }
+    await sleep(300)
+    await poll()
+    await t1.query('commit')
+    t1.release()
+    await t2
+    await poll()
+    const stored = (await store.listEventsAfter(account_id, 'test', 0, 100)).map((e) => e.seq)
+    expect(stored).toHaveLength(2)
+    expect(seen).toEqual(stored)
+  })
+
+  it('two processes starting on an empty database apply the migrations once', async () => {
+    const fresh = await freshDatabase()
+    try {
+      const a = new PgStore(fresh.url)
+      const b = new PgStore(fresh.url)
+      await Promise.all([a.open(), b.open()])
+      const { rows } = await a.pool.query('select version, name from schema_migrations order by version')
+      expect(rows.length).toBeGreaterThan(0)
+      expect(new Set(rows.map((r) => r.version)).size).toBe(rows.length)
+      await a.close()
+      await b.close()
+    } finally {
+      await fresh.drop()
+    }
+  })
+
+  it('the leader lock passes on when the leader goes away', async () => {
+    const a = await open()
+    const b = await open()
+    const leaders = [await a.tryLead(), await b.tryLead()]
+    expect(leaders.filter(Boolean)).toHaveLength(1)
+    const [leader, follower] = leaders[0] ? [a, b] : [b, a]
+    await leader.close()
+    expect(await follower.tryLead()).toBe(true)
+  })
+})
