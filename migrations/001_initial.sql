@@ -39,7 +39,7 @@ create index transactions_checkout on transactions (checkout_request_id) where c
 create index transactions_callback_token on transactions (callback_token);
 create index transactions_payout_token on transactions (payout_token) where payout_token is not null;
 create index transactions_pending on transactions (created_at) where status = 'pending';
-create index transactions_payout_pending on transactions (id) where payout_status = 'pending';
+create index transactions_payout_status on transactions (payout_status, ord) where payout_status is not null;
 
 create table idempotency (
   scope text primary key,

@@ -7,6 +7,7 @@ import type {
   EventRecord,
   IdempotencyRecord,
   Mode,
+  PayoutStatus,
   TransactionRecord,
   WebhookEndpointRecord,
 } from '../records.js'
@@ -244,6 +245,10 @@ export class PgStore implements Store {
 
   listPendingPayouts() {
     return this.all<TransactionRecord>("select doc from transactions where payout_status = 'pending' order by ord")
+  }
+
+  listPayoutsByStatus(status: PayoutStatus, limit: number) {
+    return this.all<TransactionRecord>('select doc from transactions where payout_status = $1 order by ord limit $2', [status, limit])
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
