@@ -47,7 +47,8 @@ export class CallbackSender {
   readonly #timeoutMs: number
   readonly #now: () => Date
   readonly #listeners = new Set<(entry: CallbackEntry) => void>()
-  #timers = new Set<NodeJS.Timeout>()
+  /** Scheduled tasks and when they are due on the emulator's clock (which `advanceClock` can move). */
+  #timers = new Map<NodeJS.Timeout, { dueAt: number; task: () => void }>()
   #inFlight = new Set<Promise<void>>()
   #abort = new AbortController()
   #seq = 0
@@ -64,18 +65,33 @@ export class CallbackSender {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Runs `task` after `delayMs`; the task usually ends by calling `send`. */
+  /**
+   * Runs `task` after `delayMs` of the emulator's clock: when a real timer of that length fires,
+   * or earlier when `runDue` finds the (advanced) clock past it. The task usually ends by calling `send`.
+   */
   schedule(delayMs: number, task: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      try {
-        task()
-      } finally {
-        this.#checkIdle()
-      }
-    }, delayMs)
+    const timer: NodeJS.Timeout = setTimeout(() => this.#run(timer), delayMs)
     timer.unref()
-    this.#timers.add(timer)
+    this.#timers.set(timer, { dueAt: this.#now().getTime() + delayMs, task })
+  }
+
+  /** Runs, oldest first, every scheduled task that is due by the clock now (after `advanceClock`). */
+  runDue(): void {
+    const now = this.#now().getTime()
+    const due = [...this.#timers].filter(([, entry]) => entry.dueAt <= now).sort((a, b) => a[1].dueAt - b[1].dueAt)
+    for (const [timer] of due) this.#run(timer)
+  }
+
+  #run(timer: NodeJS.Timeout): void {
+    const entry = this.#timers.get(timer)
+    if (!entry) return
+    this.#timers.delete(timer)
+    clearTimeout(timer)
+    try {
+      entry.task()
+    } finally {
+      this.#checkIdle()
+    }
   }
 
   send(callback: OutgoingCallback): void {
@@ -101,7 +117,7 @@ export class CallbackSender {
 
   /** Cancels scheduled callbacks and aborts those in flight; the journal is kept. */
   cancelAll(): void {
-    for (const timer of this.#timers) clearTimeout(timer)
+    for (const timer of this.#timers.keys()) clearTimeout(timer)
     this.#timers.clear()
     this.#abort.abort()
     this.#abort = new AbortController()

@@ -6,6 +6,7 @@ import { credentialsOf, type EmulatorConfig, type EmulatorCredentials } from './
 import { b2cResultBody, stkCallbackBody } from './payloads.js'
 import { stkResultDesc } from './result-codes.js'
 import { ScenarioBook } from './scenarios.js'
+import { SpikeArrest } from './spike-arrest.js'
 import { EmulatorState, type B2cTransaction, type RequestEntry, type StkTransaction } from './state.js'
 import { findB2c, statusResultBody, type StatusQuery } from './transaction-status.js'
 
@@ -48,22 +49,38 @@ export class Emulator {
   readonly credentials: EmulatorCredentials
   readonly ids = new IdFactory()
   readonly state: EmulatorState
-  readonly scenarios = new ScenarioBook()
+  readonly scenarios: ScenarioBook
+  /** Daraja's per-endpoint rate limit, in the sandbox profile only. */
+  readonly spikeArrest: SpikeArrest | undefined
   readonly faults = new FaultBook()
   readonly callbacks: CallbackSender
   readonly #requestListeners = new Set<(entry: RequestEntry) => void>()
   /** Bumped by reset(): work scheduled before a reset never completes after it. */
   #epoch = 0
+  #clockOffsetMs = 0
 
   constructor(config: EmulatorConfig) {
     this.config = config
     this.credentials = credentialsOf(config)
     this.state = new EmulatorState(config)
-    this.callbacks = new CallbackSender({ timeoutMs: config.callbackTimeoutMs, maxJournal: config.maxJournal, now: config.now })
+    this.scenarios = new ScenarioBook(config)
+    this.spikeArrest = config.spikeArrest ? new SpikeArrest(config.spikeArrest) : undefined
+    this.callbacks = new CallbackSender({ timeoutMs: config.callbackTimeoutMs, maxJournal: config.maxJournal, now: () => this.now() })
   }
 
+  /** The emulator's clock: the configured clock moved forward by every `advanceClock`. */
   now(): Date {
-    return this.config.now()
+    return new Date(this.config.now().getTime() + this.#clockOffsetMs)
+  }
+
+  /**
+   * Moves the emulator's clock forward: tokens age, and every callback due by then is sent at once.
+   * This is how tests (and the control API) see the sandbox profile's 26-second timeout without waiting.
+   */
+  advanceClock(ms: number): Date {
+    this.#clockOffsetMs += ms
+    this.callbacks.runDue()
+    return this.now()
   }
 
   // --- tokens ---------------------------------------------------------------------------------
@@ -219,5 +236,6 @@ export class Emulator {
     this.state.reset()
     this.scenarios.clear()
     this.faults.clear()
+    this.spikeArrest?.clear()
   }
 }

@@ -26,6 +26,7 @@ export const DarajaErrors = {
   inFlightEmpty: { status: 500, errorCode: '500.001.1001', errorMessage: '' },
   doesNotExist: { status: 500, errorCode: '500.001.1001', errorMessage: 'The transaction does not Exist' },
   duplicateOriginatorConversationId: { status: 500, errorCode: '500.002.1001', errorMessage: 'Duplicate OriginatorConversationID.' },
+  spikeArrest: { status: 500, errorCode: '500.003.02', errorMessage: 'Error Occurred: Spike Arrest Violation' },
   internalServerError: { status: 500, errorCode: '500.003.1001', errorMessage: 'Internal Server Error' },
 } as const satisfies Record<string, DarajaErrorSpec>
 

@@ -5,8 +5,11 @@ import {
   SANDBOX_PASSKEY,
   SANDBOX_SHORTCODE,
 } from '../src/schemas/daraja.js'
+import { isProfile, PROFILE_SETTINGS, PROFILES, type EmulatorProfile } from './profiles.js'
 
 export interface EmulatorOptions {
+  /** `fast` (default): quick, deterministic. `sandbox`: today's real sandbox timings and quirks (see README). */
+  profile?: EmulatorProfile
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number
   /** Interface to bind; default 127.0.0.1. */
@@ -23,7 +26,7 @@ export interface EmulatorOptions {
   initiatorName?: string
   /** The one SecurityCredential the emulator accepts; B2C requests with another get result 2001. */
   securityCredential?: string
-  /** Delay before a callback is sent (and before a query reports the result); default 100 ms. */
+  /** Delay before a callback is sent (and before a query reports the result); default 100 ms (sandbox profile: 17 s). */
   callbackDelayMs?: number
   /** Access-token lifetime in seconds, returned as `expires_in`; default 3599. */
   tokenTtlS?: number
@@ -33,7 +36,9 @@ export interface EmulatorOptions {
   maxTransactions?: number
   /** Most journal entries kept per journal (oldest evicted first); default 1 000. */
   maxJournal?: number
-  /** The clock; tests may pass a fixed one. */
+  /** How long C2B waits for a validation answer; default 1 s (sandbox profile: 8 s). */
+  c2bValidationTimeoutMs?: number
+  /** The clock; tests may pass a fixed one (and move it with `advanceClock`). */
   now?: () => Date
 }
 
@@ -49,6 +54,12 @@ export interface EmulatorCredentials {
 }
 
 export interface EmulatorConfig extends EmulatorCredentials {
+  profile: EmulatorProfile
+  /** The generic test number's delay and whether it pays, from the profile. */
+  testNumberPays: boolean
+  testNumberDelayMs: number
+  spikeArrest: { limit: number; windowMs: number } | null
+  c2bValidationTimeoutMs: number
   port: number
   host: string
   shortcodeType: 'paybill' | 'till'
@@ -73,9 +84,17 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 }
 
 export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
+  const profile = options.profile ?? 'fast'
+  if (!isProfile(profile)) throw new RangeError(`startEmulator: profile must be one of ${PROFILES.join(', ')}, got ${String(profile)}`)
+  const settings = PROFILE_SETTINGS[profile]
   const tokenTtlS = nonNegative('tokenTtlS', options.tokenTtlS, 3599)
   if (tokenTtlS < 1) throw new RangeError('startEmulator: tokenTtlS must be at least 1 second')
   return {
+    profile,
+    testNumberPays: settings.testNumberPays,
+    testNumberDelayMs: settings.testNumberDelayMs,
+    spikeArrest: settings.spikeArrest,
+    c2bValidationTimeoutMs: nonNegative('c2bValidationTimeoutMs', options.c2bValidationTimeoutMs, settings.c2bValidationTimeoutMs),
     port: nonNegative('port', options.port, 0),
     host: options.host ?? '127.0.0.1',
     consumerKey: options.consumerKey ?? DEFAULT_CONSUMER_KEY,
@@ -86,7 +105,7 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     b2cShortcode: options.b2cShortcode ?? SANDBOX_B2C_SHORTCODE,
     initiatorName: options.initiatorName ?? SANDBOX_INITIATOR_NAME,
     securityCredential: options.securityCredential ?? DEFAULT_SECURITY_CREDENTIAL,
-    callbackDelayMs: nonNegative('callbackDelayMs', options.callbackDelayMs, 100),
+    callbackDelayMs: nonNegative('callbackDelayMs', options.callbackDelayMs, settings.callbackDelayMs),
     tokenTtlS,
     callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 10_000),
     maxTransactions: Math.max(1, nonNegative('maxTransactions', options.maxTransactions, 10_000)),

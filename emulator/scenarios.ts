@@ -81,7 +81,19 @@ export const B2C_TEST_NUMBERS: Record<string, B2cOutcomeName> = {
   '254700000004': 'initiator_invalid',
 }
 
-export function defaultStkOutcome(phone: string): StkOutcome {
+/** The sandbox's generic test number, which on the real sandbox today never pays. */
+export const GENERIC_TEST_NUMBER = '254708374149'
+
+/** How the table treats the generic test number under a profile. */
+export interface TestNumberBehaviour {
+  testNumberPays: boolean
+  testNumberDelayMs: number
+}
+
+export function defaultStkOutcome(phone: string, testNumber?: TestNumberBehaviour): StkOutcome {
+  if (phone === GENERIC_TEST_NUMBER && testNumber && !testNumber.testNumberPays) {
+    return { ...STK_OUTCOMES.timeout, name: 'no_response', delayMs: testNumber.testNumberDelayMs }
+  }
   return STK_OUTCOMES[STK_TEST_NUMBERS[phone] ?? 'success']
 }
 
@@ -206,6 +218,11 @@ export class ScenarioBook {
   #byPhone = new Map<string, Scenario>()
   #next: Scenario[] = []
   #seq = 0
+  readonly #testNumber: TestNumberBehaviour | undefined
+
+  constructor(testNumber?: TestNumberBehaviour) {
+    this.#testNumber = testNumber
+  }
 
   add(input: ScenarioInput): Scenario {
     const scenario = buildScenario(`scn_${++this.#seq}`, input)
@@ -239,7 +256,7 @@ export class ScenarioBook {
     const next = this.#takeNext('stk')
     if (next) return stkOutcomeOf(next)
     const byPhone = this.#byPhone.get(`stk:${phone}`)
-    return byPhone ? stkOutcomeOf(byPhone) : defaultStkOutcome(phone)
+    return byPhone ? stkOutcomeOf(byPhone) : defaultStkOutcome(phone, this.#testNumber)
   }
 
   b2c(partyB: string): B2cOutcome {

@@ -6,6 +6,7 @@ import type { CallbackEntry } from './callbacks.js'
 import { Emulator, stkView as stkViewOf, type StkTransactionView } from './emulator.js'
 import type { Fault, FaultInput } from './faults.js'
 import { resolveOptions, type EmulatorCredentials, type EmulatorOptions } from './options.js'
+import type { EmulatorProfile } from './profiles.js'
 import type { Scenario, ScenarioInput } from './scenarios.js'
 import type { RequestEntry } from './state.js'
 
@@ -31,6 +32,13 @@ export interface RunningEmulator {
   resolve(checkoutRequestId: string, resultCode: number, resultDesc?: string): StkTransactionView
   /** The current state of an STK transaction, or undefined. */
   transaction(checkoutRequestId: string): StkTransactionView | undefined
+  /** `fast` or `sandbox`. */
+  profile: EmulatorProfile
+  /**
+   * Moves the emulator's clock forward by `ms`: tokens age and every result due by then is sent
+   * at once (the sandbox profile's 26 s timeout, without waiting 26 s). Returns the new time.
+   */
+  advanceClock(ms: number): Date
   /** Resolves once no callback is scheduled or in flight (held prompts excepted). */
   settle(): Promise<void>
   /** Called after each Daraja API call is answered; returns an unsubscribe function. */
@@ -81,6 +89,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const txn = em.state.stk.get(id)
       return txn ? stkViewOf(txn) : undefined
     },
+    profile: config.profile,
+    advanceClock: (ms) => em.advanceClock(ms),
     settle: () => em.callbacks.settle(),
     onRequest: (listener) => em.onRequest(listener),
     onCallback: (listener) => em.onCallback(listener),

@@ -9,6 +9,7 @@ export function health(em: Emulator, _req?: unknown): EmResponse {
     status: 200,
     body: {
       status: 'ok',
+      profile: em.config.profile,
       credentials: credentialsWire(c),
     },
   }

@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js'
 import { ControlError, controlErrorResponse, type EmResponse } from '../errors.js'
 import type { EmRequest } from '../http.js'
+import { advanceClock, readClock } from './clock.js'
 import { addFault, clearFaults, listFaults } from './faults.js'
 import { health, reset } from './health.js'
 import { listCallbacks, listRequests } from './journals.js'
@@ -28,6 +29,8 @@ const routes: ControlRoute[] = [
   { method: 'GET', pattern: /^faults$/, handler: listFaults },
   { method: 'POST', pattern: /^faults$/, handler: addFault },
   { method: 'DELETE', pattern: /^faults(?:\/([^/]+))?$/, handler: clearFaults },
+  { method: 'GET', pattern: /^clock$/, handler: readClock },
+  { method: 'POST', pattern: /^clock$/, handler: advanceClock },
   { method: 'GET', pattern: /^stk\/([^/]+)$/, handler: getStk },
   { method: 'POST', pattern: /^stk\/([^/]+)\/resolve$/, handler: resolveStk },
 ]

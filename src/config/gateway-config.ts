@@ -35,7 +35,10 @@ export interface GatewayConfig {
   platformFeePercent: number
   adminToken: string | undefined
   reconcileAfterS: number
-  emulatorCallbackDelayMs: number
+  /** The embedded emulator's profile: `fast`, or `sandbox` (today's real sandbox timings). */
+  emulatorProfile: 'fast' | 'sandbox'
+  /** undefined: the profile's own delay (17 s in `sandbox`). */
+  emulatorCallbackDelayMs: number | undefined
   darajaTimeoutMs: number
   webhookTimeoutMs: number
   webhookRetryDelaysMs: number[]
@@ -90,7 +93,8 @@ const envSchema = z.object({
   PLATFORM_FEE_PERCENT: num('PLATFORM_FEE_PERCENT', 0, 100).default(1.5),
   MPG_ADMIN_TOKEN: z.string().trim().min(16, 'MPG_ADMIN_TOKEN must be at least 16 characters').optional(),
   MPG_RECONCILE_AFTER_S: num('MPG_RECONCILE_AFTER_S', 0.05, 86_400).default(60),
-  MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).default(1000),
+  MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).optional(),
+  MPG_EMULATOR_PROFILE: z.enum(['fast', 'sandbox'], { error: 'MPG_EMULATOR_PROFILE must be fast or sandbox' }).default('fast'),
   MPG_WEBHOOK_TIMEOUT_MS: int('MPG_WEBHOOK_TIMEOUT_MS', 1, 120_000).default(10_000),
   MPG_WEBHOOK_RETRY_DELAYS_MS: z
     .string()
@@ -162,7 +166,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     platformFeePercent: e.PLATFORM_FEE_PERCENT,
     adminToken: e.MPG_ADMIN_TOKEN,
     reconcileAfterS: e.MPG_RECONCILE_AFTER_S,
-    emulatorCallbackDelayMs: e.MPG_EMULATOR_CALLBACK_DELAY_MS,
+    emulatorProfile: e.MPG_EMULATOR_PROFILE,
+    emulatorCallbackDelayMs: e.MPG_EMULATOR_CALLBACK_DELAY_MS ?? (e.MPG_EMULATOR_PROFILE === 'fast' ? 1000 : undefined),
     darajaTimeoutMs: e.DARAJA_TIMEOUT_MS,
     webhookTimeoutMs: e.MPG_WEBHOOK_TIMEOUT_MS,
     webhookRetryDelaysMs: e.MPG_WEBHOOK_RETRY_DELAYS_MS,

@@ -73,6 +73,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     if (!darajaBaseUrl) {
       emulator = await emulatorModule.startEmulator({
         port: 0,
+        profile: config.emulatorProfile,
         callbackDelayMs: config.emulatorCallbackDelayMs,
         shortcode: config.shortcode,
         passkey: config.passkey,

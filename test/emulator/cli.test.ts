@@ -7,10 +7,10 @@ import { repoRoot, runBin, runCli } from '../helpers/run-cli.js'
 import { bearer, getToken, http, stkBody } from './helpers.js'
 
 /** `mpg emulator start` as a user runs it; resolves with a reader of its stdout lines. */
-function spawnStart(args: string[]) {
+function spawnStart(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [runBin, 'emulator', 'start', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NODE_ENV: 'production' },
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NODE_ENV: 'production', ...env },
   }) as ChildProcessWithoutNullStreams
   const lines: string[] = []
   let wake: (() => void) | undefined
@@ -42,6 +42,23 @@ afterEach(async () => {
 })
 
 describe('mpg emulator start', () => {
+  it('--profile sandbox (or MPG_EMULATOR_PROFILE) starts the sandbox-realistic profile; fast is the default', async () => {
+    const sandbox = spawnStart(['--port', '0', '--json', '--profile', 'sandbox'])
+    cleanups.push(() => sandbox.child.kill('SIGKILL'))
+    const fast = spawnStart(['--port', '0', '--json'])
+    cleanups.push(() => fast.child.kill('SIGKILL'))
+    const sandboxUrl = JSON.parse(await sandbox.nextLine(0)).url
+    const fastUrl = JSON.parse(await fast.nextLine(0)).url
+    expect((await http('GET', `${sandboxUrl}/__emulator/health`)).body.profile).toBe('sandbox')
+    expect((await http('GET', `${fastUrl}/__emulator/health`)).body.profile).toBe('fast')
+    const byEnv = spawnStart(['--port', '0', '--json'], { MPG_EMULATOR_PROFILE: 'sandbox' })
+    cleanups.push(() => byEnv.child.kill('SIGKILL'))
+    expect((await http('GET', `${JSON.parse(await byEnv.nextLine(0)).url}/__emulator/health`)).body.profile).toBe('sandbox')
+    const bad = await runCli(['emulator', 'start', '--port', '0', '--profile', 'slow'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toMatch(/fast, sandbox/)
+  })
+
   it('--json prints the credentials first, then one JSON line per API call, and stops cleanly on SIGTERM', async () => {
     const run = spawnStart(['--port', '0', '--json', '--callback-delay-ms', '10', '--consumer-key', 'ck', '--consumer-secret', 'cs'])
     cleanups.push(() => run.child.kill('SIGKILL'))

@@ -29,6 +29,7 @@ describe('control API', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({
       status: 'ok',
+      profile: 'fast',
       credentials: {
         consumer_key: em.credentials.consumerKey,
         consumer_secret: em.credentials.consumerSecret,
