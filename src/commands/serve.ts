@@ -20,8 +20,8 @@ export default class Serve extends BaseCommand<typeof Serve> {
       json,
       events: {
         ready: (info) => {
-          if (json) return out({ event: 'ready', ...info })
-          this.log(`mpesa-gateway listening on ${info.url}`)
+          if (json) return out({ event: 'ready', ...info, dashboard_url: `${info.url}/dashboard` })
+          this.log(`mpesa-gateway listening on ${info.url} (dashboard: ${info.url}/dashboard)`)
           this.log(`Daraja: ${info.daraja_env}${info.daraja_url ? ` (${info.daraja_url})` : ''}`)
           if (info.key) {
             this.log(`First start: created account ${info.account_id} and API key`)
