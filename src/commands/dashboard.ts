@@ -4,7 +4,6 @@ import { delimiter, join } from 'node:path'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { baseUrlFlag } from '../cli/flags.js'
-import { connect } from '../services/connect.js'
 
 /** The platform's "open this URL" program, or undefined where no browser can be shown (a server, CI). */
 function opener(url: string): [string, string[]] | undefined {
@@ -40,7 +39,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
   }
 
   async run(): Promise<{ url: string; opened: boolean }> {
-    const client = connect(this.flags)
+    const client = await this.client()
     await client.health()
     const url = `${client.baseUrl}/dashboard`
     const opened = this.flags.open && (await openInBrowser(url))
