@@ -247,8 +247,8 @@ async function benchGateway({ pushPathOnly = false } = {}) {
   } finally {
     await pair.stop()
   }
-  const { LowdbStore } = await import('../dist/src/store/lowdb-store.js')
-  const store = await LowdbStore.readDocument(join(pair.dataDir, 'gateway.json'))
+  const { loadDocument } = await import('../dist/src/store/document.js')
+  const { doc: store } = await loadDocument(join(pair.dataDir, 'gateway.json'))
   result.stored_transactions = store.transactions.length
   result.store_bytes = statSync(join(pair.dataDir, 'gateway.json')).size
   if (profileDir) {

@@ -114,9 +114,12 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
         `${error.errorMessage}; transaction ${transaction.id} stays pending until Daraja's callback settles it`,
       )
     }
-    // Daraja refused (or never got) the push: a 5xx answer does not consume the key.
-    if (scope) await ctx.store.deleteIdempotency(scope)
+    // Anything else that is not Daraja's own refusal (a failed write of its answer, a bug) may
+    // come after Daraja took the push: the key stays claimed by this pending payment, and a
+    // retry (or the start-up after a crash) replays it rather than prompting the phone twice.
     if (!(error instanceof DarajaCallError)) throw error
+    // Daraja refused (or provably never got) the push: a 5xx answer does not consume the key.
+    if (scope) await ctx.store.deleteIdempotency(scope)
     await markRefused(ctx, transaction.id, error)
     const code = error.errorCode ? `${error.errorCode}: ` : ''
     throw new DomainError(

@@ -1,8 +1,9 @@
 import { H3, HTTPError, type H3Event } from 'h3'
 import type { GatewayContext } from '../core/context.js'
 import { DomainError } from '../core/errors.js'
+import { isStorageError } from '../store/errors.js'
 import { maskCallbackToken } from '../utils/callback-paths.js'
-import { ApiError, errors, fromDomainError } from './errors.js'
+import { ApiError, errors, fromDomainError, storageUnavailable } from './errors.js'
 import { json } from './http.js'
 import type { Route } from './route.js'
 import { routes } from './routes/index.js'
@@ -11,7 +12,8 @@ async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Prom
   try {
     return await route.handler(ctx, event)
   } catch (error) {
-    const answer = error instanceof DomainError ? fromDomainError(error) : error
+    if (isStorageError(error)) ctx.log.error('request.storage_failed', { path: maskCallbackToken(event.url.pathname), reason: error.reason, message: error.message })
+    const answer = error instanceof DomainError ? fromDomainError(error) : isStorageError(error) ? storageUnavailable(error) : error
     if (answer instanceof ApiError) return json(answer.status, answer.body(), answer.headers)
     const requestId = (event.context.requestId as string | undefined) ?? 'unknown'
     ctx.log.error('request.failed', { request_id: requestId, path: maskCallbackToken(event.url.pathname), message: error instanceof Error ? error.message : String(error) })

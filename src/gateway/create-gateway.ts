@@ -10,6 +10,8 @@ import { resumePayouts } from '../core/payouts.js'
 import { startReconciler, type Reconciler } from '../core/reconcile.js'
 import { settleInterruptedRequests } from '../core/recover.js'
 import { createDarajaClient } from '../daraja/client.js'
+import { sealKey } from '../webhooks/seal.js'
+import { isStorageError } from '../store/errors.js'
 import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { resolveAdminToken } from './admin-token.js'
@@ -41,6 +43,11 @@ export interface RunningGateway {
   emulator: import('../../emulator/index.js').RunningEmulator | undefined
   context: GatewayContext
   reconciler: Reconciler
+  /**
+   * Resolves when the store becomes failed (a durable write failed): from then on every request
+   * gets 503, and `mpg serve` stops with a non-zero exit so a supervisor restarts it from disk.
+   */
+  failed: Promise<Error>
   /** Stops accepting, finishes in-flight requests, flushes the store. Idempotent. */
   close(): Promise<void>
 }
@@ -56,10 +63,40 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port
 }
 
+/** A start-up failure as one line and a next step (what `mpg serve` prints). */
+async function startupError(error: unknown): Promise<unknown> {
+  if (!isStorageError(error)) return error
+  const { MpgError } = await import('../errors.js')
+  return new MpgError(error.reason === 'corrupt' ? 'config' : 'internal', error.message, { suggestion: error.hint, cause: error })
+}
+
 /** Builds and starts the gateway: config, store, Daraja (or the bundled emulator), HTTP server, background work. */
 export async function createGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const config = loadGatewayConfig(options.env ?? process.env, options.flags, { requirePublicUrl: options.requirePublicUrl })
   const log = options.logger ?? createLogger({ json: true, silent: true })
+  // What start-up has started so far, undone in reverse when a later step fails: a failed
+  // start leaves nothing running (an emulator or a listening socket would keep the process up).
+  const started: Array<() => Promise<unknown>> = []
+  try {
+    return await start(config, log, options, started)
+  } catch (error) {
+    for (const undo of started.reverse()) await undo().catch(() => undefined)
+    throw await startupError(error)
+  }
+}
+
+async function start(config: GatewayConfig, log: Logger, options: GatewayOptions, started: Array<() => Promise<unknown>>): Promise<RunningGateway> {
+  const store = options.store ?? new LowdbStore(join(config.dataDir, 'gateway.json'), { warn: (message, fields) => log.warn(message, fields) })
+  await store.open()
+  started.push(() => store.close())
+  const admin = resolveAdminToken(config.dataDir, config.adminToken)
+  try {
+    // A damaged seal-key is refused now, not at the first webhook endpoint.
+    sealKey(config.dataDir)
+  } catch (error) {
+    const { MpgError } = await import('../errors.js')
+    throw new MpgError('config', (error as Error).message, { suggestion: 'Restore the seal-key file from the backup of this data dir (webhook secrets sealed with it cannot be read without it).' })
+  }
 
   let emulator: RunningGateway['emulator']
   let darajaBaseUrl = config.darajaBaseUrl
@@ -71,7 +108,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
   if (config.darajaEnv === 'emulator') {
     const emulatorModule = await import('../../emulator/index.js')
     if (!darajaBaseUrl) {
-      emulator = await emulatorModule.startEmulator({
+      const running = await emulatorModule.startEmulator({
         port: 0,
         profile: config.emulatorProfile,
         callbackDelayMs: config.emulatorCallbackDelayMs,
@@ -81,7 +118,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
         consumerSecret: config.consumerSecret,
         securityCredential: config.securityCredential,
       })
-      darajaBaseUrl = emulator.url
+      emulator = running
+      started.push(() => running.close())
+      darajaBaseUrl = running.url
     }
     credentials = {
       consumerKey: config.consumerKey ?? emulatorModule.DEFAULT_CONSUMER_KEY,
@@ -89,10 +128,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
       securityCredential: config.securityCredential ?? emulatorModule.DEFAULT_SECURITY_CREDENTIAL,
     }
   }
-
-  const store = options.store ?? new LowdbStore(join(config.dataDir, 'gateway.json'))
-  await store.open()
-  const admin = resolveAdminToken(config.dataDir, config.adminToken)
 
   let ownUrl = ''
   const context: GatewayContext = {
@@ -127,8 +162,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
   try {
     port = await listen(server, config.port, config.host)
   } catch (error) {
-    await emulator?.close()
-    await store.close()
     const err = error as NodeJS.ErrnoException
     const { MpgError } = await import('../errors.js')
     if (err.code === 'EADDRINUSE') {
@@ -136,13 +169,18 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     }
     throw new MpgError('config', `Cannot listen on ${config.host}:${config.port}: ${err.message}.`, { suggestion: 'Check --host and --port.' })
   }
+  started.push(() => new Promise((resolve) => server.close(resolve)))
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host
   ownUrl = `http://${host}:${port}`
 
   const bootstrap = await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test')
   await settleInterruptedRequests(context)
   const reconciler = startReconciler(context)
+  started.push(async () => reconciler.stop())
   const background: BackgroundService[] = startBackgroundServices(context)
+  started.push(() => Promise.all(background.map((service) => service.stop())))
+  const failed = store.whenFailed()
+  void failed.then((error) => log.error('store.failed', { message: error.message, hint: isStorageError(error) ? error.hint : undefined }))
   void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
 
   let closing: Promise<void> | undefined
@@ -156,6 +194,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     emulator,
     context,
     reconciler,
+    failed,
     close() {
       closing ??= (async () => {
         reconciler.stop()

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { DomainError, type DomainErrorKind } from '../core/errors.js'
+import type { StorageError } from '../store/errors.js'
 
 /** Every error the API answers is `{ error, hint, detail }` (gateway-api.txt). */
 export interface ErrorBody {
@@ -62,4 +63,10 @@ export const errors = {
   methodNotAllowed: (method: string) => new ApiError(405, 'Method not allowed', 'Check the HTTP method of this endpoint.', method),
   internal: (requestId: string) =>
     new ApiError(500, 'Internal error', 'Retry later; if it persists, report it with the request id.', `request id ${requestId}`),
+}
+
+/** A storage problem is the operator's, not the caller's: kind `storage` (503), naming it, and what to do. */
+export function storageUnavailable(error: StorageError): ApiError {
+  const title = error.reason === 'full' ? 'Storage full' : error.reason === 'closed' ? 'Gateway stopping' : 'Storage unavailable'
+  return fromDomainError(new DomainError('storage', title, error.hint, error.message, 5))
 }

@@ -24,12 +24,21 @@ export async function serveGateway(flags: ServeFlags, options: { json: boolean; 
   const startupLines = held
   held = undefined
   for (const line of startupLines) process.stdout.write(`${line}\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    const stop = () => resolve(undefined)
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     options.signal?.addEventListener('abort', stop, { once: true })
+    // A failed store may hold changes that are not on disk: stop rather than serve them, so a
+    // supervisor starts the gateway again from what is on disk (PostgreSQL does the same on a failed fsync).
+    void gateway.failed.then(resolve)
   })
   await gateway.close()
+  if (failure) {
+    const { MpgError } = await import('../errors.js')
+    throw new MpgError('internal', `The gateway stopped: ${failure.message}`, {
+      suggestion: 'Fix the cause (free disk space), then start it again: it resumes from what is on disk, and nothing it acknowledged is lost.',
+    })
+  }
   options.events.stopped()
 }

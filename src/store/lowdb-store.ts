@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { Low } from 'lowdb'
-import { DataFile, TextFile } from 'lowdb/node'
+import { readdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { newId } from '../utils/ids.js'
 import { DeliveryLeases } from './delivery-leases.js'
-import { Journal, syncFile, type JournalEntry } from './journal.js'
+import { applyJournal, emptyDocument, journalFileOf, KEY_OF, readSnapshot, type Collection, type StoreDocument } from './document.js'
+import { StorageError, storageCause } from './errors.js'
+import { ensurePrivateDir, keepPrivate, writeFileAtomic } from './files.js'
+import { StoreIndexes } from './indexes.js'
+import { Journal, type JournalEntry } from './journal.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -18,176 +20,150 @@ import type {
 } from './records.js'
 import type { ListTransactionsQuery, Store, TransactionPage, TransitionInput, TransitionResult } from './store.js'
 
-interface Document {
-  version: 1
-  meta: Record<string, string>
-  next_event_seq: number
-  accounts: AccountRecord[]
-  api_keys: ApiKeyRecord[]
-  transactions: TransactionRecord[]
-  idempotency: IdempotencyRecord[]
-  events: EventRecord[]
-  webhook_endpoints: WebhookEndpointRecord[]
-  deliveries: DeliveryRecord[]
-}
-
-const emptyDocument = (): Document => ({
-  version: 1,
-  meta: {},
-  next_event_seq: 1,
-  accounts: [],
-  api_keys: [],
-  transactions: [],
-  idempotency: [],
-  events: [],
-  webhook_endpoints: [],
-  deliveries: [],
-})
+export { journalFileOf }
 
 /** Records are plain JSON data: a JSON round trip copies them ~3× faster than structuredClone. */
 const clone = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T))
 
-type Collection = 'accounts' | 'api_keys' | 'transactions' | 'idempotency' | 'events' | 'webhook_endpoints' | 'deliveries'
-
-/** The key of each collection's records, for journal upserts and deletions. */
-const KEY_OF: Record<Collection, string> = {
-  accounts: 'id',
-  api_keys: 'id',
-  transactions: 'id',
-  idempotency: 'scope',
-  events: 'id',
-  webhook_endpoints: 'id',
-  deliveries: 'id',
-}
-
 /** The journal is folded into the snapshot once it is this large and as large as the snapshot. */
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024
 
-/** `gateway.json` → `gateway.journal` */
-export function journalFileOf(file: string): string {
-  return `${file.replace(/\.json$/, '')}.journal`
-}
+/**
+ * The snapshot is one JSON string, and V8's longest string is 2^29 − 24 characters (~512 M).
+ * Past this many bytes of snapshot + journal (an upper bound of the document's JSON size: every
+ * character is at least one byte) the store refuses new work; the ~256 MB left below V8's limit
+ * are for the work already accepted (its callbacks, payouts, events and deliveries) to finish.
+ */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
-export type StoreDocument = Document
+/** A failed fold is tried again after this long (the journal keeps everything meanwhile). */
+const FOLD_RETRY_MS = 10_000
+
+export interface LowdbStoreOptions {
+  /** New work is refused past this size of snapshot + journal (default DEFAULT_MAX_BYTES); everything stops at 1.5×. */
+  maxBytes?: number
+  /** The journal is folded once it is past this size and as large as the snapshot (default 4 MiB). */
+  foldMinBytes?: number
+  /** Operational warnings (a file mode fixed, a torn line kept, a fold that failed). */
+  warn?: (message: string, fields: Record<string, unknown>) => void
+}
 
 type Dirty = { c: Collection; record: Record<string, unknown> } | { c: Collection; deleted: string }
 
-/** Applies journal entries over a snapshot, in order (upserts by key, deletions). */
-function applyJournal(doc: Document, entries: JournalEntry[]): void {
-  if (entries.length === 0) return
-  const positions = new Map<Collection, Map<string, number>>()
-  const positionsOf = (c: Collection) => {
-    let map = positions.get(c)
-    if (!map) {
-      map = new Map((doc[c] as unknown as Array<Record<string, unknown>>).map((r, i) => [String(r[KEY_OF[c]]), i]))
-      positions.set(c, map)
-    }
-    return map
-  }
-  const removed = new Set<Collection>()
-  for (const entry of entries) {
-    if ('m' in entry) {
-      doc.meta = entry.m
-      doc.next_event_seq = Math.max(doc.next_event_seq, entry.s)
-      continue
-    }
-    const c = entry.c as Collection
-    if (!(c in KEY_OF)) continue
-    const list = doc[c] as unknown as Array<Record<string, unknown> | null>
-    const at = positionsOf(c)
-    if ('d' in entry) {
-      const i = at.get(entry.d)
-      if (i !== undefined) {
-        list[i] = null
-        at.delete(entry.d)
-        removed.add(c)
-      }
-      continue
-    }
-    const key = String(entry.r[KEY_OF[c]])
-    const i = at.get(key)
-    if (i !== undefined) list[i] = entry.r
-    else {
-      at.set(key, list.length)
-      list.push(entry.r)
-    }
-  }
-  for (const c of removed) (doc[c] as unknown[]) = (doc[c] as unknown[]).filter((r) => r !== null)
-  for (const e of doc.events) doc.next_event_seq = Math.max(doc.next_event_seq, e.seq + 1)
-}
-
-
 /**
- * The embedded store: a lowdb JSON snapshot (rewritten atomically, temp file + rename, so a
- * kill -9 leaves the old or the new file, never a torn one) plus an append-only journal of the
- * records changed since (see journal.ts). Mutations apply to memory synchronously (so
- * compare-and-set is atomic in this process) and concurrent ones share one flush: a caller's
- * promise resolves after an append that began after its change, i.e. once it is on disk.
+ * The embedded store: a lowdb JSON snapshot (rewritten atomically, so a kill -9 leaves the old or
+ * the new file, never a torn one) plus an append-only journal of the records changed since (see
+ * journal.ts). Mutations apply to memory synchronously (so compare-and-set is atomic in this
+ * process) and concurrent ones share one flush: a caller's promise resolves after an append that
+ * began after its change, i.e. once it is on disk. Reads wait for a flush in progress, so nothing
+ * read was not on disk first.
+ *
+ * Failure model (as PostgreSQL answers a failed fsync): when an append fails, the journal is cut
+ * back to its last whole line and the store is *failed*: memory may hold changes the disk does
+ * not, so every later call (reads too) rejects with the same StorageError, `whenFailed()`
+ * resolves, and the process is expected to exit and start again from what is on disk.
  */
 export class LowdbStore implements Store {
   readonly kind = 'lowdb'
   /** One process owns the file. */
   readonly shared = false
-  private readonly db: Low<Document>
-  private doc: Document = emptyDocument()
+  private doc: StoreDocument = emptyDocument()
+  private idx = new StoreIndexes()
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
   private lastSize = 0
   private closed = false
+  private failedWith: StorageError | undefined
+  private readonly failed: Promise<StorageError>
+  private signalFailure!: (error: StorageError) => void
   private readonly journal: Journal
-  /** Writes folded snapshots (temp file + rename, lowdb's steno writer). */
-  private readonly snapshotFile: TextFile
   private readonly dirty = new Map<string, Dirty>()
   private metaDirty = false
+  private foldPausedUntil = 0
+  private readonly maxBytes: number
+  private readonly foldMinBytes: number
+  private readonly warn: (message: string, fields: Record<string, unknown>) => void
 
-  private readonly txById = new Map<string, TransactionRecord>()
-  private readonly txByCheckout = new Map<string, TransactionRecord>()
-  private readonly txByPayoutToken = new Map<string, TransactionRecord>()
-  private readonly txByCallbackToken = new Map<string, TransactionRecord>()
-  private readonly keyByHash = new Map<string, ApiKeyRecord>()
-  private readonly idemByScope = new Map<string, IdempotencyRecord>()
-  private readonly eventById = new Map<string, EventRecord>()
-  private readonly deliveryById = new Map<string, DeliveryRecord>()
-  private readonly deliveriesByEvent = new Map<string, DeliveryRecord[]>()
   private readonly leases = new DeliveryLeases()
 
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true })
-    // lowdb reads the snapshot; folds write it through snapshotFile (see flush), compact JSON.
-    const adapter = new DataFile<Document>(file, {
-      parse: (text) => {
-        this.lastSize = Buffer.byteLength(text)
-        return JSON.parse(text)
-      },
-      stringify: (data) => JSON.stringify(data),
-    })
-    this.db = new Low(adapter, emptyDocument())
-    this.snapshotFile = new TextFile(file)
-    this.journal = new Journal(journalFileOf(file))
-  }
-
-  /** The durable state (snapshot + journal) of a store file, read without opening it: for tests and tools. */
-  static async readDocument(file: string): Promise<Document> {
-    const { readFile } = await import('node:fs/promises')
-    let doc = emptyDocument()
-    try {
-      doc = { ...doc, ...(JSON.parse(await readFile(file, 'utf8')) as Partial<Document>) }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    }
-    applyJournal(doc, (await Journal.read(journalFileOf(file))).entries)
-    return doc
+  constructor(
+    readonly file: string,
+    options: LowdbStoreOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+    this.foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
+    this.warn = options.warn ?? (() => undefined)
+    this.journal = new Journal(journalFileOf(file), this.warn)
+    this.failed = new Promise((resolve) => (this.signalFailure = resolve))
   }
 
   async open(): Promise<void> {
-    await this.db.read()
-    this.doc = { ...emptyDocument(), ...this.db.data }
-    this.replay(await this.journal.open())
-    this.reindex()
+    const dir = dirname(this.file)
+    await ensurePrivateDir(dir, this.warn)
+    const { doc, bytes } = await readSnapshot(this.file)
+    this.lastSize = bytes
+    applyJournal(doc, await this.journal.open())
+    this.doc = doc
+    this.idx = StoreIndexes.of(doc)
+    // Everything in the data dir (snapshot, journal, tokens, keys, kept torn lines) is private.
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isFile()) await keepPrivate(join(dir, entry.name), this.warn)
+    }
   }
 
-  private replay(entries: JournalEntry[]): void {
-    applyJournal(this.doc, entries)
+  failure(): StorageError | undefined {
+    return this.failedWith
+  }
+
+  whenFailed(): Promise<StorageError> {
+    return this.failed
+  }
+
+  private fail(cause: unknown): StorageError {
+    if (!this.failedWith) {
+      this.failedWith =
+        cause instanceof StorageError
+          ? cause
+          : new StorageError(
+              'write_failed',
+              `Cannot write the store journal ${this.journal.file}: ${storageCause(cause)}. The store refuses every call until the gateway restarts from what is on disk.`,
+              'Free disk space (or fix the disk) and restart the gateway; everything it acknowledged is on disk.',
+              { file: this.journal.file, cause },
+            )
+      this.signalFailure(this.failedWith)
+    }
+    return this.failedWith
+  }
+
+  /** Snapshot + journal bytes: never less than the document's JSON length. */
+  private estimatedBytes(): number {
+    return this.lastSize + this.journal.size()
+  }
+
+  /** Throws unless a change may be made now; `newWork` is refused earlier, at the size ceiling. */
+  private writable(newWork = false): void {
+    if (this.failedWith) throw this.failedWith
+    if (this.closed) throw new StorageError('closed', 'The store is closed.', 'The gateway is stopping; retry once it is back.')
+    const size = this.estimatedBytes()
+    const limit = newWork ? this.maxBytes : this.maxBytes * 1.5
+    if (size > limit) {
+      throw new StorageError(
+        'full',
+        `The store ${this.file} holds ${Math.round(size / 1024 / 1024)} MB, past its ${Math.round(limit / 1024 / 1024)} MB ceiling (the snapshot is one JSON string, which has a hard size limit), so it takes no ${newWork ? 'new work' : 'more changes'}.`,
+        'Move to the PostgreSQL store, or archive old transactions into another data dir; payments already accepted still finish.',
+        { file: this.file },
+      )
+    }
+  }
+
+  /** Waits for a flush in progress, so a read never returns what is not on disk yet. */
+  private async readable(): Promise<void> {
+    if (this.failedWith) throw this.failedWith
+    try {
+      await (this.queued ?? this.writing)
+    } catch (error) {
+      throw this.failedWith ?? error
+    }
   }
 
   /** Records that a record changed (or was created); written with the next flush. */
@@ -203,6 +179,7 @@ export class LowdbStore implements Store {
 
   /** One flush: append what changed; fold the journal into the snapshot when it has grown. */
   private async flush(): Promise<void> {
+    if (this.failedWith) throw this.failedWith
     const entries: JournalEntry[] = []
     if (this.metaDirty) {
       entries.push({ m: this.doc.meta, s: this.doc.next_event_seq })
@@ -213,58 +190,69 @@ export class LowdbStore implements Store {
     // A fold's snapshot is taken in the same synchronous step as the entries (append serialises
     // them before its first await), so it holds exactly what the journal will hold: a crash
     // before the journal is cut replays entries the snapshot already has, and nothing newer.
-    const snapshot = this.journal.size() > Math.max(COMPACT_MIN_BYTES, this.lastSize) ? JSON.stringify(this.doc) : undefined
-    await this.journal.append(entries)
-    if (snapshot !== undefined) {
-      await this.snapshotFile.write(snapshot)
-      this.lastSize = Buffer.byteLength(snapshot)
-      // The journal may only go once the new snapshot is surely on disk.
-      await syncFile(this.file)
-      await this.journal.truncate()
+    const snapshot = this.foldDue() ? this.serialise() : undefined
+    try {
+      await this.journal.append(entries)
+    } catch (error) {
+      throw this.fail(error)
+    }
+    if (snapshot !== undefined) await this.fold(snapshot)
+  }
+
+  private foldDue(): boolean {
+    return this.journal.size() > Math.max(this.foldMinBytes, this.lastSize) && Date.now() >= this.foldPausedUntil
+  }
+
+  private serialise(): string | undefined {
+    try {
+      return JSON.stringify(this.doc)
+    } catch (error) {
+      // Too large for one string: the journal keeps everything, and the size ceiling stops growth.
+      this.foldPausedUntil = Date.now() + FOLD_RETRY_MS
+      this.warn('store.fold_failed', { file: this.file, message: (error as Error).message })
+      return undefined
     }
   }
 
-  private reindex(): void {
-    for (const t of this.doc.transactions) this.indexTransaction(t)
-    for (const k of this.doc.api_keys) this.keyByHash.set(k.hash, k)
-    for (const r of this.doc.idempotency) this.idemByScope.set(r.scope, r)
-    for (const e of this.doc.events) this.eventById.set(e.id, e)
-    for (const d of this.doc.deliveries) this.indexDelivery(d)
-  }
-
-  private indexDelivery(d: DeliveryRecord): void {
-    this.deliveryById.set(d.id, d)
-    const forEvent = this.deliveriesByEvent.get(d.event_id)
-    if (forEvent) forEvent.push(d)
-    else this.deliveriesByEvent.set(d.event_id, [d])
-  }
-
-  private indexTransaction(t: TransactionRecord): void {
-    this.txById.set(t.id, t)
-    this.txByCallbackToken.set(t.callback_token, t)
-    if (t.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t)
-    if (t.payout?.callback_token) this.txByPayoutToken.set(t.payout.callback_token, t)
+  /** Replaces the snapshot, then empties the journal. A failed snapshot write loses nothing: the journal still holds it all. */
+  private async fold(snapshot: string): Promise<void> {
+    try {
+      await writeFileAtomic(this.file, snapshot)
+    } catch (error) {
+      this.foldPausedUntil = Date.now() + FOLD_RETRY_MS
+      this.warn('store.fold_failed', { file: this.file, message: storageCause(error) })
+      return
+    }
+    this.lastSize = Buffer.byteLength(snapshot)
+    try {
+      await this.journal.truncate()
+    } catch (error) {
+      throw this.fail(error)
+    }
   }
 
   /** Resolves once a write that started after this call has finished. */
   private persist(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('store is closed'))
+    if (this.failedWith) return Promise.reject(this.failedWith)
     if (this.queued) return this.queued
     const next = this.writing
       .catch(() => undefined)
       .then(() => {
         this.queued = null
         this.writing = this.flush()
+        this.writing.catch(() => undefined)
         return this.writing
       })
+    next.catch(() => undefined)
     this.queued = next
     return next
   }
 
   async close(): Promise<void> {
     if (this.closed) return
-    await this.persist().catch(() => undefined)
+    if (!this.failedWith) await this.persist().catch(() => undefined)
     this.closed = true
+    await this.writing.catch(() => undefined)
     await this.journal.close()
   }
 
@@ -273,7 +261,7 @@ export class LowdbStore implements Store {
   }
 
   async ping() {
-    return !this.closed
+    return !this.closed && !this.failedWith
   }
 
   /** The only process on this file leads. */
@@ -282,46 +270,55 @@ export class LowdbStore implements Store {
   }
 
   async getMeta(key: string) {
+    await this.readable()
     return this.doc.meta[key]
   }
 
   async setMeta(key: string, value: string) {
+    this.writable()
     this.doc.meta[key] = value
     this.metaDirty = true
     await this.persist()
   }
 
   async createAccount(account: AccountRecord) {
+    this.writable(true)
     this.doc.accounts.push(this.mark('accounts', clone(account)))
     await this.persist()
   }
 
   async getAccount(id: string) {
+    await this.readable()
     const found = this.doc.accounts.find((a) => a.id === id)
     return found && clone(found)
   }
 
   async listAccounts() {
+    await this.readable()
     return clone(this.doc.accounts)
   }
 
   async createApiKey(key: ApiKeyRecord) {
+    this.writable(true)
     const stored = clone(key)
     this.doc.api_keys.push(this.mark('api_keys', stored))
-    this.keyByHash.set(stored.hash, stored)
+    this.idx.keyByHash.set(stored.hash, stored)
     await this.persist()
   }
 
   async findApiKeyByHash(hash: string) {
-    const found = this.keyByHash.get(hash)
+    await this.readable()
+    const found = this.idx.keyByHash.get(hash)
     return found && clone(found)
   }
 
   async listApiKeys() {
+    await this.readable()
     return clone(this.doc.api_keys)
   }
 
   async revokeApiKey(id: string, at: string) {
+    this.writable()
     const found = this.doc.api_keys.find((k) => k.id === id)
     if (!found) return undefined
     found.revoked_at ??= at
@@ -331,6 +328,7 @@ export class LowdbStore implements Store {
   }
 
   touchApiKey(id: string, at: string) {
+    if (this.failedWith || this.closed) return
     const found = this.doc.api_keys.find((k) => k.id === id)
     // To the minute is enough for "last used", and spares the journal a line on every request.
     if (!found || (found.last_used_at && Date.parse(at) - Date.parse(found.last_used_at) < 60_000)) return
@@ -339,45 +337,55 @@ export class LowdbStore implements Store {
 
   async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
     const claim = options.idempotency
+    const taken = claim && this.idx.idemByScope.get(claim.scope)
+    if (taken) {
+      // Answer from the key's record only once it is on disk.
+      await this.readable()
+      return { existing: clone(this.idx.idemByScope.get(claim.scope) ?? taken) }
+    }
+    this.writable(true)
     if (claim) {
-      const existing = this.idemByScope.get(claim.scope)
-      if (existing) return { existing: clone(existing) }
       const stored = clone(claim)
       this.doc.idempotency.push(this.mark('idempotency', stored))
-      this.idemByScope.set(stored.scope, stored)
+      this.idx.idemByScope.set(stored.scope, stored)
     }
     const stored = clone(transaction)
     this.doc.transactions.push(this.mark('transactions', stored))
-    this.indexTransaction(stored)
+    this.idx.transaction(stored)
     await this.persist()
     return {}
   }
 
   async getTransaction(id: string) {
-    const found = this.txById.get(id)
+    await this.readable()
+    const found = this.idx.txById.get(id)
     return found && clone(found)
   }
 
   async findTransactionByCheckoutRequestId(checkoutRequestId: string) {
-    const found = this.txByCheckout.get(checkoutRequestId)
+    await this.readable()
+    const found = this.idx.txByCheckout.get(checkoutRequestId)
     return found && clone(found)
   }
 
   async findTransactionByCallbackToken(token: string) {
-    const found = this.txByCallbackToken.get(token)
+    await this.readable()
+    const found = this.idx.txByCallbackToken.get(token)
     return found && clone(found)
   }
 
   async findTransactionByPayoutToken(token: string) {
-    const found = this.txByPayoutToken.get(token)
+    await this.readable()
+    const found = this.idx.txByPayoutToken.get(token)
     return found && clone(found)
   }
 
   async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
+    await this.readable()
     const all = this.doc.transactions
     let start = all.length - 1
     if (query.starting_after) {
-      const cursor = this.txById.get(query.starting_after)
+      const cursor = this.idx.txById.get(query.starting_after)
       const index = cursor ? all.lastIndexOf(cursor) : -1
       if (index < 0) return { data: [], has_more: false }
       start = index - 1
@@ -394,14 +402,17 @@ export class LowdbStore implements Store {
   }
 
   async listPendingTransactions(createdBefore: string) {
+    await this.readable()
     return clone(this.doc.transactions.filter((t) => t.status === 'pending' && t.created_at <= createdBefore))
   }
 
   async listPendingPayouts() {
+    await this.readable()
     return clone(this.doc.transactions.filter((t) => t.payout?.status === 'pending'))
   }
 
   async listPayoutsByStatus(status: PayoutStatus, limit: number) {
+    await this.readable()
     const found: TransactionRecord[] = []
     for (const t of this.doc.transactions) {
       if (t.payout?.status !== status) continue
@@ -412,14 +423,15 @@ export class LowdbStore implements Store {
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
-    const current = this.txById.get(input.transactionId)
+    this.writable()
+    const current = this.idx.txById.get(input.transactionId)
     if (!current) return undefined
     // One private copy serves guard and patch: what the patch returns may share its parts, and
     // nothing else holds them.
     const view = clone(current)
     if (!input.guard(view)) return undefined
     Object.assign(current, input.patch(view))
-    this.indexTransaction(this.mark('transactions', current))
+    this.idx.transaction(this.mark('transactions', current))
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
     const updated = clone(current)
@@ -435,7 +447,7 @@ export class LowdbStore implements Store {
       }
       this.doc.events.push(this.mark('events', event))
       this.metaDirty = true
-      this.eventById.set(event.id, event)
+      this.idx.eventById.set(event.id, event)
       events.push(event)
       for (const endpoint of this.doc.webhook_endpoints) {
         if (endpoint.deleted_at || endpoint.account_id !== event.account_id || endpoint.mode !== event.mode) continue
@@ -454,7 +466,7 @@ export class LowdbStore implements Store {
           updated_at: event.created_at,
         }
         this.doc.deliveries.push(this.mark('deliveries', delivery))
-        this.indexDelivery(delivery)
+        this.idx.delivery(delivery)
         deliveries.push(delivery)
       }
     }
@@ -463,38 +475,43 @@ export class LowdbStore implements Store {
   }
 
   async getIdempotency(scope: string) {
-    const found = this.idemByScope.get(scope)
+    await this.readable()
+    const found = this.idx.idemByScope.get(scope)
     return found && clone(found)
   }
 
   async listInFlightIdempotency() {
+    await this.readable()
     return clone(this.doc.idempotency.filter((r) => r.state === 'in_flight'))
   }
 
   async saveIdempotency(record: IdempotencyRecord) {
-    const existing = this.idemByScope.get(record.scope)
+    this.writable()
+    const existing = this.idx.idemByScope.get(record.scope)
     if (existing) this.mark('idempotency', Object.assign(existing, clone(record)))
     else {
       const stored = clone(record)
       this.doc.idempotency.push(this.mark('idempotency', stored))
-      this.idemByScope.set(stored.scope, stored)
+      this.idx.idemByScope.set(stored.scope, stored)
     }
     await this.persist()
   }
 
   async deleteIdempotency(scope: string) {
-    if (!this.idemByScope.delete(scope)) return
+    this.writable()
+    if (!this.idx.idemByScope.delete(scope)) return
     this.doc.idempotency = this.doc.idempotency.filter((r) => r.scope !== scope)
     this.markDeleted('idempotency', scope)
     await this.persist()
   }
 
   async pruneIdempotency(createdBefore: string) {
+    this.writable()
     const expired = (r: IdempotencyRecord) => r.created_at < createdBefore && r.state !== 'in_flight'
     const gone = this.doc.idempotency.filter(expired)
     if (gone.length === 0) return 0
     for (const r of gone) {
-      this.idemByScope.delete(r.scope)
+      this.idx.idemByScope.delete(r.scope)
       this.markDeleted('idempotency', r.scope)
     }
     this.doc.idempotency = this.doc.idempotency.filter((r) => !expired(r))
@@ -504,20 +521,24 @@ export class LowdbStore implements Store {
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
+    this.writable(true)
     this.doc.webhook_endpoints.push(this.mark('webhook_endpoints', clone(endpoint)))
     await this.persist()
   }
 
   async getWebhookEndpoint(id: string) {
+    await this.readable()
     const found = this.doc.webhook_endpoints.find((e) => e.id === id)
     return found && clone(found)
   }
 
   async listWebhookEndpoints(accountId: string, mode: Mode) {
+    await this.readable()
     return clone(this.doc.webhook_endpoints.filter((e) => e.account_id === accountId && e.mode === mode && !e.deleted_at))
   }
 
   async deleteWebhookEndpoint(id: string, at: string) {
+    this.writable()
     const found = this.doc.webhook_endpoints.find((e) => e.id === id && !e.deleted_at)
     if (!found) return undefined
     found.deleted_at = at
@@ -527,11 +548,13 @@ export class LowdbStore implements Store {
   }
 
   async getEvent(id: string) {
-    const found = this.eventById.get(id)
+    await this.readable()
+    const found = this.idx.eventById.get(id)
     return found && clone(found)
   }
 
   async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
+    await this.readable()
     const out: EventRecord[] = []
     for (const e of this.doc.events) {
       if (e.seq <= afterSeq || e.account_id !== accountId || e.mode !== mode) continue
@@ -542,6 +565,7 @@ export class LowdbStore implements Store {
   }
 
   async listAllEventsAfter(afterSeq: number, limit: number) {
+    await this.readable()
     const out: EventRecord[] = []
     for (const e of this.doc.events) {
       if (e.seq <= afterSeq) continue
@@ -552,19 +576,23 @@ export class LowdbStore implements Store {
   }
 
   async lastEventSeq() {
+    await this.readable()
     return this.doc.events.reduce((max, e) => Math.max(max, e.seq), 0)
   }
 
   async getDelivery(id: string) {
-    const found = this.deliveryById.get(id)
+    await this.readable()
+    const found = this.idx.deliveryById.get(id)
     return found && clone(found)
   }
 
   async listDeliveries(endpointId: string) {
+    await this.readable()
     return clone(this.doc.deliveries.filter((d) => d.endpoint_id === endpointId))
   }
 
   async listPendingDeliveries() {
+    await this.readable()
     return clone(
       this.doc.deliveries
         .filter((d) => d.status === 'pending')
@@ -573,18 +601,21 @@ export class LowdbStore implements Store {
   }
 
   async listDeliveriesForEvent(eventId: string) {
-    return clone(this.deliveriesByEvent.get(eventId) ?? [])
+    await this.readable()
+    return clone(this.idx.deliveriesByEvent.get(eventId) ?? [])
   }
 
   async createDelivery(delivery: DeliveryRecord) {
+    this.writable(true)
     const stored = clone(delivery)
     this.doc.deliveries.push(this.mark('deliveries', stored))
-    this.indexDelivery(stored)
+    this.idx.delivery(stored)
     await this.persist()
   }
 
   async updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
-    const current = this.deliveryById.get(id)
+    this.writable()
+    const current = this.idx.deliveryById.get(id)
     if (!current) return undefined
     const next = change(clone(current))
     if (!next) return clone(current)
@@ -594,6 +625,7 @@ export class LowdbStore implements Store {
   }
 
   async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
+    await this.readable()
     const now = Date.now()
     const due = this.doc.deliveries
       .filter((d) => d.status === 'pending' && Date.parse(d.next_attempt_at ?? d.created_at) <= now && !this.leases.leased(d.id, now))
@@ -604,7 +636,8 @@ export class LowdbStore implements Store {
   }
 
   async claimDelivery(id: string, owner: string, leaseMs: number) {
-    const found = this.deliveryById.get(id)
+    await this.readable()
+    const found = this.idx.deliveryById.get(id)
     if (!found || found.status !== 'pending' || !this.leases.take(id, owner, leaseMs)) return undefined
     return clone(found)
   }

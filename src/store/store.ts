@@ -49,8 +49,15 @@ export interface ListTransactionsQuery {
 
 /**
  * Persistence behind one interface. Every method that changes state resolves only once the
- * change is durable, so a caller may acknowledge a request as soon as the promise resolves.
+ * change is durable, so a caller may acknowledge a request as soon as the promise resolves, and
+ * no read returns a change that is not durable yet.
  * Kept narrow so a PostgreSQL implementation can follow (each mutating call is one SQL transaction).
+ *
+ * Errors: a storage problem rejects with a `StorageError` (./errors.ts; the API answers 503).
+ * A store that can no longer vouch for what it holds (a durable write failed) becomes *failed*:
+ * every later call rejects, `failure()` returns the error and `whenFailed()` resolves with it, so
+ * the process can stop and restart from what is durable. A store that cannot get into that state
+ * (a database that rolls a failed transaction back) returns undefined and a promise that never resolves.
  */
 export interface Store {
   /** Which engine this is (shown by /health). */
@@ -60,6 +67,7 @@ export interface Store {
    * process only through the store (see FeedBus), not through its in-process bus.
    */
   readonly shared: boolean
+  /** Opens (and checks) the store; a damaged or foreign store rejects with a StorageError naming it. */
   open(): Promise<void>
   /** Flushes and releases the store; idempotent. */
   close(): Promise<void>
@@ -73,6 +81,10 @@ export interface Store {
    * retaken on a later call. Leader work is idempotent, so a brief double leader does no harm.
    */
   tryLead(): Promise<boolean>
+  /** The error that made the store failed, if it is. */
+  failure(): Error | undefined
+  /** Resolves when (if ever) the store becomes failed. */
+  whenFailed(): Promise<Error>
 
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>

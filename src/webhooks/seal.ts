@@ -17,12 +17,12 @@ export function sealKey(dataDir: string): Buffer {
   if (cached) return cached
   let key: Buffer | undefined
   try {
-    key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+    key = decodeKey(file, readFileSync(file, 'utf8'))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   if (!key) {
-    mkdirSync(dataDir, { recursive: true })
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     const fresh = randomBytes(32)
     try {
       // `wx`: when two processes race, one creates the file and the other reads it.
@@ -31,11 +31,20 @@ export function sealKey(dataDir: string): Buffer {
       key = fresh
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+      key = decodeKey(file, readFileSync(file, 'utf8'))
     }
   }
-  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte key; restore it from a backup (sealed secrets need the original key)`)
   keys.set(file, key)
+  return key
+}
+
+/** The file holds the base64 of 32 bytes and nothing else; anything else is refused, never replaced. */
+function decodeKey(file: string, text: string): Buffer {
+  const encoded = text.trim()
+  const key = Buffer.from(encoded, 'base64')
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(encoded) || key.length !== 32) {
+    throw new Error(`${file} does not hold a seal key (the base64 of 32 bytes); restore it from a backup (sealed secrets need the original key)`)
+  }
   return key
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { journalFileOf, LowdbStore, type StoreDocument } from '../../src/store/lowdb-store.js'
+import { journalFileOf, loadDocument, type StoreDocument } from '../../src/store/document.js'
 
 /** The durable state of a gateway's data dir (snapshot + journal), as a restart would see it. */
-export function readStore(dataDir: string): Promise<StoreDocument> {
-  return LowdbStore.readDocument(join(dataDir, 'gateway.json'))
+export async function readStore(dataDir: string): Promise<StoreDocument> {
+  return (await loadDocument(join(dataDir, 'gateway.json'))).doc
 }
 
 /** A hash of the store's files: equal before and after means nothing was written. */

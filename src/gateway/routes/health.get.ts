@@ -1,10 +1,16 @@
+import { isStorageError } from '../../store/errors.js'
 import { defineRoute } from '../route.js'
 import { json } from '../http.js'
 
 export default defineRoute({
   method: 'GET',
   path: '/health',
-  // In emulator mode the emulator's URL too, so dev tools (mpg trigger) can drive its scenarios.
-  handler: async (ctx) =>
-    json(200, { status: 'ok', daraja_env: ctx.config.darajaEnv, ...(ctx.config.darajaEnv === 'emulator' ? { emulator_url: ctx.darajaUrl } : {}) }),
+  handler: async (ctx) => {
+    // In emulator mode the emulator's URL too, so dev tools (mpg trigger) can drive its scenarios.
+    const info = { daraja_env: ctx.config.darajaEnv, ...(ctx.config.darajaEnv === 'emulator' ? { emulator_url: ctx.darajaUrl } : {}) }
+    // A failed store (a durable write failed) is not healthy: supervisors and load balancers see 503.
+    const failure = ctx.store.failure()
+    if (failure) return json(503, { status: 'failed', ...info, error: 'Storage failed', hint: isStorageError(failure) ? failure.hint : 'Restart the gateway.', detail: failure.message })
+    return json(200, { status: 'ok', ...info })
+  },
 })

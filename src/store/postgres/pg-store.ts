@@ -84,6 +84,15 @@ export class PgStore implements Store {
     return 0
   }
 
+  /** A failed PostgreSQL transaction rolls back: this store never holds a change the database does not. */
+  failure(): Error | undefined {
+    return undefined
+  }
+
+  whenFailed(): Promise<Error> {
+    return new Promise(() => undefined)
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.pool.query('select 1')

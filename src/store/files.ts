@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+/** Store files hold payments and phone numbers: owner only. */
+export const PRIVATE_FILE_MODE = 0o600
+export const PRIVATE_DIR_MODE = 0o700
+
+type Warn = (message: string, fields: Record<string, unknown>) => void
+
+/** Narrows a file or dir to owner-only access, with a warning when it was wider. */
+export async function keepPrivate(path: string, warn: Warn, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const current = (await stat(path)).mode & 0o777
+  if ((current & ~mode) === 0) return
+  await chmod(path, mode)
+  warn('store.mode_fixed', { path, was: current.toString(8), now: mode.toString(8) })
+}
+
+/** Creates the data dir (0700), or narrows an existing one. */
+export async function ensurePrivateDir(dir: string, warn: Warn): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  await keepPrivate(dir, warn, PRIVATE_DIR_MODE)
+}
+
+/** Forces a dir entry (a rename into it) to disk. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Writes a file that must not exist yet, 0600, synced. */
+export async function writeNewPrivateFile(file: string, data: Buffer | string): Promise<void> {
+  const handle = await open(file, 'wx', PRIVATE_FILE_MODE)
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await syncDir(dirname(file))
+}
+
+/**
+ * Replaces `file` atomically (temp file 0600 + fsync + rename + fsync of the dir), so a crash
+ * leaves the old or the new content, never a torn one. A failed write removes its temp file.
+ */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', PRIVATE_FILE_MODE)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, file)
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined)
+    throw error
+  }
+  await syncDir(dirname(file))
+}
