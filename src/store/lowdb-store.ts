@@ -36,6 +36,8 @@ const COMPACT_MIN_BYTES = 4 * 1024 * 1024
  */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
+const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${Math.round(n / 1024)} KiB`)
+
 /** A failed fold is tried again after this long (the journal keeps everything meanwhile). */
 const FOLD_RETRY_MS = 10_000
 
@@ -149,7 +151,7 @@ export class LowdbStore implements Store {
     if (size > limit) {
       throw new StorageError(
         'full',
-        `The store ${this.file} holds ${Math.round(size / 1024 / 1024)} MB, past its ${Math.round(limit / 1024 / 1024)} MB ceiling (the snapshot is one JSON string, which has a hard size limit), so it takes no ${newWork ? 'new work' : 'more changes'}.`,
+        `The store ${this.file} holds ${formatBytes(size)}, past its ${formatBytes(limit)} ceiling (the snapshot is one JSON string, which has a hard size limit), so it takes no ${newWork ? 'new work' : 'more changes'}.`,
         'Move to the PostgreSQL store, or archive old transactions into another data dir; payments already accepted still finish.',
         { file: this.file },
       )
