@@ -3,7 +3,9 @@ import { CONTROL_PREFIX, handleControl } from './control/router.js'
 import type { Emulator } from './emulator.js'
 import { DarajaErrors, darajaError, type EmResponse } from './errors.js'
 import type { EmRequest } from './http.js'
+import { accountBalance } from './routes/account-balance.js'
 import { b2cPayment } from './routes/b2c.js'
+import { reversal } from './routes/reversal.js'
 import { oauthGenerate } from './routes/oauth.js'
 import { stkPush } from './routes/stk-push.js'
 import { stkQuery } from './routes/stk-query.js'
@@ -28,6 +30,8 @@ export const DARAJA_ROUTES: Record<string, DarajaRoute> = {
   '/mpesa/stkpushquery/v1/query': { method: 'POST', endpoint: 'stk_query', fault: 'stk_query', handler: stkQuery },
   '/mpesa/b2c/v1/paymentrequest': { method: 'POST', endpoint: 'b2c_v1', fault: 'b2c', handler: b2cPayment('v1') },
   '/mpesa/b2c/v3/paymentrequest': { method: 'POST', endpoint: 'b2c_v3', fault: 'b2c', handler: b2cPayment('v3') },
+  '/mpesa/accountbalance/v1/query': { method: 'POST', endpoint: 'account_balance', fault: 'account_balance', handler: accountBalance },
+  '/mpesa/reversal/v1/request': { method: 'POST', endpoint: 'reversal', fault: 'reversal', handler: reversal },
   '/mpesa/transactionstatus/v1/query': { method: 'POST', endpoint: 'transaction_status', fault: 'transaction_status', handler: transactionStatus },
 }
 

@@ -2,7 +2,7 @@ import { sendRequest } from '../src/http/request.js'
 import { BoundedList } from './bounded.js'
 import { toWireJson } from './wire-json.js'
 
-export type CallbackKind = 'stk' | 'b2c_result' | 'transaction_status_result'
+export type CallbackKind = 'stk' | 'b2c_result' | 'transaction_status_result' | 'account_balance_result' | 'reversal_result' | 'c2b_validation' | 'c2b_confirmation'
 
 /** One callback POST (or one that a fault dropped), with the answer it got. */
 export interface CallbackEntry {

@@ -4,8 +4,9 @@ import { FaultBook } from './faults.js'
 import { IdFactory } from './ids.js'
 import { credentialsOf, type EmulatorConfig, type EmulatorCredentials } from './options.js'
 import { b2cResultBody, stkCallbackBody } from './payloads.js'
-import { stkResultDesc } from './result-codes.js'
-import { ScenarioBook } from './scenarios.js'
+import { b2cResultDesc, stkResultDesc } from './result-codes.js'
+import { balanceResultBody, noTransactionId, reversalResultBody, type BalanceQuery, type ReversalRequest } from './org-results.js'
+import { BALANCE_OUTCOMES, REVERSAL_OUTCOMES, ScenarioBook } from './scenarios.js'
 import { SpikeArrest } from './spike-arrest.js'
 import { EmulatorState, type B2cTransaction, type RequestEntry, type StkTransaction } from './state.js'
 import { findB2c, statusResultBody, type StatusQuery } from './transaction-status.js'
@@ -154,7 +155,10 @@ export class Emulator {
     txn.resultCode = resultCode
     txn.resultDesc = resultDesc
     txn.completedAt = now
-    if (resultCode === 0) txn.receipt = this.ids.receipt(now)
+    if (resultCode === 0) {
+      txn.receipt = this.ids.receipt(now)
+      this.state.ledgers.receive({ receipt: txn.receipt, kind: 'stk', shortcode: txn.partyB, msisdn: txn.phone, amount: txn.amount })
+    }
     if (txn.outcome.callback === 'none') return
     this.#sendCallback({
       kind: 'stk',
@@ -183,9 +187,13 @@ export class Emulator {
     txn.resultDesc = txn.outcome.resultDesc
     txn.completedAt = this.now()
     if (txn.resultCode === 0) {
-      this.state.utilityBalance = Math.round((this.state.utilityBalance - txn.amount) * 100) / 100
-      txn.utilityBalanceAfter = this.state.utilityBalance
+      const paid = this.state.ledgers.payOut({ receipt: txn.transactionId, shortcode: txn.partyA, msisdn: txn.partyB, amount: txn.amount })
+      if (!paid) {
+        txn.resultCode = 1
+        txn.resultDesc = b2cResultDesc(1)
+      }
     }
+    txn.utilityBalanceAfter = this.state.ledgers.of(txn.partyA).utility
     if (txn.outcome.callback === 'none') return
     this.#sendCallback({
       kind: 'b2c_result',
@@ -195,6 +203,57 @@ export class Emulator {
       body: b2cResultBody(txn),
       copies: txn.outcome.callback === 'twice' ? 2 : 1,
     })
+  }
+
+  // --- Account Balance and Reversal ------------------------------------------------------------
+
+  /** Reads `PartyA`'s ledger after the callback delay and posts it to ResultURL. */
+  startAccountBalance(query: BalanceQuery): void {
+    const forced = this.scenarios.org('balance')
+    const epoch = this.#epoch
+    this.callbacks.schedule(forced?.delayMs ?? this.config.callbackDelayMs, () => {
+      if (epoch !== this.#epoch) return
+      const verdict = forced ?? (query.credentialsOk ? BALANCE_OUTCOMES.success : BALANCE_OUTCOMES.initiator_invalid)
+      const now = this.now()
+      const body = balanceResultBody(query, verdict, this.state.ledgers.of(query.shortcode), noTransactionId(this.ids.receipt(now)), now)
+      if (forced?.callback === 'none') return
+      this.#sendResult('account_balance_result', query.resultUrl, query.conversationId, body, forced?.callback === 'twice' ? 2 : 1)
+    })
+  }
+
+  /**
+   * Reverses a payment after the callback delay: the receipt must be an STK or C2B payment into
+   * `ReceiverParty` that is not reversed yet (else R000002 / R000001). The money leaves that
+   * shortcode's Utility Account.
+   */
+  startReversal(request: ReversalRequest): void {
+    const forced = this.scenarios.org('reversal')
+    const epoch = this.#epoch
+    this.callbacks.schedule(forced?.delayMs ?? this.config.callbackDelayMs, () => {
+      if (epoch !== this.#epoch) return
+      const now = this.now()
+      const payment = this.state.ledgers.payments.get(request.transactionId)
+      const reversible = payment && payment.kind !== 'b2c' && payment.shortcode === request.receiverParty
+      let verdict = forced
+      if (!verdict) {
+        if (!request.credentialsOk) verdict = REVERSAL_OUTCOMES.initiator_invalid
+        else if (!reversible) verdict = REVERSAL_OUTCOMES.invalid_transaction
+        else if (payment.reversed) verdict = REVERSAL_OUTCOMES.already_reversed
+        else verdict = REVERSAL_OUTCOMES.success
+      }
+      let reversed: Parameters<typeof reversalResultBody>[2]
+      if (verdict.resultCode === 0 && reversible && !payment.reversed) {
+        this.state.ledgers.reverse(payment)
+        reversed = { payment, accounts: this.state.ledgers.of(payment.shortcode), receipt: this.ids.receipt(now) }
+      }
+      const body = reversalResultBody(request, verdict, reversed, noTransactionId(this.ids.receipt(now)), now)
+      if (forced?.callback === 'none') return
+      this.#sendResult('reversal_result', request.resultUrl, request.conversationId, body, forced?.callback === 'twice' ? 2 : 1)
+    })
+  }
+
+  #sendResult(kind: CallbackKind, url: string, transactionId: string, body: unknown, copies: number): void {
+    this.#sendCallback({ kind, url, transactionId, headers: { 'content-type': 'application/json;charset=UTF-8' }, body, copies })
   }
 
   // --- Transaction Status ------------------------------------------------------------------------

@@ -2,13 +2,13 @@ import { z } from 'zod'
 import type { DarajaErrorSpec } from './errors.js'
 
 /** The Daraja endpoints a fault can target; `any` means all of them. */
-export const FAULT_ENDPOINTS = ['oauth', 'stk_push', 'stk_query', 'b2c', 'transaction_status', 'any'] as const
+export const FAULT_ENDPOINTS = ['oauth', 'stk_push', 'stk_query', 'b2c', 'transaction_status', 'account_balance', 'reversal', 'c2b', 'any'] as const
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number]
 
 const count = z.number().int().min(1).optional()
 
 /** Which callbacks a callback fault applies to. */
-export const CALLBACK_TARGETS = ['stk', 'b2c_result', 'transaction_status_result', 'any'] as const
+export const CALLBACK_TARGETS = ['stk', 'b2c_result', 'transaction_status_result', 'account_balance_result', 'reversal_result', 'c2b_validation', 'c2b_confirmation', 'any'] as const
 export type CallbackTarget = (typeof CALLBACK_TARGETS)[number]
 
 /** What a forced Transaction Status result says instead of the truth. */

@@ -62,6 +62,48 @@ export const B2C_OUTCOMES = {
 } satisfies Record<string, B2cOutcome>
 export type B2cOutcomeName = keyof typeof B2C_OUTCOMES
 
+/** The verdict of an org API forced by a scenario; Reversal's codes are strings (`R000001`). */
+export interface OrgOutcome {
+  name: string
+  resultCode: number | string
+  resultDesc: string
+  callback: CallbackMode
+  delayMs?: number
+}
+const org = (name: string, resultCode: number | string, resultDesc: string, callback: CallbackMode = 'once'): OrgOutcome => ({ name, resultCode, resultDesc, callback })
+
+/** Account Balance outcomes a scenario can force (otherwise: the ledger, or 2001 for a wrong credential). */
+export const BALANCE_OUTCOMES = {
+  success: org('success', 0, 'The service request is processed successfully.'),
+  initiator_invalid: org('initiator_invalid', 2001, b2cResultDesc(2001)),
+  credential_locked: org('credential_locked', 8006, b2cResultDesc(8006)),
+} satisfies Record<string, OrgOutcome>
+
+/** Reversal outcomes a scenario can force (otherwise decided by the receipt: unknown, already reversed, or reversed now). */
+export const REVERSAL_OUTCOMES = {
+  success: org('success', 0, 'The service request is processed successfully.'),
+  already_reversed: org('already_reversed', 'R000001', 'The transaction has already been reversed'),
+  invalid_transaction: org('invalid_transaction', 'R000002', 'The OriginalTransactionID is invalid.'),
+  initiator_invalid: org('initiator_invalid', 2001, b2cResultDesc(2001)),
+} satisfies Record<string, OrgOutcome>
+
+/** C2B simulate: the payment goes through the validation round trip, or Daraja loses its notifications. */
+export const C2B_OUTCOMES = {
+  success: org('success', 0, 'Accepted'),
+  no_callback: org('no_callback', 0, 'Accepted', 'none'),
+} satisfies Record<string, OrgOutcome>
+
+const ORG_TABLES: Record<'b2c' | 'balance' | 'reversal' | 'c2b', Record<string, OrgOutcome>> = {
+  b2c: B2C_OUTCOMES,
+  balance: BALANCE_OUTCOMES,
+  reversal: REVERSAL_OUTCOMES,
+  c2b: C2B_OUTCOMES,
+}
+export const PRODUCTS = ['stk', 'b2c', 'balance', 'reversal', 'c2b'] as const
+export type Product = (typeof PRODUCTS)[number]
+/** Products whose scenarios can name a phone: STK and B2C by the customer's number, C2B by the payer's. */
+const BY_PHONE: readonly Product[] = ['stk', 'b2c', 'c2b']
+
 /** The test-number table (product.md §3): the phone that receives the prompt → outcome. Any other valid number succeeds. */
 export const STK_TEST_NUMBERS: Record<string, StkOutcomeName> = {
   '254708374149': 'success',
@@ -106,7 +148,7 @@ const msisdn = z.string().regex(/^254[17]\d{8}$/, 'must be a 12-digit MSISDN suc
 /** Body of `POST /__emulator/scenarios`. */
 export const scenarioInputSchema = z
   .object({
-    product: z.enum(['stk', 'b2c']).default('stk'),
+    product: z.enum(PRODUCTS).default('stk'),
     phone: msisdn.optional(),
     next: z.literal(true).optional(),
     outcome: z.string().optional(),
@@ -121,17 +163,19 @@ export const scenarioInputSchema = z
   .refine((v) => (v.phone === undefined) !== (v.next === undefined), {
     message: 'give exactly one of "phone" (applies to every request for that number) or "next": true (applies to the next request only)',
   })
+  .refine((v) => v.phone === undefined || BY_PHONE.includes(v.product), { message: '"phone" applies to stk, b2c and c2b; use "next": true', path: ['phone'] })
   .refine((v) => v.product === 'stk' || v.hold === undefined, { message: '"hold" applies to STK only', path: ['hold'] })
   .refine((v) => v.product === 'stk' || v.in_flight_query === undefined, { message: '"in_flight_query" applies to STK only', path: ['in_flight_query'] })
 export type ScenarioInput = z.input<typeof scenarioInputSchema>
 
 export interface Scenario {
   id: string
-  product: 'stk' | 'b2c'
+  product: Product
   /** The phone it applies to, or null for "the next request". */
   phone: string | null
   outcome: string
-  result_code: number
+  /** A number, except Reversal's `R000001`/`R000002` outcomes. */
+  result_code: number | string
   result_desc: string
   callback: CallbackMode
   hold: boolean
@@ -158,16 +202,17 @@ export function buildScenario(id: string, raw: ScenarioInput): Scenario {
       base = phone ? defaultStkOutcome(phone) : STK_OUTCOMES.success
     }
   } else {
-    let named: B2cOutcome
+    const table = ORG_TABLES[input.product]
+    let named: OrgOutcome
     if (input.outcome !== undefined) {
-      named = B2C_OUTCOMES[input.outcome as B2cOutcomeName]
-      if (!named) throw new UnknownOutcomeError(input.outcome, Object.keys(B2C_OUTCOMES))
+      named = table[input.outcome]
+      if (!named) throw new UnknownOutcomeError(input.outcome, Object.keys(table))
     } else if (input.result_code !== undefined) {
-      named = b2c('result_code', input.result_code)
+      named = org('result_code', input.result_code, b2cResultDesc(input.result_code))
     } else {
-      named = phone ? defaultB2cOutcome(phone) : B2C_OUTCOMES.success
+      named = phone && input.product === 'b2c' ? defaultB2cOutcome(phone) : table.success
     }
-    base = { ...named, hold: false }
+    base = { ...named, resultCode: named.resultCode as number, hold: false }
   }
   const resultCode = input.result_code ?? base.resultCode
   const describe = input.product === 'stk' ? stkResultDesc : b2cResultDesc
@@ -199,7 +244,7 @@ export class UnknownOutcomeError extends Error {
 export function stkOutcomeOf(s: Scenario): StkOutcome {
   return {
     name: s.outcome,
-    resultCode: s.result_code,
+    resultCode: Number(s.result_code),
     resultDesc: s.result_desc,
     callback: s.callback,
     hold: s.hold,
@@ -210,6 +255,10 @@ export function stkOutcomeOf(s: Scenario): StkOutcome {
 }
 
 export function b2cOutcomeOf(s: Scenario): B2cOutcome {
+  return { name: s.outcome, resultCode: Number(s.result_code), resultDesc: s.result_desc, callback: s.callback, delayMs: s.delay_ms ?? undefined }
+}
+
+export function orgOutcomeOf(s: Scenario): OrgOutcome {
   return { name: s.outcome, resultCode: s.result_code, resultDesc: s.result_desc, callback: s.callback, delayMs: s.delay_ms ?? undefined }
 }
 
@@ -266,7 +315,13 @@ export class ScenarioBook {
     return byPhone ? b2cOutcomeOf(byPhone) : defaultB2cOutcome(partyB)
   }
 
-  #takeNext(product: 'stk' | 'b2c'): Scenario | undefined {
+  /** A forced verdict for Account Balance, Reversal or C2B (next, then by phone), or undefined: decide naturally. */
+  org(product: 'balance' | 'reversal' | 'c2b', phone?: string): OrgOutcome | undefined {
+    const scenario = this.#takeNext(product) ?? (phone ? this.#byPhone.get(`${product}:${phone}`) : undefined)
+    return scenario ? orgOutcomeOf(scenario) : undefined
+  }
+
+  #takeNext(product: Product): Scenario | undefined {
     const index = this.#next.findIndex((s) => s.product === product)
     if (index < 0) return undefined
     return this.#next.splice(index, 1)[0]

@@ -1,4 +1,5 @@
 import { BoundedList, BoundedMap } from './bounded.js'
+import { Ledgers } from './ledger.js'
 import type { B2cOutcome, StkOutcome } from './scenarios.js'
 
 export type TransactionStatus = 'pending' | 'held' | 'completed'
@@ -7,6 +8,8 @@ export interface StkTransaction {
   checkoutRequestId: string
   merchantRequestId: string
   shortcode: string
+  /** The credit party: the paybill (= shortcode) or, for CustomerBuyGoodsOnline, the till. */
+  partyB: string
   phone: string
   amount: number
   callbackUrl: string
@@ -47,14 +50,12 @@ export interface RequestEntry {
   /** Path with the query string. */
   path: string
   /** The Daraja endpoint it reached, or null for an unknown path. */
-  endpoint: 'oauth' | 'stk_push' | 'stk_query' | 'b2c_v1' | 'b2c_v3' | 'transaction_status' | null
+  endpoint: 'oauth' | 'stk_push' | 'stk_query' | 'b2c_v1' | 'b2c_v3' | 'transaction_status' | 'account_balance' | 'reversal' | 'c2b_register_v1' | 'c2b_register_v2' | 'c2b_simulate_v1' | 'c2b_simulate_v2' | null
   status: number
   request: { headers: Record<string, string>; body: unknown }
   response: { body: unknown }
   duration_ms: number
 }
-
-export const INITIAL_UTILITY_BALANCE = 10_000_000
 
 /** Everything one emulator instance remembers; `reset()` forgets all but issued tokens and id counters. */
 export class EmulatorState {
@@ -65,7 +66,8 @@ export class EmulatorState {
   /** token → expiry (epoch ms). Kept across reset so a client's cached token stays valid. */
   readonly tokens: BoundedMap<string, number>
   readonly requests: BoundedList<RequestEntry>
-  utilityBalance = INITIAL_UTILITY_BALANCE
+  /** One ledger per shortcode, and the payments a reversal can find. */
+  readonly ledgers: Ledgers
   #requestSeq = 0
 
   constructor(limits: { maxTransactions: number; maxJournal: number }) {
@@ -73,6 +75,7 @@ export class EmulatorState {
     this.b2c = new BoundedMap(limits.maxTransactions)
     this.originatorIds = new BoundedMap(limits.maxTransactions * 10)
     this.tokens = new BoundedMap(10_000)
+    this.ledgers = new Ledgers(limits.maxTransactions * 3)
     this.requests = new BoundedList(limits.maxJournal)
   }
 
@@ -85,6 +88,6 @@ export class EmulatorState {
     this.b2c.clear()
     this.originatorIds.clear()
     this.requests.clear()
-    this.utilityBalance = INITIAL_UTILITY_BALANCE
+    this.ledgers.reset()
   }
 }

@@ -68,7 +68,7 @@ export function b2cPayment(version: 'v1' | 'v3') {
       resultCode: null,
       resultDesc: null,
       transactionId: em.ids.receipt(now),
-      utilityBalanceAfter: em.state.utilityBalance,
+      utilityBalanceAfter: em.state.ledgers.of(partyA).utility,
       createdAt: now,
       completedAt: null,
     })

@@ -23,7 +23,8 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   const amount = amountField(body)
   if (amount === undefined) return fail('Amount')
   if (!msisdnField(body, 'PartyA')) return fail('PartyA')
-  if (!shortcodeField(body, 'PartyB')) return fail('PartyB')
+  const partyB = shortcodeField(body, 'PartyB')
+  if (!partyB) return fail('PartyB')
   const phone = msisdnField(body, 'PhoneNumber')
   if (!phone) return fail('PhoneNumber')
   const callbackUrl = urlField(body, 'CallBackURL')
@@ -48,6 +49,7 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
     checkoutRequestId,
     merchantRequestId,
     shortcode,
+    partyB,
     phone,
     amount,
     callbackUrl,

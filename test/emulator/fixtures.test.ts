@@ -13,6 +13,7 @@ import {
 } from '../../src/schemas/daraja.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { b2cBody, basic, bearer, getToken, http, queryBody, stkBody } from './helpers.js'
+import { balanceBody, reversalBody } from './org-helpers.js'
 
 /**
  * test/fixtures/daraja/*.json are Daraja's bodies as published (see the README there). Each is
@@ -138,6 +139,35 @@ const CASES: Record<string, Case> = {
     produce: async () => {
       em.setScenario({ product: 'b2c', next: true, result_code: 8006 })
       await b2c('254711000006')
+      return callbackOf()
+    },
+  },
+  'balance-result-locked.json': {
+    status: 200,
+    schema: b2cResultSchema,
+    produce: async () => {
+      em.setScenario({ product: 'balance', next: true, outcome: 'credential_locked' })
+      await post('/mpesa/accountbalance/v1/query', balanceBody(em, `${receiver.url}/r`))
+      return callbackOf()
+    },
+  },
+  'reversal-result-invalid.json': {
+    status: 200,
+    schema: b2cResultSchema,
+    produce: async () => {
+      await post('/mpesa/reversal/v1/request', reversalBody(em, 'UJ60000XYZ', `${receiver.url}/r`))
+      return callbackOf()
+    },
+  },
+  'reversal-result-success.json': {
+    status: 200,
+    schema: b2cResultSchema,
+    produce: async () => {
+      await push('254711000007')
+      const [stk] = await receiver.waitFor(1)
+      receiver.clear()
+      const receipt = (stk.json as any).Body.stkCallback.CallbackMetadata.Item[1].Value
+      await post('/mpesa/reversal/v1/request', reversalBody(em, receipt, `${receiver.url}/r`))
       return callbackOf()
     },
   },
