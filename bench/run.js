@@ -204,7 +204,8 @@ async function startGatewayPair(name, { profileDir, callbackDelayMs = 100 } = {}
   const dataDir = join(work, `${name}-data`)
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
   const gateway = start(`${name} gateway`, [...nodeFlags, join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
-    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulatorUrl, MPG_RECONCILE_AFTER_S: '60' },
+    // Rate limits off: the load generator is one key sending thousands of requests per second.
+    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulatorUrl, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
     logFile: join(work, `${name}-gateway.log`),
   })
   let ready

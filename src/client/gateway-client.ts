@@ -22,6 +22,11 @@ export interface GatewayClientOptions {
   /** For the admin API. */
   adminToken?: string
   timeoutMs?: number
+  /**
+   * On a 429 the client waits for `Retry-After` and tries again, at most `retries` times and only
+   * when the wait is at most `maxWaitS` (default 3 retries, 10 s); otherwise the 429 is thrown.
+   */
+  rateLimitRetry?: { retries?: number; maxWaitS?: number }
 }
 
 export interface StkPushInput {
@@ -46,18 +51,30 @@ export interface CallResult<T> {
   headers: Record<string, string>
 }
 
+/** Seconds of a `Retry-After` header (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | undefined): number | undefined {
+  if (!value) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim())
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000))
+}
+
 /** Typed client of the gateway API (undici through the project's one outbound path). */
 export class GatewayClient {
   readonly baseUrl: string
   private readonly apiKey?: string
   private readonly adminToken?: string
   private readonly timeoutMs: number
+  private readonly rateLimitRetries: number
+  private readonly rateLimitMaxWaitS: number
 
   constructor(options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.apiKey = options.apiKey
     this.adminToken = options.adminToken
     this.timeoutMs = options.timeoutMs ?? 30_000
+    this.rateLimitRetries = options.rateLimitRetry?.retries ?? 3
+    this.rateLimitMaxWaitS = options.rateLimitRetry?.maxWaitS ?? 10
   }
 
   /** Low-level call; throws GatewayApiError for error answers and MpgError('unreachable') without one. */
@@ -68,22 +85,13 @@ export class GatewayClient {
         ? new MpgError('auth', 'No admin token.', { suggestion: 'Set MPG_ADMIN_TOKEN, pass --admin-token, or run from the folder holding the gateway data dir (--data-dir).' })
         : new MpgError('auth', 'No API key.', { suggestion: 'Set MPG_API_KEY or pass --api-key (create one with `mpg keys create`).' })
     }
-    let res
-    try {
-      res = await sendRequest({
-        method: options.method,
-        url: `${this.baseUrl}${options.path}`,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers },
-        json: options.json,
-        timeoutMs: this.timeoutMs,
-      })
-    } catch (error) {
-      if (error instanceof NetworkError) {
-        throw new MpgError('unreachable', `The gateway at ${this.baseUrl} did not answer (${error.message}).`, {
-          suggestion: 'Start the gateway with `mpg serve`, or point --base-url / MPG_BASE_URL at it.',
-        })
-      }
-      throw error
+    let res = await this.send(options, token)
+    // A 429 was refused before any work was done, so sending the same request again is safe (POSTs included).
+    for (let retry = 0; res.status === 429 && retry < this.rateLimitRetries; retry++) {
+      const waitS = retryAfterSeconds(res.headers['retry-after'])
+      if (waitS === undefined || waitS > this.rateLimitMaxWaitS) break
+      await new Promise((resolve) => setTimeout(resolve, waitS * 1000))
+      res = await this.send(options, token)
     }
     const json = parseJsonBody(res.body)
     if (res.status >= 400) {
@@ -98,6 +106,25 @@ export class GatewayClient {
       return { status: res.status, data: parsed.data, headers: res.headers }
     }
     return { status: res.status, data: json as T, headers: res.headers }
+  }
+
+  private async send<T>(options: CallOptions<T>, token: string) {
+    try {
+      return await sendRequest({
+        method: options.method,
+        url: `${this.baseUrl}${options.path}`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers },
+        json: options.json,
+        timeoutMs: this.timeoutMs,
+      })
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        throw new MpgError('unreachable', `The gateway at ${this.baseUrl} did not answer (${error.message}).`, {
+          suggestion: 'Start the gateway with `mpg serve`, or point --base-url / MPG_BASE_URL at it.',
+        })
+      }
+      throw error
+    }
   }
 
   /** `GET /health` (no auth): liveness, Daraja's environment and, in emulator mode, the emulator's URL. */

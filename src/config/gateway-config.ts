@@ -42,6 +42,28 @@ export interface GatewayConfig {
   darajaTimeoutMs: number
   webhookTimeoutMs: number
   webhookRetryDelaysMs: number[]
+  /** Deliveries in flight at once: in all, per account, per endpoint (a slow receiver only slows itself). */
+  webhookConcurrency: { total: number; perAccount: number; perEndpoint: number }
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  webhookDisableAfterMs: number
+  /** Webhooks may reach loopback/private/link-local addresses (default only in emulator mode). */
+  allowPrivateWebhookUrls: boolean
+  rateLimits: RateLimitConfig
+}
+
+/** Per-instance limits on the merchant API (see the README's Security section). */
+export interface RateLimitConfig {
+  enabled: boolean
+  /** POST /api/v1/stk-push per API key: tokens per second and bucket size. */
+  pushPerS: number
+  pushBurst: number
+  /** Every other API-key request per key. */
+  apiPerS: number
+  apiBurst: number
+  /** Event streams open at once per key. */
+  streamsPerKey: number
+  /** Webhook resends per account per minute. */
+  resendsPerMin: number
 }
 
 export interface ServeFlags {
@@ -65,6 +87,9 @@ const num = (name: string, min: number, max: number) =>
 
 const url = (name: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL, e.g. https://pay.example.com` }).transform((u) => u.replace(/\/+$/, ''))
+
+const flag = (name: string) =>
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { error: `${name} must be 1 or 0` }).transform((v) => v === '1' || v === 'true' || v === 'yes')
 
 const digits = (name: string) => z.string().regex(/^\d{5,7}$/, `${name} must be a 5–7 digit shortcode`)
 const text = (name: string) => z.string().trim().min(1, `${name} must not be empty`)
@@ -101,6 +126,18 @@ const envSchema = z.object({
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'MPG_WEBHOOK_RETRY_DELAYS_MS must be comma-separated milliseconds, e.g. 5000,25000,125000')
     .transform((s) => s.split(',').map((part) => Number(part.trim())))
     .default([5000, 25_000, 125_000]),
+  MPG_WEBHOOK_CONCURRENCY: int('MPG_WEBHOOK_CONCURRENCY', 1, 10_000).default(64),
+  MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: int('MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT', 1, 10_000).default(16),
+  MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: int('MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT', 1, 10_000).default(4),
+  MPG_WEBHOOK_DISABLE_AFTER_S: num('MPG_WEBHOOK_DISABLE_AFTER_S', 0.01, 365 * 86_400).default(86_400),
+  MPG_ALLOW_PRIVATE_WEBHOOK_URLS: flag('MPG_ALLOW_PRIVATE_WEBHOOK_URLS').optional(),
+  MPG_RATE_LIMIT: z.enum(['on', 'off'], { error: 'MPG_RATE_LIMIT must be on or off' }).default('on'),
+  MPG_RATE_LIMIT_PUSH_PER_S: num('MPG_RATE_LIMIT_PUSH_PER_S', 0.01, 1_000_000).default(50),
+  MPG_RATE_LIMIT_PUSH_BURST: int('MPG_RATE_LIMIT_PUSH_BURST', 1, 1_000_000).default(100),
+  MPG_RATE_LIMIT_API_PER_S: num('MPG_RATE_LIMIT_API_PER_S', 0.01, 1_000_000).default(200),
+  MPG_RATE_LIMIT_API_BURST: int('MPG_RATE_LIMIT_API_BURST', 1, 1_000_000).default(400),
+  MPG_RATE_LIMIT_STREAMS: int('MPG_RATE_LIMIT_STREAMS', 1, 100_000).default(10),
+  MPG_RATE_LIMIT_RESENDS_PER_MIN: int('MPG_RATE_LIMIT_RESENDS_PER_MIN', 1, 1_000_000).default(60),
 })
 
 function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -171,5 +208,22 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     darajaTimeoutMs: e.DARAJA_TIMEOUT_MS,
     webhookTimeoutMs: e.MPG_WEBHOOK_TIMEOUT_MS,
     webhookRetryDelaysMs: e.MPG_WEBHOOK_RETRY_DELAYS_MS,
+    webhookConcurrency: {
+      total: e.MPG_WEBHOOK_CONCURRENCY,
+      perAccount: e.MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT,
+      perEndpoint: e.MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+    },
+    webhookDisableAfterMs: Math.round(e.MPG_WEBHOOK_DISABLE_AFTER_S * 1000),
+    // Private receivers are the point in emulator mode (mpg listen, local servers); with a real Daraja they are an SSRF.
+    allowPrivateWebhookUrls: e.MPG_ALLOW_PRIVATE_WEBHOOK_URLS ?? darajaEnv === 'emulator',
+    rateLimits: {
+      enabled: e.MPG_RATE_LIMIT === 'on',
+      pushPerS: e.MPG_RATE_LIMIT_PUSH_PER_S,
+      pushBurst: e.MPG_RATE_LIMIT_PUSH_BURST,
+      apiPerS: e.MPG_RATE_LIMIT_API_PER_S,
+      apiBurst: e.MPG_RATE_LIMIT_API_BURST,
+      streamsPerKey: e.MPG_RATE_LIMIT_STREAMS,
+      resendsPerMin: e.MPG_RATE_LIMIT_RESENDS_PER_MIN,
+    },
   }
 }

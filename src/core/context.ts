@@ -5,6 +5,7 @@ import type { DeliveryWorker } from '../webhooks/delivery-worker.js'
 import type { EventStreams } from '../webhooks/event-stream.js'
 import type { EventBus } from './event-bus.js'
 import type { Logger } from './logger.js'
+import type { RateLimiter } from './rate-limits.js'
 
 /** Everything a use-case needs, built once by createGateway and passed down explicitly. */
 export interface GatewayContext {
@@ -27,4 +28,6 @@ export interface GatewayContext {
   deliveryWorker?: DeliveryWorker
   /** The event stream hub while it runs; undefined before start and after stop. */
   eventStreams?: EventStreams
+  /** The merchant API's per-instance rate limits (absent: no limits, e.g. a context built for a test). */
+  rateLimiter?: RateLimiter
 }

@@ -8,6 +8,7 @@ import { EventBus } from '../core/event-bus.js'
 import { createLogger, type Logger } from '../core/logger.js'
 import { resumePayouts } from '../core/payouts.js'
 import { startReconciler, type Reconciler } from '../core/reconcile.js'
+import { createRateLimiter } from '../core/rate-limits.js'
 import { settleInterruptedRequests } from '../core/recover.js'
 import { createDarajaClient } from '../daraja/client.js'
 import { sealKey } from '../webhooks/seal.js'
@@ -153,6 +154,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
     publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
     pushesInFlight: new Map(),
     b2cInFlight: new Set(),
+    rateLimiter: createRateLimiter(config.rateLimits),
   }
 
   const app = createApp(context)

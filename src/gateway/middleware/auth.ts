@@ -3,6 +3,7 @@ import { hashApiKey, API_KEY_PATTERN, secretsEqual } from '../../core/api-keys.j
 import type { GatewayContext } from '../../core/context.js'
 import type { AccountRecord, ApiKeyRecord, Mode } from '../../store/records.js'
 import { ApiError, errors } from '../errors.js'
+import { enforceRateLimit } from './rate-limit.js'
 
 export interface ApiKeyAuth {
   key: ApiKeyRecord
@@ -40,7 +41,9 @@ export async function requireApiKey(ctx: GatewayContext, event: H3Event): Promis
     )
   }
   ctx.store.touchApiKey(key.id, new Date().toISOString())
-  return { key, account, mode: key.mode }
+  const auth = { key, account, mode: key.mode }
+  enforceRateLimit(ctx, event, auth)
+  return auth
 }
 
 /** Admin API: Bearer admin token (MPG_ADMIN_TOKEN or <data-dir>/admin-token). */

@@ -1,6 +1,7 @@
 import { streamQuerySchema } from '../../schemas/webhooks.js'
 import { ApiError, validationError } from '../errors.js'
 import { requireApiKey } from '../middleware/auth.js'
+import { enforceStreamLimit } from '../middleware/rate-limit.js'
 import { defineRoute } from '../route.js'
 
 const EVENT_ID = /^evt_[0-9A-Za-z]{1,64}$/
@@ -30,6 +31,7 @@ export default defineRoute({
     }
     // h3 answers HEAD with this GET route: a stream opened for it would never be read nor cancelled.
     if (event.req.method === 'HEAD') return new Response(null, { status: 200, headers })
+    enforceStreamLimit(ctx, auth, streams.countFor(auth.key.hash))
     const body = streams.open({ keyHash: auth.key.hash, accountId: auth.account.id, mode: auth.mode, afterSeq, events: query.data.events ?? [] })
     return new Response(body, { status: 200, headers })
   },
