@@ -1,3 +1,5 @@
+import { lookup as dnsLookup } from 'node:dns'
+import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
 
 /**
@@ -21,6 +23,13 @@ export interface OutboundRequest {
   /** Largest response body kept, in bytes; the rest is discarded. */
   maxBodyBytes?: number
   signal?: AbortSignal
+  /**
+   * Connect only to addresses this accepts. The host is resolved once, every address it resolves
+   * to is checked, and the connection goes to a checked one: a DNS answer cannot change between
+   * the check and the connection. Refusals throw NetworkError with code EADDRNOTALLOWED.
+   * Pass the same function each time: connections are pooled per function.
+   */
+  allowAddress?: (address: string) => boolean
 }
 
 export interface OutboundResponse {
@@ -42,6 +51,39 @@ export class NetworkError extends Error {
     this.code = code
     this.timedOut = timedOut
   }
+}
+
+/** The address a request was about to connect to is not allowed (see OutboundRequest.allowAddress). */
+export const ADDRESS_NOT_ALLOWED = 'EADDRNOTALLOWED'
+
+const notAllowed = (host: string, address: string) =>
+  Object.assign(new Error(`${host} is ${address === host ? '' : `${address}, `}an address this request may not reach`), { code: ADDRESS_NOT_ALLOWED })
+
+type LookupCallback = (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void
+
+/** A `lookup` for net/tls.connect that refuses a host when any address it resolves to is not allowed. */
+function guardedLookup(allow: (address: string) => boolean) {
+  return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '')
+      const refused = addresses.find((a) => !allow(a.address))
+      if (refused) return callback(notAllowed(hostname, refused.address), '')
+      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '')
+      if (options.all) callback(null, addresses)
+      else callback(null, addresses[0].address, addresses[0].family)
+    })
+  }
+}
+
+const guardedAgents = new WeakMap<(address: string) => boolean, Dispatcher>()
+
+function guardedDispatcher(undici: typeof import('undici'), allow: (address: string) => boolean): Dispatcher {
+  let agent = guardedAgents.get(allow)
+  if (!agent) {
+    agent = new undici.Agent({ connect: { lookup: guardedLookup(allow) as never } })
+    guardedAgents.set(allow, agent)
+  }
+  return agent
 }
 
 let undiciModule: Promise<typeof import('undici')> | undefined
@@ -78,7 +120,16 @@ async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number)
 }
 
 async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
-  const { request } = await loadUndici()
+  const undici = await loadUndici()
+  let dispatcher: Dispatcher | undefined
+  if (req.allowAddress) {
+    // An address literal is connected to without a lookup, so it is checked here.
+    const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '')
+    if (isIP(host) && !req.allowAddress(host)) {
+      throw new NetworkError(notAllowed(host, host).message, ADDRESS_NOT_ALLOWED, false)
+    }
+    dispatcher = guardedDispatcher(undici, req.allowAddress)
+  }
   const headers: Record<string, string> = { ...req.headers }
   let body = req.body
   if (body === undefined && req.json !== undefined) {
@@ -89,15 +140,16 @@ async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
   const timeout = AbortSignal.timeout(req.timeoutMs)
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
   try {
-    const res = await request(req.url, {
+    const res = await undici.request(req.url, {
       method: req.method,
       headers,
       body,
       signal,
+      dispatcher,
       maxRedirections: 0,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
-    } as Parameters<typeof request>[1])
+    } as Parameters<typeof undici.request>[1])
     const { text, truncated } = await readBody(res.body, req.maxBodyBytes ?? 1024 * 1024)
     return {
       status: res.statusCode,

@@ -4,7 +4,7 @@ import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/reco
 import { serializeEvent } from './event-body.js'
 import { sealKey, unseal } from './seal.js'
 import { signatureHeaders } from './signature.js'
-import { checkWebhookUrl } from './url-policy.js'
+import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
 export const RESPONSE_BODY_BYTES = 1024
@@ -89,11 +89,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     const started = performance.now()
     const rawBody = serializeEvent(event)
     const base = { at: at.toISOString(), status_code: null, error: null, response_body: null }
-    if (delivery.mode === 'live') {
-      // Checked again at delivery: DNS may have changed since the endpoint was created.
-      const check = await checkWebhookUrl(url, 'live')
-      if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
-    }
+    const allowPrivate = ctx.config.allowPrivateWebhookUrls
+    // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
+    // and once more at connect time through allowAddress, on the very address connected to.
+    const check = await checkWebhookUrl(url, delivery.mode, { allowPrivate })
+    if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
     try {
       const res = await sendRequest({
         method: 'POST',
@@ -108,9 +108,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         timeoutMs: ctx.config.webhookTimeoutMs,
         maxBodyBytes: RESPONSE_BODY_BYTES,
         signal: abort.signal,
+        allowAddress: allowPrivate ? undefined : isPublicAddress,
       })
       const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
-      return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: res.body }
+      // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
+      return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: redirect ? null : res.body }
     } catch (error) {
       if (abort.signal.aborted) throw error
       const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)

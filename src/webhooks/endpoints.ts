@@ -38,7 +38,7 @@ const owned = <T extends { account_id: string; mode: Mode }>(record: T | undefin
 
 /** Registers an endpoint; the secret is generated here, returned once and stored sealed. */
 export async function createWebhookEndpoint(ctx: GatewayContext, owner: Owner, body: CreateWebhookBody, resolver?: Resolver): Promise<CreatedWebhookEndpoint> {
-  const check = await checkWebhookUrl(body.url, owner.mode, resolver)
+  const check = await checkWebhookUrl(body.url, owner.mode, { allowPrivate: ctx.config.allowPrivateWebhookUrls }, resolver)
   if (!check.ok) throw new DomainError('invalid', check.error, check.hint, owner.mode === 'live' ? 'live mode' : 'test mode')
   const existing = await ctx.store.listWebhookEndpoints(owner.accountId, owner.mode)
   if (existing.length >= MAX_ENDPOINTS) {

@@ -3,9 +3,10 @@ import { BlockList, isIP } from 'node:net'
 import type { Mode } from '../store/records.js'
 
 /**
- * Where webhooks may go. Live endpoints: https only, and the host must not be or resolve to a
- * loopback, private, link-local or otherwise internal address (so an API key cannot turn the
- * gateway into a probe of its own network). Test endpoints: any http(s) URL, localhost included.
+ * Where webhooks may go. Live endpoints: https only. Whenever the gateway talks to a real Daraja
+ * (unless MPG_ALLOW_PRIVATE_WEBHOOK_URLS=1), no endpoint, test or live, may be, name or resolve to
+ * a loopback, private, link-local, metadata or otherwise internal address, so an API key cannot
+ * turn the gateway into a probe of its own network. In emulator mode any http(s) URL goes.
  */
 export const MAX_URL_LENGTH = 2048
 
@@ -118,8 +119,24 @@ export type UrlCheck = { ok: true; url: string } | { ok: false; error: string; h
 
 const refuse = (error: string, hint: string): UrlCheck => ({ ok: false, error, hint })
 
-/** Checks a webhook URL for an endpoint of `mode`; live mode resolves the host. */
-export async function checkWebhookUrl(raw: string, mode: Mode, resolver: Resolver = systemResolver): Promise<UrlCheck> {
+export interface UrlPolicy {
+  /**
+   * Loopback, private, link-local and metadata addresses are allowed: the emulator mode's default
+   * (`mpg listen`, local servers) and MPG_ALLOW_PRIVATE_WEBHOOK_URLS=1. Otherwise they are refused
+   * for test and live endpoints alike: with a real Daraja every tenant can make test endpoints.
+   */
+  allowPrivate: boolean
+}
+
+/** For connect-time checks (the one outbound path): may a webhook connection go to this address? */
+export const isPublicAddress = (address: string): boolean => !isInternalAddress(address)
+
+/**
+ * Checks a webhook URL for an endpoint of `mode`. Live endpoints need https. Unless the policy
+ * allows private addresses, the host must not be, name or resolve to one. Deliveries check again
+ * when they connect (see isPublicAddress), so a DNS answer that changes later is caught too.
+ */
+export async function checkWebhookUrl(raw: string, mode: Mode, policy: UrlPolicy, resolver: Resolver = systemResolver): Promise<UrlCheck> {
   if (raw.length > MAX_URL_LENGTH) return refuse('URL too long', `Use a URL of at most ${MAX_URL_LENGTH} characters.`)
   let url: URL
   try {
@@ -134,12 +151,15 @@ export async function checkWebhookUrl(raw: string, mode: Mode, resolver: Resolve
     return refuse('Credentials in URL', 'Remove the user:password part; verify deliveries with the endpoint secret instead.')
   }
   url.hash = ''
-  if (mode === 'test') return { ok: true, url: url.href }
-  if (url.protocol !== 'https:') {
+  if (mode === 'live' && url.protocol !== 'https:') {
     return refuse('Live webhooks need https', 'Use an https:// URL; plain http (and localhost) is for test mode only.')
   }
+  if (policy.allowPrivate) return { ok: true, url: url.href }
   const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '')
-  const internalHint = 'Live webhooks must reach a public https address; for a local receiver use a test key (test mode allows http://localhost) or `mpg listen --forward-to`.'
+  const internalHint =
+    mode === 'live'
+      ? 'Live webhooks must reach a public https address; for a local receiver use a test key on an emulator gateway or `mpg listen --forward-to`.'
+      : 'This gateway talks to a real Daraja, so webhooks must reach a public address; for a local receiver use `mpg listen --forward-to`, or set MPG_ALLOW_PRIVATE_WEBHOOK_URLS=1 on a single-developer gateway.'
   if (isIP(host)) {
     return isInternalAddress(host) ? refuse('URL points to a private address', internalHint) : { ok: true, url: url.href }
   }

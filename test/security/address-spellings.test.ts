@@ -108,7 +108,7 @@ describe('webhook URLs spelling an internal address are refused (live mode)', ()
     throw new Error('the policy must refuse these without asking DNS')
   }
   it.each(urls)('%s', async (url) => {
-    const check = await checkWebhookUrl(url, 'live', noDns)
+    const check = await checkWebhookUrl(url, 'live', { allowPrivate: false }, noDns)
     expect(check.ok).toBe(false)
     if (!check.ok) expect(check.error).toBe('URL points to a private address')
   })

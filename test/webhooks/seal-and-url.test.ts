@@ -59,11 +59,11 @@ describe('webhook URL policy', () => {
       return answers[host]
     }
     const dns = resolver({ 'public.example': ['93.184.215.14'], 'sneaky.example': ['93.184.215.14', '10.0.0.1'] })
-    expect(await checkWebhookUrl('https://public.example/h#frag', 'live', dns)).toEqual({ ok: true, url: 'https://public.example/h' })
-    expect(await checkWebhookUrl('https://sneaky.example/h', 'live', dns)).toMatchObject({ ok: false, error: 'URL resolves to a private address' })
-    expect(await checkWebhookUrl('https://nowhere.example/h', 'live', dns)).toMatchObject({ ok: false, error: 'URL host does not resolve' })
-    expect(await checkWebhookUrl('http://public.example/h', 'live', dns)).toMatchObject({ ok: false, error: 'Live webhooks need https' })
-    expect(await checkWebhookUrl('http://sneaky.example/h', 'test', dns)).toMatchObject({ ok: true })
-    expect(await checkWebhookUrl(`https://public.example/${'a'.repeat(2100)}`, 'live', dns)).toMatchObject({ ok: false, error: 'URL too long' })
+    expect(await checkWebhookUrl('https://public.example/h#frag', 'live', { allowPrivate: false }, dns)).toEqual({ ok: true, url: 'https://public.example/h' })
+    expect(await checkWebhookUrl('https://sneaky.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL resolves to a private address' })
+    expect(await checkWebhookUrl('https://nowhere.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL host does not resolve' })
+    expect(await checkWebhookUrl('http://public.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'Live webhooks need https' })
+    expect(await checkWebhookUrl('http://sneaky.example/h', 'test', { allowPrivate: true }, dns)).toMatchObject({ ok: true })
+    expect(await checkWebhookUrl(`https://public.example/${'a'.repeat(2100)}`, 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL too long' })
   })
 })
