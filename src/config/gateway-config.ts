@@ -49,6 +49,10 @@ export interface GatewayConfig {
   /** Webhooks may reach loopback/private/link-local addresses (default only in emulator mode). */
   allowPrivateWebhookUrls: boolean
   rateLimits: RateLimitConfig
+  /** Waits between B2C attempts after a transient refusal; attempts = length + 1. */
+  payoutRetryDelaysMs: number[]
+  /** A B2C without a result this long after Daraja took it is asked about (Transaction Status). */
+  payoutStatusAfterS: number
 }
 
 /** Per-instance limits on the merchant API (see the README's Security section). */
@@ -94,6 +98,14 @@ const flag = (name: string) =>
 const digits = (name: string) => z.string().regex(/^\d{5,7}$/, `${name} must be a 5–7 digit shortcode`)
 const text = (name: string) => z.string().trim().min(1, `${name} must not be empty`)
 
+/** A comma list of waits in milliseconds (`5000,25000,125000`). */
+const delayList = (name: string, defaults: number[]) =>
+  z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, `${name} must be comma-separated milliseconds, e.g. ${defaults.join(',')}`)
+    .transform((s) => s.split(',').map((part) => Number(part.trim())))
+    .default(defaults)
+
 const envSchema = z.object({
   PORT: int('PORT', 0, 65535).default(8787),
   HOST: text('HOST').default('127.0.0.1'),
@@ -121,11 +133,9 @@ const envSchema = z.object({
   MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).optional(),
   MPG_EMULATOR_PROFILE: z.enum(['fast', 'sandbox'], { error: 'MPG_EMULATOR_PROFILE must be fast or sandbox' }).default('fast'),
   MPG_WEBHOOK_TIMEOUT_MS: int('MPG_WEBHOOK_TIMEOUT_MS', 1, 120_000).default(10_000),
-  MPG_WEBHOOK_RETRY_DELAYS_MS: z
-    .string()
-    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'MPG_WEBHOOK_RETRY_DELAYS_MS must be comma-separated milliseconds, e.g. 5000,25000,125000')
-    .transform((s) => s.split(',').map((part) => Number(part.trim())))
-    .default([5000, 25_000, 125_000]),
+  MPG_WEBHOOK_RETRY_DELAYS_MS: delayList('MPG_WEBHOOK_RETRY_DELAYS_MS', [5000, 25_000, 125_000]),
+  MPG_PAYOUT_RETRY_DELAYS_MS: delayList('MPG_PAYOUT_RETRY_DELAYS_MS', [30_000, 60_000, 150_000, 360_000]),
+  MPG_PAYOUT_STATUS_AFTER_S: num('MPG_PAYOUT_STATUS_AFTER_S', 0.05, 86_400).default(120),
   MPG_WEBHOOK_CONCURRENCY: int('MPG_WEBHOOK_CONCURRENCY', 1, 10_000).default(64),
   MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: int('MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT', 1, 10_000).default(16),
   MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: int('MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT', 1, 10_000).default(4),
@@ -225,5 +235,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
       streamsPerKey: e.MPG_RATE_LIMIT_STREAMS,
       resendsPerMin: e.MPG_RATE_LIMIT_RESENDS_PER_MIN,
     },
+    payoutRetryDelaysMs: e.MPG_PAYOUT_RETRY_DELAYS_MS,
+    payoutStatusAfterS: e.MPG_PAYOUT_STATUS_AFTER_S,
   }
 }

@@ -1,19 +1,17 @@
-import { DarajaCallError } from '../daraja/errors.js'
+import { DarajaCallError, isDuplicateRequest, isTransient } from '../daraja/errors.js'
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX } from '../utils/callback-paths.js'
 import { newSecretToken } from '../utils/ids.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
-import { payoutEvent } from './event-data.js'
+import { finalizePayout } from './finalize-payout.js'
+import { b2cDue, originatorConversationId, statusCheckDue, TAKEN_WITHOUT_ID, withJitter } from './payout-schedule.js'
+import { checkPayoutStatus } from './payout-status.js'
 
 /** B2C ResultCode 15: "Duplicate OriginatorConversationID" (daraja.md §5.5). */
 const DUPLICATE_RESULT_CODES = new Set(['15'])
 
-/** Derived from the transaction, so Daraja's v3 dedupe refuses a second B2C for it. */
-export function originatorConversationId(transactionId: string): string {
-  return `mpg-${transactionId}`
-}
 
 /** B2C moves whole shillings only; the cents of net_amount stay with the platform. */
 export function payoutAmount(netAmount: number): number {
@@ -54,15 +52,17 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
 }
 
 /**
- * Sends (or re-sends after a restart) the B2C of a pending payout. Re-sending uses the same
+ * Sends (or re-sends) the B2C of a pending payout when it is due. Every attempt uses the same
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
-export async function sendB2c(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = Date.now()): Promise<void> {
   const sending = ctx.b2cInFlight
   if (sending.has(t.id)) return
   sending.add(t.id)
   try {
-    await sendB2cOnce(ctx, t)
+    // Read again inside the guard: the copy the caller holds may predate an attempt that just ended.
+    const current = await ctx.store.getTransaction(t.id)
+    if (current && b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current)
   } finally {
     sending.delete(t.id)
   }
@@ -77,6 +77,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
     return
   }
   const resultUrl = b2cResultUrl(base, payout.callback_token)
+  const attempt = (payout.attempts ?? 0) + 1
   try {
     const ack = await ctx.daraja.b2c({
       originatorConversationId: payout.originator_conversation_id ?? originatorConversationId(t.id),
@@ -86,55 +87,77 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
       resultUrl,
       queueTimeoutUrl: `${resultUrl}${QUEUE_TIMEOUT_SUFFIX}`,
     })
-    await ctx.store.transition({
-      transactionId: t.id,
-      guard: (current) => current.payout?.status === 'pending',
-      patch: (current) => ({
-        payout: { ...current.payout!, conversation_id: ack.ConversationID, attempts: (current.payout!.attempts ?? 0) + 1, updated_at: new Date().toISOString() },
-      }),
-    })
-    ctx.log.info('payout.sent', { transaction_id: t.id, amount: payout.amount })
+    await markTaken(ctx, t.id, attempt, ack.ConversationID)
+    ctx.log.info('payout.sent', { transaction_id: t.id, amount: payout.amount, attempt })
   } catch (error) {
     if (!(error instanceof DarajaCallError)) throw error
-    if (error.errorCode === '500.002.1001' && /duplicate/i.test(error.errorMessage)) {
-      // Accepted by an earlier attempt (before a crash): its result callback will settle it.
-      await ctx.store.transition({
-        transactionId: t.id,
-        guard: (current) => current.payout?.status === 'pending',
-        patch: (current) => ({ payout: { ...current.payout!, conversation_id: current.payout!.conversation_id ?? 'duplicate-accepted', updated_at: new Date().toISOString() } }),
-      })
+    if (isDuplicateRequest(error)) {
+      // An earlier attempt was taken (its answer was lost, or we crashed): its result settles it.
+      await markTaken(ctx, t.id, attempt, null)
+      ctx.log.info('payout.already_taken', { transaction_id: t.id, attempt })
       return
     }
-    if (error.kind === 'unreachable' || error.ambiguous) {
-      // Sent again by the reconciler (retryUnsentPayouts) once updated_at is old enough.
-      ctx.log.warn('payout.retry_later', { transaction_id: t.id, message: error.errorMessage })
-      await ctx.store.transition({
-        transactionId: t.id,
-        guard: (current) => current.payout?.status === 'pending' && !current.payout.conversation_id,
-        patch: (current) => ({ payout: { ...current.payout!, updated_at: new Date().toISOString() } }),
-      })
+    if (!isTransient(error)) {
+      await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage }, { attempts: attempt })
       return
     }
-    await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage })
+    await retryLater(ctx, t.id, attempt, error)
   }
 }
 
-/** The one place a payout reaches a final state, with its event. */
-export async function finalizePayout(
-  ctx: GatewayContext,
-  transactionId: string,
-  outcome: { status: 'success' | 'failed'; result_code: string | null; result_desc: string; mpesa_receipt?: string | null },
-): Promise<boolean> {
-  const result = await ctx.store.transition({
+/** Daraja took the B2C (its ack, or its duplicate check): wait for the result, then ask. */
+async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null): Promise<void> {
+  const now = new Date()
+  await ctx.store.transition({
     transactionId,
     guard: (current) => current.payout?.status === 'pending',
-    patch: (current) => ({ payout: { ...current.payout!, ...outcome, updated_at: new Date().toISOString() } }),
-    events: (updated) => [payoutEvent(updated)],
+    patch: (current) => ({
+      payout: {
+        ...current.payout!,
+        conversation_id: conversationId ?? current.payout!.conversation_id ?? TAKEN_WITHOUT_ID,
+        attempts: Math.max(attempt, current.payout!.attempts ?? 0),
+        next_attempt_at: null,
+        status_due_at: new Date(now.getTime() + ctx.config.payoutStatusAfterS * 1000).toISOString(),
+        updated_at: now.toISOString(),
+      },
+    }),
   })
-  if (!result) return false
-  ctx.log.info('payout.final', { transaction_id: transactionId, status: outcome.status, result_code: outcome.result_code })
-  ctx.bus.publish(result.events)
-  return true
+}
+
+/**
+ * A transient answer: the next attempt is scheduled (backoff with jitter). After the last one the
+ * payout fails, unless an attempt may have been taken (no answer): then Daraja is asked first.
+ */
+async function retryLater(ctx: GatewayContext, transactionId: string, attempt: number, error: DarajaCallError): Promise<void> {
+  const delays = ctx.config.payoutRetryDelaysMs
+  const answer = error.errorCode ? `${error.errorCode} ${error.errorMessage}` : error.errorMessage
+  const uncertain = error.kind === 'unreachable' ? error.ambiguous : error.ambiguous || error.kind === 'bad_answer'
+  const now = new Date()
+  if (attempt > delays.length) {
+    const current = await ctx.store.getTransaction(transactionId)
+    if (!current?.payout?.uncertain && !uncertain) {
+      const desc = `${error.errorMessage} (Daraja refused all ${attempt} attempts)`
+      await finalizePayout(ctx, transactionId, { status: 'failed', result_code: error.errorCode ?? (error.status ? `HTTP ${error.status}` : null), result_desc: desc }, { attempts: attempt })
+      return
+    }
+  }
+  const last = attempt > delays.length
+  await ctx.store.transition({
+    transactionId,
+    guard: (current) => current.payout?.status === 'pending' && !current.payout.conversation_id,
+    patch: (current) => ({
+      payout: {
+        ...current.payout!,
+        attempts: attempt,
+        uncertain: current.payout!.uncertain || uncertain,
+        next_attempt_at: last ? null : new Date(now.getTime() + withJitter(delays[attempt - 1])).toISOString(),
+        // Retries are over but one attempt may have been taken: ask Daraja before calling it failed.
+        status_due_at: last ? new Date(now.getTime() + ctx.config.payoutStatusAfterS * 1000).toISOString() : null,
+        updated_at: now.toISOString(),
+      },
+    }),
+  })
+  ctx.log.warn('payout.retry_later', { transaction_id: transactionId, attempt, answer, last })
 }
 
 /** Daraja's B2C result for the payout its URL token names; duplicates are acknowledged and ignored. */
@@ -146,7 +169,7 @@ export async function applyB2cResult(ctx: GatewayContext, token: string, payload
     ctx.log.warn('payout.callback_mismatch', { transaction_id: t.id })
     throw new DomainError('invalid', 'Callback does not match the payout', 'The OriginatorConversationID differs from the one sent for this payout.', '')
   }
-  if (t.payout.status !== 'pending') return { applied: false }
+  if (t.payout.status !== 'pending' && t.payout.status !== 'needs_attention') return { applied: false }
   const code = String(r.ResultCode)
   if (DUPLICATE_RESULT_CODES.has(code)) {
     // The answer to a re-send (after a crash or a lost ack), not the payout's outcome: the first
@@ -164,39 +187,53 @@ export async function applyB2cResult(ctx: GatewayContext, token: string, payload
   return { applied }
 }
 
-/** Admin: a Paybill/Till/Bank payout paid by hand. */
-export async function settleManualPayout(ctx: GatewayContext, transactionId: string): Promise<TransactionRecord> {
+/**
+ * Admin: a payout a person finished — a Paybill/Till/Bank payout paid by hand, or a
+ * `needs_attention` B2C checked against the M-Pesa statement (paid by the B2C, or by hand).
+ */
+export async function settlePayout(ctx: GatewayContext, transactionId: string, input: { mpesa_receipt?: string } = {}): Promise<TransactionRecord> {
   const t = await ctx.store.getTransaction(transactionId)
   if (!t) throw new DomainError('not_found', 'Transaction not found', 'Check the transaction id.', '')
   if (t.payout?.status === 'settled') return t
   const result = await ctx.store.transition({
     transactionId,
-    guard: (current) => current.payout?.status === 'pending_manual',
+    guard: (current) => current.payout?.status === 'pending_manual' || current.payout?.status === 'needs_attention',
     patch: (current) => {
       const at = new Date().toISOString()
-      return { payout: { ...current.payout!, status: 'settled', settled_at: at, updated_at: at } }
+      const receipt = input.mpesa_receipt ?? current.payout!.mpesa_receipt ?? null
+      return { payout: { ...current.payout!, status: 'settled', mpesa_receipt: receipt, settled_at: at, updated_at: at } }
     },
   })
   if (!result) {
-    throw new DomainError('conflict', 'Payout is not awaiting manual settlement', 'Only payouts in status pending_manual can be settled.', `payout status: ${t.payout?.status ?? 'none'}`)
+    throw new DomainError(
+      'conflict',
+      'Payout is not waiting for a person',
+      'Only payouts in status pending_manual or needs_attention can be settled; a pending B2C settles itself.',
+      `payout status: ${t.payout?.status ?? 'none'}`,
+    )
   }
-  ctx.log.info('payout.settled', { transaction_id: transactionId })
+  ctx.log.info('payout.settled', { transaction_id: transactionId, was: t.payout?.status })
   return result.transaction
 }
 
 /**
- * B2Cs that did not reach Daraja (no ConversationID) and have not been tried for `afterMs`: sent
- * again with the same OriginatorConversationID (deduped by Daraja), so a Daraja outage does not
- * leave a payout unsent until the next restart.
+ * One pass over pending payouts: B2Cs due for an attempt are sent (the retry schedule, or after a
+ * restart), and those without a result past MPG_PAYOUT_STATUS_AFTER_S are asked about.
  */
-export async function retryUnsentPayouts(ctx: GatewayContext, afterMs: number): Promise<void> {
-  const cutoff = Date.now() - afterMs
-  for (const t of await ctx.store.listPendingPayouts()) {
-    if (t.payout && !t.payout.conversation_id && Date.parse(t.payout.updated_at) <= cutoff) await sendB2c(ctx, t)
+export async function advancePayouts(ctx: GatewayContext, options: { sendNow?: boolean } = {}): Promise<void> {
+  const now = Date.now()
+  // After a restart, unacknowledged B2Cs go at once (deduped by Daraja), whatever their schedule said.
+  const sendTime = options.sendNow ? Number.POSITIVE_INFINITY : now
+  const maxAttempts = ctx.config.payoutRetryDelaysMs.length + 1
+  const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
+  const due = (await ctx.store.listPendingPayouts()).filter((t) => b2cDue(t.payout, sendTime, maxAttempts) || statusCheckDue(t.payout, now, statusAfterMs))
+  // A few at a time: a Daraja outage must not turn a backlog into a burst (spike arrest).
+  for (let i = 0; i < due.length; i += 8) {
+    await Promise.all(due.slice(i, i + 8).map((t) => (b2cDue(t.payout, sendTime, maxAttempts) ? sendB2c(ctx, t, sendTime) : checkPayoutStatus(ctx, t))))
   }
 }
 
-/** After a restart: B2Cs that were never acknowledged are sent again (deduped by Daraja). */
+/** After a restart: whatever was due while the gateway was down happens now. */
 export function resumePayouts(ctx: GatewayContext): Promise<void> {
-  return retryUnsentPayouts(ctx, 0)
+  return advancePayouts(ctx, { sendNow: true })
 }

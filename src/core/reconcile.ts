@@ -2,7 +2,7 @@ import { DarajaCallError } from '../daraja/errors.js'
 import type { TransactionRecord } from '../store/records.js'
 import type { GatewayContext } from './context.js'
 import { finalizePayment } from './finalize-payment.js'
-import { retryUnsentPayouts } from './payouts.js'
+import { advancePayouts } from './payouts.js'
 
 /** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
 const STILL_PROCESSING_CODES = new Set(['4999'])
@@ -33,7 +33,6 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
     for (let i = 0; i < due.length && !stopped; i += 5) {
       await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t, afterMs)))
     }
-    if (!stopped) await retryUnsentPayouts(ctx, afterMs)
   }
   const runOnce = () => {
     running ??= pass()
@@ -45,13 +44,37 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   }
   const timer = setInterval(() => void runOnce(), intervalMs)
   timer.unref()
+
+  // Payouts keep their own pace: retry delays and MPG_PAYOUT_STATUS_AFTER_S may be much shorter
+  // than the STK reconciliation age.
+  let payoutPass: Promise<void> | undefined
+  const runPayouts = () => {
+    payoutPass ??= advancePayouts(ctx)
+      .catch((error) => ctx.log.error('payouts.pass_failed', { message: error instanceof Error ? error.message : String(error) }))
+      .finally(() => {
+        payoutPass = undefined
+      })
+    return payoutPass
+  }
+  const payoutTimer = setInterval(() => void (stopped || runPayouts()), payoutIntervalMs(ctx))
+  payoutTimer.unref()
   return {
-    runOnce,
+    async runOnce() {
+      await runOnce()
+      await runPayouts()
+    },
     stop() {
       stopped = true
       clearInterval(timer)
+      clearInterval(payoutTimer)
     },
   }
+}
+
+/** A quarter of the shortest payout wait, between 20 ms and 5 s. */
+function payoutIntervalMs(ctx: GatewayContext): number {
+  const shortest = Math.min(ctx.config.payoutStatusAfterS * 1000, ...ctx.config.payoutRetryDelaysMs.map((ms) => Math.max(ms, 1)))
+  return Math.max(20, Math.min(5000, shortest / 4))
 }
 
 async function reconcileOne(ctx: GatewayContext, t: TransactionRecord, afterMs: number): Promise<void> {

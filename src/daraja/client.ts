@@ -1,5 +1,5 @@
-import { b2cAckSchema, stkPushResponseSchema, stkQueryResponseSchema } from '../schemas/daraja.js'
-import type { B2cAck, StkPushResponse, StkQueryResponse } from '../schemas/daraja.js'
+import { b2cAckSchema, stkPushResponseSchema, stkQueryResponseSchema, transactionStatusAckSchema } from '../schemas/daraja.js'
+import type { B2cAck, StkPushResponse, StkQueryResponse, TransactionStatusAck } from '../schemas/daraja.js'
 import { darajaTimestamp, stkPassword } from '../utils/daraja-time.js'
 import { darajaCall } from './call.js'
 import { DarajaCallError } from './errors.js'
@@ -36,6 +36,15 @@ export interface B2cInput {
   queueTimeoutUrl: string
 }
 
+/** What a Transaction Status query names: the receipt and/or the B2C's OriginatorConversationID. */
+export interface TransactionStatusInput {
+  transactionId?: string
+  originalConversationId?: string
+  resultUrl: string
+  queueTimeoutUrl: string
+  remarks: string
+}
+
 /** Daraja's own field limits (daraja.md §3.1); the full values stay on our transaction. */
 const ACCOUNT_REFERENCE_MAX = 12
 const TRANSACTION_DESC_MAX = 13
@@ -44,6 +53,8 @@ export interface DarajaClient {
   stkPush(input: StkPushInput): Promise<StkPushResponse>
   stkQuery(checkoutRequestId: string): Promise<{ status: number; data: StkQueryResponse }>
   b2c(input: B2cInput): Promise<B2cAck>
+  /** Asks about a B2C (asynchronous: the answer comes to `resultUrl`). */
+  transactionStatus(input: TransactionStatusInput): Promise<TransactionStatusAck>
 }
 
 export function createDarajaClient(settings: DarajaSettings): DarajaClient {
@@ -94,20 +105,18 @@ export function createDarajaClient(settings: DarajaSettings): DarajaClient {
     },
 
     async b2c(input) {
-      if (!settings.b2cShortcode || !settings.initiatorName || !settings.securityCredential) {
-        throw new DarajaCallError('refused', null, null, 'B2C is not configured (DARAJA_B2C_SHORTCODE, DARAJA_INITIATOR_NAME, DARAJA_SECURITY_CREDENTIAL)')
-      }
+      const initiator = b2cInitiator()
       const answer = await darajaCall({
         ...common,
         path: '/mpesa/b2c/v3/paymentrequest',
         schema: b2cAckSchema,
         body: {
           OriginatorConversationID: input.originatorConversationId,
-          InitiatorName: settings.initiatorName,
-          SecurityCredential: settings.securityCredential,
+          InitiatorName: initiator.name,
+          SecurityCredential: initiator.credential,
           CommandID: 'BusinessPayment',
           Amount: input.amount,
-          PartyA: settings.b2cShortcode,
+          PartyA: initiator.shortcode,
           PartyB: input.phone,
           Remarks: input.remarks.slice(0, 100),
           QueueTimeOutURL: input.queueTimeoutUrl,
@@ -115,10 +124,46 @@ export function createDarajaClient(settings: DarajaSettings): DarajaClient {
           Occassion: 'Payout',
         },
       })
-      if (answer.data.ResponseCode !== '0') {
-        throw new DarajaCallError('refused', answer.status, answer.data.ResponseCode, answer.data.ResponseDescription)
-      }
-      return answer.data
+      return accepted(answer)
+    },
+
+    async transactionStatus(input) {
+      const initiator = b2cInitiator()
+      const answer = await darajaCall({
+        ...common,
+        path: '/mpesa/transactionstatus/v1/query',
+        schema: transactionStatusAckSchema,
+        body: {
+          Initiator: initiator.name,
+          SecurityCredential: initiator.credential,
+          CommandID: 'TransactionStatusQuery',
+          ...(input.transactionId ? { TransactionID: input.transactionId } : {}),
+          ...(input.originalConversationId ? { OriginalConversationID: input.originalConversationId } : {}),
+          PartyA: initiator.shortcode,
+          IdentifierType: '4',
+          ResultURL: input.resultUrl,
+          QueueTimeOutURL: input.queueTimeoutUrl,
+          Remarks: input.remarks.slice(0, 100),
+          Occasion: 'Payout check',
+        },
+      })
+      return accepted(answer)
     },
   }
+
+  /** B2C and Transaction Status act as the B2C shortcode's API operator. */
+  function b2cInitiator() {
+    if (!settings.b2cShortcode || !settings.initiatorName || !settings.securityCredential) {
+      throw new DarajaCallError('refused', null, null, 'B2C is not configured (DARAJA_B2C_SHORTCODE, DARAJA_INITIATOR_NAME, DARAJA_SECURITY_CREDENTIAL)')
+    }
+    return { shortcode: settings.b2cShortcode, name: settings.initiatorName, credential: settings.securityCredential }
+  }
+}
+
+/** An async request's ack: anything but ResponseCode "0" is a refusal. */
+function accepted(answer: { status: number; data: B2cAck }): B2cAck {
+  if (answer.data.ResponseCode !== '0') {
+    throw new DarajaCallError('refused', answer.status, answer.data.ResponseCode, answer.data.ResponseDescription)
+  }
+  return answer.data
 }

@@ -62,6 +62,8 @@ export interface PayoutRecord {
   status_due_at?: string | null
   /** Transaction Status queries sent so far. */
   status_checks?: number
+  /** Daraja's last Transaction Status answer that settled nothing, in words. */
+  status_answer?: string | null
   /** Why the payout needs attention (for the operator). */
   attention_reason?: string | null
   created_at: string

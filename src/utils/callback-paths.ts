@@ -13,6 +13,9 @@ export type CallbackKind = keyof typeof CALLBACK_PREFIXES
 /** Daraja's B2C queue-timeout notice goes to the result URL plus this. */
 export const QUEUE_TIMEOUT_SUFFIX = '/timeout'
 
+/** The answer to a payout's Transaction Status query goes to its B2C result URL plus this (same token). */
+export const TRANSACTION_STATUS_SUFFIX = '/status'
+
 /** The URL Daraja is given for one transaction's callback. */
 export function callbackUrl(base: string, kind: CallbackKind, token: string): string {
   return `${base}${CALLBACK_PREFIXES[kind]}/${token}`

@@ -43,7 +43,7 @@ describe('payout retry', () => {
     emulator = await startEmulator({ callbackDelayMs: 30 })
     const state = { dropB2c: 1 }
     const url = await startProxy(emulator.url, state)
-    gw = await startTestGateway({ env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: url, MPG_RECONCILE_AFTER_S: '0.2' } })
+    gw = await startTestGateway({ env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: url, MPG_RECONCILE_AFTER_S: '0.2', MPG_PAYOUT_RETRY_DELAYS_MS: '200' } })
     const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
     expect(res.status).toBe(201)
     const { transaction_id } = (await res.json()) as { transaction_id: string }

@@ -6,6 +6,8 @@ import adminKeyRevokePost from './admin-key-revoke.post.js'
 import adminKeysGet from './admin-keys.get.js'
 import adminKeysPost from './admin-keys.post.js'
 import adminPayoutSettlePost from './admin-payout-settle.post.js'
+import adminPayoutsGet from './admin-payouts.get.js'
+import callbacksB2cStatusPost from './callbacks-b2c-status.post.js'
 import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
 import callbacksB2cPost from './callbacks-b2c.post.js'
 import callbacksStkPost from './callbacks-stk.post.js'
@@ -33,12 +35,14 @@ export const routes: Route[] = [
   callbacksStkPost,
   callbacksB2cPost,
   callbacksB2cTimeoutPost,
+  callbacksB2cStatusPost,
   adminAccountsPost,
   adminAccountsGet,
   adminKeysPost,
   adminKeysGet,
   adminKeyRevokePost,
   adminPayoutSettlePost,
+  adminPayoutsGet,
   webhooksPost,
   webhooksGet,
   webhooksEndpointDelete,

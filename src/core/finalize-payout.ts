@@ -1,0 +1,25 @@
+import type { PayoutRecord } from '../store/records.js'
+import type { GatewayContext } from './context.js'
+import { payoutEvent } from './event-data.js'
+
+/** The one place a payout reaches a final state, with its event. */
+export async function finalizePayout(
+  ctx: GatewayContext,
+  transactionId: string,
+  outcome: { status: 'success' | 'failed'; result_code: string | null; result_desc: string; mpesa_receipt?: string | null },
+  extra: Partial<PayoutRecord> = {},
+): Promise<boolean> {
+  const result = await ctx.store.transition({
+    transactionId,
+    // Daraja's own answer also settles a payout that was waiting for a person.
+    guard: (current) => current.payout?.status === 'pending' || current.payout?.status === 'needs_attention',
+    patch: (current) => ({
+      payout: { ...current.payout!, ...extra, ...outcome, next_attempt_at: null, status_due_at: null, updated_at: new Date().toISOString() },
+    }),
+    events: (updated) => [payoutEvent(updated)],
+  })
+  if (!result) return false
+  ctx.log.info('payout.final', { transaction_id: transactionId, status: outcome.status, result_code: outcome.result_code })
+  ctx.bus.publish(result.events)
+  return true
+}

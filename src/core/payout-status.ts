@@ -1,0 +1,129 @@
+import { DarajaCallError } from '../daraja/errors.js'
+import { resultParameter, type TransactionStatusResult } from '../schemas/daraja.js'
+import type { TransactionRecord } from '../store/records.js'
+import type { GatewayContext } from './context.js'
+import { DomainError } from './errors.js'
+import { finalizePayout } from './finalize-payout.js'
+import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX, TRANSACTION_STATUS_SUFFIX } from '../utils/callback-paths.js'
+import { originatorConversationId, statusCheckDue, TAKEN_WITHOUT_ID } from './payout-schedule.js'
+
+/** Transaction Status queries per payout before a person is asked to look. */
+export const MAX_STATUS_CHECKS = 3
+
+/** `TransactionStatus` values that say the B2C did not pay (the money never left). */
+const NOT_PAID = new Set(['declined', 'failed', 'cancelled', 'expired'])
+
+/**
+ * Asks Daraja about a B2C whose result is late, by its OriginatorConversationID. The query is
+ * counted (and the next one scheduled) before Daraja is called; after MAX_STATUS_CHECKS without a
+ * usable answer the payout becomes `needs_attention`.
+ */
+export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+  const busy = ctx.b2cInFlight
+  if (busy.has(t.id)) return
+  busy.add(t.id)
+  try {
+    const current = await ctx.store.getTransaction(t.id)
+    const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
+    if (!current?.payout?.callback_token || !statusCheckDue(current.payout, Date.now(), statusAfterMs)) return
+    const payout = current.payout
+    const token = current.payout.callback_token
+    const checks = payout.status_checks ?? 0
+    if (checks >= MAX_STATUS_CHECKS) {
+      const why = payout.status_answer ? `Transaction Status said: ${payout.status_answer}` : 'no answer'
+      await markNeedsAttention(ctx, t.id, `Daraja could not confirm this B2C: ${why}, after ${checks} Transaction Status queries. Check the M-Pesa statement, then settle it.`)
+      return
+    }
+    const base = ctx.publicUrl()
+    if (!base) return
+    const counted = await ctx.store.transition({
+      transactionId: t.id,
+      guard: (c) => c.payout?.status === 'pending' && (c.payout.status_checks ?? 0) === checks,
+      patch: (c) => ({
+        payout: { ...c.payout!, status_checks: checks + 1, status_due_at: new Date(Date.now() + statusAfterMs).toISOString(), updated_at: new Date().toISOString() },
+      }),
+    })
+    if (!counted) return
+    try {
+      await ctx.daraja.transactionStatus({
+        originalConversationId: payout.originator_conversation_id ?? originatorConversationId(t.id),
+        resultUrl: `${b2cResultUrl(base, token)}${TRANSACTION_STATUS_SUFFIX}`,
+        queueTimeoutUrl: `${b2cResultUrl(base, token)}${QUEUE_TIMEOUT_SUFFIX}`,
+        remarks: `Payout ${current.reference}`,
+      })
+      ctx.log.info('payout.status_asked', { transaction_id: t.id, query: checks + 1 })
+    } catch (error) {
+      if (!(error instanceof DarajaCallError)) throw error
+      await noteAnswer(ctx, t.id, error.errorCode ? `${error.errorCode} ${error.errorMessage}` : error.errorMessage)
+    }
+  } finally {
+    busy.delete(t.id)
+  }
+}
+
+/** Daraja's answer to a payout's Transaction Status query; settles the payout when it can. */
+export async function applyTransactionStatusResult(ctx: GatewayContext, token: string, payload: TransactionStatusResult): Promise<{ applied: boolean }> {
+  const t = await ctx.store.findTransactionByPayoutToken(token)
+  if (!t?.payout) throw new DomainError('not_found', 'Unknown callback', 'This callback URL does not belong to any payout.', '')
+  const payout = t.payout
+  if (payout.status !== 'pending' && payout.status !== 'needs_attention') return { applied: false }
+  const r = payload.Result
+  const code = String(r.ResultCode)
+  if (code !== '0') {
+    await noteAnswer(ctx, t.id, `${code} ${r.ResultDesc}`)
+    return { applied: false }
+  }
+  const raw = r.ResultParameters?.ResultParameter
+  const params = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
+  const read = (key: string) => {
+    const value = resultParameter(params, key)
+    return value === undefined || value === '' ? undefined : String(value)
+  }
+  const ours = new Set([payout.originator_conversation_id, payout.conversation_id].filter((id) => id && id !== TAKEN_WITHOUT_ID))
+  const named = [read('OriginatorConversationID'), read('ConversationID')].filter((id) => id !== undefined)
+  if (named.length > 0 && !named.some((id) => ours.has(id))) {
+    ctx.log.warn('payout.status_mismatch', { transaction_id: t.id })
+    throw new DomainError('invalid', 'Transaction Status result does not match the payout', 'The result names another B2C than the one sent for this payout.', '')
+  }
+  const status = read('TransactionStatus') ?? ''
+  if (status.toLowerCase() === 'completed') {
+    const applied = await finalizePayout(ctx, t.id, { status: 'success', result_code: '0', result_desc: r.ResultDesc, mpesa_receipt: read('ReceiptNo') ?? null })
+    return { applied }
+  }
+  if (NOT_PAID.has(status.toLowerCase())) {
+    const reason = read('TransactionReason') ?? `Daraja's Transaction Status says the B2C was ${status}`
+    return { applied: await finalizePayout(ctx, t.id, { status: 'failed', result_code: null, result_desc: reason }) }
+  }
+  await noteAnswer(ctx, t.id, `TransactionStatus ${status || 'missing'}`)
+  return { applied: false }
+}
+
+/** An answer that settles nothing: kept for the operator; the last allowed query ends in needs_attention. */
+async function noteAnswer(ctx: GatewayContext, transactionId: string, answer: string): Promise<void> {
+  const result = await ctx.store.transition({
+    transactionId,
+    guard: (c) => c.payout?.status === 'pending',
+    patch: (c) => ({ payout: { ...c.payout!, status_answer: answer, updated_at: new Date().toISOString() } }),
+  })
+  ctx.log.info('payout.status_unknown', { transaction_id: transactionId, answer })
+  const checks = result?.transaction.payout?.status_checks ?? 0
+  if (result && checks >= MAX_STATUS_CHECKS) {
+    await markNeedsAttention(
+      ctx,
+      transactionId,
+      `Daraja could not confirm this B2C: Transaction Status said ${answer}, after ${checks} queries. Check the M-Pesa statement, then settle it.`,
+    )
+  }
+}
+
+/** Daraja cannot say: a person must look. No event (none is defined for it); listed by the admin API. */
+async function markNeedsAttention(ctx: GatewayContext, transactionId: string, reason: string): Promise<void> {
+  const result = await ctx.store.transition({
+    transactionId,
+    guard: (c) => c.payout?.status === 'pending',
+    patch: (c) => ({
+      payout: { ...c.payout!, status: 'needs_attention', attention_reason: reason, status_due_at: null, next_attempt_at: null, updated_at: new Date().toISOString() },
+    }),
+  })
+  if (result) ctx.log.warn('payout.needs_attention', { transaction_id: transactionId, reason })
+}
