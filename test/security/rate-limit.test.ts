@@ -91,7 +91,7 @@ describe('rate limits', () => {
   it('resends are limited per account', async () => {
     receiver = await startCallbackReceiver()
     gw = await startTestGateway({ env: { MPG_RATE_LIMIT_RESENDS_PER_MIN: '2' } })
-    const endpoint = await addEndpoint(gw, `${receiver.url}/hook`)
+    const endpoint = await addEndpoint(gw, `${receiver.url}/hook`, { events: ['payment.success'] })
     expect((await push(gw, 1)).status).toBe(201)
     const [delivery] = await waitFor(async () => {
       const list = await listDeliveries(gw!, endpoint.id)
