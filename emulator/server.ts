@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { toNodeHandler } from 'h3/node'
+import { listenOn } from '../src/utils/listen.js'
 import { createEmulatorApp } from './app.js'
 import type { CallbackEntry } from './callbacks.js'
 import { Emulator, stkView as stkViewOf, type StkTransactionView } from './emulator.js'
@@ -52,19 +52,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const config = resolveOptions(options)
   const em = new Emulator(config)
   const server = createServer(toNodeHandler(createEmulatorApp(em)))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host
+  const { port, url } = await listenOn(server, config.port, config.host)
   let closing: Promise<void> | undefined
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     credentials: em.credentials,
     reset: () => em.reset(),

@@ -1,10 +1,10 @@
-import { parseDarajaTimestamp } from '../src/utils/daraja-time.js'
-
 /**
  * Field checks as Daraja makes them. Numeric fields come as JSON numbers or numeric strings
  * (Safaricom's own sample mixes both); each check returns the normalised string, or undefined
  * when the field is missing or malformed (→ `400.002.02 Bad Request - Invalid <Field>`).
  */
+import { parseDarajaTimestamp } from '../src/utils/daraja-time.js'
+
 type Body = Record<string, unknown>
 
 function digits(value: unknown): string | undefined {

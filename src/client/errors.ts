@@ -1,4 +1,6 @@
 import { MpgError, type ErrorKind } from '../errors.js'
+import { parseJsonBody } from '../http/request.js'
+import { errorBodySchema } from '../schemas/gateway.js'
 
 /** The gateway answered with an error (`{error, hint, detail}`) */
 export class GatewayApiError extends MpgError {
@@ -9,6 +11,12 @@ export class GatewayApiError extends MpgError {
     super(kindForStatus(status), body.detail ? `${body.error} (${body.detail})` : body.error, { suggestion: body.hint, detail: body })
     this.name = 'GatewayApiError'
   }
+}
+
+/** The error answer in `text` (`{error, hint, detail}`), or `fallback` when the text is not one. */
+export function gatewayApiError(status: number, text: string, fallback: GatewayApiError['body']): GatewayApiError {
+  const body = errorBodySchema.safeParse(parseJsonBody(text))
+  return new GatewayApiError(status, body.success ? body.data : fallback)
 }
 
 function kindForStatus(status: number): ErrorKind {

@@ -1,8 +1,7 @@
 import { createParser } from 'eventsource-parser'
 import { MpgError } from '../errors.js'
 import { NetworkError, openStream } from '../http/request.js'
-import { errorBodySchema } from '../schemas/gateway.js'
-import { GatewayApiError } from './errors.js'
+import { gatewayApiError, type GatewayApiError } from './errors.js'
 
 /** One Server-Sent Events message, as the WHATWG parsing rules define it. */
 export interface SseMessage {
@@ -93,14 +92,7 @@ async function readAll(body: AsyncIterable<Uint8Array>, max = 64 * 1024): Promis
 }
 
 function streamEndError(data: string): GatewayApiError {
-  let json: unknown
-  try {
-    json = JSON.parse(data)
-  } catch {
-    json = undefined
-  }
-  const body = errorBodySchema.safeParse(json)
-  return new GatewayApiError(401, body.success ? body.data : { error: 'The gateway ended the event stream', hint: 'Check the API key and reconnect.', detail: '' })
+  return gatewayApiError(401, data, { error: 'The gateway ended the event stream', hint: 'Check the API key and reconnect.', detail: '' })
 }
 
 /**
@@ -137,17 +129,11 @@ export async function* streamGatewayEvents(target: { baseUrl: string; apiKey: st
       if (stream.status !== 200) {
         const text = await readAll(stream.body).catch(() => '')
         stream.close()
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        const body = errorBodySchema.safeParse(json)
-        const error = new GatewayApiError(
-          stream.status,
-          body.success ? body.data : { error: `HTTP ${stream.status} from the event stream`, hint: 'Check that --base-url points at an mpesa-gateway with the event stream.', detail: '' },
-        )
+        const error = gatewayApiError(stream.status, text, {
+          error: `HTTP ${stream.status} from the event stream`,
+          hint: 'Check that --base-url points at an mpesa-gateway with the event stream.',
+          detail: '',
+        })
         if (stream.status < 500 || !everConnected) throw error
         reason = `HTTP ${stream.status}`
       } else {

@@ -1,7 +1,6 @@
 import { MpgError } from '../errors.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
 import {
-  errorBodySchema,
   stkPushResponseSchema,
   transactionEnvelopeSchema,
   transactionListSchema,
@@ -9,7 +8,7 @@ import {
   type Transaction,
 } from '../schemas/gateway.js'
 import { z } from 'zod'
-import { GatewayApiError } from './errors.js'
+import { gatewayApiError } from './errors.js'
 
 const healthSchema = z.object({ status: z.string(), daraja_env: z.string(), emulator_url: z.string().optional() })
 import { streamGatewayEvents, type EventStreamItem, type EventStreamOptions } from './event-stream.js'
@@ -93,11 +92,8 @@ export class GatewayClient {
       await new Promise((resolve) => setTimeout(resolve, waitS * 1000))
       res = await this.send(options, token)
     }
+    if (res.status >= 400) throw gatewayApiError(res.status, res.body, { error: `HTTP ${res.status}`, hint: 'Check that --base-url points at an mpesa-gateway.', detail: '' })
     const json = parseJsonBody(res.body)
-    if (res.status >= 400) {
-      const body = errorBodySchema.safeParse(json)
-      throw new GatewayApiError(res.status, body.success ? body.data : { error: `HTTP ${res.status}`, hint: 'Check that --base-url points at an mpesa-gateway.', detail: '' })
-    }
     if (options.schema) {
       const parsed = options.schema.safeParse(json)
       if (!parsed.success) {

@@ -18,13 +18,13 @@ export interface DarajaAnswer<T> {
   data: T
 }
 
+/** Connection errors that happen before a byte of the request is sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+
 /**
  * One authenticated POST to Daraja. Never retried blindly (an STK push is not idempotent):
  * only an invalid-token answer is retried, once, with a fresh token.
  */
-/** Connection errors that happen before a byte of the request is sent. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
-
 export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<DarajaAnswer<T>> {
   let token = await options.tokens.get()
   for (let attempt = 0; ; attempt++) {

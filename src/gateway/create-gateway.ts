@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { toNodeHandler } from 'h3/node'
+import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
@@ -11,13 +11,14 @@ import { startReconciler, type Reconciler } from '../core/reconcile.js'
 import { createRateLimiter } from '../core/rate-limits.js'
 import { settleInterruptedRequests } from '../core/recover.js'
 import { createDarajaClient } from '../daraja/client.js'
-import { sealKey } from '../webhooks/seal.js'
+import { MpgError } from '../errors.js'
 import { isStorageError } from '../store/errors.js'
 import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
+import { listenOn } from '../utils/listen.js'
+import { sealKey } from '../webhooks/seal.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createApp } from './app.js'
-import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { startBackgroundServices, type BackgroundService } from './background.js'
 
 export interface GatewayOptions {
@@ -53,21 +54,9 @@ export interface RunningGateway {
   close(): Promise<void>
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  return (server.address() as AddressInfo).port
-}
-
 /** A start-up failure as one line and a next step (what `mpg serve` prints). */
-async function startupError(error: unknown): Promise<unknown> {
+function startupError(error: unknown): unknown {
   if (!isStorageError(error)) return error
-  const { MpgError } = await import('../errors.js')
   return new MpgError(error.reason === 'corrupt' ? 'config' : 'internal', error.message, { suggestion: error.hint, cause: error })
 }
 
@@ -82,7 +71,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
     return await start(config, log, options, started)
   } catch (error) {
     for (const undo of started.reverse()) await undo().catch(() => undefined)
-    throw await startupError(error)
+    throw startupError(error)
   }
 }
 
@@ -160,20 +149,19 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
   const app = createApp(context)
   const server = createServer(toNodeHandler(app))
   server.keepAliveTimeout = 5000
-  let port: number
+  let listening: { port: number; url: string }
   try {
-    port = await listen(server, config.port, config.host)
+    listening = await listenOn(server, config.port, config.host)
   } catch (error) {
     const err = error as NodeJS.ErrnoException
-    const { MpgError } = await import('../errors.js')
     if (err.code === 'EADDRINUSE') {
       throw new MpgError('conflict', `Port ${config.port} on ${config.host} is already in use.`, { suggestion: 'Stop the other process or pick another port with --port (0 picks a free one).' })
     }
     throw new MpgError('config', `Cannot listen on ${config.host}:${config.port}: ${err.message}.`, { suggestion: 'Check --host and --port.' })
   }
   started.push(() => new Promise((resolve) => server.close(resolve)))
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host
-  ownUrl = `http://${host}:${port}`
+  const { port } = listening
+  ownUrl = listening.url
 
   const bootstrap = await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test')
   await settleInterruptedRequests(context)

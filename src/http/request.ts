@@ -1,11 +1,11 @@
-import { lookup as dnsLookup } from 'node:dns'
-import { isIP } from 'node:net'
-import type { Dispatcher } from 'undici'
-
 /**
  * The one outbound HTTP path of the project (Daraja calls, webhook deliveries, the SDK client,
  * the emulator's callbacks). undici is loaded on first use so that CLI start-up does not pay for it.
  */
+import { lookup as dnsLookup } from 'node:dns'
+import { isIP } from 'node:net'
+import type { Dispatcher } from 'undici'
+
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   url: string

@@ -1,10 +1,9 @@
-import { z } from 'zod'
-
 /**
  * Daraja's wire format, shared by the emulator and the gateway's Daraja client so the two speak
  * one format. test/emulator/fixtures.test.ts checks these schemas, and the emulator's output,
  * against Daraja's published bodies in test/fixtures/daraja/.
  */
+import { z } from 'zod'
 
 /** Daraja accepts numeric request fields as JSON numbers or numeric strings. */
 export const numericField = z.union([z.number(), z.string()])
@@ -23,21 +22,6 @@ export const oauthResponseSchema = z.object({
 })
 export type OAuthResponse = z.infer<typeof oauthResponseSchema>
 
-export const stkPushRequestSchema = z.object({
-  BusinessShortCode: numericField,
-  Password: z.string(),
-  Timestamp: numericField,
-  TransactionType: z.string(),
-  Amount: numericField,
-  PartyA: numericField,
-  PartyB: numericField,
-  PhoneNumber: numericField,
-  CallBackURL: z.string(),
-  AccountReference: z.string(),
-  TransactionDesc: z.string().optional(),
-})
-export type StkPushRequest = z.infer<typeof stkPushRequestSchema>
-
 export const stkPushResponseSchema = z.object({
   MerchantRequestID: z.string(),
   CheckoutRequestID: z.string(),
@@ -46,14 +30,6 @@ export const stkPushResponseSchema = z.object({
   CustomerMessage: z.string(),
 })
 export type StkPushResponse = z.infer<typeof stkPushResponseSchema>
-
-export const stkQueryRequestSchema = z.object({
-  BusinessShortCode: numericField,
-  Password: z.string(),
-  Timestamp: numericField,
-  CheckoutRequestID: z.string(),
-})
-export type StkQueryRequest = z.infer<typeof stkQueryRequestSchema>
 
 export const stkQueryResponseSchema = z.object({
   ResponseCode: z.string(),
@@ -85,24 +61,6 @@ export const stkCallbackSchema = z.object({
   }),
 })
 export type StkCallback = z.infer<typeof stkCallbackSchema>
-
-export const b2cRequestSchema = z.object({
-  /** v3 only; v1 requests have none and the server makes one up. */
-  OriginatorConversationID: z.string().optional(),
-  InitiatorName: z.string(),
-  SecurityCredential: z.string(),
-  CommandID: z.string(),
-  Amount: numericField,
-  PartyA: numericField,
-  PartyB: numericField,
-  Remarks: z.string(),
-  QueueTimeOutURL: z.string(),
-  ResultURL: z.string(),
-  /** Safaricom's spelling; the sandbox accepts `Occasion` as well. */
-  Occassion: z.string().optional(),
-  Occasion: z.string().optional(),
-})
-export type B2cRequest = z.infer<typeof b2cRequestSchema>
 
 export const b2cAckSchema = z.object({
   ConversationID: z.string(),
