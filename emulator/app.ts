@@ -5,6 +5,7 @@ import { DarajaErrors, darajaError, type EmResponse } from './errors.js'
 import type { EmRequest } from './http.js'
 import { accountBalance } from './routes/account-balance.js'
 import { b2cPayment } from './routes/b2c.js'
+import { c2bRegister, c2bSimulate } from './routes/c2b.js'
 import { reversal } from './routes/reversal.js'
 import { oauthGenerate } from './routes/oauth.js'
 import { stkPush } from './routes/stk-push.js'
@@ -32,6 +33,10 @@ export const DARAJA_ROUTES: Record<string, DarajaRoute> = {
   '/mpesa/b2c/v3/paymentrequest': { method: 'POST', endpoint: 'b2c_v3', fault: 'b2c', handler: b2cPayment('v3') },
   '/mpesa/accountbalance/v1/query': { method: 'POST', endpoint: 'account_balance', fault: 'account_balance', handler: accountBalance },
   '/mpesa/reversal/v1/request': { method: 'POST', endpoint: 'reversal', fault: 'reversal', handler: reversal },
+  '/mpesa/c2b/v1/registerurl': { method: 'POST', endpoint: 'c2b_register_v1', fault: 'c2b', handler: c2bRegister('v1') },
+  '/mpesa/c2b/v2/registerurl': { method: 'POST', endpoint: 'c2b_register_v2', fault: 'c2b', handler: c2bRegister('v2') },
+  '/mpesa/c2b/v1/simulate': { method: 'POST', endpoint: 'c2b_simulate_v1', fault: 'c2b', handler: c2bSimulate },
+  '/mpesa/c2b/v2/simulate': { method: 'POST', endpoint: 'c2b_simulate_v2', fault: 'c2b', handler: c2bSimulate },
   '/mpesa/transactionstatus/v1/query': { method: 'POST', endpoint: 'transaction_status', fault: 'transaction_status', handler: transactionStatus },
 }
 

@@ -35,6 +35,8 @@ export interface OutgoingCallback {
   copies: number
   /** Record it as dropped instead of sending it. */
   drop: boolean
+  /** Deadline of this POST; default the emulator's callback timeout. */
+  timeoutMs?: number
 }
 
 /**
@@ -109,6 +111,23 @@ export class CallbackSender {
     })
   }
 
+  /**
+   * POSTs once and hands the journaled entry (with the receiver's answer) to `then`, which may
+   * send more: C2B's validation round trip. Tracked like `send`, so `settle` waits for all of it.
+   */
+  exchange(callback: OutgoingCallback, then: (entry: CallbackEntry) => void): void {
+    const signal = this.#abort.signal
+    const run = (async () => {
+      const entry = await this.#post(callback, 1, signal)
+      if (entry && !signal.aborted) then(entry)
+    })()
+    this.#inFlight.add(run)
+    void run.finally(() => {
+      this.#inFlight.delete(run)
+      this.#checkIdle()
+    })
+  }
+
   /** Resolves once no callback is waiting or being sent (held prompts are not waited for). */
   settle(): Promise<void> {
     if (this.#idle()) return Promise.resolve()
@@ -136,7 +155,7 @@ export class CallbackSender {
     for (const resolve of waiters) resolve()
   }
 
-  async #post(callback: OutgoingCallback, copy: number, signal: AbortSignal): Promise<void> {
+  async #post(callback: OutgoingCallback, copy: number, signal: AbortSignal): Promise<CallbackEntry | undefined> {
     const started = performance.now()
     const entry: CallbackEntry = {
       id: ++this.#seq,
@@ -158,7 +177,7 @@ export class CallbackSender {
           url: callback.url,
           headers: callback.headers,
           body: toWireJson(callback.body),
-          timeoutMs: this.#timeoutMs,
+          timeoutMs: callback.timeoutMs ?? this.#timeoutMs,
           retries: 0,
           maxBodyBytes: 64 * 1024,
           signal,
@@ -172,5 +191,6 @@ export class CallbackSender {
     entry.duration_ms = Math.round(performance.now() - started)
     this.journal.push(entry)
     for (const listener of this.#listeners) listener(entry)
+    return entry
   }
 }

@@ -1,3 +1,4 @@
+import { c2bNotificationBody, readValidationAnswer, type C2bPayment } from './c2b.js'
 import { CallbackSender, type CallbackEntry, type CallbackKind } from './callbacks.js'
 import { ControlError } from './errors.js'
 import { FaultBook } from './faults.js'
@@ -203,6 +204,68 @@ export class Emulator {
       body: b2cResultBody(txn),
       copies: txn.outcome.callback === 'twice' ? 2 : 1,
     })
+  }
+
+  // --- C2B ----------------------------------------------------------------------------------------
+
+  /**
+   * A simulated customer payment. After the callback delay M-Pesa asks the shortcode's validation
+   * URL: "0" accepts, another ResultCode rejects, and no answer within the validation timeout
+   * applies the registered ResponseType (Completed: the payment goes through; Cancelled: it does
+   * not). A payment that goes through lands in the shortcode's ledger and is confirmed.
+   */
+  startC2b(input: { shortcode: string; commandId: C2bPayment['commandId']; amount: number; msisdn: string; billRefNumber: string }): C2bPayment {
+    const now = this.now()
+    const payment: C2bPayment = { ...input, transId: this.ids.receipt(now), status: 'pending', validation: null, validationResultCode: null, thirdPartyTransId: '', createdAt: now, completedAt: null }
+    this.state.c2b.set(payment.transId, payment)
+    const forced = this.scenarios.org('c2b', input.msisdn)
+    const epoch = this.#epoch
+    this.callbacks.schedule(forced?.delayMs ?? this.config.callbackDelayMs, () => {
+      if (epoch !== this.#epoch) return
+      const registration = this.state.c2bRegistrations.get(payment.shortcode)
+      if (!registration || forced?.callback === 'none') {
+        // No URLs to call (or Daraja lost the notifications, as the sandbox does): nothing is sent.
+        payment.status = 'lost'
+        payment.completedAt = this.now()
+        return
+      }
+      const action = this.faults.takeCallbackAction('c2b_validation')
+      this.callbacks.exchange(
+        {
+          kind: 'c2b_validation',
+          url: registration.validationUrl,
+          transactionId: payment.transId,
+          headers: { 'content-type': 'application/json;charset=UTF-8' },
+          body: c2bNotificationBody(payment, registration.version, this.now(), null),
+          copies: 1,
+          drop: action === 'drop',
+          timeoutMs: this.config.c2bValidationTimeoutMs,
+        },
+        (entry) => {
+          const answer = readValidationAnswer(entry.response)
+          payment.validation = answer.verdict
+          payment.validationResultCode = answer.resultCode
+          payment.thirdPartyTransId = answer.thirdPartyTransId
+          payment.completedAt = this.now()
+          const goesThrough = answer.verdict === 'accepted' || (answer.verdict === 'no_answer' && registration.responseType === 'Completed')
+          if (!goesThrough) {
+            payment.status = answer.verdict === 'rejected' ? 'rejected' : 'cancelled'
+            return
+          }
+          payment.status = 'completed'
+          this.state.ledgers.receive({ receipt: payment.transId, kind: 'c2b', shortcode: payment.shortcode, msisdn: payment.msisdn, amount: payment.amount })
+          this.#sendCallback({
+            kind: 'c2b_confirmation',
+            url: registration.confirmationUrl,
+            transactionId: payment.transId,
+            headers: { 'content-type': 'application/json;charset=UTF-8' },
+            body: c2bNotificationBody(payment, registration.version, payment.completedAt, this.state.ledgers.of(payment.shortcode).utility),
+            copies: forced?.callback === 'twice' ? 2 : 1,
+          })
+        },
+      )
+    })
+    return payment
   }
 
   // --- Account Balance and Reversal ------------------------------------------------------------

@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   passkey?: string
   /** `paybill` (default, like 174379) rejects `CustomerBuyGoodsOnline`; `till` rejects `CustomerPayBillOnline`. */
   shortcodeType?: 'paybill' | 'till'
+  /** With `shortcodeType: 'till'`: the till number `PartyB` must name (the shortcode is the head-office/store number); default the shortcode. */
+  tillNumber?: string
   b2cShortcode?: string
   initiatorName?: string
   /** The one SecurityCredential the emulator accepts; B2C requests with another get result 2001. */
@@ -63,6 +65,7 @@ export interface EmulatorConfig extends EmulatorCredentials {
   port: number
   host: string
   shortcodeType: 'paybill' | 'till'
+  tillNumber: string
   callbackDelayMs: number
   tokenTtlS: number
   callbackTimeoutMs: number
@@ -102,6 +105,7 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     shortcode: options.shortcode ?? SANDBOX_SHORTCODE,
     passkey: options.passkey ?? SANDBOX_PASSKEY,
     shortcodeType: options.shortcodeType ?? 'paybill',
+    tillNumber: options.tillNumber ?? options.shortcode ?? SANDBOX_SHORTCODE,
     b2cShortcode: options.b2cShortcode ?? SANDBOX_B2C_SHORTCODE,
     initiatorName: options.initiatorName ?? SANDBOX_INITIATOR_NAME,
     securityCredential: options.securityCredential ?? DEFAULT_SECURITY_CREDENTIAL,

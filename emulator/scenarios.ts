@@ -50,6 +50,7 @@ export const STK_OUTCOMES = {
   subscriber_locked: stk('subscriber_locked', 1001, { syncError: DarajaErrors.subscriberLocked }),
   duplicate_callback: stk('duplicate_callback', 0, { callback: 'twice' }),
   held: stk('held', 0, { hold: true }),
+  product_mismatch: stk('product_mismatch', 2028),
 } satisfies Record<string, StkOutcome>
 export type StkOutcomeName = keyof typeof STK_OUTCOMES
 

@@ -1,4 +1,5 @@
 import { BoundedList, BoundedMap } from './bounded.js'
+import type { C2bPayment, C2bRegistration } from './c2b.js'
 import { Ledgers } from './ledger.js'
 import type { B2cOutcome, StkOutcome } from './scenarios.js'
 
@@ -66,6 +67,9 @@ export class EmulatorState {
   /** token → expiry (epoch ms). Kept across reset so a client's cached token stays valid. */
   readonly tokens: BoundedMap<string, number>
   readonly requests: BoundedList<RequestEntry>
+  /** C2B URLs by shortcode, and the simulated C2B payments by TransID. */
+  readonly c2bRegistrations = new Map<string, C2bRegistration>()
+  readonly c2b: BoundedMap<string, C2bPayment>
   /** One ledger per shortcode, and the payments a reversal can find. */
   readonly ledgers: Ledgers
   #requestSeq = 0
@@ -76,6 +80,7 @@ export class EmulatorState {
     this.originatorIds = new BoundedMap(limits.maxTransactions * 10)
     this.tokens = new BoundedMap(10_000)
     this.ledgers = new Ledgers(limits.maxTransactions * 3)
+    this.c2b = new BoundedMap(limits.maxTransactions)
     this.requests = new BoundedList(limits.maxJournal)
   }
 
@@ -89,5 +94,7 @@ export class EmulatorState {
     this.originatorIds.clear()
     this.requests.clear()
     this.ledgers.reset()
+    this.c2bRegistrations.clear()
+    this.c2b.clear()
   }
 }

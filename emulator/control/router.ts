@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js'
 import { ControlError, controlErrorResponse, type EmResponse } from '../errors.js'
 import type { EmRequest } from '../http.js'
+import { listC2b } from './c2b.js'
 import { advanceClock, readClock } from './clock.js'
 import { addFault, clearFaults, listFaults } from './faults.js'
 import { health, reset } from './health.js'
@@ -30,6 +31,7 @@ const routes: ControlRoute[] = [
   { method: 'POST', pattern: /^faults$/, handler: addFault },
   { method: 'DELETE', pattern: /^faults(?:\/([^/]+))?$/, handler: clearFaults },
   { method: 'GET', pattern: /^clock$/, handler: readClock },
+  { method: 'GET', pattern: /^c2b$/, handler: listC2b },
   { method: 'POST', pattern: /^clock$/, handler: advanceClock },
   { method: 'GET', pattern: /^stk\/([^/]+)$/, handler: getStk },
   { method: 'POST', pattern: /^stk\/([^/]+)\/resolve$/, handler: resolveStk },

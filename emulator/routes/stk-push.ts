@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js'
 import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
 import { bearerToken, type EmRequest } from '../http.js'
+import { STK_OUTCOMES } from '../scenarios.js'
 import { credentialsError, readStkCredentials } from '../stk-credentials.js'
 import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
 
@@ -39,8 +40,12 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   const wrongType = em.config.shortcodeType === 'paybill' ? 'CustomerBuyGoodsOnline' : 'CustomerPayBillOnline'
   if (transactionType === wrongType) return fail('TransactionType')
 
-  const outcome = em.scenarios.stk(phone)
-  if (outcome.syncError) return darajaError(outcome.syncError, requestId)
+  const scenario = em.scenarios.stk(phone)
+  if (scenario.syncError) return darajaError(scenario.syncError, requestId)
+  // The credit party must be the paybill itself, or the store's till: otherwise Daraja takes the
+  // push and then fails it with 2028 (the request is not permitted according to product assignment).
+  const creditParty = em.config.shortcodeType === 'till' ? em.config.tillNumber : shortcode
+  const outcome = partyB === creditParty ? scenario : { ...STK_OUTCOMES.product_mismatch, delayMs: scenario.delayMs }
 
   const now = em.now()
   const checkoutRequestId = em.ids.checkoutRequestId(phone, now)

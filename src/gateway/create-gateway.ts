@@ -101,6 +101,8 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
       const running = await emulatorModule.startEmulator({
         port: 0,
         profile: config.emulatorProfile,
+        shortcodeType: config.transactionType === 'CustomerBuyGoodsOnline' ? 'till' : 'paybill',
+        tillNumber: config.partyB,
         callbackDelayMs: config.emulatorCallbackDelayMs,
         shortcode: config.shortcode,
         passkey: config.passkey,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 /**
  * While a prompt is open the real sandbox answers STK Query with HTTP 200 ResultCode "4999"
@@ -9,6 +9,7 @@ import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers
 let gw: TestGateway | undefined
 afterEach(async () => {
   await gw?.close()
+  if (gw) removeDir(gw.dataDir)
   gw = undefined
 })
 
