@@ -64,10 +64,10 @@ describe.runIf(browserAvailable('admin.e2e.test.ts'))('dashboard: the admin view
     await admin.getByRole('button', { name: 'Copied' }).waitFor()
     expect(await admin.evaluate(() => navigator.clipboard.readText())).toBe(key)
     await admin.getByRole('cell', { name: 'dashboard test' }).waitFor()
-    await shot(admin, 'admin')
     await admin.getByRole('button', { name: 'I have stored it' }).click()
     await admin.reload()
     await admin.getByRole('cell', { name: 'dashboard test' }).waitFor()
+    await shot(admin, 'admin')
     expect(await admin.content()).not.toContain(key)
 
     // The new key signs in to its account, in another browser.

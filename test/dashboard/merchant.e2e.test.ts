@@ -108,6 +108,14 @@ describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant 
     await page.reload()
     await page.getByRole('link', { name: `${receiver.url}/hooks` }).first().waitFor()
     expect(await page.content()).not.toContain(secret)
+
+    // A second endpoint, removed again.
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/spare')
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    await page.getByRole('button', { name: 'Remove http://127.0.0.1:9/spare' }).click()
+    await page.getByRole('status').filter({ hasText: 'Removed http://127.0.0.1:9/spare' }).waitFor()
+    expect(await page.getByRole('link', { name: 'http://127.0.0.1:9/spare' }).count()).toBe(0)
   })
 
   it("shows a failing receiver's attempts, and Resend delivers", async () => {

@@ -109,13 +109,15 @@ export function Webhooks({ token, mode }: { token: string; mode: 'test' | 'live'
                   </td>
                   <td>{endpoint.events.length ? endpoint.events.join(', ') : 'all'}</td>
                   <td>{time(endpoint.created_at)}</td>
-                  <td class="actions">
-                    <a class="button secondary" href={href('webhooks', endpoint.id)} aria-label={`Deliveries of ${endpoint.url}`}>
-                      Deliveries
-                    </a>
-                    <button type="button" class="danger" onClick={() => remove(endpoint)} aria-label={`Remove ${endpoint.url}`}>
-                      Remove
-                    </button>
+                  <td>
+                    <div class="actions">
+                      <a class="button secondary" href={href('webhooks', endpoint.id)} aria-label={`Deliveries of ${endpoint.url}`}>
+                        Deliveries
+                      </a>
+                      <button type="button" class="danger" onClick={() => remove(endpoint)} aria-label={`Remove ${endpoint.url}`}>
+                        Remove
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
