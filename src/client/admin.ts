@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { transactionEnvelopeSchema } from '../schemas/gateway.js'
+import { transactionEnvelopeSchema, transactionSchema } from '../schemas/gateway.js'
 import type { GatewayClient } from './gateway-client.js'
 
 export const accountSchema = z.object({
@@ -30,7 +30,17 @@ export type PayoutAccountInput =
   | { type: 'till'; till: string }
   | { type: 'bank'; bank: string; account_number: string }
 
-/** The admin half of the gateway API (accounts, keys, manual payouts). */
+export const PAYOUT_STATUSES = ['pending', 'success', 'failed', 'pending_manual', 'settled', 'needs_attention'] as const
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number]
+
+/** `GET /api/v1/admin/payouts`: transactions with their payout, across accounts, oldest first. */
+export const payoutListSchema = z.object({
+  data: z.array(transactionSchema.extend({ account_id: z.string(), mode: z.enum(['test', 'live']) })),
+  has_more: z.boolean(),
+})
+export type PayoutList = z.infer<typeof payoutListSchema>
+
+/** The admin half of the gateway API (accounts, keys, payouts a person finishes). */
 export const admin = {
   async createAccount(client: GatewayClient, input: { name: string; payout_account: PayoutAccountInput | null }) {
     return (await client.call({ method: 'POST', path: '/api/v1/admin/accounts', json: input, schema: accountSchema, auth: 'admin' })).data
@@ -47,9 +57,15 @@ export const admin = {
   async revokeKey(client: GatewayClient, id: string) {
     return (await client.call({ method: 'POST', path: `/api/v1/admin/keys/${encodeURIComponent(id)}/revoke`, schema: apiKeySchema, auth: 'admin' })).data
   },
-  async settlePayout(client: GatewayClient, transactionId: string) {
-    return (
-      await client.call({ method: 'POST', path: `/api/v1/admin/payouts/${encodeURIComponent(transactionId)}/settle`, schema: transactionEnvelopeSchema, auth: 'admin' })
-    ).data.transaction
+  /** A manual payout paid by hand, or a `needs_attention` B2C checked on the statement (its receipt, when found). */
+  async settlePayout(client: GatewayClient, transactionId: string, input: { mpesa_receipt?: string } = {}) {
+    const path = `/api/v1/admin/payouts/${encodeURIComponent(transactionId)}/settle`
+    const json = input.mpesa_receipt ? { mpesa_receipt: input.mpesa_receipt } : undefined
+    return (await client.call({ method: 'POST', path, json, schema: transactionEnvelopeSchema, auth: 'admin' })).data.transaction
+  },
+  async listPayouts(client: GatewayClient, query: { status: PayoutStatus; limit?: number }) {
+    const params = new URLSearchParams({ status: query.status })
+    if (query.limit !== undefined) params.set('limit', String(query.limit))
+    return (await client.call({ method: 'GET', path: `/api/v1/admin/payouts?${params}`, schema: payoutListSchema, auth: 'admin' })).data
   },
 }

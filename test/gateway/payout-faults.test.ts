@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import type { TransactionRecord } from '../../src/store/records.js'
+import { runCli } from '../helpers/run-cli.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 /**
@@ -182,13 +183,27 @@ describe('#10 case 5: a B2C whose result never comes is asked about, never left 
     expect(body.data.map((x) => x.id)).toEqual([id])
     expect(body.data[0].payout.status).toBe('needs_attention')
     expect((await (await again.admin('/api/v1/admin/payouts?status=pending')).json()) as unknown).toMatchObject({ data: [] })
+    // The same list from the terminal (`mpg payouts list`), for people and for scripts.
+    const cliEnv = { MPG_BASE_URL: again.url, MPG_DATA_DIR: again.dataDir, MPG_CONFIG_DIR: again.dataDir }
+    const listed = await runCli(['payouts', 'list', '--status', 'needs_attention', '--json'], { env: cliEnv })
+    expect(listed.exitCode).toBe(0)
+    expect(JSON.parse(listed.stdout)).toMatchObject({ data: [{ id, payout: { status: 'needs_attention' } }], has_more: false })
+    const human = await runCli(['payouts', 'list', '--status', 'needs_attention'], { env: cliEnv })
+    expect(human.stdout).toContain(id)
+    expect(human.stdout).toMatch(/Transaction Status/)
+    const usage = await runCli(['payouts', 'list', '--status', 'lost'], { env: cliEnv })
+    expect(usage.exitCode).toBe(2)
+    expect(usage.stderr).toMatch(/needs_attention/)
+
     const bad = await again.admin('/api/v1/admin/payouts?status=lost')
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { hint: string }).hint).toMatch(/needs_attention/)
 
-    const settled = await again.admin(`/api/v1/admin/payouts/${id}/settle`, { method: 'POST', json: { mpesa_receipt: 'UJT1234567' } })
-    expect(settled.status).toBe(200)
-    expect(((await settled.json()) as { transaction: { payout: unknown } }).transaction.payout).toMatchObject({ status: 'settled', mpesa_receipt: 'UJT1234567' })
+    const badReceipt = await again.admin(`/api/v1/admin/payouts/${id}/settle`, { method: 'POST', json: { mpesa_receipt: 'nope' } })
+    expect(badReceipt.status).toBe(400)
+    const settled = await runCli(['payouts', 'settle', id, '--mpesa-receipt', 'UJT1234567', '--json'], { env: cliEnv })
+    expect(settled.exitCode).toBe(0)
+    expect(JSON.parse(settled.stdout).payout).toMatchObject({ status: 'settled', mpesa_receipt: 'UJT1234567' })
     expect((await again.admin(`/api/v1/admin/payouts/${id}/settle`, { method: 'POST' })).status).toBe(200)
     expect((await (await again.admin('/api/v1/admin/payouts?status=needs_attention')).json()) as unknown).toMatchObject({ data: [] })
   })
