@@ -54,6 +54,8 @@ describe('mpesa-node 0.1.3 against the emulator', () => {
     expect(auth.status).toBe(200)
     expect(auth.data.expires_in).toBe('3599')
 
+    // Held until answered below, so the in-flight query is not a race with the callback delay.
+    em.setScenario({ phone: '254708374149', hold: true })
     const push = await mpesa.lipaNaMpesaOnline(254708374149, 10, `${receiver.url}/mpesa/callback`, 'Test')
     expect(push.status).toBe(200)
     expect(push.data.ResponseCode).toBe('0')
@@ -63,6 +65,7 @@ describe('mpesa-node 0.1.3 against the emulator', () => {
     const inFlight = await mpesa.lipaNaMpesaQuery(id)
     expect(inFlight.status).toBe(200)
     expect(inFlight.data).toMatchObject({ CheckoutRequestID: id, ResultCode: '4999', ResultDesc: 'The transaction is still under processing' })
+    em.resolve(id, 0)
 
     const [cb] = await receiver.waitFor(1)
     const callback = stkCallbackSchema.parse(cb.json).Body.stkCallback

@@ -104,6 +104,8 @@ describe('STK push outcome table, end to end', () => {
   }
 
   it('254700000005 is paid but no callback is ever sent; only the query tells', async () => {
+    // A longer delay (same outcome) so the first query is surely in flight, even on a loaded machine.
+    em.setScenario({ phone: '254700000005', delay_ms: 300 })
     const res = await push('254700000005')
     const id = res.body.CheckoutRequestID
     expectInFlight(await query(id), id)
