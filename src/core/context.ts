@@ -20,7 +20,7 @@ export interface GatewayContext {
   darajaUrl: string
   /** Base of Daraja callback URLs, or undefined when PUBLIC_SITE_URL is missing outside emulator mode. */
   publicUrl(): string | undefined
-  /** STK pushes whose Daraja answer is not stored yet, by callback token (a callback may overtake it). */
+  /** STK pushes whose Daraja answer is not stored yet, by transaction id (a callback may overtake it). */
   pushesInFlight: Map<string, Promise<unknown>>
   /** B2C calls waiting for Daraja's answer, by transaction id: a payout is never sent twice at once. */
   b2cInFlight: Set<string>

@@ -2,6 +2,7 @@ import type { TransactionRecord } from '../store/records.js'
 import type { EventDraft } from '../store/store.js'
 import type { GatewayContext } from './context.js'
 import { paymentEvent, payoutEvent } from './event-data.js'
+import { b2cResultToken } from './callback-tokens.js'
 import { planPayout, startPayout } from './payouts.js'
 
 /**
@@ -24,7 +25,7 @@ export async function finalizePayment(
     guard: (t) => t.status === 'pending',
     patch: (t) => {
       const final = { ...t, ...patch, completed_at: new Date().toISOString() }
-      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final) : null }
+      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, b2cResultToken(ctx, final.id)) : null }
     },
     events: (t) => {
       const events: EventDraft[] = [paymentEvent(t)]

@@ -1,6 +1,7 @@
 import { DarajaCallError } from '../daraja/errors.js'
 import { resultParameter, type TransactionStatusResult } from '../schemas/daraja.js'
 import type { TransactionRecord } from '../store/records.js'
+import { b2cResultToken } from './callback-tokens.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
@@ -27,7 +28,8 @@ export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecor
     const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
     if (!current?.payout?.callback_token || !statusCheckDue(current.payout, Date.now(), statusAfterMs)) return
     const payout = current.payout
-    const token = current.payout.callback_token
+    // The stored callback_token is a hash: the URL's token is derived again (see callback-tokens.ts).
+    const token = b2cResultToken(ctx, t.id)
     const checks = payout.status_checks ?? 0
     if (checks >= MAX_STATUS_CHECKS) {
       const why = payout.status_answer ? `Transaction Status said: ${payout.status_answer}` : 'no answer'

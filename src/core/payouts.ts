@@ -2,7 +2,7 @@ import { DarajaCallError, isDuplicateRequest, isTransient } from '../daraja/erro
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX } from '../utils/callback-paths.js'
-import { newSecretToken } from '../utils/ids.js'
+import { b2cResultToken } from './callback-tokens.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
@@ -23,7 +23,7 @@ export function payoutAmount(netAmount: number): number {
  * Paybill/Till/Bank. Stored with the payment's final state, in the same write, so a crash cannot
  * leave a paid transaction without its payout.
  */
-export function planPayout(destination: PayoutAccount | null | undefined, t: TransactionRecord): PayoutRecord | null {
+export function planPayout(destination: PayoutAccount | null | undefined, t: TransactionRecord, resultToken: string): PayoutRecord | null {
   if (!destination) return null
   const now = new Date().toISOString()
   if (destination.type !== 'mpesa') {
@@ -35,7 +35,8 @@ export function planPayout(destination: PayoutAccount | null | undefined, t: Tra
     amount: payoutAmount(t.net_amount),
     destination,
     originator_conversation_id: originatorConversationId(t.id),
-    callback_token: newSecretToken(),
+    // Stored hashed; the clear token is derived again for each send (core/callback-tokens.ts).
+    callback_token: resultToken,
     conversation_id: null,
     attempts: 0,
     created_at: now,
@@ -76,7 +77,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
     ctx.log.error('payout.misconfigured', { transaction_id: t.id, message: 'PUBLIC_SITE_URL is not set' })
     return
   }
-  const resultUrl = b2cResultUrl(base, payout.callback_token)
+  const resultUrl = b2cResultUrl(base, b2cResultToken(ctx, t.id))
   const attempt = (payout.attempts ?? 0) + 1
   try {
     const ack = await ctx.daraja.b2c({

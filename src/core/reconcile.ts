@@ -83,7 +83,7 @@ async function reconcileOne(ctx: GatewayContext, t: TransactionRecord, afterMs: 
     // CheckoutRequestID only the callback (found by its URL token) can tell, so wait well past any
     // prompt's lifetime before declaring it failed.
     const giveUpMs = Math.max(afterMs * 2, UNCONFIRMED_PUSH_TIMEOUT_MS)
-    if (ctx.pushesInFlight.has(t.callback_token) || Date.now() - Date.parse(t.created_at) < giveUpMs) return
+    if (ctx.pushesInFlight.has(t.id) || Date.now() - Date.parse(t.created_at) < giveUpMs) return
     await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: 'Daraja never confirmed the STK push' }, 'reconcile')
     return
   }

@@ -18,7 +18,7 @@ export async function applyStkCallback(ctx: GatewayContext, token: string, paylo
 
   if (transaction.checkout_request_id === null) {
     // The callback overtook Daraja's answer to our push: wait for that answer to be stored.
-    await ctx.pushesInFlight.get(token)
+    await ctx.pushesInFlight.get(transaction.id)
     transaction = (await ctx.store.getTransaction(transaction.id)) ?? transaction
   }
   if (transaction.checkout_request_id !== null && transaction.checkout_request_id !== cb.CheckoutRequestID) {

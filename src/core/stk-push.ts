@@ -78,7 +78,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     description: body.description,
     callbackUrl: stkCallbackUrl(base, transaction.callback_token),
   })
-  ctx.pushesInFlight.set(transaction.callback_token, push.catch(() => undefined))
+  ctx.pushesInFlight.set(transaction.id, push.catch(() => undefined))
   try {
     const answer = await push
     const ids = {
@@ -131,7 +131,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
       `${code}${error.errorMessage}`,
     )
   } finally {
-    ctx.pushesInFlight.delete(transaction.callback_token)
+    ctx.pushesInFlight.delete(transaction.id)
   }
 }
 

@@ -26,7 +26,7 @@ export class StoreIndexes {
     return indexes
   }
 
-  /** (Re-)indexes a transaction after it was created or changed. */
+  /** (Re-)indexes a transaction after it was created or changed (its tokens are stored hashed). */
   transaction(t: TransactionRecord): void {
     this.txById.set(t.id, t)
     this.txByCallbackToken.set(t.callback_token, t)

@@ -6,6 +6,7 @@ import { applyJournal, emptyDocument, journalFileOf, KEY_OF, readSnapshot, type 
 import { StorageError, storageCause } from './errors.js'
 import { ensurePrivateDir, keepPrivate, writeFileAtomic } from './files.js'
 import { StoreIndexes } from './indexes.js'
+import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
 import { Journal, type JournalEntry } from './journal.js'
 import type {
   AccountRecord,
@@ -106,7 +107,14 @@ export class LowdbStore implements Store {
     this.lastSize = bytes
     applyJournal(doc, await this.journal.open())
     this.doc = doc
+    // A store written before callback tokens were hashed: hash them now, and fold at once so
+    // that no file keeps them in clear.
+    const migrated = doc.transactions.filter((t) => hashCallbackTokens(t)).length
     this.idx = StoreIndexes.of(doc)
+    if (migrated > 0) {
+      await this.fold(JSON.stringify(doc))
+      this.warn('store.callback_tokens_hashed', { transactions: migrated })
+    }
     // Everything in the data dir (snapshot, journal, tokens, keys, kept torn lines) is private.
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (entry.isFile()) await keepPrivate(join(dir, entry.name), this.warn)
@@ -352,6 +360,7 @@ export class LowdbStore implements Store {
       this.idx.idemByScope.set(stored.scope, stored)
     }
     const stored = clone(transaction)
+    hashCallbackTokens(stored)
     this.doc.transactions.push(this.mark('transactions', stored))
     this.idx.transaction(stored)
     await this.persist()
@@ -372,13 +381,13 @@ export class LowdbStore implements Store {
 
   async findTransactionByCallbackToken(token: string) {
     await this.readable()
-    const found = this.idx.txByCallbackToken.get(token)
+    const found = this.idx.txByCallbackToken.get(callbackTokenHash(token))
     return found && clone(found)
   }
 
   async findTransactionByPayoutToken(token: string) {
     await this.readable()
-    const found = this.idx.txByPayoutToken.get(token)
+    const found = this.idx.txByPayoutToken.get(callbackTokenHash(token))
     return found && clone(found)
   }
 
@@ -433,6 +442,7 @@ export class LowdbStore implements Store {
     const view = clone(current)
     if (!input.guard(view)) return undefined
     Object.assign(current, input.patch(view))
+    hashCallbackTokens(current)
     this.idx.transaction(this.mark('transactions', current))
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []

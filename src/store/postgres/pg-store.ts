@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { newId } from '../../utils/ids.js'
+import { callbackTokenHash, hashCallbackTokens } from '../tokens.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -187,8 +188,11 @@ export class PgStore implements Store {
       .catch(() => undefined)
   }
 
-  async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
+  async insertTransaction(given: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
     const claim = options.idempotency
+    // Callback tokens are stored as hashes only (store/tokens.ts), like API keys.
+    const transaction = structuredClone(given)
+    hashCallbackTokens(transaction)
     // The key is claimed in the same transaction as the insert: of two processes racing on one
     // key, the second waits for the first to commit, finds the key taken and stores nothing.
     for (let tries = 0; ; tries++) {
@@ -222,11 +226,11 @@ export class PgStore implements Store {
   }
 
   findTransactionByCallbackToken(token: string) {
-    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where callback_token = $1 limit 1', [token])
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where callback_token = $1 limit 1', [callbackTokenHash(token)])
   }
 
   findTransactionByPayoutToken(token: string) {
-    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where payout_token = $1 limit 1', [token])
+    return this.one<TransactionRecord>(this.pool, 'select doc from transactions where payout_token = $1 limit 1', [callbackTokenHash(token)])
   }
 
   async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
@@ -265,6 +269,7 @@ export class PgStore implements Store {
       const current = await this.one<TransactionRecord>(client, 'select doc from transactions where id = $1 for update', [input.transactionId])
       if (!current || !input.guard(structuredClone(current))) return undefined
       const updated: TransactionRecord = { ...current, ...input.patch(structuredClone(current)) }
+      hashCallbackTokens(updated)
       await client.query(
         `update transactions set account_id = $2, mode = $3, status = $4, checkout_request_id = $5, callback_token = $6, payout_token = $7,
            payout_status = $8, created_at = $9, doc = $10::json where id = $1`,
