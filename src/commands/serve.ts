@@ -4,13 +4,16 @@ import { serveGateway } from '../services/serve-gateway.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
   static summary = 'Start the gateway (on the bundled Daraja emulator unless Daraja credentials are set).'
-  static description = `Serves the merchant REST API. With no DARAJA_* settings it starts the bundled emulator in-process and needs no configuration. Settings come from the environment (PORT, HOST, MPG_DATA_DIR, DARAJA_ENV, DARAJA_*, PUBLIC_SITE_URL, PLATFORM_FEE_PERCENT, MPG_ADMIN_TOKEN, MPG_RECONCILE_AFTER_S, MPG_EMULATOR_CALLBACK_DELAY_MS, MPG_WEBHOOK_*); flags win over them. Stops cleanly on Ctrl-C or SIGTERM.`
+  static description = `Serves the merchant REST API. With no DARAJA_* settings it starts the bundled emulator in-process and needs no configuration. Settings come from the environment (PORT, HOST, MPG_DATA_DIR, DATABASE_URL, MPG_SEAL_KEY, DARAJA_ENV, DARAJA_*, PUBLIC_SITE_URL, PLATFORM_FEE_PERCENT, MPG_ADMIN_TOKEN, MPG_RECONCILE_AFTER_S, MPG_EMULATOR_CALLBACK_DELAY_MS, MPG_WEBHOOK_*); flags win over them. Stops cleanly on Ctrl-C or SIGTERM.`
   static examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 0 --json', 'DARAJA_ENV=sandbox DARAJA_CONSUMER_KEY=… PUBLIC_SITE_URL=https://pay.example.com <%= config.bin %> serve']
 
   static flags = {
     port: Flags.integer({ summary: 'Port to listen on (env PORT; default 8787; 0 picks a free one).', min: 0, max: 65535 }),
     host: Flags.string({ summary: 'Address to listen on (env HOST; default 127.0.0.1).' }),
     'data-dir': Flags.string({ summary: 'Where the store and admin token live (env MPG_DATA_DIR; default ./.mpg).' }),
+    'database-url': Flags.string({
+      summary: 'PostgreSQL store shared by several gateway processes (env DATABASE_URL; needs MPG_SEAL_KEY and MPG_ADMIN_TOKEN).',
+    }),
   }
 
   async run(): Promise<void> {

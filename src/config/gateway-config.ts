@@ -34,6 +34,10 @@ export interface GatewayConfig {
   publicSiteUrl: string | undefined
   platformFeePercent: number
   adminToken: string | undefined
+  /** postgres://… : the PostgreSQL store, shared by every gateway process on it; undefined: lowdb in the data dir. */
+  databaseUrl: string | undefined
+  /** MPG_SEAL_KEY (32 bytes, base64): seals webhook secrets; undefined: the data dir's seal-key file. */
+  sealKey: string | undefined
   reconcileAfterS: number
   /** The embedded emulator's profile: `fast`, or `sandbox` (today's real sandbox timings). */
   emulatorProfile: 'fast' | 'sandbox'
@@ -74,6 +78,7 @@ export interface ServeFlags {
   port?: number
   host?: string
   'data-dir'?: string
+  'database-url'?: string
 }
 
 const int = (name: string, min: number, max: number) =>
@@ -128,6 +133,16 @@ const envSchema = z.object({
   DARAJA_TIMEOUT_MS: int('DARAJA_TIMEOUT_MS', 100, 120_000).default(15_000),
   PUBLIC_SITE_URL: url('PUBLIC_SITE_URL').optional(),
   PLATFORM_FEE_PERCENT: num('PLATFORM_FEE_PERCENT', 0, 100).default(1.5),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'DATABASE_URL must be a PostgreSQL URL, e.g. postgres://user:password@db.example.com:5432/mpg')
+    .optional(),
+  MPG_SEAL_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'MPG_SEAL_KEY must be 32 random bytes in base64 (openssl rand -base64 32)')
+    .optional(),
   MPG_ADMIN_TOKEN: z.string().trim().min(16, 'MPG_ADMIN_TOKEN must be at least 16 characters').optional(),
   MPG_RECONCILE_AFTER_S: num('MPG_RECONCILE_AFTER_S', 0.05, 86_400).default(60),
   MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).optional(),
@@ -173,12 +188,23 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
   if (flags.port !== undefined) merged.PORT = String(flags.port)
   if (flags.host !== undefined) merged.HOST = flags.host
   if (flags['data-dir'] !== undefined) merged.MPG_DATA_DIR = flags['data-dir']
+  if (flags['database-url'] !== undefined) merged.DATABASE_URL = flags['database-url']
   const parsed = envSchema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw configError(String(issue.path[0]), issue.message)
   }
   const e = parsed.data
+  if (e.DATABASE_URL) {
+    // Several processes share the database: keys in a per-machine data dir would differ between them.
+    const missing = (['MPG_SEAL_KEY', 'MPG_ADMIN_TOKEN'] as const).filter((name) => !e[name])
+    if (missing.length > 0) {
+      throw new MpgError('config', `Configuration error: with DATABASE_URL, ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required (every gateway process on the database must share ${missing.length > 1 ? 'them' : 'it'}).`, {
+        suggestion: `Set ${missing.join(' and ')} to the same value${missing.length > 1 ? 's' : ''} on every instance (openssl rand -base64 32), then start again.`,
+        detail: { variable: missing[0] },
+      })
+    }
+  }
   const hasCredentials = Boolean(e.DARAJA_CONSUMER_KEY || e.DARAJA_CONSUMER_SECRET)
   const darajaEnv: DarajaEnv = e.DARAJA_ENV ?? (hasCredentials ? 'sandbox' : 'emulator')
 
@@ -212,6 +238,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     publicSiteUrl: e.PUBLIC_SITE_URL,
     platformFeePercent: e.PLATFORM_FEE_PERCENT,
     adminToken: e.MPG_ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    sealKey: e.MPG_SEAL_KEY,
     reconcileAfterS: e.MPG_RECONCILE_AFTER_S,
     emulatorProfile: e.MPG_EMULATOR_PROFILE,
     emulatorCallbackDelayMs: e.MPG_EMULATOR_CALLBACK_DELAY_MS ?? (e.MPG_EMULATOR_PROFILE === 'fast' ? 1000 : undefined),

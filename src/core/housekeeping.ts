@@ -26,7 +26,9 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
   sizeTimer.unref()
   const prune = () =>
     ctx.store
-      .pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString())
+      .tryLead()
+      // One process prunes a shared store.
+      .then((leading) => (leading ? ctx.store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString()) : 0))
       .then((removed) => removed > 0 && ctx.log.info('idempotency.pruned', { removed }))
       .catch((error) => ctx.log.error('idempotency.prune_failed', { message: error instanceof Error ? error.message : String(error) }))
   void prune()

@@ -3,6 +3,7 @@ import type { TransactionRecord } from '../store/records.js'
 import type { GatewayContext } from './context.js'
 import { finalizePayment } from './finalize-payment.js'
 import { advancePayouts } from './payouts.js'
+import { interruptedBefore, settleInterruptedRequests } from './recover.js'
 
 /** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
 const STILL_PROCESSING_CODES = new Set(['4999'])
@@ -28,6 +29,9 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   let stopped = false
 
   const pass = async () => {
+    // On a shared store one process (the leader) reconciles; the others stand by.
+    if (!(await ctx.store.tryLead())) return
+    if (ctx.store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs))
     const cutoff = new Date(Date.now() - afterMs).toISOString()
     const due = await ctx.store.listPendingTransactions(cutoff)
     for (let i = 0; i < due.length && !stopped; i += 5) {
@@ -49,7 +53,11 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   // than the STK reconciliation age.
   let payoutPass: Promise<void> | undefined
   const runPayouts = () => {
-    payoutPass ??= advancePayouts(ctx)
+    // On a shared store only the leader retries and checks payouts (the first B2C is sent by the
+    // process that settled the payment); Daraja's OriginatorConversationID dedupe stays the last guard.
+    payoutPass ??= ctx.store
+      .tryLead()
+      .then((leading) => (leading ? advancePayouts(ctx) : undefined))
       .catch((error) => ctx.log.error('payouts.pass_failed', { message: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
         payoutPass = undefined

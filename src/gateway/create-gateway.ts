@@ -5,18 +5,19 @@ import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../confi
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
+import { StoreEventBus } from '../core/store-event-bus.js'
 import { createLogger, type Logger } from '../core/logger.js'
 import { resumePayouts } from '../core/payouts.js'
 import { startReconciler, type Reconciler } from '../core/reconcile.js'
 import { createRateLimiter } from '../core/rate-limits.js'
-import { settleInterruptedRequests } from '../core/recover.js'
+import { interruptedBefore, settleInterruptedRequests } from '../core/recover.js'
 import { createDarajaClient } from '../daraja/client.js'
 import { MpgError } from '../errors.js'
 import { isStorageError } from '../store/errors.js'
 import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { listenOn } from '../utils/listen.js'
-import { sealKey } from '../webhooks/seal.js'
+import { sealKeyFor } from '../webhooks/seal.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createApp } from './app.js'
 import { startBackgroundServices, type BackgroundService } from './background.js'
@@ -54,6 +55,13 @@ export interface RunningGateway {
   close(): Promise<void>
 }
 
+/** PostgreSQL with DATABASE_URL (loaded only then), else the lowdb file in the data dir. */
+async function openStore(config: GatewayConfig, log: Logger): Promise<Store> {
+  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { warn: (message, fields) => log.warn(message, fields) })
+  const { PgStore } = await import('../store/postgres/pg-store.js')
+  return new PgStore(config.databaseUrl)
+}
+
 /** A start-up failure as one line and a next step (what `mpg serve` prints). */
 function startupError(error: unknown): unknown {
   if (!isStorageError(error)) return error
@@ -76,13 +84,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
 }
 
 async function start(config: GatewayConfig, log: Logger, options: GatewayOptions, started: Array<() => Promise<unknown>>): Promise<RunningGateway> {
-  const store = options.store ?? new LowdbStore(join(config.dataDir, 'gateway.json'), { warn: (message, fields) => log.warn(message, fields) })
+  const store = options.store ?? (await openStore(config, log))
   await store.open()
   started.push(() => store.close())
   const admin = resolveAdminToken(config.dataDir, config.adminToken)
   try {
     // A damaged seal-key is refused now, not at the first webhook endpoint.
-    sealKey(config.dataDir)
+    sealKeyFor(config)
   } catch (error) {
     const { MpgError } = await import('../errors.js')
     throw new MpgError('config', (error as Error).message, { suggestion: 'Restore the seal-key file from the backup of this data dir (webhook secrets sealed with it cannot be read without it).' })
@@ -139,7 +147,8 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
       timeoutMs: config.darajaTimeoutMs,
     }),
     darajaUrl: darajaBaseUrl!,
-    bus: new EventBus(),
+    // Several processes on one database: events reach this one's streams and workers from the store.
+    bus: store.shared ? new StoreEventBus(store, log) : new EventBus(),
     log,
     adminToken: admin.token,
     publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
@@ -148,6 +157,8 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
     rateLimiter: createRateLimiter(config.rateLimits),
   }
 
+  // Before the server listens: its cursor starts at the events stored so far.
+  if (context.bus instanceof StoreEventBus) await context.bus.start()
   const app = createApp(context)
   const server = createServer(toNodeHandler(app))
   server.keepAliveTimeout = 5000
@@ -165,15 +176,17 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
   const { port } = listening
   ownUrl = listening.url
 
-  const bootstrap = await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test')
-  await settleInterruptedRequests(context)
+  // Start-up work for one process at a time: on a shared database only the leader does it.
+  const leading = await store.tryLead()
+  const bootstrap = leading ? await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test') : undefined
+  if (leading) await settleInterruptedRequests(context, store.shared ? interruptedBefore(config.darajaTimeoutMs) : undefined)
   const reconciler = startReconciler(context)
   started.push(async () => reconciler.stop())
   const background: BackgroundService[] = startBackgroundServices(context)
   started.push(() => Promise.all(background.map((service) => service.stop())))
   const failed = store.whenFailed()
   void failed.then((error) => log.error('store.failed', { message: error.message, hint: isStorageError(error) ? error.hint : undefined }))
-  void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
+  if (leading) void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
 
   let closing: Promise<void> | undefined
   return {
@@ -197,6 +210,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
           // Requests still running get a grace period, then their sockets are closed.
           setTimeout(() => server.closeAllConnections(), 5000).unref()
         })
+        if (context.bus instanceof StoreEventBus) context.bus.stop()
         await emulator?.close()
         await store.close()
       })()

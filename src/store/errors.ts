@@ -8,8 +8,10 @@
  * - `corrupt`: a store file is not what the gateway wrote; nothing was changed.
  * - `unreadable`: a store file cannot be read (permissions, I/O).
  * - `closed`: the store was closed (the gateway is stopping).
+ * - `unavailable`: the database does not answer (PostgreSQL down or unreachable); the
+ *   transaction was rolled back, and the call may be retried once it answers.
  */
-export type StorageErrorReason = 'write_failed' | 'full' | 'corrupt' | 'unreadable' | 'closed'
+export type StorageErrorReason = 'write_failed' | 'full' | 'corrupt' | 'unreadable' | 'closed' | 'unavailable'
 
 export class StorageError extends Error {
   /** The file concerned, when there is one. */

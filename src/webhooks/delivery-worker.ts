@@ -1,8 +1,9 @@
 import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
+import { newId } from '../utils/ids.js'
 import { serializeEvent } from './event-body.js'
-import { sealKey, unseal } from './seal.js'
+import { sealKeyFor, unseal } from './seal.js'
 import { signatureHeaders } from './signature.js'
 import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
 
@@ -12,6 +13,14 @@ export const RESPONSE_BODY_BYTES = 1024
 const CONCURRENCY = 64
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
 const STOP_GRACE_MS = 2000
+/** How often a worker on a shared store looks for due deliveries it was not told about. */
+const POLL_MS = 1000
+
+/** A delivery lease outlasts any attempt (the timeout, plus a margin for recording it). */
+export function leaseFor(webhookTimeoutMs: number): number {
+  return webhookTimeoutMs * 2 + 30_000
+}
+
 /** setTimeout's largest delay; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -41,6 +50,8 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const queued = new Set<string>()
   const running = new Map<string, Promise<unknown>>()
   const abort = new AbortController()
+  const owner = newId('wrk')
+  const leaseMs = leaseFor(ctx.config.webhookTimeoutMs)
   let stopped = false
   let stopping: Promise<void> | undefined
 
@@ -122,26 +133,34 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
 
   /** One attempt; returns the delivery when it is to be scheduled again. */
   const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
-    const delivery = await ctx.store.getDelivery(id)
-    if (!delivery || delivery.status !== 'pending' || stopped) return
-    if (delivery.next_attempt_at && Date.parse(delivery.next_attempt_at) > Date.now() + 5) return delivery
+    const found = await ctx.store.getDelivery(id)
+    if (!found || found.status !== 'pending' || stopped) return
+    if (found.next_attempt_at && Date.parse(found.next_attempt_at) > Date.now() + 5) return found
+    // Leased to this worker for longer than an attempt can take: another process sharing the
+    // store skips it meanwhile, and takes it again only if this one dies.
+    const delivery = await ctx.store.claimDelivery(id, owner, leaseMs)
+    if (!delivery) return
     const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
     if (!event || !endpoint || endpoint.deleted_at) {
       const now = new Date().toISOString()
-      await ctx.store.updateDelivery(id, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
+      await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
       ctx.log.info('webhook.abandoned', { delivery_id: id, reason: endpoint?.deleted_at ? 'endpoint deleted' : 'event or endpoint missing' })
       return
     }
     let result: DeliveryAttempt
     try {
-      const secret = unseal(sealKey(ctx.config.dataDir), endpoint.sealed_secret, endpoint.id)
+      const secret = unseal(sealKeyFor(ctx.config), endpoint.sealed_secret, endpoint.id)
       result = await send(delivery, event, endpoint.url, secret)
     } catch (error) {
-      if (abort.signal.aborted) return undefined // stopping: left pending, attempted again after the restart
+      if (abort.signal.aborted) {
+        // Stopping: left pending (and free for another process), attempted again after the restart.
+        await ctx.store.releaseDelivery(id, owner)
+        return undefined
+      }
       result = { at: new Date().toISOString(), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
     }
     const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
-    const updated = await ctx.store.updateDelivery(id, (d) => {
+    const updated = await ctx.store.completeDelivery(id, owner, (d) => {
       if (d.status !== 'pending') return undefined
       const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: new Date().toISOString() }
       if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
@@ -155,7 +174,8 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
       event: delivery.event,
       status_code: result.status_code,
       duration_ms: result.duration_ms,
-      outcome: updated?.status,
+      // undefined: the lease ran out and another process took the delivery (it records its own attempt).
+      outcome: updated?.status ?? 'lease_lost',
     })
     return updated?.status === 'pending' ? updated : undefined
   }
@@ -173,11 +193,27 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     .then((pending) => pending.forEach(schedule))
     .catch((error) => ctx.log.error('webhook.load_failed', { message: message(error) }))
 
+  // A store shared with other processes: deliveries they stored, or left leased when they died,
+  // are found by polling the store for due ones.
+  const poller = ctx.store.shared ? setInterval(() => void pollDue(), POLL_MS) : undefined
+  poller?.unref()
+  const pollDue = async () => {
+    if (stopped) return
+    const room = CONCURRENCY - running.size - queued.size
+    if (room <= 0) return
+    try {
+      for (const d of await ctx.store.claimDueDeliveries(owner, leaseMs, room)) schedule(d)
+    } catch (error) {
+      ctx.log.error('webhook.poll_failed', { message: message(error) })
+    }
+  }
+
   const worker: DeliveryWorker = {
     schedule,
     stop() {
       stopping ??= (async () => {
         stopped = true
+        clearInterval(poller)
         unsubscribe()
         for (const timer of timers.values()) clearTimeout(timer)
         timers.clear()

@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../core/errors.js'
 import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from '../schemas/webhooks.js'
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
-import { seal, sealKey } from './seal.js'
+import { seal, sealKeyFor } from './seal.js'
 import { generateWebhookSecret } from './signature.js'
 import { checkWebhookUrl, type Resolver } from './url-policy.js'
 
@@ -52,7 +52,7 @@ export async function createWebhookEndpoint(ctx: GatewayContext, owner: Owner, b
     mode: owner.mode,
     url: check.url,
     events: body.events,
-    sealed_secret: seal(sealKey(ctx.config.dataDir), secret, id),
+    sealed_secret: seal(sealKeyFor(ctx.config), secret, id),
     created_at: new Date().toISOString(),
     deleted_at: null,
   }

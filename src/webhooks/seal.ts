@@ -10,6 +10,11 @@ import { join, resolve } from 'node:path'
 const VERSION = 'v1'
 const keys = new Map<string, Buffer>()
 
+/** The configured MPG_SEAL_KEY (shared by every instance on one database), else the data dir's key. */
+export function sealKeyFor(config: { dataDir: string; sealKey: string | undefined }): Buffer {
+  return config.sealKey ? Buffer.from(config.sealKey, 'base64') : sealKey(config.dataDir)
+}
+
 /** The data dir's seal key, created (0600) when missing. */
 export function sealKey(dataDir: string): Buffer {
   const file = join(resolve(dataDir), 'seal-key')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/core/logger.js'
 import { createGateway, type RunningGateway } from '../../src/gateway/create-gateway.js'
+import { storeEnvFor } from './store-env.js'
 
 export interface TestGateway extends RunningGateway {
   dataDir: string
@@ -28,6 +29,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logs: Array<Record<string, unknown>> = []
   const gateway = await createGateway({
     env: {
+      ...(await storeEnvFor(dataDir)),
       MPG_DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',

@@ -1,4 +1,6 @@
 import pg from 'pg'
+import { MpgError } from '../../errors.js'
+import { isStorageError, StorageError } from '../errors.js'
 import { newId } from '../../utils/ids.js'
 import { callbackTokenHash, hashCallbackTokens } from '../tokens.js'
 import type {
@@ -42,6 +44,41 @@ function deliveryColumns(d: DeliveryRecord): unknown[] {
 
 const INSERT_DELIVERY = 'insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, doc) values ($1, $2, $3, $4, $5, $6::json)'
 
+/** Lost or refused connections (the server is down, restarting or unreachable): nothing was committed. */
+function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string }
+  if (e?.code && (/^E[A-Z]+$/.test(e.code) || e.code.startsWith('08') || e.code.startsWith('57P'))) return true
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '')
+}
+
+function asStorageError(error: unknown): unknown {
+  if (isStorageError(error) || !isConnectionError(error)) return error
+  return new StorageError('unavailable', `The database does not answer (${(error as Error).message}); nothing was changed.`, 'Check the PostgreSQL server and DATABASE_URL; retry once it answers.', { cause: error })
+}
+
+/** Where the URL points, without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`
+  } catch {
+    return 'the DATABASE_URL'
+  }
+}
+
+/** A start-up failure as one sentence with a next step. */
+function describeOpenError(url: string, error: unknown): MpgError {
+  const err = error as { code?: string; message?: string }
+  const where = redactUrl(url)
+  if (err.code === '3D000') return new MpgError('config', `PostgreSQL at ${where}: the database does not exist.`, { suggestion: 'Create it (createdb …) or fix the database name in DATABASE_URL.' })
+  if (err.code === '28P01' || err.code === '28000') return new MpgError('config', `PostgreSQL at ${where} refused the user or password.`, { suggestion: 'Fix the credentials in DATABASE_URL.' })
+  if (err.code && /^[0-9A-Z]{5}$/.test(err.code)) return new MpgError('internal', `PostgreSQL at ${where}: ${err.message}.`, { suggestion: 'Check the database (mpg db status) and its logs.' })
+  if (!err.code?.startsWith('E') && !/timeout|terminated/i.test(err.message ?? '')) {
+    return new MpgError('config', `PostgreSQL at ${where}: ${err.message ?? String(error)}.`, { suggestion: 'See mpg db status.' })
+  }
+  return new MpgError('unreachable', `Cannot reach PostgreSQL at ${where}: ${err.message ?? String(error)}.`, { suggestion: 'Check that the server runs and DATABASE_URL points at it.' })
+}
+
 function toEvent(row: { seq: string; doc: Omit<EventRecord, 'seq'> }): EventRecord {
   return { ...row.doc, seq: Number(row.seq) }
 }
@@ -70,7 +107,13 @@ export class PgStore implements Store {
   }
 
   async open(): Promise<void> {
-    if (this.options.migrate !== false) await migrate(this.pool)
+    try {
+      if (this.options.migrate !== false) await migrate(this.pool)
+      else await this.query('select 1')
+    } catch (error) {
+      await this.pool.end().catch(() => undefined)
+      throw describeOpenError(this.url, error)
+    }
   }
 
   close(): Promise<void> {
@@ -96,7 +139,7 @@ export class PgStore implements Store {
 
   async ping(): Promise<boolean> {
     try {
-      await this.pool.query('select 1')
+      await this.query('select 1')
       return true
     } catch {
       return false
@@ -109,7 +152,12 @@ export class PgStore implements Store {
 
   /** Runs `work` in one transaction on one connection; rolled back when it throws. */
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (error) {
+      throw asStorageError(error)
+    }
     try {
       await client.query('begin')
       const result = await work(client)
@@ -117,14 +165,24 @@ export class PgStore implements Store {
       return result
     } catch (error) {
       await client.query('rollback').catch(() => undefined)
-      throw error
+      throw asStorageError(error)
     } finally {
       client.release()
     }
   }
 
+
+  /** One statement on the pool; a database that does not answer is a StorageError (503, with a hint). */
+  private async query<R extends pg.QueryResultRow = any>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params)
+    } catch (error) {
+      throw asStorageError(error)
+    }
+  }
+
   private async one<T>(db: Queryable, sql: string, params: unknown[]): Promise<T | undefined> {
-    const { rows } = await db.query<{ doc: T }>(sql, params)
+    const { rows } = db === this.pool ? await this.query<{ doc: T }>(sql, params) : await db.query<{ doc: T }>(sql, params)
     return rows[0]?.doc
   }
 
@@ -139,11 +197,11 @@ export class PgStore implements Store {
   }
 
   async setMeta(key: string, value: string) {
-    await this.pool.query('insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value])
+    await this.query('insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value])
   }
 
   async createAccount(account: AccountRecord) {
-    await this.pool.query('insert into accounts (id, doc) values ($1, $2::json)', [account.id, json(account)])
+    await this.query('insert into accounts (id, doc) values ($1, $2::json)', [account.id, json(account)])
   }
 
   getAccount(id: string) {
@@ -155,7 +213,7 @@ export class PgStore implements Store {
   }
 
   async createApiKey(key: ApiKeyRecord) {
-    await this.pool.query('insert into api_keys (id, hash, doc) values ($1, $2, $3::json)', [key.id, key.hash, json(key)])
+    await this.query('insert into api_keys (id, hash, doc) values ($1, $2, $3::json)', [key.id, key.hash, json(key)])
   }
 
   findApiKeyByHash(hash: string) {
@@ -328,7 +386,7 @@ export class PgStore implements Store {
 
   /** Tells listening processes that events were committed (they poll anyway). */
   private nudge(): void {
-    void this.pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).catch(() => undefined)
+    void this.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).catch(() => undefined)
   }
 
   getIdempotency(scope: string) {
@@ -340,7 +398,7 @@ export class PgStore implements Store {
   }
 
   async saveIdempotency(record: IdempotencyRecord) {
-    await this.pool.query(
+    await this.query(
       `insert into idempotency (scope, state, created_at, doc) values ($1, $2, $3, $4::json)
        on conflict (scope) do update set state = excluded.state, created_at = excluded.created_at, doc = excluded.doc`,
       [record.scope, record.state, record.created_at, json(record)],
@@ -348,16 +406,16 @@ export class PgStore implements Store {
   }
 
   async deleteIdempotency(scope: string) {
-    await this.pool.query('delete from idempotency where scope = $1', [scope])
+    await this.query('delete from idempotency where scope = $1', [scope])
   }
 
   async pruneIdempotency(createdBefore: string) {
-    const { rowCount } = await this.pool.query("delete from idempotency where created_at < $1 and state <> 'in_flight'", [createdBefore])
+    const { rowCount } = await this.query("delete from idempotency where created_at < $1 and state <> 'in_flight'", [createdBefore])
     return rowCount ?? 0
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
-    await this.pool.query('insert into webhook_endpoints (id, account_id, mode, deleted, doc) values ($1, $2, $3, $4, $5::json)', [
+    await this.query('insert into webhook_endpoints (id, account_id, mode, deleted, doc) values ($1, $2, $3, $4, $5::json)', [
       endpoint.id,
       endpoint.account_id,
       endpoint.mode,
@@ -385,12 +443,12 @@ export class PgStore implements Store {
   }
 
   async getEvent(id: string) {
-    const { rows } = await this.pool.query('select seq, doc from events where id = $1', [id])
+    const { rows } = await this.query('select seq, doc from events where id = $1', [id])
     return rows[0] ? toEvent(rows[0]) : undefined
   }
 
   async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
-    const { rows } = await this.pool.query('select seq, doc from events where account_id = $1 and mode = $2 and seq > $3 order by seq limit $4', [
+    const { rows } = await this.query('select seq, doc from events where account_id = $1 and mode = $2 and seq > $3 order by seq limit $4', [
       accountId,
       mode,
       afterSeq,
@@ -400,7 +458,7 @@ export class PgStore implements Store {
   }
 
   async listAllEventsAfter(afterSeq: number, limit: number) {
-    const { rows } = await this.pool.query('select seq, doc from events where seq > $1 order by seq limit $2', [afterSeq, limit])
+    const { rows } = await this.query('select seq, doc from events where seq > $1 order by seq limit $2', [afterSeq, limit])
     return rows.map(toEvent)
   }
 
@@ -426,7 +484,7 @@ export class PgStore implements Store {
   }
 
   async createDelivery(delivery: DeliveryRecord) {
-    await this.pool.query(INSERT_DELIVERY, deliveryColumns(delivery))
+    await this.query(INSERT_DELIVERY, deliveryColumns(delivery))
   }
 
   /** Read-modify-write of one delivery under its row lock; `fence` adds a condition (the lease owner). */
@@ -482,6 +540,6 @@ export class PgStore implements Store {
   }
 
   async releaseDelivery(id: string, owner: string) {
-    await this.pool.query('update deliveries set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2', [id, owner])
+    await this.query('update deliveries set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2', [id, owner])
   }
 }
