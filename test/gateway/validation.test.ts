@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+import { testStore } from '../helpers/store-env.js'
 
 let gw: TestGateway
 beforeAll(async () => {
@@ -191,6 +192,6 @@ describe('health', () => {
   it('answers without auth', async () => {
     const res = await fetch(`${gw.url}/health`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok', daraja_env: 'emulator', emulator_url: gw.emulator!.url })
+    expect(await res.json()).toEqual({ status: 'ok', daraja_env: 'emulator', emulator_url: gw.emulator!.url, store: { kind: testStore, reachable: true } })
   })
 })
