@@ -120,7 +120,7 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
       expect(res.status).toBe(201)
       pushed.push(((await res.json()) as { transaction_id: string }).transaction_id)
     }
-    await waitFor(() => onB.ids.length >= 3, { what: 'three events on the other instance', timeoutMs: 10_000 })
+    await waitFor(() => onB.ids.length >= 3, { what: 'three events on the other instance', timeoutMs: 20_000 })
     controller.abort()
     await onB.done
 
@@ -128,13 +128,13 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     const resumed = new AbortController()
     const streamA = await a.api('/api/v1/events/stream', { headers: { accept: 'text/event-stream', 'last-event-id': onB.ids[0] }, signal: resumed.signal, auth: key })
     const onA = readEvents(streamA)
-    await waitFor(() => onA.ids.length >= 2, { what: 'replayed events', timeoutMs: 10_000 })
+    await waitFor(() => onA.ids.length >= 2, { what: 'replayed events', timeoutMs: 20_000 })
     expect(onA.ids.slice(0, 2)).toEqual(onB.ids.slice(1, 3))
     resumed.abort()
     await onA.done
 
     // Both instances run a delivery worker; each event reaches the receiver once.
-    await receiver.waitFor(3, { timeoutMs: 10_000 })
+    await receiver.waitFor(3, { timeoutMs: 20_000 })
     await new Promise((resolve) => setTimeout(resolve, 1500))
     const delivered = receiver.received().map((r) => (r.json as { data: { transaction_id: string } }).data.transaction_id)
     expect(delivered.sort()).toEqual([...pushed].sort())
