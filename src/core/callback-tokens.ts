@@ -1,19 +1,19 @@
 import { createHmac } from 'node:crypto'
-import { sealKey } from '../webhooks/seal.js'
+import { sealKeyFor } from '../webhooks/seal.js'
 import type { GatewayContext } from './context.js'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
 /**
  * The token in a payout's B2C ResultURL: 32 base62 characters like every callback token, but
- * derived from the data dir's secret key and the transaction instead of stored. The store keeps
+ * derived from the seal key (MPG_SEAL_KEY, shared by every instance, or the data dir's) and the transaction instead of stored. The store keeps
  * only its hash (a file reader cannot forge a result), and every re-send (a retry, a restart)
  * rebuilds the same URL, so Daraja's result for any attempt finds the payout.
  */
 export function b2cResultToken(ctx: GatewayContext, transactionId: string): string {
   let out = ''
   for (let round = 0; out.length < 32; round++) {
-    const bytes = createHmac('sha256', sealKey(ctx.config.dataDir)).update(`b2c-result:${round}:${transactionId}`).digest()
+    const bytes = createHmac('sha256', sealKeyFor(ctx.config)).update(`b2c-result:${round}:${transactionId}`).digest()
     // Bytes ≥ 248 are skipped so that every character is equally likely (as randomBase62 does).
     for (const byte of bytes) if (byte < 248 && out.length < 32) out += BASE62[byte % 62]
   }
