@@ -92,7 +92,17 @@ export class GatewayClient {
       await new Promise((resolve) => setTimeout(resolve, waitS * 1000))
       res = await this.send(options, token)
     }
-    if (res.status >= 400) throw gatewayApiError(res.status, res.body, { error: `HTTP ${res.status}`, hint: 'Check that --base-url points at an mpesa-gateway.', detail: '' })
+    if (res.status >= 400) {
+      const notGateway = { error: `HTTP ${res.status}`, hint: 'Check that --base-url points at an mpesa-gateway.', detail: '' }
+      const error = gatewayApiError(res.status, res.body, notGateway)
+      if (error.body === notGateway) {
+        // Not the gateway's error shape: whatever answers at baseUrl is not an mpesa-gateway.
+        throw new MpgError('config', `${this.baseUrl} does not look like an mpesa-gateway (HTTP ${res.status} to ${options.method} ${options.path}).`, {
+          suggestion: 'Point --base-url / MPG_BASE_URL at the gateway (`mpg serve` prints its URL).',
+        })
+      }
+      throw error
+    }
     const json = parseJsonBody(res.body)
     if (options.schema) {
       const parsed = options.schema.safeParse(json)

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
-import { stopSignals } from '../cli/stop-signals.js'
 import { MpgError } from '../errors.js'
+import { forwardTarget } from '../cli/forward-target.js'
 import { EVENT_TYPES } from '../schemas/webhooks.js'
 
 export default class Listen extends BaseCommand<typeof Listen> {
@@ -12,28 +12,33 @@ export default class Listen extends BaseCommand<typeof Listen> {
   static examples = [
     '<%= config.bin %> listen --forward-to http://localhost:3000/webhooks/mpesa',
     '<%= config.bin %> listen --forward-to http://localhost:3000/hook --events payment.success --print-response',
-    '<%= config.bin %> listen --forward-to http://localhost:3000/hook --secret whsec_… --json',
+    '<%= config.bin %> listen --forward-to 3000 --secret whsec_… --json',
+    '<%= config.bin %> listen --print-secret',
   ]
 
   static flags = {
     ...connectionFlags,
-    'forward-to': Flags.string({ summary: 'Local URL to POST each event to.', required: true }),
+    'forward-to': Flags.string({ summary: 'Where to POST each event: a port (3000), host:port/path or a full URL.' }),
     events: Flags.string({ summary: 'Only these event types (comma-separated or repeated).', options: [...EVENT_TYPES], multiple: true, delimiter: ',' }),
     secret: Flags.string({ summary: 'Sign with this secret instead of the one kept in the config dir.', env: 'MPG_LISTEN_SECRET' }),
     'print-response': Flags.boolean({ summary: "Also print the local server's response body." }),
+    'print-secret': Flags.boolean({ summary: 'Print the signing secret and exit (to configure your receiver).' }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<{ secret: string; source: string; file: string | null } | void> {
     const json = this.jsonEnabled()
     const flags = this.flags
-    let target: URL
-    try {
-      target = new URL(flags['forward-to'])
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('not http')
-    } catch {
-      throw new MpgError('usage', `--forward-to "${flags['forward-to']}" is not an http(s) URL.`, { suggestion: 'Pass the full URL of your local endpoint, e.g. http://localhost:3000/webhooks.' })
+    if (flags['print-secret']) {
+      const { resolveListenSecret } = await import('../services/listen-secret.js')
+      const { secret, source, file } = resolveListenSecret(flags.secret)
+      this.log(secret)
+      return { secret, source, file: file ?? null }
     }
-    const signals = stopSignals()
+    if (!flags['forward-to']) {
+      throw new MpgError('usage', 'Missing required flag --forward-to.', { suggestion: 'Pass the port or URL of your local endpoint, e.g. --forward-to localhost:3000/webhooks (see `mpg listen --help`).' })
+    }
+    const target = forwardTarget(flags['forward-to'])
+    const signals = this.watchStops()
     const [{ createEventForwarder }, { resolveListenSecret }, { loadStyle, outcomeColour }, { formatEventLine }] = await Promise.all([
       import('../services/forward-events.js'),
       import('../services/listen-secret.js'),
@@ -88,10 +93,6 @@ export default class Listen extends BaseCommand<typeof Listen> {
       this.log(`Signing secret: ${style.bold(secret)}${source === 'flag' ? '' : style.dim(` (kept in ${file})`)}`)
     }
 
-    try {
-      if (!signals.requested) await forwarder.run()
-    } finally {
-      signals.dispose()
-    }
+    if (!signals.requested) await forwarder.run()
   }
 }

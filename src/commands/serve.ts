@@ -19,11 +19,13 @@ export default class Serve extends BaseCommand<typeof Serve> {
   async run(): Promise<void> {
     const json = this.jsonEnabled()
     const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)
+    const stops = this.watchStops()
     await serveGateway(this.flags, {
       json,
+      signal: stops.signal,
       events: {
         ready: (info) => {
-          if (json) return out({ event: 'ready', ...info, dashboard_url: `${info.url}/dashboard` })
+          if (json) return out({ type: 'ready', event: 'ready', ...info, dashboard_url: `${info.url}/dashboard` })
           this.log(`mpesa-gateway listening on ${info.url} (dashboard: ${info.url}/dashboard)`)
           this.log(`Daraja: ${info.daraja_env}${info.daraja_url ? ` (${info.daraja_url})` : ''}`)
           if (info.key) {
@@ -34,7 +36,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
           if (info.admin_token_file) this.log(`Admin token: ${info.admin_token_file}`)
           this.log('Press Ctrl-C to stop.')
         },
-        stopped: () => (json ? out({ event: 'stopped' }) : this.log('Stopped.')),
+        stopped: () => (json ? out({ type: 'stopped', event: 'stopped' }) : this.log('Stopped.')),
       },
     })
   }

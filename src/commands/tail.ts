@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { connectionFlags } from '../cli/flags.js'
-import { stopSignals } from '../cli/stop-signals.js'
 import { EVENT_TYPES } from '../schemas/webhooks.js'
 
 export default class Tail extends BaseCommand<typeof Tail> {
@@ -18,7 +17,7 @@ export default class Tail extends BaseCommand<typeof Tail> {
 
   async run(): Promise<void> {
     const json = this.jsonEnabled()
-    const signals = stopSignals()
+    const signals = this.watchStops()
     const [{ createEventTail }, { loadStyle }, { formatEventLine }] = await Promise.all([
       import('../services/tail-events.js'),
       import('../cli/style.js'),
@@ -41,10 +40,6 @@ export default class Tail extends BaseCommand<typeof Tail> {
       },
     })
     signals.onStop(() => tail.close())
-    try {
-      if (!signals.requested) await tail.run()
-    } finally {
-      signals.dispose()
-    }
+    if (!signals.requested) await tail.run()
   }
 }

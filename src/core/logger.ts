@@ -30,7 +30,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
   const log = (level: LogLevel, event: string, fields: Record<string, unknown> = {}) => {
     if (options.silent) return
-    write(options.json ? JSON.stringify({ event, level, time: new Date().toISOString(), ...fields }) : human(level, event, fields))
+    write(options.json ? JSON.stringify({ type: event, event, level, time: new Date().toISOString(), ...fields }) : human(level, event, fields))
   }
   return {
     log,

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { z } from 'zod'
-import { configFilePath, configFileSchema, readConfigFile, type Profile } from '../cli/settings.js'
+import { configFilePath, configFileSchema, readConfigFile, type ConfigFile, type Profile } from '../cli/settings.js'
 import { MpgError } from '../errors.js'
 import { maskSecret } from './show-config.js'
 
@@ -44,20 +44,51 @@ export function setConfigService(input: SetConfigInput, env: NodeJS.ProcessEnv =
   }
   const current = readConfigFile(env)
   const next = configFileSchema.parse({ ...current, profiles: { ...current.profiles, [input.profile]: { ...current.profiles[input.profile], ...changes } } })
+  writeConfigFile(file, next)
+  return { profile: input.profile, config_file: file, changed: Object.keys(changes), settings: shownProfile(next.profiles[input.profile]) }
+}
+
+/** The config file holds secrets: 0600 in a 0700 directory, written through a temp file and a rename. */
+function writeConfigFile(file: string, next: ConfigFile): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 })
   renameSync(tmp, file)
-  const saved = next.profiles[input.profile]
+}
+
+function shownProfile(saved: Profile | undefined) {
   return {
-    profile: input.profile,
-    config_file: file,
-    changed: Object.keys(changes),
-    settings: {
-      base_url: saved.base_url ?? null,
-      api_key: saved.api_key ? maskSecret(saved.api_key) : null,
-      admin_token: saved.admin_token ? maskSecret(saved.admin_token) : null,
-      data_dir: saved.data_dir ?? null,
-    },
+    base_url: saved?.base_url ?? null,
+    api_key: saved?.api_key ? maskSecret(saved.api_key) : null,
+    admin_token: saved?.admin_token ? maskSecret(saved.admin_token) : null,
+    data_dir: saved?.data_dir ?? null,
   }
+}
+
+/** The settings `mpg config unset` takes, by their flag names. */
+export const SETTING_NAMES = { 'base-url': 'base_url', 'api-key': 'api_key', 'admin-token': 'admin_token', 'data-dir': 'data_dir' } as const
+export type SettingName = keyof typeof SETTING_NAMES
+
+/**
+ * `mpg config unset` and `mpg logout`: removes settings from one profile (the profile goes when
+ * nothing is left in it). Removing what is not set is not an error: the result says what changed.
+ */
+export function unsetConfigService(input: { profile: string; names: SettingName[] }, env: NodeJS.ProcessEnv = process.env) {
+  const file = configFilePath(env)
+  const current = readConfigFile(env)
+  const profile: Profile = { ...current.profiles[input.profile] }
+  const removed: SettingName[] = []
+  for (const name of input.names) {
+    const key = SETTING_NAMES[name]
+    if (profile[key] !== undefined) {
+      delete profile[key]
+      removed.push(name)
+    }
+  }
+  if (removed.length > 0) {
+    const profiles = { ...current.profiles, [input.profile]: profile }
+    if (Object.keys(profile).length === 0) delete profiles[input.profile]
+    writeConfigFile(file, { ...current, profiles })
+  }
+  return { profile: input.profile, config_file: file, removed, settings: shownProfile(current.profiles[input.profile] && profile) }
 }

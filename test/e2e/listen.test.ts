@@ -135,7 +135,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     }
 
     run.child.kill('SIGINT')
-    expect(await run.exited).toEqual({ code: 0, signal: null })
+    expect(await run.exited).toEqual({ code: 130, signal: null })
   })
 
   it('keeps the generated secret in the config dir across runs; --secret overrides it', async () => {
@@ -146,7 +146,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
       const run = listen(['--forward-to', local.url, ...extra], cliEnv(gateway, configDir))
       const line = await run.nextLine(1)
       run.child.kill('SIGINT')
-      expect((await run.exited).code).toBe(0)
+      expect((await run.exited).code).toBe(130)
       return /Signing secret: (\S+)/.exec(line)?.[1]
     }
     const first = await secretOf([])
@@ -172,7 +172,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     expect(line).toMatch(/not delivered: ECONNREFUSED/)
     expect(run.child.exitCode).toBeNull()
     run.child.kill('SIGINT')
-    expect((await run.exited).code).toBe(0)
+    expect((await run.exited).code).toBe(130)
 
     let secret = ''
     const local = await startVerifyingReceiver(() => secret, { status: 202, body: 'queued-by-local' })
@@ -186,10 +186,11 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     expect(local.checked[0].mpgSignatureOk).toBe(true)
   })
 
-  it('refuses a --forward-to that is not an http(s) URL (exit 2) and needs --forward-to', async () => {
+  it('refuses a --forward-to that is not a port, host:port or http(s) URL (exit 2) and needs --forward-to', async () => {
     const configDir = configDirFor()
     const env = { MPG_CONFIG_DIR: configDir, MPG_API_KEY: 'mpg_test_x' }
-    expect((await runCli(['listen', '--forward-to', 'localhost:3000'], { env })).exitCode).toBe(2)
+    expect((await runCli(['listen', '--forward-to', 'ftp://localhost:3000'], { env })).exitCode).toBe(2)
+    expect((await runCli(['listen', '--forward-to', 'http://'], { env })).exitCode).toBe(2)
     expect((await runCli(['listen'], { env })).exitCode).toBe(2)
   })
 })

@@ -53,7 +53,7 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     expect(byKey.get(`payment.success ${paid}`)!.data.mpesa_receipt).toBe(stored.transaction.mpesa_receipt_number)
 
     run.child.kill('SIGINT')
-    expect(await run.exited).toEqual({ code: 0, signal: null })
+    expect(await run.exited).toEqual({ code: 130, signal: null })
   })
 
   it('prints one line per event for people (masked phone, outcome) and filters with --events', async () => {
@@ -71,7 +71,7 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     expect(line).toContain('failed 1037')
     expect(line).not.toContain('254700000002')
     run.child.kill('SIGINT')
-    expect((await run.exited).code).toBe(0)
+    expect((await run.exited).code).toBe(130)
     // Only the failed payment went through the filter (its success and payout did not).
     expect(run.lines.filter((l) => l.trim() !== '')).toHaveLength(1)
   })
@@ -97,7 +97,7 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     const ids = run.lines.map((l) => (JSON.parse(l) as { id: string }).id)
     expect(new Set(ids).size).toBe(ids.length)
     run.child.kill('SIGINT')
-    expect((await run.exited).code).toBe(0)
+    expect((await run.exited).code).toBe(130)
     removeDir(first.dataDir)
   })
 

@@ -63,7 +63,7 @@ describe('mpg emulator start', () => {
     const run = spawnStart(['--port', '0', '--json', '--callback-delay-ms', '10', '--consumer-key', 'ck', '--consumer-secret', 'cs'])
     cleanups.push(() => run.child.kill('SIGKILL'))
     const first = JSON.parse(await run.nextLine(0))
-    expect(Object.keys(first)).toEqual(['url', 'consumer_key', 'consumer_secret', 'shortcode', 'passkey', 'b2c_shortcode', 'initiator_name', 'security_credential'])
+    expect(Object.keys(first)).toEqual(['type', 'url', 'consumer_key', 'consumer_secret', 'shortcode', 'passkey', 'b2c_shortcode', 'initiator_name', 'security_credential'])
     expect(first).toMatchObject({ consumer_key: 'ck', consumer_secret: 'cs', shortcode: '174379', b2c_shortcode: '600997', initiator_name: 'testapi' })
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
@@ -98,7 +98,7 @@ describe('mpg emulator start', () => {
     const line = await run.nextLine(before)
     expect(line).toMatch(/POST \/mpesa\/stkpush\/v1\/processrequest 404 \d+ms 404\.001\.03 Invalid Access Token$/)
     run.child.kill('SIGINT')
-    expect(await run.exited).toBe(0)
+    expect(await run.exited).toBe(130)
   })
 
   it('fails with a conflict exit code when the port is taken', async () => {

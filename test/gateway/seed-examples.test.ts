@@ -106,8 +106,13 @@ console.log(data.transaction_id);
     await pollToSuccess(id)
   })
 
-  it('Python requests', async () => {
+  it('Python requests', async (ctx) => {
     const python = await findPythonWithRequests()
+    if (!python && !process.env.CI) {
+      // Outside CI a missing Python is the machine's, not the code's: say so and skip.
+      process.stderr.write('seed-examples: skipping the Python example: no python3 with the requests package (pip install requests, or apt-get install python3-requests)\n')
+      ctx.skip()
+    }
     expect(python, 'no python3 with the requests package: .ci/run installs python3-requests').toBeTruthy()
     const program = `import os, requests
 order_id = 42

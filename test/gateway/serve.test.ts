@@ -33,7 +33,7 @@ describe('mpg serve', () => {
     await waitFor(() => s.lines.some((l) => l.event === 'request' && l.status === 201), { what: 'the access-log line' })
     s.child.kill('SIGTERM')
     expect(await s.exited).toBe(0)
-    expect(s.lines.at(-1)).toEqual({ event: 'stopped' })
+    expect(s.lines.at(-1)).toEqual({ type: 'stopped', event: 'stopped' })
 
     // Access log: one structured line per request, no key and no full phone anywhere in the output.
     const output = JSON.stringify(s.lines.slice(1)) + s.stderr()
@@ -51,7 +51,7 @@ describe('mpg serve', () => {
     const list = await fetch(`${again.ready.url}/api/v1/transactions`, { headers: { authorization: `Bearer ${s.ready.key}` } })
     expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1)
     again.child.kill('SIGINT')
-    expect(await again.exited).toBe(0)
+    expect(await again.exited).toBe(130)
   })
 
   it('prints its ready line first, even when start-up has something to log', async () => {

@@ -31,38 +31,31 @@ export default class EmulatorStart extends BaseCommand<typeof EmulatorStart> {
 
   async run(): Promise<void> {
     const { flags } = this
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    try {
-      await runEmulator(
-        {
-          port: flags.port,
-          host: flags.host,
-          consumerKey: flags['consumer-key'],
-          consumerSecret: flags['consumer-secret'],
-          shortcode: flags.shortcode,
-          passkey: flags.passkey,
-          profile: flags.profile as 'fast' | 'sandbox',
-          callbackDelayMs: flags['callback-delay-ms'] ?? (flags.profile === 'fast' ? 1000 : undefined),
-          tokenTtlS: flags['token-ttl-s'],
-        },
-        controller.signal,
-        (event) => this.render(event),
-      )
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
+    const stops = this.watchStops()
+    await runEmulator(
+      {
+        port: flags.port,
+        host: flags.host,
+        consumerKey: flags['consumer-key'],
+        consumerSecret: flags['consumer-secret'],
+        shortcode: flags.shortcode,
+        passkey: flags.passkey,
+        profile: flags.profile as 'fast' | 'sandbox',
+        callbackDelayMs: flags['callback-delay-ms'] ?? (flags.profile === 'fast' ? 1000 : undefined),
+        tokenTtlS: flags['token-ttl-s'],
+      },
+      stops.signal,
+      (event) => this.render(event),
+    )
   }
 
   private render(event: EmulatorEvent): void {
     const json = this.jsonEnabled()
     if (json) {
-      if (event.type === 'started') this.line(event.info)
+      if (event.type === 'started') this.line({ type: 'ready', ...event.info })
       else if (event.type === 'request') this.line({ type: 'request', ...event.entry })
       else if (event.type === 'callback') this.line({ type: 'callback', ...event.entry })
+      else this.line({ type: 'stopped' })
       return
     }
     if (event.type === 'started') {
