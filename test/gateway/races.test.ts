@@ -45,8 +45,15 @@ describe('callback and reconciliation racing', () => {
       const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone: '254700000005', reference: `R-${i}` }) })
       ids.push(((await res.json()) as { transaction_id: string }).transaction_id)
     }
-    await new Promise((r) => setTimeout(r, 100))
+    // Every push answered by Daraja and its answer stored: both paths can now find each payment.
+    await waitFor(async () => {
+      const stored = await Promise.all(ids.map((id) => gw!.context.store.getTransaction(id)))
+      return stored.every((t) => t?.checkout_request_id)
+    }, { what: 'the pushes to be stored with their CheckoutRequestID' })
     const pushes = gw.emulator!.requests().filter((r) => r.endpoint === 'stk_push')
+    // The race itself: the first compare-and-set of each payment is held until a second one (the
+    // other path) arrives, so both really meet at the store with the payment still pending.
+    const raced = holdFirstTransitionUntilSecond(gw)
     const callbacks = pushes.map((p) => {
       const req = p.request.body as { CallBackURL: string }
       const res = p.response.body as { MerchantRequestID: string; CheckoutRequestID: string }
@@ -81,6 +88,9 @@ describe('callback and reconciliation racing', () => {
     const answers = await Promise.all(callbacks)
     await pass
     gw.context.config.reconcileAfterS = cutoffShift
+    // Both paths reached the store's compare-and-set for every payment: it was a race.
+    expect(ids.filter((id) => !raced.has(id))).toEqual([])
+    expect(gw.emulator!.requests().filter((r) => r.endpoint === 'stk_query')).toHaveLength(ids.length)
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200))
     const events = await gw.context.store.listEventsAfter(gw.bootstrap!.account_id, 'test', 0, 1000)
     for (const id of ids) {
@@ -90,6 +100,39 @@ describe('callback and reconciliation racing', () => {
     }
   })
 })
+
+/**
+ * Wraps the running store's transition: for each transaction, the first call waits (at most 5 s)
+ * for a second before either goes on. Returns the transactions where a second call came while
+ * the first was held, i.e. both paths were at the compare-and-set with the payment pending.
+ */
+function holdFirstTransitionUntilSecond(gw: TestGateway): Set<string> {
+  const store = gw.context.store
+  const transition = store.transition.bind(store)
+  const seen = new Set<string>()
+  const held = new Map<string, () => void>()
+  const raced = new Set<string>()
+  store.transition = async (input) => {
+    const id = input.transactionId
+    if (!seen.has(id)) {
+      seen.add(id)
+      await new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer)
+          held.delete(id)
+          resolve()
+        }
+        const timer = setTimeout(release, 5000)
+        held.set(id, release)
+      })
+    } else if (held.has(id)) {
+      raced.add(id)
+      held.get(id)!()
+    }
+    return transition(input)
+  }
+  return raced
+}
 
 /** One reconciliation pass over every pending transaction, whatever its age. */
 async function reconcileEverythingNow(gw: TestGateway) {

@@ -10,6 +10,13 @@ const prefix = fc.constantFrom('254', '+254', '0')
 const sprinkle = (text: string) =>
   fc.array(fc.constantFrom('', '', '', ' ', '-', '  '), { minLength: text.length + 1, maxLength: text.length + 1 }).map((seps) => seps.map((s, i) => s + (text[i] ?? '')).join(''))
 
+/** A number as a person types it: any accepted prefix, spaces and dashes anywhere. */
+const typedNumber = subscriber.chain((sub) => prefix.chain((pre) => sprinkle(pre + sub)))
+/** A typed number with one character replaced, dropped or added: sometimes still valid, mostly not. */
+const nearNumber = fc
+  .tuple(typedNumber, fc.nat(), fc.constantFrom('', '0', '7', '9', '+', 'x', ' ', '--'))
+  .map(([typed, at, other]) => typed.slice(0, at % (typed.length + 1)) + other + typed.slice((at % (typed.length + 1)) + 1))
+
 describe('normalizePhone (property)', () => {
   it('maps every accepted form of a number to the same 12 digits 254…', () => {
     fc.assert(
@@ -32,23 +39,33 @@ describe('normalizePhone (property)', () => {
   })
 
   it('is idempotent: a normalised number normalises to itself', () => {
+    let accepted = 0
     fc.assert(
-      fc.property(fc.string(), (input) => {
+      fc.property(fc.oneof(typedNumber, fc.string()), (input) => {
         const once = normalizePhone(input)
-        if (once !== undefined) expect(normalizePhone(once)).toBe(once)
+        if (once === undefined) return
+        accepted++
+        expect(normalizePhone(once)).toBe(once)
       }),
+      { numRuns: 200 },
     )
+    // The property is about accepted numbers: make sure plenty were generated.
+    expect(accepted).toBeGreaterThan(50)
   })
 
   it('only ever returns 254 + 7/1 + 8 digits, made of the digits it was given', () => {
+    let accepted = 0
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[+0-9 -]{8,16}$/)), (input) => {
+      fc.property(fc.oneof(typedNumber, nearNumber, fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[+0-9 -]{8,16}$/)), (input) => {
         const out = normalizePhone(input)
         if (out === undefined) return
+        accepted++
         expect(out).toMatch(/^254[71]\d{8}$/)
         expect(input.replace(/\D/g, '').endsWith(out.slice(3))).toBe(true)
       }),
+      { numRuns: 300 },
     )
+    expect(accepted).toBeGreaterThan(50)
   })
 
   it('rejects other first digits, wrong lengths and other prefixes', () => {
