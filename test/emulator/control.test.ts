@@ -87,17 +87,19 @@ describe('control API', () => {
       expect((cb.json as any).Body.stkCallback.ResultCode).toBe(0)
       const token = await getToken(em)
       const res = await http('POST', `${other.url}/mpesa/stkpush/v1/processrequest`, { headers: bearer(token), body: stkBody(other, '254711000011', `${receiver.url}/cb`) })
+      // A token of the first instance means nothing to the second.
       expect(res.status).toBe(404)
+      expect(res.body).toMatchObject({ errorCode: '404.001.03', errorMessage: 'Invalid Access Token' })
       expect(other.requests()).toHaveLength(1)
     } finally {
       await other.close()
     }
   })
 
-  it('starts in well under a second and close() is idempotent', async () => {
-    const started = performance.now()
+  it('close() is idempotent and stops the server', async () => {
+    // (Start-up time is measured in bench/, not bounded here.)
     const fresh = await startEmulator()
-    expect(performance.now() - started).toBeLessThan(500)
+    expect((await http('GET', `${fresh.url}/__emulator/health`)).status).toBe(200)
     await Promise.all([fresh.close(), fresh.close()])
     await fresh.close()
     await expect(http('GET', `${fresh.url}/__emulator/health`)).rejects.toThrow()
@@ -223,14 +225,16 @@ describe('faults', () => {
     expect(em.requests().filter((r) => r.endpoint === 'stk_push').map((r) => r.status)).toEqual([500, 500, 200])
   })
 
-  it('adds latency', async () => {
+  it('adds latency to the next N requests of its endpoint only', async () => {
+    const token = await getToken(em)
     em.setFault({ kind: 'latency', endpoint: 'oauth', ms: 200, count: 1 })
-    const started = performance.now()
+    await push('254711000041', token)
+    expect((await control('GET', 'faults')).body.faults).toHaveLength(1)
     await getToken(em)
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
-    const again = performance.now()
-    await getToken(em)
-    expect(performance.now() - again).toBeLessThan(150)
+    // Used up by the one oauth call (a timer never fires early, so the held call took ≥ 200 ms).
+    expect((await control('GET', 'faults')).body.faults).toEqual([])
+    const oauth = em.requests().filter((r) => r.endpoint === 'oauth')
+    expect(oauth.at(-1)!.duration_ms).toBeGreaterThanOrEqual(199)
   })
 
   it('drops a callback (journaled as dropped) and duplicates the next', async () => {

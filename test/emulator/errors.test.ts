@@ -3,7 +3,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { darajaErrorSchema } from '../../src/schemas/daraja.js'
 import { darajaTimestamp, stkPassword } from '../../src/utils/daraja-time.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { b2cBody, basic, bearer, getToken, http, queryBody, sleep, stkBody, type HttpAnswer } from './helpers.js'
+import { b2cBody, basic, bearer, getToken, http, queryBody, stkBody, type HttpAnswer } from './helpers.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
@@ -68,7 +68,8 @@ describe('OAuth', () => {
 
 describe('tokens', () => {
   it('expire after the TTL; a fresh token works again', async () => {
-    const short = await startEmulator({ tokenTtlS: 1, callbackDelayMs: 10 })
+    // A fixed clock, moved by hand: the token's age is exactly what the test says.
+    const short = await startEmulator({ tokenTtlS: 1, callbackDelayMs: 10, now: () => new Date('2026-11-29T10:00:00Z') })
     try {
       const res = await http('GET', `${short.url}/oauth/v1/generate?grant_type=client_credentials`, {
         headers: { authorization: basic(short.credentials.consumerKey, short.credentials.consumerSecret) },
@@ -78,7 +79,9 @@ describe('tokens', () => {
       const pushWith = (t: string) =>
         http('POST', `${short.url}/mpesa/stkpush/v1/processrequest`, { headers: bearer(t), body: stkBody(short, '254711000001', `${receiver.url}/cb`) })
       expect((await pushWith(token)).status).toBe(200)
-      await sleep(1100)
+      short.advanceClock(999)
+      expect((await pushWith(token)).status).toBe(200)
+      short.advanceClock(2)
       expectDarajaError(await pushWith(token), 404, '404.001.03', 'Invalid Access Token')
       expect((await pushWith(await getToken(short))).status).toBe(200)
     } finally {
@@ -125,8 +128,11 @@ describe('tokens', () => {
 
 describe('paths and methods', () => {
   it('404.001.01 for an unknown path, with or without a token', async () => {
-    expectDarajaError(await http('POST', `${em.url}/mpesa/stkpush/v2/processrequest`), 404, '404.001.01', 'Resource not found')
-    expectDarajaError(await http('GET', `${em.url}/`), 404, '404.001.01', 'Resource not found')
+    const token = await getToken(em)
+    for (const headers of [{}, bearer(token)]) {
+      expectDarajaError(await http('POST', `${em.url}/mpesa/stkpush/v2/processrequest`, { headers }), 404, '404.001.01', 'Resource not found')
+      expectDarajaError(await http('GET', `${em.url}/`, { headers }), 404, '404.001.01', 'Resource not found')
+    }
   })
 
   it('405.001 for GET on a POST endpoint', async () => {
