@@ -33,7 +33,12 @@ describe('the typed SDK against a real gateway', () => {
 
     const [delivery] = await receiver.waitFor(1)
     const rawBody = delivery.raw.toString('utf8')
-    expect(() => verifyWebhookSignature({ rawBody, signature: String(delivery.headers['x-mpesa-gateway-signature']), secret: endpoint.secret })).not.toThrow()
+    const signature = String(delivery.headers['x-mpesa-gateway-signature'])
+    expect(verifyWebhookSignature({ rawBody, signature, secret: endpoint.secret })).toBe(true)
+    // The same check refuses one changed byte and another endpoint's secret.
+    expect(() => verifyWebhookSignature({ rawBody: rawBody.replace('payment.success', 'payment.failed'), signature, secret: endpoint.secret })).toThrow(expect.objectContaining({ code: 'signature_mismatch' }))
+    const other = await webhooks.create(client, { url: `${receiver.url}/other` })
+    expect(() => verifyWebhookSignature({ rawBody, signature, secret: other.secret })).toThrow(expect.objectContaining({ code: 'signature_mismatch' }))
     expect(JSON.parse(rawBody)).toMatchObject({ event: 'payment.success', data: { transaction_id: pushed.transaction_id } })
 
     const t = await waitFor(async () => {

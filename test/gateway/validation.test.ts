@@ -77,8 +77,11 @@ describe('STK push validation (400 with a hint, nothing stored)', () => {
     const body = sent!.request.body as Record<string, unknown>
     expect(body.AccountReference).toBe(reference.slice(0, 12))
     expect(body.TransactionDesc).toBe(description.slice(0, 13))
-    // Daraja's convention: EAT timestamps.
-    expect(String(body.Timestamp)).toMatch(/^\d{14}$/)
+    // Daraja's convention: the Timestamp is East Africa Time (UTC+3), not UTC or the machine's zone.
+    const stamp = String(body.Timestamp)
+    expect(stamp).toMatch(/^\d{14}$/)
+    const asEat = Date.parse(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(8, 10)}:${stamp.slice(10, 12)}:${stamp.slice(12, 14)}+03:00`)
+    expect(Math.abs(asEat - Date.parse(sent!.at))).toBeLessThan(60_000)
   })
 })
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { seal, sealKey, unseal } from '../../src/webhooks/seal.js'
+import { generateWebhookSecret } from '../../src/webhooks/signature.js'
 import { checkWebhookUrl, isInternalAddress } from '../../src/webhooks/url-policy.js'
 import { removeDir } from '../helpers/gateway.js'
 
@@ -22,11 +23,19 @@ describe('seal', () => {
     const key = sealKey(dir)
     expect(statSync(join(dir, 'seal-key')).mode & 0o777).toBe(0o600)
     expect(Buffer.from(readFileSync(join(dir, 'seal-key'), 'utf8').trim(), 'base64').equals(key)).toBe(true)
-    const sealed = seal(key, 'whsec_abc', 'we_1')
+    const secret = generateWebhookSecret()
+    const sealed = seal(key, secret, 'we_1')
     expect(sealed).toMatch(/^v1\./)
-    expect(sealed).not.toContain('abc')
-    expect(seal(key, 'whsec_abc', 'we_1')).not.toBe(sealed)
-    expect(unseal(key, sealed, 'we_1')).toBe('whsec_abc')
+    // Neither the secret nor its bytes appear in the sealed text, in any of the usual encodings.
+    const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64')
+    const plain = Buffer.from(secret)
+    const parts = sealed.split('.').map((part) => Buffer.from(part, 'base64url'))
+    for (const needle of [plain, bytes]) {
+      for (const encoding of ['utf8', 'base64', 'base64url', 'hex'] as const) expect(sealed).not.toContain(needle.toString(encoding))
+      for (const part of parts) expect(part.includes(needle.subarray(0, 8))).toBe(false)
+    }
+    expect(seal(key, secret, 'we_1')).not.toBe(sealed)
+    expect(unseal(key, sealed, 'we_1')).toBe(secret)
   })
 
   it('refuses another record, another key, or an altered value', () => {
@@ -63,7 +72,16 @@ describe('webhook URL policy', () => {
     expect(await checkWebhookUrl('https://sneaky.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL resolves to a private address' })
     expect(await checkWebhookUrl('https://nowhere.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL host does not resolve' })
     expect(await checkWebhookUrl('http://public.example/h', 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'Live webhooks need https' })
-    expect(await checkWebhookUrl('http://sneaky.example/h', 'test', { allowPrivate: true }, dns)).toMatchObject({ ok: true })
+    // Test mode never asks DNS: a resolver that would fail is not even called.
+    const asked: string[] = []
+    const failing = async (host: string): Promise<string[]> => {
+      asked.push(host)
+      throw new Error('ENOTFOUND')
+    }
+    expect(await checkWebhookUrl('http://nowhere.example/h', 'test', { allowPrivate: true }, failing)).toMatchObject({ ok: true })
+    expect(asked).toEqual([])
+    expect(await checkWebhookUrl('https://nowhere.example/h', 'live', { allowPrivate: false }, failing)).toMatchObject({ ok: false })
+    expect(asked).toEqual(['nowhere.example'])
     expect(await checkWebhookUrl(`https://public.example/${'a'.repeat(2100)}`, 'live', { allowPrivate: false }, dns)).toMatchObject({ ok: false, error: 'URL too long' })
   })
 })
