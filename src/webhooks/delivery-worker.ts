@@ -9,8 +9,6 @@ import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
 export const RESPONSE_BODY_BYTES = 1024
-/** Deliveries in flight at once (slow receivers should not hold up fast ones). */
-const CONCURRENCY = 64
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
 const STOP_GRACE_MS = 2000
 /** How often a worker on a shared store looks for due deliveries it was not told about. */
@@ -48,7 +46,17 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const timers = new Map<string, NodeJS.Timeout>()
   const queued = new Set<string>()
+  /** Due deliveries by endpoint, in the order endpoints get their turn. */
+  const waiting = new Map<string, { accountId: string; ids: string[] }>()
   const running = new Map<string, Promise<unknown>>()
+  const runningPerEndpoint = new Map<string, number>()
+  const runningPerAccount = new Map<string, number>()
+  const limits = ctx.config.webhookConcurrency
+  const bump = (counts: Map<string, number>, key: string, by: number) => {
+    const n = (counts.get(key) ?? 0) + by
+    if (n === 0) counts.delete(key)
+    else counts.set(key, n)
+  }
   const abort = new AbortController()
   const owner = newId('wrk')
   const leaseMs = leaseFor(ctx.config.webhookTimeoutMs)
@@ -64,35 +72,67 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     const timer = setTimeout(() => {
       timers.delete(delivery.id)
       if (wait > MAX_TIMER_MS) schedule(delivery)
-      else enqueue(delivery.id)
+      else enqueue(delivery)
     }, Math.min(wait, MAX_TIMER_MS))
     timer.unref()
     timers.set(delivery.id, timer)
   }
 
-  const enqueue = (id: string) => {
+  const enqueue = (delivery: DeliveryRecord) => {
     if (stopped) return
-    queued.add(id)
+    queued.add(delivery.id)
+    const line = waiting.get(delivery.endpoint_id)
+    if (line) line.ids.push(delivery.id)
+    else waiting.set(delivery.endpoint_id, { accountId: delivery.account_id, ids: [delivery.id] })
     pump()
   }
 
+  /**
+   * Starts due deliveries while there is room: in all, for their account and for their endpoint.
+   * Endpoints take turns, so a slow or dead receiver holds at most its endpoint's share and its
+   * account's share of the slots, and other accounts' webhooks keep flowing.
+   */
   const pump = () => {
-    for (const id of queued) {
-      if (running.size >= CONCURRENCY || stopped) return
-      queued.delete(id)
-      if (running.has(id)) continue
-      const work = attempt(id)
-        .catch((error) => {
-          ctx.log.error('webhook.attempt_failed', { delivery_id: id, message: message(error) })
-          return undefined
-        })
-        .then((again) => {
-          running.delete(id)
-          if (again) schedule(again)
-          pump()
-        })
-      running.set(id, work)
+    // One pass over the endpoints waiting now (a snapshot: those sent to the back are not revisited).
+    for (const [endpointId, line] of [...waiting]) {
+      if (stopped || running.size >= limits.total) return
+      let started = false
+      while (
+        line.ids.length > 0 &&
+        running.size < limits.total &&
+        (runningPerEndpoint.get(endpointId) ?? 0) < limits.perEndpoint &&
+        (runningPerAccount.get(line.accountId) ?? 0) < limits.perAccount
+      ) {
+        start(line.ids.shift()!, endpointId, line.accountId)
+        started = true
+      }
+      if (line.ids.length === 0) waiting.delete(endpointId)
+      else if (started) {
+        // Back of the line: the next pump starts with another endpoint.
+        waiting.delete(endpointId)
+        waiting.set(endpointId, line)
+      }
     }
+  }
+
+  const start = (id: string, endpointId: string, accountId: string) => {
+    queued.delete(id)
+    if (running.has(id)) return
+    bump(runningPerEndpoint, endpointId, 1)
+    bump(runningPerAccount, accountId, 1)
+    const work = attempt(id)
+      .catch((error) => {
+        ctx.log.error('webhook.attempt_failed', { delivery_id: id, message: message(error) })
+        return undefined
+      })
+      .then((again) => {
+        running.delete(id)
+        bump(runningPerEndpoint, endpointId, -1)
+        bump(runningPerAccount, accountId, -1)
+        if (again) schedule(again)
+        pump()
+      })
+    running.set(id, work)
   }
 
   const send = async (delivery: DeliveryRecord, event: EventRecord, url: string, secret: string): Promise<DeliveryAttempt> => {
@@ -218,6 +258,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         for (const timer of timers.values()) clearTimeout(timer)
         timers.clear()
         queued.clear()
+        waiting.clear()
         await loading
         if (running.size > 0) {
           let grace: NodeJS.Timeout | undefined
