@@ -239,7 +239,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   poller?.unref()
   const pollDue = async () => {
     if (stopped) return
-    const room = CONCURRENCY - running.size - queued.size
+    const room = limits.total - running.size - queued.size
     if (room <= 0) return
     try {
       for (const d of await ctx.store.claimDueDeliveries(owner, leaseMs, room)) schedule(d)
