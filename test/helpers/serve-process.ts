@@ -13,7 +13,9 @@ export interface ServeProcess {
 
 /** Spawns `mpg serve --json` as a user would and resolves once it prints its ready line. */
 export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [runBin, 'serve', '--json', '--port', '0', ...args], {
+  // A free port unless the caller names one (a restart on the same port, so late callbacks find it).
+  const port = args.includes('--port') ? [] : ['--port', '0']
+  const child = spawn(process.execPath, [runBin, 'serve', '--json', ...port, ...args], {
     cwd: repoRoot,
     env: { ...process.env, CI: 'true', NO_COLOR: '1', OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
