@@ -288,12 +288,19 @@ describe('chaos', () => {
     expect(badPayouts, `payouts (seed ${seed})`).toEqual([])
     if (disk) expect(diskExits, 'mpg serve exit codes after each full disk').toEqual([1, 1])
 
+    const takenTokens = new Set(
+      emulator
+        .requests()
+        .filter((r) => r.endpoint === 'stk_push' && (r.response.body as { ResponseCode?: string } | null)?.ResponseCode === '0')
+        .map((r) => new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()),
+    )
+    const unconfirmedTaken = unconfirmed.filter((id) => takenTokens.has(byId.get(id)!.callback_token)).length
     const final = doc.transactions.filter((t) => t.status !== 'pending')
     console.log(
       [
         `chaos (seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s): ${N} keys, ${acked.length} acknowledged, ${doc.transactions.length} transactions stored`,
         `  Daraja pushes accepted: ${[...pushes.values()].reduce((a, b) => a + b, 0)} for ${pushes.size} keys (max per key ${Math.max(0, ...pushes.values())})`,
-        `  payments final: ${final.length} (success ${final.filter((t) => t.status === 'success').length}, failed ${final.filter((t) => t.status === 'failed').length}); acknowledged still waiting for a lost callback (no CheckoutRequestID): ${unconfirmed.length}`,
+        `  payments final: ${final.length} (success ${final.filter((t) => t.status === 'success').length}, failed ${final.filter((t) => t.status === 'failed').length}); acknowledged still waiting for a lost callback (no CheckoutRequestID): ${unconfirmed.length} (${unconfirmedTaken} taken by Daraja, ${unconfirmed.length - unconfirmedTaken} never reached it)`,
         `  payment events: ${[...paymentEvents.values()].reduce((a, b) => a + b.length, 0)} for ${final.length} final payments`,
         `  B2C taken by Daraja: ${[...b2cTaken.values()].reduce((a, b) => a + b, 0)} for ${b2cTaken.size} payouts (max per payment ${Math.max(0, ...b2cTaken.values())})`,
         `  payouts: success ${payouts.success}, failed ${payouts.failed}, needs_attention ${payouts.needs_attention}`,
