@@ -6,6 +6,7 @@ import { startEmulator, type FaultInput, type RunningEmulator } from '../../emul
 import { removeDir, waitFor } from '../helpers/gateway.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../helpers/small-disk.js'
+import { callbackTokenHash } from '../../src/store/tokens.js'
 import { readStore } from '../helpers/store-file.js'
 
 /**
@@ -245,10 +246,10 @@ describe('chaos', () => {
     const wrongOutcome: string[] = []
     for (const r of emulator.requests()) {
       if (r.endpoint !== 'stk_push' || (r.response.body as { ResponseCode?: string } | null)?.ResponseCode !== '0') continue
-      const token = new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()!
+      const token = callbackTokenHash(new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()!)
       const daraja = emulator.transaction((r.response.body as { CheckoutRequestID: string }).CheckoutRequestID)
       const ours = byToken.get(token)
-      if (!ours) wrongOutcome.push(`token ${token.slice(0, 6)}…: Daraja took the push, the store has no transaction`)
+      if (!ours) wrongOutcome.push(`${(r.response.body as { CheckoutRequestID: string }).CheckoutRequestID}: Daraja took the push, the store has no transaction`)
       else if (ours.status !== 'pending' && daraja?.status === 'completed' && ours.status !== (daraja.result_code === 0 ? 'success' : 'failed')) {
         wrongOutcome.push(`${ours.id}: ${ours.status}, Daraja says ${daraja.result_code}`)
       }
@@ -292,7 +293,7 @@ describe('chaos', () => {
       emulator
         .requests()
         .filter((r) => r.endpoint === 'stk_push' && (r.response.body as { ResponseCode?: string } | null)?.ResponseCode === '0')
-        .map((r) => new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()),
+        .map((r) => callbackTokenHash(new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()!)),
     )
     const unconfirmedTaken = unconfirmed.filter((id) => takenTokens.has(byId.get(id)!.callback_token)).length
     const final = doc.transactions.filter((t) => t.status !== 'pending')
