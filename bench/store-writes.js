@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { randomUUID, randomBytes } from 'node:crypto'
 import { LowdbStore } from '../dist/src/store/lowdb-store.js'
+import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
 
 const size = Number(process.argv[2])
 const writes = Number(process.argv[3] ?? 10)
@@ -62,7 +63,7 @@ writeFileSync(
 )
 transactions.length = 0
 
-const store = new LowdbStore(file)
+const store = new LowdbStore(file, { deliverTo: deliversTo })
 await store.open()
 // One untimed write so the first timed one does not pay for warm-up.
 await store.insertTransaction(transaction('pending'))

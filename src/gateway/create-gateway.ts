@@ -18,6 +18,7 @@ import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { listenOn } from '../utils/listen.js'
 import { sealKeyFor } from '../webhooks/seal.js'
+import { deliversTo } from '../webhooks/subscriptions.js'
 import { resolveAdminToken } from './admin-token.js'
 import { createApp } from './app.js'
 import { startBackgroundServices, type BackgroundService } from './background.js'
@@ -57,9 +58,9 @@ export interface RunningGateway {
 
 /** PostgreSQL with DATABASE_URL (loaded only then), else the lowdb file in the data dir. */
 async function openStore(config: GatewayConfig, log: Logger): Promise<Store> {
-  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { warn: (message, fields) => log.warn(message, fields) })
+  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => log.warn(message, fields) })
   const { PgStore } = await import('../store/postgres/pg-store.js')
-  return new PgStore(config.databaseUrl)
+  return new PgStore(config.databaseUrl, { deliverTo: deliversTo })
 }
 
 /** A start-up failure as one line and a next step (what `mpg serve` prints). */

@@ -19,7 +19,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from './records.js'
-import type { ListTransactionsQuery, Store, TransactionPage, TransitionInput, TransitionResult } from './store.js'
+import { firstDelivery, type DeliveryRule, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult } from './store.js'
 
 export { journalFileOf }
 
@@ -43,6 +43,8 @@ const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 
 const FOLD_RETRY_MS = 10_000
 
 export interface LowdbStoreOptions {
+  /** Which endpoints get a delivery of an event (the webhooks' rule). */
+  deliverTo: DeliveryRule
   /** New work is refused past this size of snapshot + journal (default DEFAULT_MAX_BYTES); everything stops at 1.5×. */
   maxBytes?: number
   /** The journal is folded once it is past this size and as large as the snapshot (default 4 MiB). */
@@ -83,6 +85,7 @@ export class LowdbStore implements Store {
   private readonly dirty = new Map<string, Dirty>()
   private metaDirty = false
   private foldPausedUntil = 0
+  private readonly deliverTo: DeliveryRule
   private readonly maxBytes: number
   private readonly foldMinBytes: number
   private readonly warn: (message: string, fields: Record<string, unknown>) => void
@@ -91,8 +94,9 @@ export class LowdbStore implements Store {
 
   constructor(
     readonly file: string,
-    options: LowdbStoreOptions = {},
+    options: LowdbStoreOptions,
   ) {
+    this.deliverTo = options.deliverTo
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
     this.foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
     this.warn = options.warn ?? (() => undefined)
@@ -462,21 +466,8 @@ export class LowdbStore implements Store {
       this.idx.eventById.set(event.id, event)
       events.push(event)
       for (const endpoint of this.doc.webhook_endpoints) {
-        if (endpoint.deleted_at || endpoint.account_id !== event.account_id || endpoint.mode !== event.mode) continue
-        if (endpoint.events.length > 0 && !endpoint.events.includes(event.event)) continue
-        const delivery: DeliveryRecord = {
-          id: newId('del'),
-          event_id: event.id,
-          endpoint_id: endpoint.id,
-          account_id: event.account_id,
-          mode: event.mode,
-          event: event.event,
-          status: 'pending',
-          attempts: [],
-          next_attempt_at: event.created_at,
-          created_at: event.created_at,
-          updated_at: event.created_at,
-        }
+        if (!this.deliverTo(endpoint, event)) continue
+        const delivery = firstDelivery(newId('del'), event, endpoint.id)
         this.doc.deliveries.push(this.mark('deliveries', delivery))
         this.idx.delivery(delivery)
         deliveries.push(delivery)

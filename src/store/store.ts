@@ -12,6 +12,30 @@ import type {
   WebhookEndpointRecord,
 } from './records.js'
 
+/**
+ * Whether an endpoint gets a delivery of an event. The rule is the webhooks' own
+ * (src/webhooks/subscriptions.ts); a store is given it when it is built, so that the deliveries of
+ * an event are stored in the same write as the event and the state change that caused it.
+ */
+export type DeliveryRule = (endpoint: WebhookEndpointRecord, event: EventRecord) => boolean
+
+/** The first (pending, due now) delivery of an event to one endpoint. */
+export function firstDelivery(id: string, event: EventRecord, endpointId: string): DeliveryRecord {
+  return {
+    id,
+    event_id: event.id,
+    endpoint_id: endpointId,
+    account_id: event.account_id,
+    mode: event.mode,
+    event: event.event,
+    status: 'pending',
+    attempts: [],
+    next_attempt_at: event.created_at,
+    created_at: event.created_at,
+    updated_at: event.created_at,
+  }
+}
+
 export interface EventDraft {
   event: EventType
   data: Record<string, unknown>

@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +23,7 @@ const payout = (token: string) => ({ status: 'pending' as const, type: 'mpesa' a
 describe('callback tokens are kept only as SHA-256 hashes', () => {
   it('STK and B2C tokens never reach the files, and are found by the token from the URL', async () => {
     const dir = dataDir()
-    const store = new LowdbStore(join(dir, 'gateway.json'))
+    const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('a', { callback_token: 'stk-secret-token-a' }))
     await store.transition({ transactionId: 'a', guard: () => true, patch: () => ({ status: 'success', payout: payout('b2c-secret-token-a') }) })
@@ -42,7 +43,7 @@ describe('callback tokens are kept only as SHA-256 hashes', () => {
     writeFileSync(join(dir, 'gateway.json'), JSON.stringify({ version: 1, meta: {}, next_event_seq: 1, accounts: [], api_keys: [], transactions: [old], idempotency: [], events: [], webhook_endpoints: [], deliveries: [] }))
     writeFileSync(join(dir, 'gateway.journal'), `${JSON.stringify({ c: 'transactions', r: transaction('journalled', { callback_token: 'journal-stk-token' }) })}\n`)
     const warnings: Array<Record<string, unknown>> = []
-    const store = new LowdbStore(join(dir, 'gateway.json'), { warn: (message, fields) => warnings.push({ message, ...fields }) })
+    const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => warnings.push({ message, ...fields }) })
     await store.open()
     expect(warnings).toContainEqual({ message: 'store.callback_tokens_hashed', transactions: 2 })
     expect(filesText(dir)).not.toMatch(/legacy-stk-token|legacy-b2c-token|journal-stk-token/)

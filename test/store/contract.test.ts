@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { callbackTokenHash } from '../../src/store/tokens.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,7 +32,7 @@ function lowdbEngine(): Engine {
     name: 'lowdb',
     async open() {
       dir = mkdtempSync(join(tmpdir(), 'mpg-contract-'))
-      store = new LowdbStore(join(dir, 'gateway.json'))
+      store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
       await store.open()
       return store
     },
@@ -49,7 +50,7 @@ function postgresEngine(): Engine {
   let db: Awaited<ReturnType<typeof freshDatabase>> | undefined
   const stores: PgStore[] = []
   const make = async () => {
-    const store = new PgStore(db!.url)
+    const store = new PgStore(db!.url, { deliverTo: deliversTo })
     stores.push(store)
     await store.open()
     return store
@@ -320,7 +321,7 @@ describe.skipIf(pgServerUrl === null)('PgStore only', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>
   const stores: PgStore[] = []
   const open = async () => {
-    const s = new PgStore(db.url)
+    const s = new PgStore(db.url, { deliverTo: deliversTo })
     stores.push(s)
     await s.open()
     return s
@@ -368,8 +369,8 @@ describe.skipIf(pgServerUrl === null)('PgStore only', () => {
   it('two processes starting on an empty database apply the migrations once', async () => {
     const fresh = await freshDatabase()
     try {
-      const a = new PgStore(fresh.url)
-      const b = new PgStore(fresh.url)
+      const a = new PgStore(fresh.url, { deliverTo: deliversTo })
+      const b = new PgStore(fresh.url, { deliverTo: deliversTo })
       await Promise.all([a.open(), b.open()])
       const { rows } = await a.pool.query('select version, name from schema_migrations order by version')
       expect(rows.length).toBeGreaterThan(0)

@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,7 +36,7 @@ describe('a damaged or foreign store stops start-up, naming the file, and change
       const dir = dataDir()
       writeFileSync(join(dir, 'gateway.json'), content)
       const before = filesOf(dir)
-      const error = await new LowdbStore(join(dir, 'gateway.json')).open().catch((e: unknown) => e)
+      const error = await new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo }).open().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(StorageError)
       expect((error as StorageError).reason).toBe('corrupt')
       expect((error as Error).message).toMatch(message)
@@ -55,7 +56,7 @@ describe('a damaged or foreign store stops start-up, naming the file, and change
       const dir = dataDir()
       writeFileSync(join(dir, 'gateway.journal'), content)
       const before = filesOf(dir)
-      const error = await new LowdbStore(join(dir, 'gateway.json')).open().catch((e: unknown) => e)
+      const error = await new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo }).open().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(StorageError)
       expect((error as Error).message).toMatch(message)
       expect((error as StorageError).hint).toMatch(/Restore .*gateway\.journal from a backup, or move it aside/)
@@ -65,14 +66,14 @@ describe('a damaged or foreign store stops start-up, naming the file, and change
 
   it('a torn last journal line (a crash mid-append) is the one thing cut, and its bytes are kept aside', async () => {
     const dir = dataDir()
-    const store = new LowdbStore(join(dir, 'gateway.json'))
+    const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('kept'))
     await store.close()
     const torn = '{"c":"transactions","r":{"id":"torn","acc'
     appendFileSync(join(dir, 'gateway.journal'), torn)
     const warnings: Array<Record<string, unknown>> = []
-    const reopened = new LowdbStore(join(dir, 'gateway.json'), { warn: (message, fields) => warnings.push({ message, ...fields }) })
+    const reopened = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => warnings.push({ message, ...fields }) })
     await reopened.open()
     expect((await reopened.getTransaction('kept'))?.id).toBe('kept')
     const aside = readdirSync(dir).filter((f) => f.startsWith('gateway.journal.torn-'))

@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -23,7 +24,7 @@ async function openOnSmallDisk(): Promise<{ store: LowdbStore; file: string; jou
   const dir = join(disk.dir, 'data')
   mkdirSync(dir)
   const file = join(dir, 'gateway.json')
-  const store = new LowdbStore(file)
+  const store = new LowdbStore(file, { deliverTo: deliversTo })
   stores.push(store)
   await store.open()
   return { store, file, journal: join(dir, 'gateway.journal') }
@@ -52,7 +53,7 @@ describe.skipIf(unavailable)('a full disk (a real 2 MiB tmpfs)', () => {
     // Restarted with room again: exactly what was acknowledged, and the journal takes appends.
     disk!.free()
     await store.close()
-    const reopened = new LowdbStore(file)
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo })
     stores.push(reopened)
     await reopened.open()
     expect((await reopened.getTransaction('kept'))?.id).toBe('kept')
@@ -72,7 +73,7 @@ describe.skipIf(unavailable)('a full disk (a real 2 MiB tmpfs)', () => {
     await expect(store.insertTransaction(transaction('p', { description: 'x'.repeat(6000) }), { idempotency: claim })).rejects.toThrow(StorageError)
     disk!.free()
     await store.close()
-    const reopened = new LowdbStore(file)
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo })
     stores.push(reopened)
     await reopened.open()
     expect(await reopened.getIdempotency(claim.scope)).toBeUndefined()
@@ -85,7 +86,7 @@ describe.skipIf(unavailable)('a full disk (a real 2 MiB tmpfs)', () => {
     mkdirSync(dir)
     const file = join(dir, 'gateway.json')
     const warnings: string[] = []
-    const store = new LowdbStore(file, { foldMinBytes: 64 * 1024, warn: (message) => warnings.push(message) })
+    const store = new LowdbStore(file, { deliverTo: deliversTo, foldMinBytes: 64 * 1024, warn: (message) => warnings.push(message) })
     stores.push(store)
     await store.open()
     // 100 KiB free: room for the journal (~85 KiB), not for the journal and a snapshot as large.

@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,7 +22,7 @@ describe('store files are private', () => {
     const previous = process.umask(0o022)
     try {
       const dir = join(root(), 'data')
-      const store = new LowdbStore(join(dir, 'gateway.json'), { foldMinBytes: 4 * 1024 })
+      const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, foldMinBytes: 4 * 1024 })
       await store.open()
       for (let i = 0; i < 10; i++) await store.insertTransaction(transaction(`t${i}`))
       await store.close()
@@ -36,7 +37,7 @@ describe('store files are private', () => {
   it('an existing dir and files with wider modes are narrowed at open, with a warning', async () => {
     const dir = join(root(), 'data')
     mkdirSync(dir)
-    const first = new LowdbStore(join(dir, 'gateway.json'), { foldMinBytes: 1 })
+    const first = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, foldMinBytes: 1 })
     await first.open()
     await first.insertTransaction(transaction('a'))
     await first.insertTransaction(transaction('b'))
@@ -45,7 +46,7 @@ describe('store files are private', () => {
     chmodSync(dir, 0o755)
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644)
     const warnings: Array<Record<string, unknown>> = []
-    const store = new LowdbStore(join(dir, 'gateway.json'), { warn: (message, fields) => warnings.push({ message, ...fields }) })
+    const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => warnings.push({ message, ...fields }) })
     await store.open()
     await store.close()
     expect(modeOf(dir)).toBe('700')

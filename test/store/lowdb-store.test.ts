@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,12 +14,12 @@ const readDoc = async (dir: string) => (await loadDocument(fileOf(dir))).doc
 describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   it('a resolved write is on disk, and survives reopening', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('a'))
     expect((await readDoc(dir)).transactions.map((t) => t.id)).toEqual(['a'])
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir))
+    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('a'))?.id).toBe('a')
     expect((await reopened.findTransactionByCheckoutRequestId('ws_CO_a'))?.id).toBe('a')
@@ -27,7 +28,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 
   it('500 concurrent writes all land, each acknowledged only once it is in the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const seenOnDisk: boolean[] = []
     await Promise.all(
@@ -47,7 +48,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 
   it('transition is a compare-and-set: of two racing finalisations exactly one applies, with its event', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('x'))
     const finalise = (status: 'success' | 'failed') =>
@@ -65,7 +66,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 
   it('lists newest first with a cursor, scoped to account and mode', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     for (const id of ['1', '2', '3']) await store.insertTransaction(transaction(id))
     await store.insertTransaction(transaction('other', { account_id: 'acct_2' }))
@@ -79,7 +80,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 
   it('returned records are copies: mutating them does not change the store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('c'))
     const copy = (await store.getTransaction('c'))!
@@ -91,7 +92,7 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 describe('Idempotency-Key records', () => {
   it('are pruned after their 24 h life, but never while in flight', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const old = new Date(Date.now() - 25 * 3600_000).toISOString()
     const base = { fingerprint: 'f', status_code: 201, response: {}, transaction_id: null }
@@ -108,12 +109,12 @@ describe('Idempotency-Key records', () => {
 describe('the journal', () => {
   it('a torn last line (a crash mid-append) is dropped; everything before it is kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('kept'))
     await store.close()
     appendFileSync(join(dir, 'gateway.journal'), '{"c":"transactions","r":{"id":"torn","acc')
-    const reopened = new LowdbStore(fileOf(dir))
+    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('kept'))?.id).toBe('kept')
     expect(await reopened.getTransaction('torn')).toBeUndefined()
@@ -126,13 +127,13 @@ describe('the journal', () => {
   it('a corrupt line in the middle stops start-up with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
     writeFileSync(join(dir, 'gateway.journal'), '{"m":{},"s":1}\n{"c":"accounts","r":{"id":\n{"m":{},"s":1}\n')
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await expect(store.open()).rejects.toThrow(/journal .* is corrupt at line 2/)
   })
 
   it('is folded into the snapshot once it outgrows it, and replays to the same state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { foldMinBytes: 256 * 1024 })
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 256 * 1024 })
     await store.open()
     await store.insertTransaction(transaction('hot'))
     // Each update appends the whole record (~500 bytes): keep going until the journal folds.
@@ -153,21 +154,21 @@ describe('the journal', () => {
     const snapshot = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[] }
     expect(snapshot.transactions[0].result_desc).toMatch(/^update \d+$/)
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir))
+    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('hot'))?.result_desc).toBe(`update ${updates}`)
   })
 
   it('deletions are journalled too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir))
+    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const base = { fingerprint: 'f', state: 'done' as const, status_code: 201, response: {}, transaction_id: null, created_at: new Date().toISOString() }
     await store.saveIdempotency({ ...base, scope: 'a' })
     await store.saveIdempotency({ ...base, scope: 'b' })
     await store.deleteIdempotency('a')
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir))
+    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect(await reopened.getIdempotency('a')).toBeUndefined()
     expect(await reopened.getIdempotency('b')).toBeDefined()

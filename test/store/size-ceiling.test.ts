@@ -1,3 +1,4 @@
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +30,7 @@ describe('a store that grows towards the largest JSON string', () => {
     const file = join(dir, 'gateway.json')
     // A 64 KiB ceiling stands in for the real one (the same code path, cheaper to reach); folds
     // happen along the way (at 16 KiB), so the snapshot is rewritten as it grows.
-    const options = { maxBytes: 64 * 1024, foldMinBytes: 16 * 1024 }
+    const options = { deliverTo: deliversTo, maxBytes: 64 * 1024, foldMinBytes: 16 * 1024 }
     const store = new LowdbStore(file, options)
     await store.open()
     const acknowledged: string[] = []

@@ -14,7 +14,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from '../records.js'
-import type { EventDraft, ListTransactionsQuery, Store, TransactionPage, TransitionInput, TransitionResult } from '../store.js'
+import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult } from '../store.js'
 import { Leadership } from './leadership.js'
 import { LOCK_EVENTS } from './locks.js'
 import { migrate } from './migrations.js'
@@ -25,6 +25,8 @@ type Queryable = pg.Pool | pg.PoolClient
 export const EVENTS_CHANNEL = 'mpg_events'
 
 export interface PgStoreOptions {
+  /** Which endpoints get a delivery of an event (the webhooks' rule). */
+  deliverTo: DeliveryRule
   /** Apply pending migrations on open (default true; `mpg db migrate` does it explicitly). */
   migrate?: boolean
   /** Pool size (default 10). */
@@ -98,7 +100,7 @@ export class PgStore implements Store {
 
   constructor(
     readonly url: string,
-    private readonly options: PgStoreOptions = {},
+    private readonly options: PgStoreOptions,
   ) {
     this.pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 10_000 })
     // An idle connection the server dropped must not crash the process: the next query reconnects.
@@ -363,20 +365,8 @@ export class PgStore implements Store {
       await client.query('insert into events (seq, id, account_id, mode, doc) values ($1, $2, $3, $4, $5::json)', [event.seq, event.id, accountId, mode, json(event)])
       events.push(event)
       for (const endpoint of endpoints) {
-        if (endpoint.events.length > 0 && !endpoint.events.includes(event.event)) continue
-        const delivery: DeliveryRecord = {
-          id: newId('del'),
-          event_id: event.id,
-          endpoint_id: endpoint.id,
-          account_id: accountId,
-          mode,
-          event: event.event,
-          status: 'pending',
-          attempts: [],
-          next_attempt_at: at,
-          created_at: at,
-          updated_at: at,
-        }
+        if (!this.options.deliverTo(endpoint, event)) continue
+        const delivery = firstDelivery(newId('del'), event, endpoint.id)
         await client.query(INSERT_DELIVERY, deliveryColumns(delivery))
         deliveries.push(delivery)
       }
