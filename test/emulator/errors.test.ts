@@ -136,7 +136,18 @@ describe('paths and methods', () => {
   })
 
   it('405.001 for GET on a POST endpoint', async () => {
-    for (const path of ['/mpesa/stkpush/v1/processrequest', '/mpesa/stkpushquery/v1/query', '/mpesa/b2c/v1/paymentrequest', '/mpesa/b2c/v3/paymentrequest']) {
+    for (const path of [
+      '/mpesa/stkpush/v1/processrequest',
+      '/mpesa/stkpushquery/v1/query',
+      '/mpesa/b2c/v1/paymentrequest',
+      '/mpesa/b2c/v3/paymentrequest',
+      '/mpesa/accountbalance/v1/query',
+      '/mpesa/reversal/v1/request',
+      '/mpesa/c2b/v1/registerurl',
+      '/mpesa/c2b/v2/registerurl',
+      '/mpesa/c2b/v1/simulate',
+      '/mpesa/c2b/v2/simulate',
+    ]) {
       expectDarajaError(await http('GET', `${em.url}${path}`), 405, '405.001', 'Method Not Allowed')
     }
   })
@@ -228,5 +239,21 @@ describe('STK request checks', () => {
     expectDarajaError(await q({ ...queryBody(em, 'ws_CO_1'), CheckoutRequestID: undefined }), 400, '400.002.02', 'Bad Request - Invalid CheckoutRequestID')
     expectDarajaError(await q({ ...queryBody(em, 'ws_CO_1'), Timestamp: '1' }), 400, '400.002.02', 'Bad Request - Invalid Timestamp')
     expectDarajaError(await q({ ...queryBody(em, 'ws_CO_1'), Password: 'eA==' }), 500, '500.001.1001', 'Wrong credentials')
+  })
+})
+
+describe('faults reach the new APIs', () => {
+  it('an error fault on account_balance, reversal or c2b answers with that error instead', async () => {
+    const token = await getToken(em)
+    for (const [endpoint, path] of [
+      ['account_balance', '/mpesa/accountbalance/v1/query'],
+      ['reversal', '/mpesa/reversal/v1/request'],
+      ['c2b', '/mpesa/c2b/v1/registerurl'],
+    ] as const) {
+      em.setFault({ kind: 'error', endpoint, status: 500, errorCode: '500.003.02', errorMessage: 'Error Occurred: Spike Arrest Violation', count: 1 })
+      expectDarajaError(await http('POST', `${em.url}${path}`, { headers: bearer(token), body: {} }), 500, '500.003.02', 'Error Occurred: Spike Arrest Violation')
+      // Used up: the next call reaches the API (and fails its own validation).
+      expect((await http('POST', `${em.url}${path}`, { headers: bearer(token), body: {} })).status).toBe(400)
+    }
   })
 })

@@ -5,7 +5,7 @@ import { runEmulator, type EmulatorEvent } from '../../services/emulator-start.j
 export default class EmulatorStart extends BaseCommand<typeof EmulatorStart> {
   static summary = 'Start the offline Daraja emulator.'
   static description =
-    'Serves Daraja (OAuth, STK push and query, B2C v1/v3) and a control API under /__emulator/. Prints the base URL and every credential a client needs, then one line per API call. With --json, one JSON object per line. Ctrl-C stops it.'
+    'Serves Daraja (OAuth, STK push and query for paybills and tills, B2C v1/v3, Transaction Status, Account Balance, Reversal, C2B register and simulate) and a control API under /__emulator/. Prints the base URL and every credential a client needs, then one line per API call. With --json, one JSON object per line. Ctrl-C stops it.'
   static examples = [
     '<%= config.bin %> emulator start',
     '<%= config.bin %> emulator start --port 0 --json',
