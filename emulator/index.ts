@@ -10,7 +10,7 @@ export {
   type EmulatorOptions,
 } from './options.js'
 export type { CallbackEntry, CallbackKind } from './callbacks.js'
-export { PROFILES, type EmulatorProfile } from './profiles.js'
+export type { EmulatorProfile } from './profiles.js'
 export type { StkTransactionView } from './emulator.js'
 export type { Fault, FaultEndpoint, FaultInput } from './faults.js'
 export type { RequestEntry } from './state.js'
