@@ -76,6 +76,8 @@ function Chart({ stats }: { stats: Stats }) {
       {
         width,
         height: 220,
+        // Room on the right for the last time label.
+        padding: [12, 28, 0, 0],
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{}, { label: 'payments / min' }],
         series: [{}, { label: 'Success', stroke: '#1b7f3b', width: 2 }, { label: 'Failed', stroke: '#b3261e', width: 2 }],

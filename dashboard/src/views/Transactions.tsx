@@ -12,10 +12,13 @@ const REFRESH_MS = 2000
 const listPath = (status: string, cursor?: string) =>
   `/api/v1/transactions?limit=${PAGE_SIZE}${status ? `&status=${status}` : ''}${cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''}`
 
-/** Newest first, without duplicates: fresh rows replace the ones they update. */
-function merge(current: Transaction[], incoming: Transaction[]): Transaction[] {
+/**
+ * Newest first, without duplicates. With `replace`, incoming rows update the ones shown (events,
+ * pages); without, only unknown rows are added, so a row's status changes come from the stream.
+ */
+function merge(current: Transaction[], incoming: Transaction[], replace = true): Transaction[] {
   const byId = new Map(current.map((t) => [t.id, t]))
-  for (const t of incoming) byId.set(t.id, t)
+  for (const t of incoming) if (replace || !byId.has(t.id)) byId.set(t.id, t)
   return [...byId.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
 }
 
@@ -31,7 +34,7 @@ export function Transactions({ token }: { token: string }) {
     async (reset: boolean) => {
       try {
         const page = await call<TransactionPage>(token, 'GET', listPath(status))
-        setRows((current) => (reset ? page.data : merge(current, page.data)))
+        setRows((current) => (reset ? page.data : merge(current, page.data, false)))
         if (reset) setCursor(page.next_cursor)
         setError(null)
       } catch (e) {
