@@ -82,6 +82,7 @@ describe('public surface', () => {
       'accounts:list': admin,
       'config:set': 'admin-token api-key base-url data-dir json profile',
       'config:show': 'admin-token api-key base-url data-dir json profile',
+      dashboard: 'base-url json open profile',
       'emulator:resolve': 'base-url emulator-url json profile result-code',
       'emulator:start': 'callback-delay-ms consumer-key consumer-secret host json passkey port profile shortcode token-ttl-s',
       'keys:create': 'account admin-token base-url data-dir json mode name profile',

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { browserAvailable, expectAccessible, launch, shot, watch, type PageWatch } from './browser.js'
 
-describe.runIf(browserAvailable('admin.e2e.test.ts'))('dashboard: the admin view in Chromium', () => {
+describe.runIf(browserAvailable('admin.e2e.test.ts'))('dashboard: the admin view in Chromium', { timeout: 60_000 }, () => {
   let gw: TestGateway
   let browser: Browser
   let admin: Page

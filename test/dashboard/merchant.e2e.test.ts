@@ -10,7 +10,7 @@ import { browserAvailable, expectAccessible, launch, shot, watch, type PageWatch
 const HELD_PHONE = '254700000008'
 const XSS = '<img src=x onerror="window.__xss=1;alert(1)">'
 
-describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant in Chromium', () => {
+describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant in Chromium', { timeout: 60_000 }, () => {
   let gw: TestGateway
   let receiver: CallbackReceiver
   let browser: Browser

@@ -16,9 +16,12 @@ interface Step {
 /** The story of a payment, from the push to the payout, oldest first. */
 function timeline(t: Transaction, events: TimelineEvent[]): Step[] {
   const steps: Step[] = [{ at: t.created_at, title: 'Created', detail: `${money(t.amount)} from ${maskPhone(t.phone)} — ${t.description}` }]
+  const refused = !t.checkout_request_id && t.status === 'failed'
   if (t.checkout_request_id) steps.push({ at: t.created_at, title: 'Daraja accepted the STK push', detail: `CheckoutRequestID ${t.checkout_request_id}` })
-  else if (t.status === 'failed' && !t.completed_at) steps.push({ at: t.created_at, title: 'Daraja refused the STK push', detail: t.result_desc ?? '' })
-  if (t.status !== 'pending') {
+  else if (refused) steps.push({ at: t.completed_at ?? t.created_at, title: 'Daraja did not take the STK push: failed', detail: t.result_desc ?? '' })
+  if (refused) {
+    // Nothing else to settle: the refusal was the answer.
+  } else if (t.status !== 'pending') {
     const how = t.status === 'success' ? (t.mpesa_receipt_number ? 'by Daraja\'s callback' : 'by reconciliation (STK Query)') : ''
     const result = [t.result_code != null ? `result ${t.result_code}` : '', t.result_desc ?? '', t.mpesa_receipt_number ? `receipt ${t.mpesa_receipt_number}` : '']
       .filter(Boolean)

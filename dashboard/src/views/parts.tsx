@@ -19,13 +19,14 @@ export function StatusBadge({ status }: { status: string }) {
 
 /** A secret shown once: readable, selectable and copyable, with the warning that it will not come back. */
 export function SecretOnce(props: { label: string; secret: string; onDone: () => void }) {
-  const [copied, setCopied] = useState(false)
+  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
   const copy = async () => {
     try {
+      // The clipboard needs a secure context (https or localhost): elsewhere the text is there to select.
       await navigator.clipboard.writeText(props.secret)
-      setCopied(true)
+      setCopied('yes')
     } catch {
-      setCopied(false)
+      setCopied('failed')
     }
   }
   return (
@@ -38,12 +39,17 @@ export function SecretOnce(props: { label: string; secret: string; onDone: () =>
       </code>
       <div class="row">
         <button type="button" onClick={copy}>
-          {copied ? 'Copied' : 'Copy'}
+          {copied === 'yes' ? 'Copied' : 'Copy'}
         </button>
         <button type="button" class="secondary" onClick={props.onDone}>
           I have stored it
         </button>
       </div>
+      {copied === 'failed' && (
+        <p class="muted" role="status">
+          This browser refused the clipboard here: select the text above and copy it.
+        </p>
+      )}
     </div>
   )
 }
