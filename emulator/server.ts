@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import { toNodeHandler } from 'h3/node'
-import { listenOn } from '../src/utils/listen.js'
+import { listenOn } from '../src/http/listen.js'
 import { createEmulatorApp } from './app.js'
 import type { CallbackEntry } from './callbacks.js'
 import { Emulator, stkView as stkViewOf, type StkTransactionView } from './emulator.js'

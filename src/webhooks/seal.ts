@@ -1,13 +1,14 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-
 /**
  * Secrets at rest (webhook endpoint secrets): AES-256-GCM with a key kept in `<data-dir>/seal-key`
  * (mode 0600, generated on first use). A sealed value is `v1.<iv>.<tag>.<ciphertext>` (base64url);
  * the associated data (the endpoint id) binds it to its record, so it cannot be moved to another.
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
 const VERSION = 'v1'
+/** Keys read, by file: the same data dir always has the same key. */
 const keys = new Map<string, Buffer>()
 
 /** The configured MPG_SEAL_KEY (shared by every instance on one database), else the data dir's key. */
