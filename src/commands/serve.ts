@@ -16,6 +16,11 @@ export default class Serve extends BaseCommand<typeof Serve> {
     }),
   }
 
+  /** `--json` output is NDJSON: an error that ends the stream is one line too. */
+  public logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json)}\n`)
+  }
+
   async run(): Promise<void> {
     const json = this.jsonEnabled()
     const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { mountSmallDisk, smallDiskUnavailable, useUpJournalSlack, type SmallDisk } from '../helpers/small-disk.js'
+import { spawnServe } from '../helpers/serve-process.js'
 import { readStore } from '../helpers/store-file.js'
 
 const unavailable = smallDiskUnavailable()
@@ -88,5 +89,31 @@ describe.skipIf(unavailable)('a full disk under a running gateway (a real 2 MiB 
     expect(stored.transactions.find((t) => t.id === transaction_id)).toMatchObject({ status: 'pending', payout: null })
     expect(stored.events).toEqual([])
     expect(stored.deliveries).toEqual([])
+  })
+})
+
+describe.skipIf(unavailable)('mpg serve on a full disk', () => {
+  it('stops with a non-zero exit and one line naming the storage problem, so a supervisor restarts it from disk', async () => {
+    disk = mountSmallDisk()
+    const dataDir = join(disk.dir, 'data')
+    mkdirSync(dataDir)
+    const serve = await spawnServe(['--data-dir', dataDir], { MPG_EMULATOR_CALLBACK_DELAY_MS: '60000' })
+    try {
+      const { url, key } = serve.ready
+      disk.fill()
+      // Each push appends ~1.5 KB: within a few, one needs a page the full disk does not have.
+      const statuses: number[] = []
+      for (let i = 0; i < 10 && !statuses.includes(503); i++) {
+        const res = await fetch(`${url}/api/v1/stk-push`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(stkBody({ phone: '254700000008' })) })
+        statuses.push(res.status)
+      }
+      expect(statuses.at(-1)).toBe(503)
+      expect(await serve.exited).toBe(1)
+      const errorLines = serve.lines.filter((l) => 'error' in l && typeof l.error === 'object')
+      expect(errorLines).toHaveLength(1)
+      expect((errorLines[0].error as { message: string }).message).toMatch(/The gateway stopped: Cannot write the store journal .*ENOSPC/)
+    } finally {
+      serve.child.kill('SIGKILL')
+    }
   })
 })

@@ -33,7 +33,8 @@ describe('start-up failures exit at once with one line (emulator mode: nothing l
       // A hang would be killed by the timeout (exit code null).
       expect(json.exitCode).not.toBeNull()
       expect(json.exitCode).not.toBe(0)
-      // Exactly one JSON document on stdout (nothing before or after it).
+      // Exactly one JSON object on one line of stdout (NDJSON, like the rest of serve --json).
+      expect(json.stdout.trim().split('\n')).toHaveLength(1)
       const parsed = JSON.parse(json.stdout) as { error: { message: string; suggestion: string } }
       expect(`${parsed.error.message} ${parsed.error.suggestion}`).toMatch(message)
 
