@@ -7,6 +7,18 @@ import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField,
 
 /** C2B's token error, as Daraja's C2B table lists it. */
 const c2bInvalidToken: DarajaErrorSpec = { status: 400, errorCode: '400.003.01', errorMessage: 'Invalid Access Token' }
+/** Token (`400.003.01`), JSON body (`400.002.05`) and `ShortCode`: how both C2B calls begin. */
+function readC2bRequest(em: Emulator, req: EmRequest): { body: Record<string, unknown>; shortcode: string; fail: (field: string) => EmResponse } | { refused: EmResponse } {
+  const requestId = em.ids.serverId()
+  if (!em.tokenValid(bearerToken(req))) return { refused: darajaError(c2bInvalidToken, requestId) }
+  const fail = (field: string) => darajaError(invalidField(field), requestId)
+  const body = parseJsonObject(req.bodyText)
+  if (!body) return { refused: invalidPayload(requestId) }
+  const shortcode = shortcodeField(body, 'ShortCode')
+  if (!shortcode) return { refused: fail('ShortCode') }
+  return { body, shortcode, fail }
+}
+
 const RESPONSE_TYPES = ['Completed', 'Cancelled'] as const
 const COMMAND_IDS = ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'] as const
 
@@ -17,13 +29,9 @@ const COMMAND_IDS = ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'] as const
  */
 export function c2bRegister(version: 'v1' | 'v2') {
   return (em: Emulator, req: EmRequest): EmResponse => {
-    const requestId = em.ids.serverId()
-    if (!em.tokenValid(bearerToken(req))) return darajaError(c2bInvalidToken, requestId)
-    const fail = (field: string) => darajaError(invalidField(field), requestId)
-    const body = parseJsonObject(req.bodyText)
-    if (!body) return invalidPayload(requestId)
-    const shortcode = shortcodeField(body, 'ShortCode')
-    if (!shortcode) return fail('ShortCode')
+    const request = readC2bRequest(em, req)
+    if ('refused' in request) return request.refused
+    const { body, shortcode, fail } = request
     const responseType = RESPONSE_TYPES.find((t) => t === body.ResponseType)
     if (!responseType) return fail('ResponseType')
     const confirmationUrl = urlField(body, 'ConfirmationURL')
@@ -42,13 +50,9 @@ export function c2bRegister(version: 'v1' | 'v2') {
  * URL told (see emulator.ts). `BillRefNumber` is required for paybills, optional for tills.
  */
 export function c2bSimulate(em: Emulator, req: EmRequest): EmResponse {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return darajaError(c2bInvalidToken, requestId)
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return invalidPayload(requestId)
-  const shortcode = shortcodeField(body, 'ShortCode')
-  if (!shortcode) return fail('ShortCode')
+  const request = readC2bRequest(em, req)
+  if ('refused' in request) return request.refused
+  const { body, shortcode, fail } = request
   const commandId = COMMAND_IDS.find((c) => c === body.CommandID)
   if (!commandId) return fail('CommandID')
   const amount = amountField(body)

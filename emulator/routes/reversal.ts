@@ -1,9 +1,8 @@
 import type { Emulator } from '../emulator.js'
-import { darajaError, invalidField, orgInvalidToken, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
-import { initiatorAccepted } from '../initiator.js'
-import { identifierType, invalidPayload, orgAck } from '../org-api.js'
-import { amountField, optionalStringField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
+import type { EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
+import { identifierType, orgAck, readOrgRequest } from '../org-api.js'
+import { amountField, optionalStringField, shortcodeField, stringField, urlField } from '../validate.js'
 
 /**
  * `POST /mpesa/reversal/v1/request`: acknowledged at once; the verdict goes to `ResultURL`.
@@ -11,17 +10,9 @@ import { amountField, optionalStringField, parseJsonObject, shortcodeField, stri
  * correct spelling instead is refused with `Bad Request - Invalid RecieverIdentifierType`.
  */
 export function reversal(em: Emulator, req: EmRequest): EmResponse {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return darajaError(orgInvalidToken, requestId)
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return invalidPayload(requestId)
-  const initiator = stringField(body, 'Initiator')
-  if (!initiator) return fail('Initiator')
-  const securityCredential = stringField(body, 'SecurityCredential')
-  if (!securityCredential) return fail('SecurityCredential')
-  if (body.CommandID !== 'TransactionReversal') return fail('CommandID')
+  const request = readOrgRequest(em, req, 'TransactionReversal')
+  if ('refused' in request) return request.refused
+  const { body, fail } = request
   const transactionId = stringField(body, 'TransactionID')
   if (!transactionId) return fail('TransactionID')
   const amount = amountField(body)
@@ -43,7 +34,7 @@ export function reversal(em: Emulator, req: EmRequest): EmResponse {
     amount,
     receiverParty,
     resultUrl,
-    credentialsOk: initiatorAccepted(em, initiator, securityCredential),
+    credentialsOk: request.credentialsOk,
   })
   return ack.response
 }

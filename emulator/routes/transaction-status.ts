@@ -1,10 +1,9 @@
 import type { Emulator } from '../emulator.js'
-import { darajaError, invalidField, orgInvalidToken, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
-import { initiatorAccepted } from '../initiator.js'
-import { msisdnField, optionalStringField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
-
-const IDENTIFIER_TYPES = ['1', '2', '4']
+import type { EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
+import { IDENTIFIER_TYPES, orgAck, readOrgRequest } from '../org-api.js'
+import { noTransactionId } from '../org-results.js'
+import { msisdnField, optionalStringField, shortcodeField, stringField, urlField } from '../validate.js'
 
 /**
  * `POST /mpesa/transactionstatus/v1/query` (daraja.md §6.1): acknowledged at once, answered on
@@ -12,17 +11,9 @@ const IDENTIFIER_TYPES = ['1', '2', '4']
  * judges the credential (a wrong one comes back as result 2001).
  */
 export function transactionStatus(em: Emulator, req: EmRequest): EmResponse {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return darajaError(orgInvalidToken, requestId)
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return darajaError({ status: 400, errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' }, requestId)
-  const initiator = stringField(body, 'Initiator')
-  if (!initiator) return fail('Initiator')
-  const securityCredential = stringField(body, 'SecurityCredential')
-  if (!securityCredential) return fail('SecurityCredential')
-  if (body.CommandID !== 'TransactionStatusQuery') return fail('CommandID')
+  const request = readOrgRequest(em, req, 'TransactionStatusQuery')
+  if ('refused' in request) return request.refused
+  const { body, fail } = request
   const transactionId = optionalStringField(body, 'TransactionID')
   const originalConversationId = optionalStringField(body, 'OriginalConversationID')
   if (transactionId === false) return fail('TransactionID')
@@ -39,27 +30,17 @@ export function transactionStatus(em: Emulator, req: EmRequest): EmResponse {
   const occasion = optionalStringField(body, 'Occasion')
   if (occasion === false) return fail('Occasion')
 
-  const now = em.now()
-  const conversationId = em.ids.conversationId(now)
-  const originatorConversationId = em.ids.serverId()
+  const ack = orgAck(em)
   em.startTransactionStatus({
-    conversationId,
-    originatorConversationId,
+    conversationId: ack.conversationId,
+    originatorConversationId: ack.originatorConversationId,
     transactionId: transactionId?.trim() || null,
     originalConversationId: originalConversationId?.trim() || null,
     resultUrl,
     occasion: occasion ?? null,
-    credentialsOk: initiatorAccepted(em, initiator, securityCredential),
+    credentialsOk: request.credentialsOk,
     forced: em.faults.takeTransactionStatus(),
-    paddedTransactionId: `${em.ids.receipt(now).slice(0, 3)}0000000`,
+    paddedTransactionId: noTransactionId(em.ids.receipt(em.now())),
   })
-  return {
-    status: 200,
-    body: {
-      OriginatorConversationID: originatorConversationId,
-      ConversationID: conversationId,
-      ResponseCode: '0',
-      ResponseDescription: 'Accept the service request successfully.',
-    },
-  }
+  return ack.response
 }
