@@ -23,3 +23,25 @@ export function useLiveEvents(onEvent: (e: StreamEvent) => void): void {
   latest.current = onEvent
   useEffect(() => live.subscribe((e) => latest.current(e)), [live])
 }
+
+/**
+ * Re-reads a view when a matching live event arrives, at most once per `minGapMs` (a busy account
+ * emits many events; the view needs the latest state, not one read per event).
+ */
+export function useLiveRefresh(load: () => void, options: { when?: (e: StreamEvent) => boolean; minGapMs?: number } = {}): void {
+  const last = useRef(0)
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const latestLoad = useRef(load)
+  latestLoad.current = load
+  useEffect(() => () => clearTimeout(timer.current), [])
+  useLiveEvents((e) => {
+    if (options.when && !options.when(e)) return
+    if (timer.current !== undefined) return
+    const wait = Math.max(0, last.current + (options.minGapMs ?? 1000) - Date.now())
+    timer.current = setTimeout(() => {
+      timer.current = undefined
+      last.current = Date.now()
+      latestLoad.current()
+    }, wait)
+  })
+}

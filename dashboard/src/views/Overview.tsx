@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import { ApiError, call, type Delivery, type Endpoint, type Transaction, type TransactionPage } from '../api'
-import { useLiveEvents } from '../live'
+import { useLiveRefresh } from '../live'
 import { ErrorBox } from './parts'
 
 const MINUTES = 60
@@ -105,7 +105,8 @@ export function Overview({ token }: { token: string }) {
       .then((s) => (setStats(s), setError(null)))
       .catch((e: unknown) => e instanceof ApiError && setError(e))
   }, [token, tick])
-  useLiveEvents(() => setTick((n) => n + 1))
+  // Each refresh reads up to an hour of transactions: at most every 5 s however busy the stream.
+  useLiveRefresh(() => setTick((n) => n + 1), { minGapMs: 5000 })
 
   const d = stats?.deliveries
   const finished = d ? d.succeeded + d.failed : 0

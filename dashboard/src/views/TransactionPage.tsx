@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { ApiError, call, type Delivery, type TimelineEvent, type Transaction } from '../api'
 import { maskPhone, money, time } from '../format'
-import { useLiveEvents } from '../live'
+import { useLiveRefresh } from '../live'
 import { href } from '../route'
 import { Attempts } from './Attempts'
 import { ErrorBox, StatusBadge } from './parts'
@@ -55,9 +55,7 @@ export function TransactionPage({ token, id }: { token: string; id: string }) {
   }, [token, id])
 
   useEffect(() => void load(), [load])
-  useLiveEvents((e) => {
-    if (e.data.transaction_id === id) void load()
-  })
+  useLiveRefresh(() => void load(), { when: (e) => e.data.transaction_id === id })
   // Deliveries retry on their own schedule: keep reading while any is still pending.
   const pending = events.some((e) => e.deliveries.some((d) => d.status === 'pending'))
   useEffect(() => {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { ApiError, call, type Delivery, type Endpoint } from '../api'
 import { time } from '../format'
-import { useLiveEvents } from '../live'
+import { useLiveRefresh } from '../live'
 import { href } from '../route'
 import { Attempts } from './Attempts'
 import { ErrorBox, StatusBadge } from './parts'
@@ -27,7 +27,7 @@ export function WebhookPage({ token, id }: { token: string; id: string }) {
   }, [token, id])
 
   useEffect(() => void load(), [load])
-  useLiveEvents(() => void load())
+  useLiveRefresh(() => void load())
   const pending = deliveries.some((d) => d.status === 'pending')
   useEffect(() => {
     if (!pending) return
