@@ -37,3 +37,6 @@ export function parseAmount(text: string): number {
 export const phoneFlag = Flags.custom<string>({ parse: async (input) => parsePhone(input) })
 
 export const amountFlag = Flags.custom<number>({ parse: async (input) => parseAmount(input) })
+
+/** The PostgreSQL store of `mpg db …` commands. */
+export const databaseUrlFlag = Flags.string({ summary: 'PostgreSQL URL (env DATABASE_URL).', helpGroup: 'DATABASE' })

@@ -44,6 +44,16 @@ export function sealKey(dataDir: string): Buffer {
   return key
 }
 
+/** Writes `key` (base64) as the data dir's seal key unless it has one (mpg db export, for a lowdb gateway). */
+export function writeSealKeyIfMissing(dataDir: string, key: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  try {
+    writeFileSync(join(resolve(dataDir), 'seal-key'), `${Buffer.from(key, 'base64').toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+}
+
 /** The file holds the base64 of 32 bytes and nothing else; anything else is refused, never replaced. */
 function decodeKey(file: string, text: string): Buffer {
   const encoded = text.trim()

@@ -18,6 +18,7 @@ import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransaction
 import { Leadership } from './leadership.js'
 import { LOCK_EVENTS } from './locks.js'
 import { migrate } from './migrations.js'
+import { ROWS, UPDATE_TRANSACTION } from './rows.js'
 
 type Queryable = pg.Pool | pg.PoolClient
 
@@ -35,16 +36,6 @@ export interface PgStoreOptions {
 
 const json = (value: unknown) => JSON.stringify(value)
 
-/** The columns a transaction is found, listed or claimed by, next to the whole record. */
-function transactionColumns(t: TransactionRecord): unknown[] {
-  return [t.id, t.account_id, t.mode, t.status, t.checkout_request_id, t.callback_token, t.payout?.callback_token ?? null, t.payout?.status ?? null, t.created_at, json(t)]
-}
-
-function deliveryColumns(d: DeliveryRecord): unknown[] {
-  return [d.id, d.event_id, d.endpoint_id, d.status, d.next_attempt_at, json(d)]
-}
-
-const INSERT_DELIVERY = 'insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, doc) values ($1, $2, $3, $4, $5, $6::json)'
 
 /** Lost or refused connections (the server is down, restarting or unreachable): nothing was committed. */
 function isConnectionError(error: unknown): boolean {
@@ -69,7 +60,7 @@ export function redactUrl(url: string): string {
 }
 
 /** A start-up failure as one sentence with a next step. */
-function describeOpenError(url: string, error: unknown): MpgError {
+export function describeOpenError(url: string, error: unknown): MpgError {
   const err = error as { code?: string; message?: string }
   const where = redactUrl(url)
   if (err.code === '3D000') return new MpgError('config', `PostgreSQL at ${where}: the database does not exist.`, { suggestion: 'Create it (createdb …) or fix the database name in DATABASE_URL.' })
@@ -203,7 +194,7 @@ export class PgStore implements Store {
   }
 
   async createAccount(account: AccountRecord) {
-    await this.query('insert into accounts (id, doc) values ($1, $2::json)', [account.id, json(account)])
+    await this.query(ROWS.accounts.insert, ROWS.accounts.values(account))
   }
 
   getAccount(id: string) {
@@ -215,7 +206,7 @@ export class PgStore implements Store {
   }
 
   async createApiKey(key: ApiKeyRecord) {
-    await this.query('insert into api_keys (id, hash, doc) values ($1, $2, $3::json)', [key.id, key.hash, json(key)])
+    await this.query(ROWS.api_keys.insert, ROWS.api_keys.values(key))
   }
 
   findApiKeyByHash(hash: string) {
@@ -264,11 +255,7 @@ export class PgStore implements Store {
           )
           if (rowCount === 0) return (await this.one<IdempotencyRecord>(client, 'select doc from idempotency where scope = $1', [claim.scope])) ?? null
         }
-        await client.query(
-          `insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`,
-          transactionColumns(transaction),
-        )
+        await client.query(ROWS.transactions.insert, ROWS.transactions.values(transaction))
         return undefined
       })
       if (existing) return { existing }
@@ -330,11 +317,7 @@ export class PgStore implements Store {
       if (!current || !input.guard(structuredClone(current))) return undefined
       const updated: TransactionRecord = { ...current, ...input.patch(structuredClone(current)) }
       hashCallbackTokens(updated)
-      await client.query(
-        `update transactions set account_id = $2, mode = $3, status = $4, checkout_request_id = $5, callback_token = $6, payout_token = $7,
-           payout_status = $8, created_at = $9, doc = $10::json where id = $1`,
-        transactionColumns(updated),
-      )
+      await client.query(UPDATE_TRANSACTION, ROWS.transactions.values(updated))
       const drafts = input.events?.(structuredClone(updated)) ?? []
       const { events, deliveries } = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
       return { transaction: updated, events, deliveries }
@@ -362,12 +345,12 @@ export class PgStore implements Store {
     for (const draft of drafts) {
       const { rows: seqRows } = await client.query<{ seq: string }>("select nextval('events_seq') as seq")
       const event: EventRecord = { id: newId('evt'), seq: Number(seqRows[0].seq), account_id: accountId, mode, event: draft.event, created_at: at, data: draft.data }
-      await client.query('insert into events (seq, id, account_id, mode, doc) values ($1, $2, $3, $4, $5::json)', [event.seq, event.id, accountId, mode, json(event)])
+      await client.query(ROWS.events.insert, ROWS.events.values(event))
       events.push(event)
       for (const endpoint of endpoints) {
         if (!this.options.deliverTo(endpoint, event)) continue
         const delivery = firstDelivery(newId('del'), event, endpoint.id)
-        await client.query(INSERT_DELIVERY, deliveryColumns(delivery))
+        await client.query(ROWS.deliveries.insert, ROWS.deliveries.values(delivery))
         deliveries.push(delivery)
       }
     }
@@ -405,13 +388,7 @@ export class PgStore implements Store {
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
-    await this.query('insert into webhook_endpoints (id, account_id, mode, deleted, doc) values ($1, $2, $3, $4, $5::json)', [
-      endpoint.id,
-      endpoint.account_id,
-      endpoint.mode,
-      endpoint.deleted_at !== null,
-      json(endpoint),
-    ])
+    await this.query(ROWS.webhook_endpoints.insert, ROWS.webhook_endpoints.values(endpoint))
   }
 
   getWebhookEndpoint(id: string) {
@@ -474,7 +451,7 @@ export class PgStore implements Store {
   }
 
   async createDelivery(delivery: DeliveryRecord) {
-    await this.query(INSERT_DELIVERY, deliveryColumns(delivery))
+    await this.query(ROWS.deliveries.insert, ROWS.deliveries.values(delivery))
   }
 
   /** Read-modify-write of one delivery under its row lock; `fence` adds a condition (the lease owner). */

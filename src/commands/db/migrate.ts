@@ -1,0 +1,17 @@
+import { BaseCommand } from '../../cli/base-command.js'
+import { databaseUrlFlag } from '../../cli/flags.js'
+
+export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
+  static summary = 'Apply the PostgreSQL schema migrations this version ships (mpg serve also does at start).'
+  static description = 'Safe to run while gateways run and from several machines at once: an advisory lock makes each migration apply once.'
+  static examples = ['DATABASE_URL=postgres://mpg@db.example.com/mpg <%= config.bin %> db migrate', '<%= config.bin %> db migrate --database-url postgres://… --json']
+
+  static flags = { 'database-url': databaseUrlFlag }
+
+  async run(): Promise<{ applied: number[] }> {
+    const [{ databaseUrlFrom, withDatabase }, { migrate }] = await Promise.all([import('../../store/postgres/connect.js'), import('../../store/postgres/migrations.js')])
+    const applied = await withDatabase(databaseUrlFrom(this.flags['database-url']), (pool) => migrate(pool))
+    this.log(applied.length === 0 ? 'The database is up to date.' : `Applied migration${applied.length > 1 ? 's' : ''} ${applied.join(', ')}.`)
+    return { applied }
+  }
+}
