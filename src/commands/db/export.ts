@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { databaseUrlFlag } from '../../cli/flags.js'
-import type { TransferCounts } from '../../store/postgres/transfer.js'
+import { exportFromDatabase, type TransferCounts } from '../../services/database.js'
 
 export default class DbExport extends BaseCommand<typeof DbExport> {
   static summary = 'Copy PostgreSQL\'s gateway data into a lowdb data dir (one consistent snapshot).'
@@ -16,14 +16,8 @@ export default class DbExport extends BaseCommand<typeof DbExport> {
   }
 
   async run(): Promise<{ exported: TransferCounts }> {
-    const [{ databaseUrlFrom, withDatabase }, { exportDataDir }, { writeSealKeyIfMissing }] = await Promise.all([
-      import('../../store/postgres/connect.js'),
-      import('../../store/postgres/transfer.js'),
-      import('../../webhooks/seal.js'),
-    ])
     const dataDir = this.flags['data-dir']
-    const exported = await withDatabase(databaseUrlFrom(this.flags['database-url']), (pool) => exportDataDir(pool, dataDir, { force: this.flags.force }))
-    if (process.env.MPG_SEAL_KEY) writeSealKeyIfMissing(dataDir, process.env.MPG_SEAL_KEY)
+    const exported = await exportFromDatabase(this.flags['database-url'], dataDir, this.flags.force)
     this.log(`Exported ${Object.entries(exported).map(([c, n]) => `${n} ${c.replace('_', ' ')}`).join(', ')} to ${dataDir}.`)
     return { exported }
   }

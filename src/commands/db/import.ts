@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { databaseUrlFlag } from '../../cli/flags.js'
-import type { TransferCounts } from '../../store/postgres/transfer.js'
+import { importIntoDatabase, type TransferCounts } from '../../services/database.js'
 
 export default class DbImport extends BaseCommand<typeof DbImport> {
   static summary = 'Copy a lowdb data dir (accounts, keys, transactions, idempotency keys, events, endpoints, deliveries) into PostgreSQL.'
@@ -16,15 +16,7 @@ export default class DbImport extends BaseCommand<typeof DbImport> {
   }
 
   async run(): Promise<{ imported: TransferCounts }> {
-    const [{ databaseUrlFrom, withDatabase }, { migrate }, { importDataDir }] = await Promise.all([
-      import('../../store/postgres/connect.js'),
-      import('../../store/postgres/migrations.js'),
-      import('../../store/postgres/transfer.js'),
-    ])
-    const imported = await withDatabase(databaseUrlFrom(this.flags['database-url']), async (pool) => {
-      await migrate(pool)
-      return importDataDir(pool, this.flags['data-dir'], { force: this.flags.force })
-    })
+    const imported = await importIntoDatabase(this.flags['database-url'], this.flags['data-dir'], this.flags.force)
     this.log(`Imported ${Object.entries(imported).map(([c, n]) => `${n} ${c.replace('_', ' ')}`).join(', ')}.`)
     this.log(`Next: set MPG_SEAL_KEY to the content of ${this.flags['data-dir']}/seal-key and MPG_ADMIN_TOKEN on every instance, then mpg serve with DATABASE_URL.`)
     return { imported }

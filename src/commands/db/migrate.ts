@@ -1,5 +1,6 @@
 import { BaseCommand } from '../../cli/base-command.js'
 import { databaseUrlFlag } from '../../cli/flags.js'
+import { migrateDatabase } from '../../services/database.js'
 
 export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static summary = 'Apply the PostgreSQL schema migrations this version ships (mpg serve also does at start).'
@@ -9,8 +10,7 @@ export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static flags = { 'database-url': databaseUrlFlag }
 
   async run(): Promise<{ applied: number[] }> {
-    const [{ databaseUrlFrom, withDatabase }, { migrate }] = await Promise.all([import('../../store/postgres/connect.js'), import('../../store/postgres/migrations.js')])
-    const applied = await withDatabase(databaseUrlFrom(this.flags['database-url']), (pool) => migrate(pool))
+    const applied = await migrateDatabase(this.flags['database-url'])
     this.log(applied.length === 0 ? 'The database is up to date.' : `Applied migration${applied.length > 1 ? 's' : ''} ${applied.join(', ')}.`)
     return { applied }
   }
