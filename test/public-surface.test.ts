@@ -99,6 +99,7 @@ describe('public surface', () => {
       'webhooks:add': 'api-key base-url events json profile',
       'webhooks:deliveries': 'api-key base-url json limit profile status',
       'webhooks:list': connection,
+      'webhooks:enable': connection,
       'webhooks:remove': connection,
       'webhooks:resend': connection,
     })

@@ -29,6 +29,11 @@ export const webhooks = {
     return (await client.call({ method: 'DELETE', path: `/api/v1/webhooks/${encodeURIComponent(id)}`, schema: webhookEndpointSchema, auth: 'key' })).data
   },
 
+  /** Re-enables an endpoint the gateway disabled after it failed every attempt for too long. */
+  async enable(client: GatewayClient, id: string): Promise<WebhookEndpoint> {
+    return (await client.call({ method: 'POST', path: `/api/v1/webhooks/${encodeURIComponent(id)}/enable`, schema: webhookEndpointSchema, auth: 'key' })).data
+  },
+
   /** An endpoint's deliveries with every attempt, newest first. */
   async deliveries(client: GatewayClient, input: { endpointId: string; status?: WebhookDelivery['status']; limit?: number }): Promise<WebhookDelivery[]> {
     const params = new URLSearchParams()

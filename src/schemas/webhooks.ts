@@ -1,8 +1,8 @@
 /** Wire shapes of the webhook API (requests validated at the edge; answers for the SDK and CLI). */
 import { z } from 'zod'
 
-/** Every event the gateway emits: one per state change of a payment or payout. */
-export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual'] as const
+/** Every event the gateway emits: one per state change of a payment, a payout or a webhook endpoint. */
+export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual', 'webhook_endpoint.disabled'] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]
 
@@ -31,6 +31,8 @@ export const webhookEndpointSchema = z.object({
   mode: z.enum(['test', 'live']),
   created_at: z.string(),
   deleted_at: z.string().nullable(),
+  /** Set when the endpoint failed every attempt for too long; re-enable it to get deliveries again. */
+  disabled_at: z.string().nullable().optional(),
 })
 export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>
 

@@ -19,7 +19,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from './records.js'
-import { firstDelivery, type DeliveryRule, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult } from './store.js'
+import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointUpdate } from './store.js'
 
 export { journalFileOf }
 
@@ -448,15 +448,22 @@ export class LowdbStore implements Store {
     Object.assign(current, input.patch(view))
     hashCallbackTokens(current)
     this.idx.transaction(this.mark('transactions', current))
+    const updated = clone(current)
+    const { events, deliveries } = this.appendEvents(current.account_id, current.mode, input.events?.(updated) ?? [])
+    await this.persist()
+    return { transaction: updated, events: clone(events), deliveries: clone(deliveries) }
+  }
+
+  /** Stores events of one account and mode, with a delivery per matching endpoint that is neither deleted nor disabled. */
+  private appendEvents(accountId: string, mode: Mode, drafts: EventDraft[]): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
-    const updated = clone(current)
-    for (const draft of input.events?.(updated) ?? []) {
+    for (const draft of drafts) {
       const event: EventRecord = {
         id: newId('evt'),
         seq: this.doc.next_event_seq++,
-        account_id: current.account_id,
-        mode: current.mode,
+        account_id: accountId,
+        mode,
         event: draft.event,
         created_at: new Date().toISOString(),
         data: draft.data,
@@ -473,8 +480,7 @@ export class LowdbStore implements Store {
         deliveries.push(delivery)
       }
     }
-    await this.persist()
-    return { transaction: updated, events: clone(events), deliveries: clone(deliveries) }
+    return { events, deliveries }
   }
 
   async getIdempotency(scope: string) {
@@ -548,6 +554,23 @@ export class LowdbStore implements Store {
     this.mark('webhook_endpoints', found)
     await this.persist()
     return clone(found)
+  }
+
+  async updateWebhookEndpoint(
+    id: string,
+    change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
+    events?: (updated: WebhookEndpointRecord) => EventDraft[],
+  ): Promise<WebhookEndpointUpdate | undefined> {
+    this.writable()
+    const stored = this.doc.webhook_endpoints.find((e) => e.id === id && !e.deleted_at)
+    if (!stored) return undefined
+    const next = change(clone(stored))
+    if (!next) return undefined
+    Object.assign(stored, clone(next), { id })
+    this.mark('webhook_endpoints', stored)
+    const appended = this.appendEvents(stored.account_id, stored.mode, events?.(clone(stored)) ?? [])
+    await this.persist()
+    return { endpoint: clone(stored), events: clone(appended.events), deliveries: clone(appended.deliveries) }
   }
 
   async getEvent(id: string) {

@@ -135,6 +135,10 @@ export interface WebhookEndpointRecord {
   sealed_secret: string
   created_at: string
   deleted_at: string | null
+  /** Set when every attempt failed for MPG_WEBHOOK_DISABLE_AFTER_S: no new deliveries until re-enabled. Absent means null. */
+  disabled_at?: string | null
+  /** When the current run of failed attempts began (cleared by a success); absent means null. */
+  failing_since?: string | null
 }
 
 export interface DeliveryAttempt {

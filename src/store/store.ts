@@ -57,6 +57,12 @@ export interface TransitionResult {
   deliveries: DeliveryRecord[]
 }
 
+export interface WebhookEndpointUpdate {
+  endpoint: WebhookEndpointRecord
+  events: EventRecord[]
+  deliveries: DeliveryRecord[]
+}
+
 export interface TransactionPage {
   data: TransactionRecord[]
   has_more: boolean
@@ -153,6 +159,16 @@ export interface Store {
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>
   listWebhookEndpoints(accountId: string, mode: Mode): Promise<WebhookEndpointRecord[]>
   deleteWebhookEndpoint(id: string, at: string): Promise<WebhookEndpointRecord | undefined>
+  /**
+   * Atomic read-modify-write of one endpoint that is not deleted (`change` returns undefined to
+   * leave it as it is), stored with the events the change causes; those get a delivery per
+   * matching endpoint of the account that is neither deleted nor disabled.
+   */
+  updateWebhookEndpoint(
+    id: string,
+    change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
+    events?: (updated: WebhookEndpointRecord) => EventDraft[],
+  ): Promise<WebhookEndpointUpdate | undefined>
 
   getEvent(id: string): Promise<EventRecord | undefined>
   /**

@@ -3,6 +3,7 @@ import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
 import { serializeEvent } from './event-body.js'
+import { recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
 import { signatureHeaders } from './signature.js'
 import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
@@ -181,10 +182,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     const delivery = await ctx.store.claimDelivery(id, owner, leaseMs)
     if (!delivery) return
     const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
-    if (!event || !endpoint || endpoint.deleted_at) {
+    if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
       const now = new Date().toISOString()
       await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
-      ctx.log.info('webhook.abandoned', { delivery_id: id, reason: endpoint?.deleted_at ? 'endpoint deleted' : 'event or endpoint missing' })
+      const reason = endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : 'event or endpoint missing'
+      ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
       return
     }
     let result: DeliveryAttempt
@@ -217,6 +219,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
       // undefined: the lease ran out and another process took the delivery (it records its own attempt).
       outcome: updated?.status ?? 'lease_lost',
     })
+    if (updated) {
+      await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
+        ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
+      )
+    }
     return updated?.status === 'pending' ? updated : undefined
   }
 

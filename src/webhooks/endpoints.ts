@@ -4,6 +4,7 @@ import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, Webhoo
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
 import { seal, sealKeyFor } from './seal.js'
+import { enabledAgain } from './endpoint-health.js'
 import { generateWebhookSecret } from './signature.js'
 import { checkWebhookUrl, type Resolver } from './url-policy.js'
 
@@ -16,7 +17,7 @@ export interface Owner {
 }
 
 export function endpointView(e: WebhookEndpointRecord): WebhookEndpoint {
-  return { id: e.id, url: e.url, events: e.events, mode: e.mode, created_at: e.created_at, deleted_at: e.deleted_at }
+  return { id: e.id, url: e.url, events: e.events, mode: e.mode, created_at: e.created_at, deleted_at: e.deleted_at, disabled_at: e.disabled_at ?? null }
 }
 
 export function deliveryView(d: DeliveryRecord): WebhookDelivery {
@@ -79,6 +80,15 @@ export async function deleteWebhookEndpoint(ctx: GatewayContext, owner: Owner, i
   if (!deleted) throw notFound('Webhook endpoint')
   ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id })
   return endpointView(deleted)
+}
+
+/** Re-enables an endpoint disabled after failing too long; new events are delivered to it again. */
+export async function enableWebhookEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await ownEndpoint(ctx, owner, id)
+  if (endpoint.deleted_at) throw notFound('Webhook endpoint')
+  const updated = await ctx.store.updateWebhookEndpoint(id, enabledAgain)
+  if (updated) ctx.log.info('webhook.endpoint_enabled', { endpoint_id: id })
+  return endpointView(updated?.endpoint ?? endpoint)
 }
 
 /** An endpoint's deliveries with their attempts, newest first (deleted endpoints keep their log). */

@@ -21,6 +21,7 @@ import transactionsGet from './transactions.get.js'
 import webhookDeliveriesResendPost from './webhook-deliveries-resend.post.js'
 import webhooksDeliveriesGet from './webhooks-deliveries.get.js'
 import webhooksEndpointDelete from './webhooks-endpoint.delete.js'
+import webhooksEndpointEnable from './webhooks-endpoint-enable.post.js'
 import webhooksGet from './webhooks.get.js'
 import webhooksPost from './webhooks.post.js'
 
@@ -46,6 +47,7 @@ export const routes: Route[] = [
   webhooksPost,
   webhooksGet,
   webhooksEndpointDelete,
+  webhooksEndpointEnable,
   webhooksDeliveriesGet,
   webhookDeliveriesResendPost,
   eventsStreamGet,

@@ -14,7 +14,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from '../records.js'
-import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult } from '../store.js'
+import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointUpdate } from '../store.js'
 import { Leadership } from './leadership.js'
 import { LOCK_EVENTS } from './locks.js'
 import { migrate } from './migrations.js'
@@ -407,6 +407,26 @@ export class PgStore implements Store {
       await client.query('update webhook_endpoints set deleted = true, doc = $2::json where id = $1', [id, json(updated)])
       return updated
     })
+  }
+
+  async updateWebhookEndpoint(
+    id: string,
+    change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
+    events?: (updated: WebhookEndpointRecord) => EventDraft[],
+  ): Promise<WebhookEndpointUpdate | undefined> {
+    const result = await this.inTransaction(async (client) => {
+      const current = await this.one<WebhookEndpointRecord>(client, 'select doc from webhook_endpoints where id = $1 and not deleted for update', [id])
+      if (!current) return undefined
+      const next = change(structuredClone(current))
+      if (!next) return undefined
+      const updated: WebhookEndpointRecord = { ...next, id }
+      await client.query('update webhook_endpoints set doc = $2::json where id = $1', [id, json(updated)])
+      const drafts = events?.(structuredClone(updated)) ?? []
+      const appended = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
+      return { endpoint: updated, ...appended }
+    })
+    if (result && result.events.length > 0) this.nudge()
+    return result
   }
 
   async getEvent(id: string) {

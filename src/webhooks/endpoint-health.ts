@@ -1,0 +1,48 @@
+import type { GatewayContext } from '../core/context.js'
+import type { WebhookEndpointRecord } from '../store/records.js'
+
+/**
+ * Tracks whether an endpoint keeps failing: the first failed attempt after a success starts the
+ * clock (`failing_since`), a success stops it, and an endpoint whose every attempt failed for
+ * `webhookDisableAfterMs` is disabled, with a `webhook_endpoint.disabled` event (stored with the
+ * change, delivered to the account's other endpoints and its event stream). Each write happens
+ * only when the state changes, so a dead endpoint costs no write per attempt.
+ */
+export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: WebhookEndpointRecord, ok: boolean, at: string): Promise<void> {
+  if (ok) {
+    if (endpoint.failing_since) await ctx.store.updateWebhookEndpoint(endpoint.id, (e) => (e.failing_since ? { ...e, failing_since: null } : undefined))
+    return
+  }
+  if (endpoint.disabled_at) return
+  if (!endpoint.failing_since) {
+    await ctx.store.updateWebhookEndpoint(endpoint.id, (e) => (e.failing_since || e.disabled_at ? undefined : { ...e, failing_since: at }))
+    return
+  }
+  if (Date.parse(at) - Date.parse(endpoint.failing_since) < ctx.config.webhookDisableAfterMs) return
+  const disabledAt = new Date().toISOString()
+  const result = await ctx.store.updateWebhookEndpoint(
+    endpoint.id,
+    // Only if it is still failing: a success recorded meanwhile (another attempt) wins.
+    (e) => (e.disabled_at || !e.failing_since ? undefined : { ...e, disabled_at: disabledAt }),
+    (e) => [
+      {
+        event: 'webhook_endpoint.disabled',
+        data: {
+          id: e.id,
+          url: e.url,
+          failing_since: e.failing_since,
+          disabled_at: e.disabled_at,
+          reason: 'every attempt failed since failing_since',
+        },
+      },
+    ],
+  )
+  if (!result) return
+  ctx.log.warn('webhook.endpoint_disabled', { endpoint_id: endpoint.id, failing_since: result.endpoint.failing_since })
+  ctx.bus.publish(result.events)
+}
+
+/** Re-enables a disabled endpoint: new events are delivered to it again (and its failure clock restarts). */
+export function enabledAgain(e: WebhookEndpointRecord): WebhookEndpointRecord | undefined {
+  return e.disabled_at || e.failing_since ? { ...e, disabled_at: null, failing_since: null } : undefined
+}

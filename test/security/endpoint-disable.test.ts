@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { runCli } from '../helpers/run-cli.js'
+import { addEndpoint, bodyOf, listDeliveries } from '../webhooks/helpers.js'
+import { openSse, type SseClient } from './sse.js'
+
+let gw: TestGateway | undefined
+const receivers: CallbackReceiver[] = []
+let stream: SseClient | undefined
+afterEach(async () => {
+  stream?.abort()
+  await gw?.close()
+  for (const r of receivers.splice(0)) await r.close()
+  if (gw) removeDir(gw.dataDir)
+  gw = undefined
+})
+
+const pay = async (gateway: TestGateway, reference: string) =>
+  expect((await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference }) })).status).toBe(201)
+
+interface EndpointView {
+  id: string
+  disabled_at?: string | null
+}
+const endpointsOf = async (gateway: TestGateway) => ((await (await gateway.api('/api/v1/webhooks')).json()) as { data: EndpointView[] }).data
+
+describe('an endpoint that keeps failing is disabled', () => {
+  it('after failing every attempt for the configured time: disabled with webhook_endpoint.disabled (other endpoints, the stream), no new deliveries; re-enabled by API and CLI', async () => {
+    const dead = await startCallbackReceiver()
+    const healthy = await startCallbackReceiver()
+    receivers.push(dead, healthy)
+    dead.answerWith({ status: 500, body: 'down' })
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.4', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150' } })
+    const failing = await addEndpoint(gw, `${dead.url}/hook`, { events: ['payment.success'] })
+    await addEndpoint(gw, `${healthy.url}/hook`)
+    stream = await openSse(gw)
+
+    await pay(gw, 'first')
+    const [notice] = await healthy.waitFor(1, { timeoutMs: 10_000, filter: (r) => bodyOf(r).event === 'webhook_endpoint.disabled' })
+    expect(bodyOf(notice).data).toMatchObject({ id: failing.id, url: `${dead.url}/hook`, failing_since: expect.any(String), disabled_at: expect.any(String) })
+    const failedFor = Date.parse(String(bodyOf(notice).data.disabled_at)) - Date.parse(String(bodyOf(notice).data.failing_since))
+    expect(failedFor).toBeGreaterThanOrEqual(400)
+    await waitFor(() => stream!.frames.some((f) => f.event === 'webhook_endpoint.disabled'), { what: 'the event on the stream' })
+    // One event for the one change.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(healthy.received().filter((r) => bodyOf(r).event === 'webhook_endpoint.disabled')).toHaveLength(1)
+    expect(dead.received().every((r) => bodyOf(r).event !== 'webhook_endpoint.disabled')).toBe(true)
+
+    const listed = (await endpointsOf(gw)).find((e) => e.id === failing.id)!
+    expect(listed.disabled_at).toEqual(expect.any(String))
+    const attemptsBefore = dead.received().length
+
+    // Disabled: a new payment makes no delivery for it.
+    await pay(gw, 'while-disabled')
+    await healthy.waitFor(1, { filter: (r) => bodyOf(r).event === 'payment.success' && bodyOf(r).data.reference === 'while-disabled' })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(dead.received().length).toBe(attemptsBefore)
+    expect((await listDeliveries(gw, failing.id)).filter((d) => d.status === 'pending')).toEqual([])
+
+    // Re-enabled with the CLI: deliveries resume.
+    dead.answerWith({ status: 200, body: 'ok' })
+    const cli = await runCli(['webhooks', 'enable', failing.id, '--json'], { env: { MPG_BASE_URL: gw.url, MPG_API_KEY: gw.key } })
+    expect(cli.exitCode, cli.stderr).toBe(0)
+    expect(JSON.parse(cli.stdout)).toMatchObject({ id: failing.id, disabled_at: null })
+    await pay(gw, 'after-enable')
+    await dead.waitFor(attemptsBefore + 1, { timeoutMs: 10_000 })
+    expect(bodyOf(dead.received().at(-1)!).data.reference).toBe('after-enable')
+
+    // The API answers for unknown and foreign ids like any other endpoint call.
+    expect((await gw.api('/api/v1/webhooks/we_nope/enable', { method: 'POST' })).status).toBe(404)
+    const again = await gw.api(`/api/v1/webhooks/${failing.id}/enable`, { method: 'POST' })
+    expect(again.status).toBe(200)
+    expect(((await again.json()) as EndpointView).disabled_at).toBeNull()
+  })
+
+  it('a success before the time is up stops the clock', async () => {
+    const flaky = await startCallbackReceiver()
+    receivers.push(flaky)
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.5', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150' } })
+    const endpoint = await addEndpoint(gw, `${flaky.url}/hook`, { events: ['payment.success'] })
+    flaky.answerWith({ status: 503 })
+    await pay(gw, 'flaky')
+    await flaky.waitFor(2)
+    flaky.answerWith({ status: 200 })
+    await waitFor(async () => (await listDeliveries(gw!, endpoint.id))[0]?.status === 'succeeded', { what: 'the delivery to succeed' })
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    flaky.answerWith({ status: 503 })
+    await pay(gw, 'flaky-again')
+    await flaky.waitFor(5, { timeoutMs: 5000 })
+    expect((await endpointsOf(gw)).find((e) => e.id === endpoint.id)!.disabled_at).toBeNull()
+  })
+})
