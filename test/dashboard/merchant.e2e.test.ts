@@ -17,6 +17,7 @@ describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant 
   let context: BrowserContext
   let page: Page
   let seen: PageWatch
+  let liveId = ''
 
   beforeAll(async () => {
     ;[gw, receiver, browser] = await Promise.all([startTestGateway(), startCallbackReceiver(), launch()])
@@ -67,6 +68,7 @@ describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant 
   it('shows a new payment and turns it to success live, without a reload', async () => {
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true))
     const payment = await push({ phone: HELD_PHONE, reference: 'LIVE-1', amount: 250 })
+    liveId = payment.transaction_id
     await row(payment.transaction_id).getByText('pending').waitFor()
     expect(await row(payment.transaction_id).textContent()).toContain('2547•••••008')
 
@@ -156,6 +158,19 @@ describe.runIf(browserAvailable('merchant.e2e.test.ts'))('dashboard: a merchant 
     await page.locator('td.response', { hasText: XSS }).first().waitFor()
     expect(await page.locator('img').count()).toBe(0)
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+  })
+
+  it("pages with the API's cursor", async () => {
+    // 21 more payments held at the phone: more than the first page of 20 holds.
+    const created = []
+    for (let i = 0; i < 21; i++) created.push(await push({ phone: HELD_PHONE, reference: `PAGE-${i}` }))
+    await page.goto(`${gw.url}/dashboard#/transactions`)
+    await page.reload()
+    await row(created[20].transaction_id).waitFor()
+    expect(await page.locator('tbody tr').count()).toBe(20)
+    await page.getByRole('button', { name: 'Load more' }).click()
+    await row(liveId).waitFor()
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(20)
   })
 
   it('shows the overview chart', async () => {
