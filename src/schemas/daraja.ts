@@ -108,16 +108,11 @@ export type TransactionStatusRequest = z.infer<typeof transactionStatusRequestSc
 export const transactionStatusAckSchema = b2cAckSchema
 export type TransactionStatusAck = B2cAck
 
+/** B2C's result envelope; a not-found answer has no receipt, and one parameter may come unwrapped. */
 export const transactionStatusResultSchema = z.object({
-  Result: z.object({
-    ResultType: z.union([z.number(), z.string()]),
-    ResultCode: z.union([z.number(), z.string()]),
-    ResultDesc: z.string(),
-    OriginatorConversationID: z.string(),
-    ConversationID: z.string(),
+  Result: b2cResultSchema.shape.Result.extend({
     TransactionID: z.string().optional(),
     ResultParameters: z.object({ ResultParameter: z.union([z.array(resultParameterSchema), resultParameterSchema]) }).optional(),
-    ReferenceData: z.unknown().optional(),
   }),
 })
 export type TransactionStatusResult = z.infer<typeof transactionStatusResultSchema>

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { createDarajaClient, type DarajaClient } from '../../src/daraja/client.js'
-import { DarajaCallError } from '../../src/daraja/errors.js'
+import { DarajaCallError, isDuplicateRequest, isTransient } from '../../src/daraja/errors.js'
 import { SANDBOX_PASSKEY } from '../../src/schemas/daraja.js'
 
 let emulator: RunningEmulator
@@ -92,5 +92,49 @@ describe('Daraja client, checked on the wire', () => {
     expect(ack).toMatchObject({ OriginatorConversationID: 'mpg-abc', ResponseCode: '0' })
     const dup = await client.b2c(input).catch((e: unknown) => e)
     expect(dup).toMatchObject({ errorCode: '500.002.1001', errorMessage: 'Duplicate OriginatorConversationID.' })
+  })
+})
+
+describe('Transaction Status and what a B2C refusal means', () => {
+  it('asks Transaction Status as the B2C initiator, by OriginalConversationID, and gets Daraja’s ack', async () => {
+    const ack = await client.transactionStatus({ originalConversationId: 'mpg-abc', resultUrl: 'http://127.0.0.1:1/r', queueTimeoutUrl: 'http://127.0.0.1:1/t', remarks: 'Payout ORDER-1' })
+    expect(ack).toMatchObject({ ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' })
+    const sent = emulator.requests().find((r) => r.endpoint === 'transaction_status')!
+    expect(sent.status).toBe(200)
+    expect(sent.request.body).toEqual({
+      Initiator: emulator.credentials.initiatorName,
+      SecurityCredential: emulator.credentials.securityCredential,
+      CommandID: 'TransactionStatusQuery',
+      OriginalConversationID: 'mpg-abc',
+      PartyA: emulator.credentials.b2cShortcode,
+      IdentifierType: '4',
+      ResultURL: 'http://127.0.0.1:1/r',
+      QueueTimeOutURL: 'http://127.0.0.1:1/t',
+      Remarks: 'Payout ORDER-1',
+      Occasion: 'Payout check',
+    })
+  })
+
+  it('transient answers are worth a retry; Duplicate means taken; business refusals are final', async () => {
+    const transient = [
+      new DarajaCallError('refused', 500, '500.003.1001', 'Internal Server Error'),
+      new DarajaCallError('refused', 503, '500.003.02', 'Spike arrest violation'),
+      new DarajaCallError('refused', 500, '500.003.03', 'Quota Violation'),
+      new DarajaCallError('refused', 429, null, 'HTTP 429'),
+      new DarajaCallError('refused', 502, null, 'HTTP 502 from /mpesa/b2c/v3/paymentrequest', true),
+      new DarajaCallError('unreachable', null, null, 'connect ECONNREFUSED'),
+      new DarajaCallError('unreachable', null, null, 'timed out', true),
+      new DarajaCallError('bad_answer', 200, null, 'unexpected answer', true),
+    ]
+    for (const error of transient) expect(isTransient(error), error.message).toBe(true)
+    const duplicate = new DarajaCallError('refused', 500, '500.002.1001', 'Duplicate OriginatorConversationID.')
+    expect([isTransient(duplicate), isDuplicateRequest(duplicate)]).toEqual([false, true])
+    const final = [
+      new DarajaCallError('refused', 400, '400.002.02', 'Bad Request - Invalid PartyB'),
+      new DarajaCallError('refused', 401, '401.002.01', 'Error Occurred - Invalid Access Token - '),
+      new DarajaCallError('bad_answer', 404, null, 'HTTP 404 from /mpesa/b2c/v3/paymentrequest'),
+      new DarajaCallError('refused', null, null, 'B2C is not configured'),
+    ]
+    for (const error of final) expect([isTransient(error), isDuplicateRequest(error)], error.message).toEqual([false, false])
   })
 })
