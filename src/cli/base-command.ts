@@ -111,6 +111,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async finally(error: Error | undefined): Promise<unknown> {
     const interrupted = this.stops?.reason === 'interrupt'
     this.stops?.dispose()
+    // Idle keep-alive sockets would hold the process until the server drops them (about a second):
+    // the command is done, so let them go. Only present when undici was loaded at all.
+    const slots = globalThis as Record<symbol, { close?: () => Promise<void> } | undefined>
+    const dispatcher = slots[Symbol.for('undici.globalDispatcher.2')] ?? slots[Symbol.for('undici.globalDispatcher.1')]
+    await dispatcher?.close?.().catch(() => undefined)
     if (interrupted && !error) process.exitCode = ExitCode.INTERRUPTED
     return super.finally(error)
   }

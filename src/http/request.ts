@@ -88,7 +88,8 @@ function guardedDispatcher(undici: typeof import('undici'), allow: (address: str
 
 let undiciModule: Promise<typeof import('undici')> | undefined
 function loadUndici() {
-  undiciModule ??= import('undici')
+  // undici is CommonJS: bundled (dist/bundle), its exports arrive under `default`.
+  undiciModule ??= import('undici').then((m) => ('request' in m ? m : (m as unknown as { default: typeof m }).default))
   return undiciModule
 }
 
