@@ -12,7 +12,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.exitCode = 3
 } else if (existsSync(new URL('../dist/bundle/mpg.js', import.meta.url)) && !process.env.MPG_NO_BUNDLE) {
   // The bundled CLI (scripts/bundle.mjs): same commands, read from a few files instead of ~1,000.
-  const { execute, COMMANDS } = await import('../dist/bundle/mpg.js')
+  const { execute, settings, COMMANDS } = await import('../dist/bundle/mpg.js')
+  // The bundle is the compiled source: no looking for TypeScript sources beside it.
+  settings.enableAutoTranspile = false
   const root = new URL('..', import.meta.url).pathname
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   pjson.oclif.commands = { strategy: 'explicit', target: './dist/bundle/mpg.js', identifier: 'COMMANDS' }

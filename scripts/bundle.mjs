@@ -14,7 +14,7 @@ const entry = join(root, 'dist', 'bundle-entry.mjs')
 writeFileSync(
   entry,
   [
-    "export { execute } from '@oclif/core'",
+    "export { execute, settings } from '@oclif/core'",
     ...ids.map((id, i) => `import C${i} from './${manifest.commands[id].relativePath.slice(1).join('/')}'`),
     `export const COMMANDS = { ${ids.map((id, i) => `'${id}': C${i}`).join(', ')} }`,
   ].join('\n'),
