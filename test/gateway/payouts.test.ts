@@ -4,19 +4,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 const gateways: TestGateway[] = []
+const dirs = new Set<string>()
 let emulator: RunningEmulator | undefined
 afterEach(async () => {
   for (const g of gateways.splice(0)) await g.close()
   await emulator?.close()
   emulator = undefined
+  for (const dir of dirs) removeDir(dir)
+  dirs.clear()
 })
 
 async function start(env: Record<string, string> = {}, dataDir?: string) {
   const g = await startTestGateway({ env, dataDir })
   gateways.push(g)
+  dirs.add(g.dataDir)
   return g
 }
 
