@@ -127,6 +127,8 @@ export interface Endpoint {
   mode: string
   created_at: string
   deleted_at: string | null
+  /** Set when the gateway stopped delivering to it after failing too long; Enable turns it back on. */
+  disabled_at?: string | null
 }
 
 export interface AccountInfo {
@@ -152,4 +154,5 @@ export interface AdminKey {
   revoked_at: string | null
 }
 
-export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual'] as const
+/** The event types an endpoint can subscribe to: the gateway's own list, so the form never lags behind. */
+export { EVENT_TYPES } from '../../src/schemas/webhooks'

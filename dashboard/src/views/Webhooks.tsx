@@ -51,6 +51,13 @@ export function Webhooks({ token, mode }: { token: string; mode: 'test' | 'live'
       await load()
     })
 
+  const enable = (endpoint: Endpoint) =>
+    void run(async () => {
+      await call(token, 'POST', `/api/v1/webhooks/${encodeURIComponent(endpoint.id)}/enable`)
+      setNotice(`Enabled ${endpoint.url}: new events are delivered to it again`)
+      await load()
+    })
+
   const sendTest = () =>
     void run(async () => {
       const reference = `dashboard-test-${Date.now().toString(36)}`
@@ -107,13 +114,21 @@ export function Webhooks({ token, mode }: { token: string; mode: 'test' | 'live'
                   <td class="url">
                     <a href={href('webhooks', endpoint.id)}>{endpoint.url}</a>
                   </td>
-                  <td>{endpoint.events.length ? endpoint.events.join(', ') : 'all'}</td>
+                  <td>
+                    {endpoint.events.length ? endpoint.events.join(', ') : 'all'}
+                    {endpoint.disabled_at && <span class="badge status-failed">disabled {time(endpoint.disabled_at)}</span>}
+                  </td>
                   <td>{time(endpoint.created_at)}</td>
                   <td>
                     <div class="actions">
                       <a class="button secondary" href={href('webhooks', endpoint.id)} aria-label={`Deliveries of ${endpoint.url}`}>
                         Deliveries
                       </a>
+                      {endpoint.disabled_at && (
+                        <button type="button" onClick={() => enable(endpoint)} aria-label={`Enable ${endpoint.url}`}>
+                          Enable
+                        </button>
+                      )}
                       <button type="button" class="danger" onClick={() => remove(endpoint)} aria-label={`Remove ${endpoint.url}`}>
                         Remove
                       </button>
