@@ -1,3 +1,4 @@
+import { transaction as pendingTransaction } from './records.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { callbackTokenHash } from '../../src/store/tokens.js'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -71,30 +72,7 @@ function postgresEngine(): Engine {
 
 let counter = 0
 function transaction(overrides: Partial<TransactionRecord> = {}): TransactionRecord {
-  const id = `txn-${process.pid}-${++counter}`
-  return {
-    id,
-    account_id: 'acct_1',
-    mode: 'test',
-    reference: 'R',
-    description: 'D',
-    phone: '254712345678',
-    amount: 100,
-    platform_fee: 1.5,
-    net_amount: 98.5,
-    status: 'pending',
-    merchant_request_id: null,
-    checkout_request_id: `ws_CO_${id}`,
-    customer_message: null,
-    mpesa_receipt_number: null,
-    result_code: null,
-    result_desc: null,
-    callback_token: `tok_${id}`,
-    created_at: new Date().toISOString(),
-    completed_at: null,
-    payout: null,
-    ...overrides,
-  }
+  return pendingTransaction(`txn-${process.pid}-${++counter}`, overrides)
 }
 
 function endpoint(overrides: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord {
