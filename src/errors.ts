@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'upstream'
   | 'payment_failed'
   | 'timeout'
+  | 'signature_invalid'
   | 'internal'
 
 export class MpgError extends Error {

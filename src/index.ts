@@ -6,6 +6,7 @@ export * from './schemas/gateway.js'
 export * as daraja from './schemas/daraja.js'
 export { normalizePhone } from './utils/phone.js'
 export { splitFee } from './utils/money.js'
+export { explainWebhookSignature, type SignatureExplanation, type SchemeVerdict, type SignatureFinding, type ExplainWebhookSignatureInput } from './webhooks/explain.js'
 export { verifyWebhookSignature, WebhookSignatureError, type VerifyWebhookSignatureInput, type WebhookSignatureErrorCode } from './webhooks/signature.js'
 export {
   webhookEventSchema,

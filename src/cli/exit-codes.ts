@@ -13,6 +13,8 @@ export const ExitCode = {
   UPSTREAM: 8,
   PAYMENT_FAILED: 9,
   TIMEOUT: 10,
+  /** `webhooks verify`: the input was usable and the signature is not valid. */
+  SIGNATURE_INVALID: 11,
   /** Ctrl-C: the shell's convention (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const
@@ -29,5 +31,6 @@ export const exitCodeForKind: Record<ErrorKind, number> = {
   upstream: ExitCode.UPSTREAM,
   payment_failed: ExitCode.PAYMENT_FAILED,
   timeout: ExitCode.TIMEOUT,
+  signature_invalid: ExitCode.SIGNATURE_INVALID,
   internal: ExitCode.FAILURE,
 }
