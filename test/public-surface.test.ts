@@ -24,6 +24,7 @@ describe('public surface', () => {
       'deliveryAttemptSchema',
       'errorBodySchema',
       'eventTypeSchema',
+      'explainWebhookSignature',
       'idempotencyKeySchema',
       'listTransactionsQuerySchema',
       'normalizePhone',
@@ -111,6 +112,8 @@ describe('public surface', () => {
       'webhooks:list': 'api-key base-url color json log-level profile',
       'webhooks:remove': 'api-key base-url color json log-level profile',
       'webhooks:resend': 'api-key base-url color json log-level profile',
+      'webhooks:sign': 'body-file color event id json log-level profile secret timestamp',
+      'webhooks:verify': 'body-file color header headers-file json log-level other-secret profile secret tolerance',
     })
   })
 })
