@@ -5,9 +5,6 @@
  */
 import { z } from 'zod'
 
-/** Daraja accepts numeric request fields as JSON numbers or numeric strings. */
-export const numericField = z.union([z.number(), z.string()])
-
 export const darajaErrorSchema = z.object({
   requestId: z.string(),
   errorCode: z.string(),
@@ -86,25 +83,7 @@ export const b2cResultSchema = z.object({
 })
 export type B2cResult = z.infer<typeof b2cResultSchema>
 
-/** Transaction Status (`/mpesa/transactionstatus/v1/query`): `Initiator`, not B2C's `InitiatorName`. */
-export const transactionStatusRequestSchema = z.object({
-  Initiator: z.string(),
-  SecurityCredential: z.string(),
-  CommandID: z.literal('TransactionStatusQuery'),
-  /** The receipt; either this or OriginalConversationID (or both). */
-  TransactionID: z.string().optional(),
-  OriginalConversationID: z.string().optional(),
-  PartyA: numericField,
-  /** `1` MSISDN, `2` Till, `4` shortcode. */
-  IdentifierType: numericField,
-  ResultURL: z.string(),
-  QueueTimeOutURL: z.string(),
-  Remarks: z.string(),
-  Occasion: z.string().optional(),
-})
-export type TransactionStatusRequest = z.infer<typeof transactionStatusRequestSchema>
-
-/** Same ack as B2C's (the OriginatorConversationID is made by the server). */
+/** Transaction Status (`/mpesa/transactionstatus/v1/query`): the same ack as B2C's (the OriginatorConversationID is made by the server). */
 export const transactionStatusAckSchema = b2cAckSchema
 export type TransactionStatusAck = B2cAck
 
