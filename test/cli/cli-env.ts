@@ -1,13 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { repoRoot, runBin } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
-/** A fresh config dir, so no test reads or writes the real ~/.config. */
+/** A fresh config dir, so no test reads or writes the real ~/.config (removed after the test file). */
 export function tempConfigDir(): string {
-  return mkdtempSync(join(tmpdir(), 'mpg-cli-config-'))
+  return tempDir('mpg-cli-config-')
 }
 
 /** The environment a CLI test runs `mpg` with: one gateway, one key, a private config dir. */

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const fileInTheWay = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mpg-err-'))
+  const dir = tempDir('mpg-err-')
   const file = join(dir, 'not-a-dir')
   writeFileSync(file, '')
   return join(file, 'config')

@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { stkBody, waitFor } from '../helpers/gateway.js'
 import { readStore } from '../helpers/store-file.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 let emulator: RunningEmulator | undefined
 const servers: ServeProcess[] = []
@@ -19,7 +17,7 @@ describe('crash safety', () => {
     // Daraja lives outside the gateway so it remembers the payments across the crash.
     emulator = await startEmulator({ callbackDelayMs: 2000 })
     emulator.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 150 })
-    const dataDir = mkdtempSync(join(tmpdir(), 'mpg-crash-'))
+    const dataDir = tempDir('mpg-crash-')
     const env = { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulator.url, MPG_DATA_DIR: dataDir, MPG_RECONCILE_AFTER_S: '0.5' }
     const first = await spawnServe([], env)
     servers.push(first)

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 let gw: TestGateway | undefined
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('store size warning', () => {
   it('warns once, naming the PostgreSQL store, when the JSON file is past the 50 ms-per-write size', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mpg-large-'))
+    const dataDir = tempDir('mpg-large-')
     writeFileSync(join(dataDir, 'gateway.json'), JSON.stringify({ version: 1, meta: { padding: 'x'.repeat(7 * 1024 * 1024) } }))
     gw = await startTestGateway({ dataDir })
     const warnings = gw.logs.filter((l) => l.event === 'store.large')

@@ -1,21 +1,20 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli, unwrap } from '../helpers/run-cli.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { stkBody, waitFor } from '../helpers/gateway.js'
 import { readStore } from '../helpers/store-file.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const servers: ServeProcess[] = []
 afterEach(() => {
   for (const s of servers.splice(0)) s.child.kill('SIGKILL')
 })
-const tempDir = () => mkdtempSync(join(tmpdir(), 'mpg-serve-'))
 
 describe('mpg serve', () => {
   it('needs no configuration: ready line, bootstrap key once, admin token 0600, clean SIGTERM', async () => {
-    const dataDir = tempDir()
+    const dataDir = tempDir('mpg-serve-')
     const s = await spawnServe(['--data-dir', dataDir])
     servers.push(s)
     expect(s.ready).toMatchObject({ event: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), daraja_env: 'emulator' })
@@ -55,7 +54,7 @@ describe('mpg serve', () => {
   })
 
   it('prints its ready line first, even when start-up has something to log', async () => {
-    const dataDir = tempDir()
+    const dataDir = tempDir('mpg-serve-')
     writeFileSync(join(dataDir, 'gateway.json'), JSON.stringify({ version: 1, meta: { padding: 'x'.repeat(7 * 1024 * 1024) } }))
     const s = await spawnServe(['--data-dir', dataDir])
     servers.push(s)
@@ -64,7 +63,7 @@ describe('mpg serve', () => {
   })
 
   it('refuses to start outside emulator mode without PUBLIC_SITE_URL, naming the variable', async () => {
-    const r = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], {
+    const r = await runCli(['serve', '--port', '0', '--data-dir', tempDir('mpg-serve-')], {
       env: { DARAJA_ENV: 'sandbox', DARAJA_CONSUMER_KEY: 'k', DARAJA_CONSUMER_SECRET: 's', DARAJA_SHORTCODE: '174379', DARAJA_PASSKEY: 'p', PUBLIC_SITE_URL: '' },
     })
     expect(r.exitCode).toBe(3)
@@ -73,29 +72,29 @@ describe('mpg serve', () => {
   })
 
   it('rejects a bad setting with one line naming it', async () => {
-    const bad = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], { env: { PLATFORM_FEE_PERCENT: 'lots' } })
+    const bad = await runCli(['serve', '--port', '0', '--data-dir', tempDir('mpg-serve-')], { env: { PLATFORM_FEE_PERCENT: 'lots' } })
     expect(bad.exitCode).toBe(3)
     expect(unwrap(bad.stderr)).toMatch(/PLATFORM_FEE_PERCENT/)
-    const env = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], { env: { DARAJA_ENV: 'staging' } })
+    const env = await runCli(['serve', '--port', '0', '--data-dir', tempDir('mpg-serve-')], { env: { DARAJA_ENV: 'staging' } })
     expect(env.exitCode).toBe(3)
     expect(unwrap(env.stderr)).toMatch(/DARAJA_ENV must be emulator, sandbox or production/)
-    const missing = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], { env: { DARAJA_ENV: 'production' } })
+    const missing = await runCli(['serve', '--port', '0', '--data-dir', tempDir('mpg-serve-')], { env: { DARAJA_ENV: 'production' } })
     expect(missing.exitCode).toBe(3)
     expect(unwrap(missing.stderr)).toMatch(/DARAJA_CONSUMER_KEY is required/)
   })
 
   it('a busy port is a clear error, not a silent move to another port', async () => {
-    const s = await spawnServe(['--data-dir', tempDir()])
+    const s = await spawnServe(['--data-dir', tempDir('mpg-serve-')])
     servers.push(s)
     const port = new URL(s.ready.url).port
-    const r = await runCli(['serve', '--port', port, '--data-dir', tempDir()])
+    const r = await runCli(['serve', '--port', port, '--data-dir', tempDir('mpg-serve-')])
     // CONFLICT, as for `mpg emulator start` on a busy port.
     expect(r.exitCode).toBe(7)
     expect(unwrap(r.stderr)).toMatch(new RegExp(`Port ${port} .*already in use`))
   })
 
   it('the store file is valid JSON holding the transaction after a push', async () => {
-    const dataDir = tempDir()
+    const dataDir = tempDir('mpg-serve-')
     const s = await spawnServe(['--data-dir', dataDir])
     servers.push(s)
     const res = await fetch(`${s.ready.url}/api/v1/stk-push`, {

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { createLogger } from '../../src/core/logger.js'
 import { createGateway, type RunningGateway } from '../../src/gateway/create-gateway.js'
 import { storeEnvFor } from './store-env.js'
+import { tempDir } from './temp-dir.js'
 
 export interface TestGateway extends RunningGateway {
   dataDir: string
@@ -23,9 +22,9 @@ export interface TestGatewayOptions {
   dataDir?: string
 }
 
-/** A real gateway on 127.0.0.1:0 with its own emulator and a fresh data dir. */
+/** A real gateway on 127.0.0.1:0 with its own emulator and a fresh data dir (removed after the test file). */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mpg-test-'))
+  const dataDir = options.dataDir ?? tempDir('mpg-test-')
   const logs: Array<Record<string, unknown>> = []
   const gateway = await createGateway({
     env: {

@@ -1,25 +1,43 @@
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { TransactionRecord } from '../../src/store/records.js'
 import { transaction } from './records.js'
 
 const fileOf = (dir: string) => join(dir, 'gateway.json')
+
+// Every store is closed (its journal's file handle with it) and every directory removed after each test.
+const opened: LowdbStore[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+const tempStoreDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+  dirs.push(dir)
+  return dir
+}
+const newStore = (...args: ConstructorParameters<typeof LowdbStore>) => {
+  const store = new LowdbStore(...args)
+  opened.push(store)
+  return store
+}
 const readDoc = async (dir: string) => (await loadDocument(fileOf(dir))).doc
 
 describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   it('a resolved write is on disk, and survives reopening', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('a'))
     expect((await readDoc(dir)).transactions.map((t) => t.id)).toEqual(['a'])
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('a'))?.id).toBe('a')
     expect((await reopened.findTransactionByCheckoutRequestId('ws_CO_a'))?.id).toBe('a')
@@ -27,8 +45,8 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   })
 
   it('500 concurrent writes all land, each acknowledged only once it is in the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const seenOnDisk: boolean[] = []
     await Promise.all(
@@ -47,8 +65,8 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   })
 
   it('transition is a compare-and-set: of two racing finalisations exactly one applies, with its event', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('x'))
     const finalise = (status: 'success' | 'failed') =>
@@ -65,8 +83,8 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   })
 
   it('lists newest first with a cursor, scoped to account and mode', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     for (const id of ['1', '2', '3']) await store.insertTransaction(transaction(id))
     await store.insertTransaction(transaction('other', { account_id: 'acct_2' }))
@@ -79,8 +97,8 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
   })
 
   it('returned records are copies: mutating them does not change the store', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('c'))
     const copy = (await store.getTransaction('c'))!
@@ -91,8 +109,8 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
 
 describe('Idempotency-Key records', () => {
   it('are pruned after their 24 h life, but never while in flight', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const old = new Date(Date.now() - 25 * 3600_000).toISOString()
     const base = { fingerprint: 'f', status_code: 201, response: {}, transaction_id: null }
@@ -108,13 +126,13 @@ describe('Idempotency-Key records', () => {
 
 describe('the journal', () => {
   it('a torn last line (a crash mid-append) is dropped; everything before it is kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     await store.insertTransaction(transaction('kept'))
     await store.close()
     appendFileSync(join(dir, 'gateway.journal'), '{"c":"transactions","r":{"id":"torn","acc')
-    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('kept'))?.id).toBe('kept')
     expect(await reopened.getTransaction('torn')).toBeUndefined()
@@ -125,15 +143,15 @@ describe('the journal', () => {
   })
 
   it('a corrupt line in the middle stops start-up with a clear message', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
+    const dir = tempStoreDir()
     writeFileSync(join(dir, 'gateway.journal'), '{"m":{},"s":1}\n{"c":"accounts","r":{"id":\n{"m":{},"s":1}\n')
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await expect(store.open()).rejects.toThrow(/journal .* is corrupt at line 2/)
   })
 
   it('is folded into the snapshot once it outgrows it, and replays to the same state', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 256 * 1024 })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 256 * 1024 })
     await store.open()
     await store.insertTransaction(transaction('hot'))
     // Each update appends the whole record (~500 bytes): keep going until the journal folds.
@@ -154,21 +172,21 @@ describe('the journal', () => {
     const snapshot = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[] }
     expect(snapshot.transactions[0].result_desc).toMatch(/^update \d+$/)
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('hot'))?.result_desc).toBe(`update ${updates}`)
   })
 
   it('deletions are journalled too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-store-'))
-    const store = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
     const base = { fingerprint: 'f', state: 'done' as const, status_code: 201, response: {}, transaction_id: null, created_at: new Date().toISOString() }
     await store.saveIdempotency({ ...base, scope: 'a' })
     await store.saveIdempotency({ ...base, scope: 'b' })
     await store.deleteIdempotency('a')
     await store.close()
-    const reopened = new LowdbStore(fileOf(dir), { deliverTo: deliversTo })
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect(await reopened.getIdempotency('a')).toBeUndefined()
     expect(await reopened.getIdempotency('b')).toBeDefined()
