@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'payment_failed'
   | 'timeout'
   | 'signature_invalid'
+  | 'test_failed'
   | 'internal'
 
 export class MpgError extends Error {

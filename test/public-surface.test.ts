@@ -113,6 +113,7 @@ describe('public surface', () => {
       'webhooks:remove': 'api-key base-url color json log-level profile',
       'webhooks:resend': 'api-key base-url color json log-level profile',
       'webhooks:sign': 'body-file color event id json log-level profile secret timestamp',
+      'webhooks:test': 'color json log-level profile secret',
       'webhooks:verify': 'body-file color header headers-file json log-level other-secret profile secret tolerance',
     })
   })

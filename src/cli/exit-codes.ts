@@ -15,6 +15,8 @@ export const ExitCode = {
   TIMEOUT: 10,
   /** `webhooks verify`: the input was usable and the signature is not valid. */
   SIGNATURE_INVALID: 11,
+  /** `webhooks test`: the receiver failed at least one case. */
+  TEST_FAILED: 12,
   /** Ctrl-C: the shell's convention (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const
@@ -32,5 +34,6 @@ export const exitCodeForKind: Record<ErrorKind, number> = {
   payment_failed: ExitCode.PAYMENT_FAILED,
   timeout: ExitCode.TIMEOUT,
   signature_invalid: ExitCode.SIGNATURE_INVALID,
+  test_failed: ExitCode.TEST_FAILED,
   internal: ExitCode.FAILURE,
 }
