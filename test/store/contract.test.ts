@@ -191,6 +191,36 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.listDeliveriesForEvent(events[0].id)).toHaveLength(1)
   })
 
+  it.skipIf(!available)('updateWebhookEndpoint: concurrent disables make one change and one event; disabled endpoints get no deliveries', async () => {
+    const account_id = `acct_disable_${++counter}`
+    const failing = endpoint({ account_id, failing_since: '2026-01-01T00:00:00.000Z' })
+    const other = endpoint({ account_id })
+    await store.createWebhookEndpoint(failing)
+    await store.createWebhookEndpoint(other)
+    const peers = [store, await engine.peer(), await engine.peer()]
+    const results = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        peers[i % peers.length].updateWebhookEndpoint(
+          failing.id,
+          (e) => (e.disabled_at ? undefined : { ...e, disabled_at: '2026-01-02T00:00:00.000Z' }),
+          (e) => [{ event: 'webhook_endpoint.disabled', data: { id: e.id } }],
+        ),
+      ),
+    )
+    const winners = results.filter((r) => r !== undefined)
+    expect(winners).toHaveLength(1)
+    expect(winners[0]!.endpoint).toMatchObject({ id: failing.id, disabled_at: '2026-01-02T00:00:00.000Z', failing_since: '2026-01-01T00:00:00.000Z' })
+    // The event goes to the other endpoint only: the disabled one is no longer a receiver.
+    expect(winners[0]!.deliveries.map((d) => d.endpoint_id)).toEqual([other.id])
+    expect((await store.getWebhookEndpoint(failing.id))?.disabled_at).toBe('2026-01-02T00:00:00.000Z')
+    const t = transaction({ account_id })
+    await store.insertTransaction(t)
+    expect((await settle(store, t.id))!.deliveries.map((d) => d.endpoint_id)).toEqual([other.id])
+    // Deleted endpoints are not changed.
+    await store.deleteWebhookEndpoint(other.id, new Date().toISOString())
+    expect(await store.updateWebhookEndpoint(other.id, (e) => ({ ...e, url: 'http://x' }))).toBeUndefined()
+  })
+
   it.skipIf(!available)('50 concurrent claims of one Idempotency-Key: one transaction stored, the others get the claim', async () => {
     const account_id = `acct_idem_${++counter}`
     const scope = `${account_id}:test:key-1`
