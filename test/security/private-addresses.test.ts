@@ -78,7 +78,7 @@ describe('private addresses with a real Daraja', () => {
       account_id: account.data[0].id,
       mode: 'test',
       url: `${receiver.url}/hook`,
-      events: [],
+      events: ['payment.success'],
       sealed_secret: (await import('../../src/webhooks/seal.js')).seal((await import('../../src/webhooks/seal.js')).sealKey(gw.dataDir), 'whsec_x', 'we_stored_before'),
       created_at: now,
       deleted_at: null,
