@@ -31,9 +31,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
  * background compile and GC tasks on a big bundle (hundreds of ms on a busy machine).
  */
 async function exitWhenFlushed() {
-  const { once } = await import('node:events')
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength > 0) await once(stream, 'drain')
+    if (stream.destroyed || stream.writableLength === 0) continue
+    // A reader that went away (`| head`) never drains: an error or close ends the wait too.
+    await new Promise((resolve) => {
+      stream.once('drain', resolve)
+      stream.once('error', resolve)
+      stream.once('close', resolve)
+    })
   }
   process.exit()
 }
