@@ -213,7 +213,8 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     ctx.log.info('webhook.attempt', {
       delivery_id: id,
       endpoint_id: endpoint.id,
-      event: delivery.event,
+      // Not `event`: that is the log line's own name (webhook.attempt).
+      event_type: delivery.event,
       status_code: result.status_code,
       duration_ms: result.duration_ms,
       // undefined: the lease ran out and another process took the delivery (it records its own attempt).

@@ -135,6 +135,25 @@ describe('delivery retries and the attempt log', () => {
   })
 })
 
+describe('the attempt log line', () => {
+  it('keeps its own name (webhook.attempt) and carries the delivered event type under event_type', async () => {
+    receiver = await startCallbackReceiver()
+    gw = await startTestGateway()
+    const endpoint = await addEndpoint(gw, `${receiver.url}/hooks`, { events: ['payment.failed'] })
+    await failPayment(gw)
+    await finished(gw, endpoint.id)
+    const lines = await waitFor(() => {
+      const found = gw!.logs.filter((l) => l.type === 'webhook.attempt')
+      return found.length > 0 ? found : undefined
+    }, { timeoutMs: 5000, what: 'the webhook.attempt log line' })
+    expect(lines).toHaveLength(1)
+    expect(lines[0].event).toBe('webhook.attempt')
+    expect(lines[0].event_type).toBe('payment.failed')
+    expect(lines[0].outcome).toBe('succeeded')
+    expect(lines[0].endpoint_id).toBe(endpoint.id)
+  })
+})
+
 describe('the queue survives a restart', () => {
   it('a retry pending at shutdown is delivered after the restart, once', async () => {
     receiver = await startCallbackReceiver()
