@@ -1,6 +1,9 @@
 // The load generator, in its own process so that it never shares a CPU queue with the server it
 // measures. argv[2] is a JSON config: {url, path, headers, body, connections, duration, warmup,
-// idempotency}. Prints one JSON line: throughput of 2xx answers and latency percentiles.
+// idempotency, rate}. With `rate`, the arrival rate is fixed at that many requests/s in all
+// (autocannon's overallRate), so latency is the server's and not a queue the load builds up.
+// Prints one JSON line: throughput of 2xx answers, latency percentiles, and every request sent
+// (warm-up included: the CPU time the bench reads from /proc covers both runs).
 import autocannon from 'autocannon'
 
 const config = JSON.parse(process.argv[2])
@@ -15,6 +18,7 @@ function run(duration) {
         connections: config.connections ?? 50,
         duration,
         timeout: 20,
+        ...(config.rate ? { overallRate: config.rate } : {}),
         requests: [
           {
             method: config.method ?? 'POST',
@@ -40,8 +44,9 @@ function run(duration) {
   })
 }
 
-if (config.warmup > 0) await run(config.warmup)
+const warm = config.warmup > 0 ? await run(config.warmup) : undefined
 const result = await run(config.duration)
+const answered = (r) => (r ? r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] : 0)
 const seconds = result.duration
 const ok = result['2xx']
 process.stdout.write(
@@ -52,6 +57,8 @@ process.stdout.write(
     errors: result.errors,
     timeouts: result.timeouts,
     status_codes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count])),
+    rate: config.rate ?? null,
+    requests_total: answered(warm) + answered(result),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     max_ms: result.latency.max,
