@@ -26,5 +26,5 @@ export async function settleInterruptedRequests(ctx: GatewayContext, createdBefo
  * by a crash.
  */
 export function interruptedBefore(darajaTimeoutMs: number, now = Date.now()): string {
-  return new Date(now - darajaTimeoutMs - 60_000).toISOString()
+  return new Date(now - 2 * darajaTimeoutMs - 10_000).toISOString()
 }

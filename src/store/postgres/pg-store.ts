@@ -22,9 +22,6 @@ import { ROWS, UPDATE_TRANSACTION } from './rows.js'
 
 type Queryable = pg.Pool | pg.PoolClient
 
-/** The channel a commit that stored events is announced on: a nudge for other processes, never the source of truth. */
-export const EVENTS_CHANNEL = 'mpg_events'
-
 export interface PgStoreOptions {
   /** Which endpoints get a delivery of an event (the webhooks' rule). */
   deliverTo: DeliveryRule
@@ -322,7 +319,6 @@ export class PgStore implements Store {
       const { events, deliveries } = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
       return { transaction: updated, events, deliveries }
     })
-    if (result && result.events.length > 0) this.nudge()
     return result
   }
 
@@ -357,10 +353,6 @@ export class PgStore implements Store {
     return { events, deliveries }
   }
 
-  /** Tells listening processes that events were committed (they poll anyway). */
-  private nudge(): void {
-    void this.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).catch(() => undefined)
-  }
 
   getIdempotency(scope: string) {
     return this.one<IdempotencyRecord>(this.pool, 'select doc from idempotency where scope = $1', [scope])
