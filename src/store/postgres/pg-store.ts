@@ -417,7 +417,6 @@ export class PgStore implements Store {
       const appended = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
       return { endpoint: updated, ...appended }
     })
-    if (result && result.events.length > 0) this.nudge()
     return result
   }
 
