@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
@@ -64,9 +64,17 @@ export async function startCluster(bin: string): Promise<Cluster> {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim()
     throw new Error(`could not start a PostgreSQL cluster with ${bin}: ${stderr || (error as Error).message}`)
   }
+  // A killed test run never reaches stop(): a watchdog stops the cluster once this process is gone.
+  const pgCtl = asRoot ? `runuser -u postgres -- ${join(bin, 'pg_ctl')}` : join(bin, 'pg_ctl')
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; ${pgCtl} -D '${data}' -m immediate -w stop; rm -rf '${root}'`], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  watchdog.unref()
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop() {
+      watchdog.kill()
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } finally {
