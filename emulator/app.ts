@@ -59,7 +59,9 @@ async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
   if (route.fault !== 'oauth' && em.spikeArrest?.arrests(route.fault, em.now().getTime())) {
     return { res: darajaError(DarajaErrors.spikeArrest, em.ids.serverId()), endpoint: route.endpoint }
   }
-  return { res: route.handler(em, req), endpoint: route.endpoint, reset: reset !== undefined }
+  const res = route.handler(em, req)
+  if (res.after) await res.after
+  return { res, endpoint: route.endpoint, reset: reset !== undefined }
 }
 
 function toResponse(res: EmResponse): Response {

@@ -96,7 +96,8 @@ export class CallbackSender {
     }
   }
 
-  send(callback: OutgoingCallback): void {
+  /** Sends every copy; the promise (never rejected) ends when the last one is answered or abandoned. */
+  send(callback: OutgoingCallback): Promise<void> {
     const signal = this.#abort.signal
     const run = (async () => {
       for (let copy = 1; copy <= callback.copies; copy++) {
@@ -109,6 +110,7 @@ export class CallbackSender {
       this.#inFlight.delete(run)
       this.#checkIdle()
     })
+    return run
   }
 
   /**

@@ -12,6 +12,9 @@ import { SpikeArrest } from './spike-arrest.js'
 import { EmulatorState, type B2cTransaction, type RequestEntry, type StkTransaction } from './state.js'
 import { findB2c, statusResultBody, type StatusQuery } from './transaction-status.js'
 
+/** How long a push's answer waits for a callback that must overtake it (Daraja never waits for the merchant). */
+const ACK_AFTER_CALLBACK_CAP_MS = 1000
+
 /** The control API's view of an STK transaction. */
 export interface StkTransactionView {
   checkout_request_id: string
@@ -122,15 +125,24 @@ export class Emulator {
 
   // --- STK ----------------------------------------------------------------------------------------
 
-  startStk(txn: StkTransaction): void {
+  /**
+   * Takes an accepted push. Returns what the push's answer must wait for: the callback, when a
+   * scenario makes it overtake the answer (capped, since Daraja never waits for the merchant).
+   */
+  startStk(txn: StkTransaction): Promise<unknown> | undefined {
     this.state.stk.set(txn.checkoutRequestId, txn)
-    if (txn.outcome.hold) return
+    if (txn.outcome.hold) return undefined
+    if (txn.outcome.ackAfterCallback) {
+      const sent = this.#completeStk(txn, txn.outcome.resultCode, txn.outcome.resultDesc)
+      return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, ACK_AFTER_CALLBACK_CAP_MS).unref())])
+    }
     const delay = txn.outcome.delayMs ?? this.config.callbackDelayMs
     const epoch = this.#epoch
     // Completes even if the bounded state has evicted it meanwhile: an accepted push always gets its callback.
     this.callbacks.schedule(delay, () => {
-      if (epoch === this.#epoch) this.#completeStk(txn, txn.outcome.resultCode, txn.outcome.resultDesc)
+      if (epoch === this.#epoch) void this.#completeStk(txn, txn.outcome.resultCode, txn.outcome.resultDesc)
     })
+    return undefined
   }
 
   /** Finishes a held prompt with a result code; the callback goes out at once. */
@@ -146,11 +158,12 @@ export class Emulator {
         'Only prompts to a held number (254700000008, or a scenario with "hold": true) wait to be resolved.',
       )
     }
-    this.#completeStk(txn, resultCode, resultDesc ?? stkResultDesc(resultCode))
+    void this.#completeStk(txn, resultCode, resultDesc ?? stkResultDesc(resultCode))
     return stkView(txn)
   }
 
-  #completeStk(txn: StkTransaction, resultCode: number, resultDesc: string): void {
+  /** Records the result and sends its callback; the promise ends when the callback has been answered. */
+  #completeStk(txn: StkTransaction, resultCode: number, resultDesc: string): Promise<void> {
     const now = this.now()
     txn.status = 'completed'
     txn.resultCode = resultCode
@@ -160,14 +173,26 @@ export class Emulator {
       txn.receipt = this.ids.receipt(now)
       this.state.ledgers.receive({ receipt: txn.receipt, kind: 'stk', shortcode: txn.partyB, msisdn: txn.phone, amount: txn.amount })
     }
-    if (txn.outcome.callback === 'none') return
-    this.#sendCallback({
+    this.#scheduleLateSuccess(txn, resultCode)
+    if (txn.outcome.callback === 'none') return Promise.resolve()
+    return this.#sendCallback({
       kind: 'stk',
       url: txn.callbackUrl,
       transactionId: txn.checkoutRequestId,
       headers: { 'content-type': 'application/json;charset=UTF-8', BusinessShortCode: txn.shortcode },
       body: stkCallbackBody(txn),
       copies: txn.outcome.callback === 'twice' ? 2 : 1,
+    })
+  }
+
+  /** The real network sometimes reports a failure (1037) and then a success for the same prompt. */
+  #scheduleLateSuccess(txn: StkTransaction, resultCode: number): void {
+    const lateMs = txn.outcome.lateSuccessMs
+    if (lateMs === undefined || resultCode === 0) return
+    txn.outcome = { ...txn.outcome, lateSuccessMs: undefined }
+    const epoch = this.#epoch
+    this.callbacks.schedule(lateMs, () => {
+      if (epoch === this.#epoch) void this.#completeStk(txn, 0, stkResultDesc(0))
     })
   }
 
@@ -196,7 +221,7 @@ export class Emulator {
     }
     txn.utilityBalanceAfter = this.state.ledgers.of(txn.partyA).utility
     if (txn.outcome.callback === 'none') return
-    this.#sendCallback({
+    void this.#sendCallback({
       kind: 'b2c_result',
       url: txn.resultUrl,
       transactionId: txn.conversationId,
@@ -254,7 +279,7 @@ export class Emulator {
           }
           payment.status = 'completed'
           this.state.ledgers.receive({ receipt: payment.transId, kind: 'c2b', shortcode: payment.shortcode, msisdn: payment.msisdn, amount: payment.amount })
-          this.#sendCallback({
+          void this.#sendCallback({
             kind: 'c2b_confirmation',
             url: registration.confirmationUrl,
             transactionId: payment.transId,
@@ -316,7 +341,7 @@ export class Emulator {
   }
 
   #sendResult(kind: CallbackKind, url: string, transactionId: string, body: unknown, copies: number): void {
-    this.#sendCallback({ kind, url, transactionId, headers: { 'content-type': 'application/json;charset=UTF-8' }, body, copies })
+    void this.#sendCallback({ kind, url, transactionId, headers: { 'content-type': 'application/json;charset=UTF-8' }, body, copies })
   }
 
   // --- Transaction Status ------------------------------------------------------------------------
@@ -328,7 +353,7 @@ export class Emulator {
       if (epoch !== this.#epoch) return
       const body = statusResultBody(query, findB2c(this.state.b2c.values(), query), this.now())
       if (!body) return
-      this.#sendCallback({
+      void this.#sendCallback({
         kind: 'transaction_status_result',
         url: query.resultUrl,
         transactionId: query.conversationId,
@@ -339,9 +364,9 @@ export class Emulator {
     })
   }
 
-  #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): void {
+  #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): Promise<void> {
     const action = this.faults.takeCallbackAction(callback.kind)
-    this.callbacks.send({
+    return this.callbacks.send({
       ...callback,
       copies: action === 'duplicate' ? callback.copies + 1 : callback.copies,
       drop: action === 'drop',

@@ -42,6 +42,8 @@ export interface EmResponse {
   status: number
   /** undefined: an empty body (OAuth's answer to unknown credentials). */
   body: unknown
+  /** The answer is held back until this settles (a callback that must overtake the answer). */
+  after?: Promise<unknown>
 }
 
 export function darajaError(spec: DarajaErrorSpec, requestId: string): EmResponse {

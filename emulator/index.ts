@@ -24,3 +24,5 @@ export {
   type ScenarioInput,
 } from './scenarios.js'
 export { ControlError } from './errors.js'
+export { DEFAULT_RACE_DELAY_MS, RACE_NAMES, type RaceInput, type RaceName } from './races.js'
+export type { ArmedRace } from './control/races.js'

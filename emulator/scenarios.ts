@@ -18,6 +18,10 @@ export interface StkOutcome {
   delayMs?: number
   /** How a query answers before the result: HTTP 200 "4999" (today's sandbox) or the 500 `500.001.1001` form. */
   inFlightQuery?: InFlightQuery
+  /** After a failure result, the network changes its mind: a success for the same CheckoutRequestID this much later. */
+  lateSuccessMs?: number
+  /** The result callback goes out first; the push's HTTP answer waits for it (up to a short cap). */
+  ackAfterCallback?: boolean
 }
 
 export type InFlightQuery = '4999' | '500'
@@ -159,6 +163,8 @@ export const scenarioInputSchema = z
     hold: z.boolean().optional(),
     delay_ms: z.number().int().min(0).max(600_000).optional(),
     in_flight_query: z.enum(['4999', '500']).optional(),
+    late_success_ms: z.number().int().min(0).max(7 * 24 * 3600 * 1000).optional(),
+    ack_after_callback: z.boolean().optional(),
   })
   .strict()
   .refine((v) => (v.phone === undefined) !== (v.next === undefined), {
@@ -167,6 +173,9 @@ export const scenarioInputSchema = z
   .refine((v) => v.phone === undefined || BY_PHONE.includes(v.product), { message: '"phone" applies to stk, b2c and c2b; use "next": true', path: ['phone'] })
   .refine((v) => v.product === 'stk' || v.hold === undefined, { message: '"hold" applies to STK only', path: ['hold'] })
   .refine((v) => v.product === 'stk' || v.in_flight_query === undefined, { message: '"in_flight_query" applies to STK only', path: ['in_flight_query'] })
+  .refine((v) => v.product === 'stk' || (v.late_success_ms === undefined && v.ack_after_callback === undefined), {
+    message: '"late_success_ms" and "ack_after_callback" apply to STK only',
+  })
 export type ScenarioInput = z.input<typeof scenarioInputSchema>
 
 export interface Scenario {
@@ -185,6 +194,10 @@ export interface Scenario {
   sync_error: DarajaErrorSpec | null
   /** STK: how a query answers while the prompt is open; null for other products. */
   in_flight_query: InFlightQuery | null
+  /** STK: a success callback for the same CheckoutRequestID this long after a failure result; null: none. */
+  late_success_ms: number | null
+  /** STK: the callback is sent before the push is answered. */
+  ack_after_callback: boolean
 }
 
 /** Turns control input into a stored scenario; throws a message for an unknown outcome name. */
@@ -230,6 +243,8 @@ export function buildScenario(id: string, raw: ScenarioInput): Scenario {
     delay_ms: input.delay_ms ?? null,
     sync_error: base.syncError ?? null,
     in_flight_query: input.product === 'stk' ? (input.in_flight_query ?? '4999') : null,
+    late_success_ms: input.late_success_ms ?? null,
+    ack_after_callback: input.ack_after_callback ?? false,
   }
 }
 
@@ -252,6 +267,8 @@ export function stkOutcomeOf(s: Scenario): StkOutcome {
     syncError: s.sync_error ?? undefined,
     delayMs: s.delay_ms ?? undefined,
     inFlightQuery: s.in_flight_query ?? undefined,
+    lateSuccessMs: s.late_success_ms ?? undefined,
+    ackAfterCallback: s.ack_after_callback || undefined,
   }
 }
 

@@ -7,6 +7,8 @@ import { Emulator, stkView as stkViewOf, type StkTransactionView } from './emula
 import type { Fault, FaultInput } from './faults.js'
 import { resolveOptions, type EmulatorCredentials, type EmulatorOptions } from './options.js'
 import type { EmulatorProfile } from './profiles.js'
+import { armRace, type ArmedRace } from './control/races.js'
+import type { RaceName } from './races.js'
 import type { Scenario, ScenarioInput } from './scenarios.js'
 import type { RequestEntry } from './state.js'
 
@@ -24,6 +26,8 @@ export interface RunningEmulator {
   /** Callbacks sent with the answers they got, oldest first (a copy). */
   callbacks(): CallbackEntry[]
   setScenario(input: ScenarioInput): Scenario
+  /** Arms a named race scenario (late-success, lost-callback, …) for one phone; see README. */
+  raceScenario(name: RaceName, options: { phone: string; delayMs?: number }): ArmedRace
   clearScenarios(): void
   setFault(input: FaultInput): Fault
   /** Clears one fault by id, or all of them. */
@@ -71,6 +75,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     requests: () => em.state.requests.toArray(),
     callbacks: () => em.callbacks.journal.toArray(),
     setScenario: (input) => em.scenarios.add(input),
+    raceScenario: (name, { phone, delayMs }) => armRace(em, { name, phone, delay_ms: delayMs }),
     clearScenarios: () => em.scenarios.clear(),
     setFault: (input) => em.faults.add(input),
     clearFaults: (id) => {

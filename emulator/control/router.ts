@@ -6,6 +6,7 @@ import { advanceClock, readClock } from './clock.js'
 import { addFault, clearFaults, listFaults } from './faults.js'
 import { health, reset } from './health.js'
 import { listCallbacks, listRequests } from './journals.js'
+import { addRace, listRaceNames } from './races.js'
 import { addScenario, clearScenarios, listScenarios } from './scenarios.js'
 import { getStk, resolveStk } from './stk.js'
 
@@ -27,6 +28,8 @@ const routes: ControlRoute[] = [
   { method: 'GET', pattern: /^scenarios$/, handler: listScenarios },
   { method: 'POST', pattern: /^scenarios$/, handler: addScenario },
   { method: 'DELETE', pattern: /^scenarios(?:\/([^/]+))?$/, handler: clearScenarios },
+  { method: 'GET', pattern: /^races$/, handler: listRaceNames },
+  { method: 'POST', pattern: /^races$/, handler: addRace },
   { method: 'GET', pattern: /^faults$/, handler: listFaults },
   { method: 'POST', pattern: /^faults$/, handler: addFault },
   { method: 'DELETE', pattern: /^faults(?:\/([^/]+))?$/, handler: clearFaults },

@@ -50,7 +50,7 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   const now = em.now()
   const checkoutRequestId = em.ids.checkoutRequestId(phone, now)
   const merchantRequestId = em.ids.serverId()
-  em.startStk({
+  const after = em.startStk({
     checkoutRequestId,
     merchantRequestId,
     shortcode,
@@ -76,5 +76,6 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
       ResponseDescription: 'Success. Request accepted for processing',
       CustomerMessage: 'Success. Request accepted for processing',
     },
+    after,
   }
 }

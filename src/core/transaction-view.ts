@@ -39,6 +39,8 @@ export function transactionView(t: TransactionRecord) {
     merchant_request_id: t.merchant_request_id,
     checkout_request_id: t.checkout_request_id,
     payout: payoutView(t.payout),
+    /** A success Daraja reported after this payment failed: money taken that needs a decision. */
+    late_success: t.late_success ?? null,
   }
 }
 

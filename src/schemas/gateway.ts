@@ -89,6 +89,10 @@ export const transactionSchema = z.object({
   merchant_request_id: z.string().nullable(),
   checkout_request_id: z.string().nullable(),
   payout: payoutViewSchema.nullable(),
+  late_success: z
+    .object({ mpesa_receipt_number: z.string(), amount: z.number(), result_desc: z.string(), received_at: z.string() })
+    .nullable()
+    .optional(),
 })
 export type Transaction = z.infer<typeof transactionSchema>
 

@@ -44,26 +44,24 @@ export interface ResolveInput {
   resultDesc?: string
 }
 
-/** Finishes a held STK prompt through the emulator's control API. */
-export async function resolveHeldPrompt(input: ResolveInput): Promise<ResolvedTransaction> {
+/**
+ * POSTs to the emulator's control API (`/__emulator/<path>`): the one way the CLI talks to it.
+ * A URL that is not http(s) is a usage error; no answer is `unreachable`.
+ */
+export async function postToEmulator(emulatorUrl: string, path: string, json: unknown): Promise<{ base: URL; status: number; text: string; body: ControlAnswer | undefined }> {
   let base: URL
   try {
-    base = new URL(input.emulatorUrl)
+    base = new URL(emulatorUrl)
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http')
   } catch {
-    throw new MpgError('usage', `The emulator URL "${input.emulatorUrl}" is not an http(s) URL.`, {
+    throw new MpgError('usage', `The emulator URL "${emulatorUrl}" is not an http(s) URL.`, {
       suggestion: `Pass --emulator-url like ${DEFAULT_EMULATOR_URL}.`,
     })
   }
-  const url = new URL(`__emulator/stk/${encodeURIComponent(input.checkoutRequestId)}/resolve`, base.href.endsWith('/') ? base : `${base.href}/`)
+  const url = new URL(`__emulator/${path}`, base.href.endsWith('/') ? base : `${base.href}/`)
   let res
   try {
-    res = await sendRequest({
-      method: 'POST',
-      url: url.href,
-      json: { result_code: input.resultCode, ...(input.resultDesc ? { result_desc: input.resultDesc } : {}) },
-      timeoutMs: 5000,
-    })
+    res = await sendRequest({ method: 'POST', url: url.href, json, timeoutMs: 5000 })
   } catch (error) {
     if (error instanceof NetworkError) {
       throw new MpgError('unreachable', `No emulator answers at ${base.origin} (${error.message}).`, {
@@ -73,7 +71,19 @@ export async function resolveHeldPrompt(input: ResolveInput): Promise<ResolvedTr
     }
     throw error
   }
-  const body = parseJsonBody(res.body) as { error?: string; hint?: string; transaction?: unknown } | undefined
+  return { base, status: res.status, text: res.body, body: parseJsonBody(res.body) as ControlAnswer | undefined }
+}
+
+/** The control API's answer: the payload, or `{ error, hint }`. */
+export type ControlAnswer = { error?: string; hint?: string } & Record<string, unknown>
+
+/** Finishes a held STK prompt through the emulator's control API. */
+export async function resolveHeldPrompt(input: ResolveInput): Promise<ResolvedTransaction> {
+  const { base, status, text, body } = await postToEmulator(input.emulatorUrl, `stk/${encodeURIComponent(input.checkoutRequestId)}/resolve`, {
+    result_code: input.resultCode,
+    ...(input.resultDesc ? { result_desc: input.resultDesc } : {}),
+  })
+  const res = { status, body: text }
   if (res.status === 200) {
     const parsed = resolvedTransactionSchema.safeParse(body?.transaction)
     // The callback URL's token settles the payment: shown masked, as in the gateway's access log.

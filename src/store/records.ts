@@ -95,6 +95,18 @@ export interface TransactionRecord {
   payout: PayoutRecord | null
   /** Daraja's synchronous error when the push was refused. */
   daraja_error?: { status: number | null; code: string | null; message: string } | null
+  /**
+   * A success Daraja reported after the payment had already failed (a 1037, then the customer's
+   * money taken after all). Kept for the operator; the final state is not reversed.
+   */
+  late_success?: LateSuccess | null
+}
+
+export interface LateSuccess {
+  mpesa_receipt_number: string
+  amount: number
+  result_desc: string
+  received_at: string
 }
 
 export type IdempotencyState = 'in_flight' | 'done'
