@@ -496,7 +496,7 @@ function benchStore() {
 async function benchCli() {
   log('CLI start-up …')
   // An ordinary command against a live gateway: `mpg transactions get` of a stored transaction.
-  const gw = start('cli-gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json'], { env: { MPG_DATA_DIR: join(work, 'cli-gateway') } })
+  const gw = start('cli-gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json'], { env: { MPG_DATA_DIR: join(work, 'cli-gateway'), MPG_RATE_LIMIT: 'off' } })
   const { url, key } = await gw.ready
   const pushed = await fetch(`${url}/api/v1/stk-push`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(STK_BODY) })
   const { transaction_id: id } = await pushed.json()
