@@ -40,6 +40,8 @@ export const listTransactionsQuerySchema = z
       .max(100, 'limit must be at most 100')
       .default(20),
     starting_after: z.string().max(100, 'starting_after is not a transaction id').optional(),
+    /** Exact match on the merchant's reference (stored trimmed, so compared trimmed). */
+    reference: boundedText('reference', 40).optional(),
   })
   .strict()
 

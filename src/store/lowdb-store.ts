@@ -410,6 +410,7 @@ export class LowdbStore implements Store {
       const t = all[i]
       if (t.account_id !== query.account_id || t.mode !== query.mode) continue
       if (query.status && t.status !== query.status) continue
+      if (query.reference !== undefined && t.reference !== query.reference) continue
       if (data.length === query.limit) return { data: clone(data), has_more: true }
       data.push(t)
     }

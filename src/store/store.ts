@@ -72,6 +72,8 @@ export interface ListTransactionsQuery {
   account_id: string
   mode: Mode
   status?: TransactionStatus
+  /** Only transactions whose reference equals this exactly (case-sensitive). */
+  reference?: string
   limit: number
   /** Cursor: the id of the last transaction of the previous page. */
   starting_after?: string

@@ -174,6 +174,29 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(failed.data.map((t) => t.id)).toEqual([made[3].id, made[1].id])
   })
 
+  it.skipIf(!available)('filters transactions by exact reference, with status and the cursor', async () => {
+    const account_id = `acct_ref_${++counter}`
+    const made: TransactionRecord[] = []
+    for (let i = 0; i < 6; i++) {
+      const t = transaction({ account_id, reference: i % 2 ? 'ORDER-7' : `ORDER-7${i}`, status: i === 5 ? 'failed' : 'pending' })
+      made.push(t)
+      await store.insertTransaction(t)
+    }
+    await store.insertTransaction(transaction({ account_id, mode: 'live', reference: 'ORDER-7' }))
+    await store.insertTransaction(transaction({ account_id: `${account_id}_other`, reference: 'ORDER-7' }))
+    const first = await store.listTransactions({ account_id, mode: 'test', reference: 'ORDER-7', limit: 2 })
+    expect(first.data.map((t) => t.id)).toEqual([made[5].id, made[3].id])
+    expect(first.has_more).toBe(true)
+    const rest = await store.listTransactions({ account_id, mode: 'test', reference: 'ORDER-7', limit: 2, starting_after: made[3].id })
+    expect(rest.data.map((t) => t.id)).toEqual([made[1].id])
+    expect(rest.has_more).toBe(false)
+    const pending = await store.listTransactions({ account_id, mode: 'test', reference: 'ORDER-7', status: 'pending', limit: 10 })
+    expect(pending.data.map((t) => t.id)).toEqual([made[3].id, made[1].id])
+    // Exact, not prefix or case-insensitive.
+    expect((await store.listTransactions({ account_id, mode: 'test', reference: 'ORDER-', limit: 10 })).data).toEqual([])
+    expect((await store.listTransactions({ account_id, mode: 'test', reference: 'order-7', limit: 10 })).data).toEqual([])
+  })
+
   it.skipIf(!available)('16 concurrent settlements of one payment: one final state, one event, one delivery per endpoint', async () => {
     const account_id = `acct_settle_${++counter}`
     await store.createWebhookEndpoint(endpoint({ account_id }))

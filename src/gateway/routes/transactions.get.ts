@@ -15,7 +15,7 @@ export default defineRoute({
   handler: async (ctx, event) => {
     const auth = await requireApiKey(ctx, event)
     const query = listTransactionsQuerySchema.safeParse(Object.fromEntries(event.url.searchParams))
-    if (!query.success) throw validationError(query.error, 'Use ?status=pending|success|failed&limit=1..100&starting_after=<transaction id>.')
+    if (!query.success) throw validationError(query.error, 'Use ?status=pending|success|failed&reference=<your reference, exact>&limit=1..100&starting_after=<transaction id>.')
     if (query.data.starting_after !== undefined) {
       const cursor = await ctx.store.getTransaction(query.data.starting_after)
       if (!cursor || cursor.account_id !== auth.account.id || cursor.mode !== auth.mode) throw unknownCursor()

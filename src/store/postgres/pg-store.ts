@@ -288,10 +288,12 @@ export class PgStore implements Store {
       if (rows.length === 0) return { data: [], has_more: false }
       before = rows[0].ord
     }
+    // A reference gets its own statement so the planner can use transactions_reference (migration 002).
+    const byReference = query.reference === undefined ? '' : "and doc->>'reference' = $6"
     const data = await this.all<TransactionRecord>(
-      `select doc from transactions where account_id = $1 and mode = $2 and ord < $3 and ($4::text is null or status = $4)
+      `select doc from transactions where account_id = $1 and mode = $2 and ord < $3 and ($4::text is null or status = $4) ${byReference}
         order by ord desc limit $5`,
-      [query.account_id, query.mode, before, query.status ?? null, query.limit + 1],
+      [query.account_id, query.mode, before, query.status ?? null, query.limit + 1, ...(query.reference === undefined ? [] : [query.reference])],
     )
     return { data: data.slice(0, query.limit), has_more: data.length > query.limit }
   }
