@@ -106,7 +106,7 @@ describe('public surface', () => {
       'stk-push': 'amount api-key base-url color description idempotency-key json log-level phone profile reference timeout wait',
       tail: 'api-key base-url color events json last-event-id log-level profile',
       'transactions:get': 'api-key base-url color json log-level profile',
-      'transactions:list': 'api-key base-url color json limit log-level profile starting-after status',
+      'transactions:list': 'api-key base-url color json limit log-level profile reference starting-after status',
       trigger: 'admin-token api-key base-url color data-dir json log-level override profile result-code timeout',
       version: 'color json log-level profile',
       'webhooks:add': 'api-key base-url color events json log-level profile',

@@ -172,7 +172,8 @@ export class GatewayClient {
     return result.data.transaction
   }
 
-  async listTransactions(query: { status?: string; limit?: number; starting_after?: string } = {}) {
+  /** `reference` matches exactly (case-sensitive); it combines with `status` and the cursor. */
+  async listTransactions(query: { status?: string; reference?: string; limit?: number; starting_after?: string } = {}) {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
     const qs = params.size ? `?${params}` : ''

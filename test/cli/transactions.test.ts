@@ -49,6 +49,18 @@ describe('mpg transactions', () => {
     expect(result.exitCode).toBe(6)
   })
 
+  it('list --reference finds a reference by exact match; the next-page hint keeps the filter', async () => {
+    const ids: string[] = []
+    for (const reference of ['ORDER-1', 'ORDER-2', 'ORDER-1']) {
+      ids.push(((await (await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference }) })).json()) as { transaction_id: string }).transaction_id)
+    }
+    const found = await mpg(['transactions', 'list', '--reference', 'ORDER-1', '--json'])
+    expect(found.exitCode, found.stderr).toBe(0)
+    expect(JSON.parse(found.stdout).data.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[0]])
+    const first = await mpg(['transactions', 'list', '--reference', 'ORDER-1', '--limit', '1'])
+    expect(first.stdout).toContain(`More: mpg transactions list --reference "ORDER-1" --starting-after ${ids[2]}`)
+  })
+
   it('list filters by status and limit: a table for people, the page as JSON for scripts', async () => {
     const paid = await pushAndSettle('254708374149', 'success')
     const cancelled = await pushAndSettle('254700000001', 'failed')

@@ -184,6 +184,36 @@ describe('listing transactions', () => {
     expect(page3.next_cursor).toBeNull()
   })
 
+  it('filters by exact reference, with status and the cursor, across every page', async () => {
+    const account = (await (await gw.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'Finder', payout_account: { type: 'mpesa', phone: '0712345678' } } })).json()) as any
+    const key = ((await (await gw.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: account.id, mode: 'test' } })).json()) as any).key
+    const ids: string[] = []
+    for (let i = 0; i < 4; i++) {
+      // 254700000008 is held at the "phone", so the matches stay pending while the test filters.
+      const res = await push(stkBody(i < 2 ? { reference: 'INV 2026/1', phone: '254700000008' } : { reference: `OTHER-${i}` }), { auth: key })
+      ids.push(((await res.json()) as any).transaction_id)
+    }
+    const list = async (query: string) => (await (await gw.api(`/api/v1/transactions?${query}`, { auth: key })).json()) as any
+    // The matches are older than a first page of 2, yet found.
+    expect((await list('limit=2')).data.map((t: any) => t.id)).toEqual([ids[3], ids[2]])
+    const ref = encodeURIComponent('INV 2026/1')
+    const page1 = await list(`limit=1&reference=${ref}`)
+    expect(page1.data.map((t: any) => [t.id, t.reference])).toEqual([[ids[1], 'INV 2026/1']])
+    expect(page1.has_more).toBe(true)
+    const page2 = await list(`limit=1&reference=${ref}&starting_after=${page1.next_cursor}`)
+    expect(page2.data.map((t: any) => t.id)).toEqual([ids[0]])
+    expect(page2.has_more).toBe(false)
+    expect((await list(`reference=${ref}&status=pending`)).data.map((t: any) => t.id)).toEqual([ids[1], ids[0]])
+    expect((await list(`reference=${ref}&status=success`)).data).toEqual([])
+    expect((await list('reference=INV')).data).toEqual([])
+  })
+
+  it('rejects a bad reference filter', async () => {
+    await expectError(await gw.api('/api/v1/transactions?reference='), 400)
+    await expectError(await gw.api(`/api/v1/transactions?reference=${'x'.repeat(41)}`), 400)
+    await expectError(await gw.api('/api/v1/transactions?reference=a%00b'), 400)
+  })
+
   it('rejects a bad status or limit', async () => {
     await expectError(await gw.api('/api/v1/transactions?status=done'), 400)
     await expectError(await gw.api('/api/v1/transactions?limit=0'), 400)
