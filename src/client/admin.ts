@@ -1,44 +1,15 @@
 import { z } from 'zod'
-import { transactionEnvelopeSchema, transactionSchema } from '../schemas/gateway.js'
+import { transactionEnvelopeSchema } from '../schemas/gateway.js'
+import { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES, type PayoutStatus } from '../schemas/admin.js'
+export { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES }
+export type { Account, ApiKey, PayoutList, PayoutStatus } from '../schemas/admin.js'
 import type { GatewayClient } from './gateway-client.js'
-
-export const accountSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  payout_account: z.record(z.string(), z.unknown()).nullable(),
-  created_at: z.string(),
-})
-export type Account = z.infer<typeof accountSchema>
-
-export const apiKeySchema = z.object({
-  id: z.string(),
-  account_id: z.string(),
-  mode: z.enum(['test', 'live']),
-  name: z.string().nullable(),
-  prefix: z.string(),
-  created_at: z.string(),
-  last_used_at: z.string().nullable(),
-  revoked_at: z.string().nullable(),
-  status: z.enum(['active', 'revoked']),
-})
-export type ApiKey = z.infer<typeof apiKeySchema>
-export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() })
 
 export type PayoutAccountInput =
   | { type: 'mpesa'; phone: string }
   | { type: 'paybill'; paybill: string; account_number: string }
   | { type: 'till'; till: string }
   | { type: 'bank'; bank: string; account_number: string }
-
-export const PAYOUT_STATUSES = ['pending', 'success', 'failed', 'pending_manual', 'settled', 'needs_attention'] as const
-export type PayoutStatus = (typeof PAYOUT_STATUSES)[number]
-
-/** `GET /api/v1/admin/payouts`: transactions with their payout, across accounts, oldest first. */
-export const payoutListSchema = z.object({
-  data: z.array(transactionSchema.extend({ account_id: z.string(), mode: z.enum(['test', 'live']) })),
-  has_more: z.boolean(),
-})
-export type PayoutList = z.infer<typeof payoutListSchema>
 
 /** The admin half of the gateway API (accounts, keys, payouts a person finishes). */
 export const admin = {

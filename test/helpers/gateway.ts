@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs'
 import { createLogger } from '../../src/core/logger.js'
 import { createGateway, type RunningGateway } from '../../src/gateway/create-gateway.js'
+import { checkResponse } from './openapi-check.js'
 import { storeEnvFor } from './store-env.js'
 import { tempDir } from './temp-dir.js'
 
@@ -40,7 +41,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     logger: createLogger({ json: true, write: (line) => logs.push(JSON.parse(line)) }),
   })
   const key = gateway.bootstrap?.key ?? ''
-  const call = (token: string | null, path: string, init: RequestInit & { json?: unknown } = {}) => {
+  // Every answer a test receives through api()/admin() is held to the OpenAPI document.
+  const call = async (token: string | null, path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers)
     if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`)
     let body = init.body
@@ -48,7 +50,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       body = JSON.stringify(init.json)
       if (!headers.has('content-type')) headers.set('content-type', 'application/json')
     }
-    return fetch(`${gateway.url}${path}`, { ...init, headers, body })
+    const response = await fetch(`${gateway.url}${path}`, { ...init, headers, body })
+    await checkResponse(init.method ?? 'GET', path, response)
+    return response
   }
   return Object.assign(gateway, {
     dataDir,

@@ -1,24 +1,16 @@
-import { z } from 'zod'
+import { createApiKeyBodySchema } from '../../schemas/admin.js'
 import { apiKeyView, createApiKey } from '../../core/api-keys.js'
 import { ApiError } from '../errors.js'
 import { json, readJsonBody } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
 
-const bodySchema = z
-  .object({
-    account_id: z.string({ error: 'account_id is required' }).min(1).max(100),
-    mode: z.enum(['test', 'live'], { error: 'mode must be test or live' }),
-    name: z.string().trim().min(1).max(100).nullable().optional(),
-  })
-  .strict()
-
 export default defineRoute({
   method: 'POST',
   path: '/api/v1/admin/keys',
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
-    const { data } = await readJsonBody(event, bodySchema, 'Send {"account_id": "acct_…", "mode": "test" | "live", "name"?: "…"}.')
+    const { data } = await readJsonBody(event, createApiKeyBodySchema, 'Send {"account_id": "acct_…", "mode": "test" | "live", "name"?: "…"}.')
     if (!(await ctx.store.getAccount(data.account_id))) {
       throw new ApiError(404, 'Account not found', 'List accounts with `mpg accounts list`.', '')
     }

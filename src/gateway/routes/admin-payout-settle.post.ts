@@ -1,13 +1,9 @@
-import { z } from 'zod'
+import { settlePayoutBodySchema } from '../../schemas/admin.js'
 import { settlePayout } from '../../core/payouts.js'
 import { transactionView } from '../../core/transaction-view.js'
 import { json, readJsonBody } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
-
-const settleBodySchema = z
-  .object({ mpesa_receipt: z.string().regex(/^[A-Z0-9]{10}$/, 'an M-Pesa receipt is 10 upper-case letters and digits, e.g. UJT1234567').optional() })
-  .strict()
 
 /** The body is optional: `{"mpesa_receipt": "…"}` records the receipt a person found on the statement. */
 export default defineRoute({
@@ -16,7 +12,7 @@ export default defineRoute({
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
     const hasBody = Number(event.req.headers.get('content-length') ?? '0') > 0 || event.req.headers.has('transfer-encoding')
-    const input = hasBody ? (await readJsonBody(event, settleBodySchema, 'Send no body, or {"mpesa_receipt": "UJT1234567"} for a B2C found on the M-Pesa statement.')).data : {}
+    const input = hasBody ? (await readJsonBody(event, settlePayoutBodySchema, 'Send no body, or {"mpesa_receipt": "UJT1234567"} for a B2C found on the M-Pesa statement.')).data : {}
     const t = await settlePayout(ctx, event.context.params?.transactionId ?? '', input)
     return json(200, { transaction: transactionView(t) })
   },

@@ -1,16 +1,9 @@
-import { z } from 'zod'
+import { listPayoutsQuerySchema, PAYOUT_STATUSES } from '../../schemas/admin.js'
 import { transactionView } from '../../core/transaction-view.js'
 import { validationError } from '../errors.js'
 import { json } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
-
-const PAYOUT_STATUSES = ['pending', 'success', 'failed', 'pending_manual', 'settled', 'needs_attention'] as const
-
-const querySchema = z.object({
-  status: z.enum(PAYOUT_STATUSES),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-})
 
 /** Payouts by status across accounts (an operator's view), oldest first: `needs_attention` is the work list. */
 export default defineRoute({
@@ -18,7 +11,7 @@ export default defineRoute({
   path: '/api/v1/admin/payouts',
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
-    const query = querySchema.safeParse(Object.fromEntries(event.url.searchParams))
+    const query = listPayoutsQuerySchema.safeParse(Object.fromEntries(event.url.searchParams))
     if (!query.success) throw validationError(query.error, `Use ?status=${PAYOUT_STATUSES.join('|')}&limit=1..500.`)
     const found = await ctx.store.listPayoutsByStatus(query.data.status, query.data.limit + 1)
     const page = found.slice(0, query.data.limit)

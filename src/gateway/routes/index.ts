@@ -14,6 +14,7 @@ import callbacksStkPost from './callbacks-stk.post.js'
 import dashboardRoutes from './dashboard.get.js'
 import eventsStreamGet from './events-stream.get.js'
 import healthGet from './health.get.js'
+import openApiRoutes from './openapi.get.js'
 import stkPushPost from './stk-push.post.js'
 import transactionEventsGet from './transaction-events.get.js'
 import transactionGet from './transaction.get.js'
@@ -52,4 +53,5 @@ export const routes: Route[] = [
   webhookDeliveriesResendPost,
   eventsStreamGet,
   ...dashboardRoutes,
+  ...openApiRoutes,
 ]
