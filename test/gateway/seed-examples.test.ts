@@ -139,6 +139,41 @@ print(r.json()["transaction_id"])
     expect(id).toMatch(/^[0-9a-f-]{36}$/)
     await pollToSuccess(id)
   })
+
+  it('PHP curl', async (ctx) => {
+    const php = await findPhpWithCurl()
+    if (!php && !process.env.CI) {
+      // Outside CI a missing PHP is the machine's, not the code's: say so and skip.
+      process.stderr.write('seed-examples: skipping the PHP example: no php with the curl extension (apt-get install php-cli php-curl)\n')
+      ctx.skip()
+    }
+    expect(php, 'no php with the curl extension: .ci/run installs php-cli and php-curl').toBeTruthy()
+    const program = `$orderId = 55;
+$ch = curl_init("${gw.url}/api/v1/stk-push");
+curl_setopt_array($ch, [
+CURLOPT_RETURNTRANSFER => true,
+CURLOPT_POST => true,
+CURLOPT_HTTPHEADER => [
+"Authorization: Bearer " . getenv("MPESA_GATEWAY_KEY"),
+"Content-Type: application/json",
+"Idempotency-Key: order-" . $orderId,
+],
+CURLOPT_POSTFIELDS => json_encode([
+"amount" => 100,
+"phone" => "254712345678",
+"reference" => "ORDER-" . $orderId,
+"description" => "T-shirt",
+]),
+]);
+$response = curl_exec($ch);
+curl_close($ch);
+echo $response;
+`
+    const { stdout } = await run(php!, ['-r', program], { env: { ...process.env, MPESA_GATEWAY_KEY: gw.key } })
+    const data = JSON.parse(stdout) as Record<string, unknown>
+    expectSeedResponse(data)
+    await pollToSuccess(data.transaction_id as string)
+  })
 })
 
 async function findPythonWithRequests(): Promise<string | undefined> {
@@ -151,4 +186,13 @@ async function findPythonWithRequests(): Promise<string | undefined> {
     }
   }
   return undefined
+}
+
+async function findPhpWithCurl(): Promise<string | undefined> {
+  try {
+    await run('php', ['-r', 'exit(function_exists("curl_init") ? 0 : 1);'])
+    return 'php'
+  } catch {
+    return undefined
+  }
 }
