@@ -50,6 +50,9 @@ describe('callback and reconciliation racing', () => {
       const stored = await Promise.all(ids.map((id) => gw!.context.store.getTransaction(id)))
       return stored.every((t) => t?.checkout_request_id)
     }, { what: 'the pushes to be stored with their CheckoutRequestID' })
+    // And Daraja's side final (the emulator's short processing delay over, on a loaded machine
+    // too): otherwise STK Query answers 4999 and the reconciler has nothing to race with.
+    await gw.emulator!.settle()
     const pushes = gw.emulator!.requests().filter((r) => r.endpoint === 'stk_push')
     // The race itself: the first compare-and-set of each payment is held until a second one (the
     // other path) arrives, so both really meet at the store with the payment still pending.

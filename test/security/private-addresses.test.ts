@@ -87,7 +87,7 @@ describe('private addresses with a real Daraja', () => {
     const [delivery] = await waitFor(async () => {
       const list = await listDeliveries(gw!, 'we_stored_before')
       return list.length === 1 && list[0].attempts.length >= 1 ? list : undefined
-    }, { what: 'a refused attempt', timeoutMs: 15_000 })
+    }, { what: 'a refused attempt', timeoutMs: 25_000 })
     expect(delivery.attempts[0]).toMatchObject({ status_code: null, response_body: null, error: expect.stringMatching(/^not sent: url points to a private address/) })
     expect(receiver.received()).toEqual([])
   })
