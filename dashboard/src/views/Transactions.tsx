@@ -8,9 +8,14 @@ import { ErrorBox, StatusBadge, TableScroll } from './parts'
 const PAGE_SIZE = 20
 /** New payments emit no event until they settle: the first page is re-read this often to show them. */
 const REFRESH_MS = 2000
+/** The search asks the API once typing pauses, not on every key. */
+const SEARCH_DELAY_MS = 300
 
-const listPath = (status: string, cursor?: string) =>
-  `/api/v1/transactions?limit=${PAGE_SIZE}${status ? `&status=${status}` : ''}${cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''}`
+/** The API filters by status and by exact reference, so a search covers every page, not just the loaded ones. */
+const listPath = (status: string, reference: string, cursor?: string) =>
+  `/api/v1/transactions?limit=${PAGE_SIZE}${status ? `&status=${status}` : ''}${reference ? `&reference=${encodeURIComponent(reference)}` : ''}${
+    cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''
+  }`
 
 /**
  * Newest first, without duplicates. With `replace`, incoming rows update the ones shown (events,
@@ -25,6 +30,7 @@ function merge(current: Transaction[], incoming: Transaction[], replace = true):
 export function Transactions({ token }: { token: string }) {
   const [status, setStatus] = useState<'' | TransactionStatus>('')
   const [search, setSearch] = useState('')
+  const [reference, setReference] = useState('')
   const [rows, setRows] = useState<Transaction[]>([])
   const [cursor, setCursor] = useState<string | null>(null)
   const [loaded, setLoaded] = useState(false)
@@ -33,7 +39,7 @@ export function Transactions({ token }: { token: string }) {
   const refreshFirstPage = useCallback(
     async (reset: boolean) => {
       try {
-        const page = await call<TransactionPage>(token, 'GET', listPath(status))
+        const page = await call<TransactionPage>(token, 'GET', listPath(status, reference))
         setRows((current) => (reset ? page.data : merge(current, page.data, false)))
         if (reset) setCursor(page.next_cursor)
         setError(null)
@@ -43,8 +49,13 @@ export function Transactions({ token }: { token: string }) {
         setLoaded(true)
       }
     },
-    [token, status],
+    [token, status, reference],
   )
+
+  useEffect(() => {
+    const timer = setTimeout(() => setReference(search.trim()), SEARCH_DELAY_MS)
+    return () => clearTimeout(timer)
+  }, [search])
 
   useEffect(() => {
     setLoaded(false)
@@ -59,7 +70,7 @@ export function Transactions({ token }: { token: string }) {
     const t = e.data as unknown as Transaction
     if (typeof t.id !== 'string') return
     setRows((current) => {
-      if (status && t.status !== status) return current.filter((row) => row.id !== t.id)
+      if ((status && t.status !== status) || (reference && t.reference !== reference)) return current.filter((row) => row.id !== t.id)
       return merge(current, [t])
     })
   })
@@ -67,16 +78,13 @@ export function Transactions({ token }: { token: string }) {
   const loadMore = async () => {
     if (!cursor) return
     try {
-      const page = await call<TransactionPage>(token, 'GET', listPath(status, cursor))
+      const page = await call<TransactionPage>(token, 'GET', listPath(status, reference, cursor))
       setRows((current) => merge(current, page.data))
       setCursor(page.next_cursor)
     } catch (e) {
       if (e instanceof ApiError) setError(e)
     }
   }
-
-  const needle = search.trim().toLowerCase()
-  const shown = needle ? rows.filter((t) => t.reference.toLowerCase().includes(needle)) : rows
 
   return (
     <section aria-labelledby="tx-title">
@@ -93,7 +101,7 @@ export function Transactions({ token }: { token: string }) {
         </label>
         <label>
           Search reference
-          <input type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+          <input type="search" maxLength={40} placeholder="Exact reference" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
         </label>
       </div>
       {error && <ErrorBox error={error} />}
@@ -110,7 +118,7 @@ export function Transactions({ token }: { token: string }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((t) => (
+            {rows.map((t) => (
               <tr key={t.id} data-id={t.id}>
                 <td data-label="Reference">
                   <a href={href('transactions', t.id)}>{t.reference}</a>
@@ -127,14 +135,13 @@ export function Transactions({ token }: { token: string }) {
           </tbody>
         </table>
       </TableScroll>
-      {loaded && shown.length === 0 && <p class="muted">{needle ? 'No loaded transaction matches this reference.' : 'No transactions yet.'}</p>}
+      {loaded && rows.length === 0 && <p class="muted">{reference ? 'No transaction has exactly this reference.' : 'No transactions yet.'}</p>}
       <div class="row">
         {cursor && (
           <button type="button" class="secondary" onClick={loadMore}>
             Load more
           </button>
         )}
-        {needle && cursor && <span class="muted">Search covers the transactions loaded so far.</span>}
       </div>
     </section>
   )
