@@ -60,7 +60,7 @@ function readSuccess(ctx: GatewayContext, transaction: TransactionRecord, cb: St
   const receipt = callbackItem(items, 'MpesaReceiptNumber')
   if (!Number.isFinite(amount) || Math.round(amount * 100) !== Math.round(transaction.amount * 100)) {
     ctx.log.error('callback.amount_mismatch', { transaction_id: transaction.id, expected: transaction.amount, received: Number.isFinite(amount) ? amount : null })
-    throw new DomainError('invalid', 'Callback amount does not match the transaction', 'The paid amount differs from the requested amount; the transaction was left pending for review.', '')
+    throw new DomainError('invalid', 'Callback amount does not match the transaction', 'The paid amount differs from the requested amount; the transaction was left as it was, for review.', '')
   }
   if (typeof receipt !== 'string' || !/^[A-Z0-9]{10}$/.test(receipt)) {
     throw new DomainError('invalid', 'Callback has no valid MpesaReceiptNumber', 'A success callback must carry a 10-character receipt.', '')

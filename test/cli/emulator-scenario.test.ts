@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RACE_NAMES as EMULATOR_RACES } from '../../emulator/index.js'
 import { RACE_NAMES as CLI_RACES } from '../../src/services/emulator-race.js'
 import { runCli } from '../helpers/run-cli.js'
+import { cliEnv, tempConfigDir } from './cli-env.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 let gw: TestGateway | undefined
@@ -32,6 +33,12 @@ describe('mpg emulator scenario', () => {
       return body.transaction.late_success ? body.transaction : undefined
     })
     expect(t.status).toBe('failed')
+
+    // `mpg transactions get` puts the money Daraja took after the failure in front of the operator.
+    const shown = await runCli(['transactions', 'get', transaction_id], { env: cliEnv(gw, tempConfigDir()) })
+    expect(shown.exitCode, shown.stderr).toBe(0)
+    expect(shown.stdout).toMatch(/^status +failed$/m)
+    expect(shown.stdout).toMatch(/^late success +KES 100, receipt [A-Z0-9]{10}, .*: Daraja took the money after the payment failed; refund it or fulfil the order$/m)
   })
 
   it('prints a sentence for people, and refuses bad input with a next step', async () => {

@@ -31,6 +31,10 @@ export default class TransactionsGet extends BaseCommand<typeof TransactionsGet>
       ['checkout id', t.checkout_request_id],
       ['payout', t.payout ? `${t.payout.status} (${t.payout.type}, KES ${t.payout.amount}${t.payout.mpesa_receipt ? `, receipt ${t.payout.mpesa_receipt}` : ''})` : null],
     ]
+    if (t.late_success) {
+      const late = t.late_success
+      rows.push(['late success', `KES ${late.amount}, receipt ${late.mpesa_receipt_number}, ${late.received_at}: Daraja took the money after the payment failed; refund it or fulfil the order`])
+    }
     for (const [label, value] of rows) this.log(`${label.padEnd(12)} ${value ?? '-'}`)
     return { transaction: t }
   }
