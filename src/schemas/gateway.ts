@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { amountSchema } from '../utils/money.js'
-import { phoneSchema } from '../utils/phone.js'
+import { ACCEPTED_PHONE_FORMS, phoneSchema } from '../utils/phone.js'
 
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value)
 
@@ -15,10 +15,10 @@ const boundedText = (name: string, max: number) =>
 /** `POST /api/v1/stk-push` body (gateway-api.txt). Unknown fields are ignored. */
 export const stkPushBodySchema = z.object(
   {
-    amount: amountSchema,
-    phone: phoneSchema,
-    reference: boundedText('reference', 40),
-    description: boundedText('description', 60),
+    amount: amountSchema.describe('Whole KES, 1–150,000.'),
+    phone: phoneSchema.describe(`The customer's phone: ${ACCEPTED_PHONE_FORMS}.`),
+    reference: boundedText('reference', 40).describe('Your internal reference.'),
+    description: boundedText('description', 60).describe('Shown to the customer.'),
   },
   { error: 'the body must be a JSON object with amount, phone, reference and description' },
 )
