@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { rawRequest } from '../reliability/http.js'
+import { readFrames, type Frame } from '../helpers/sse-frames.js'
 import { addEndpoint, bodyOf, createAccountWithKey } from './helpers.js'
 
 let gw: TestGateway | undefined
@@ -18,12 +19,6 @@ afterEach(async () => {
   receiver = undefined
 })
 
-interface Frame {
-  id?: string
-  event?: string
-  data?: string
-  comments: string[]
-}
 
 /** A raw SSE reader over fetch: frames split on blank lines, fields read as the wire has them. */
 interface SseClient {
@@ -50,31 +45,7 @@ async function openStream(gateway: TestGateway, options: { auth?: string; lastEv
   }
   if (res.status !== 200 || !res.body) return client
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  client.ended = (async () => {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const frame: Frame = { comments: [] }
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) frame.comments.push(line.slice(1).trim())
-            else if (line.startsWith('id: ')) frame.id = line.slice(4)
-            else if (line.startsWith('event: ')) frame.event = line.slice(7)
-            else if (line.startsWith('data: ')) frame.data = line.slice(6)
-          }
-          frames.push(frame)
-        }
-      }
-      return 'done'
-    } catch (error) {
-      return String(error)
-    }
-  })()
+  client.ended = readFrames(res.body, frames)
   streams.push(client)
   return client
 }
