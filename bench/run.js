@@ -6,13 +6,16 @@
 //   --quick    short runs (3 s each after 1 s warm-up), about two to three minutes in all
 //   --json     print one JSON object with the figures instead of the table
 //   --profile  run the gateway under `node --cpu-prof` and print its hottest functions
+//   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
+//              pushes/s through the full flow, samples every 10 s, accounting, restart, CSV + SVG
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { summarizeProfile } from './lib/profile.js'
+import { children, cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const here = (p) => join(root, 'bench', p)
@@ -33,92 +36,21 @@ if (!existsSync(join(root, 'dist/src/gateway/create-gateway.js')) || !existsSync
   process.exit(1)
 }
 
-const children = new Set()
+if (args.has('--soak')) {
+  const { soak } = await import('./soak.js')
+  await soak({ root, argv: process.argv.slice(2), asJson, log })
+  process.exit(0)
+}
+
 const work = mkdtempSync(join(tmpdir(), 'mpg-bench-'))
 function cleanup() {
-  for (const child of children) child.kill('SIGKILL')
+  killChildren()
   rmSync(work, { recursive: true, force: true })
 }
 process.on('exit', cleanup)
 process.on('SIGINT', () => process.exit(130))
 
-/**
- * Starts a node process and resolves with the JSON of its first stdout line. With `logFile`,
- * stdout goes to that file (the gateway's per-request log lines), as it would in production.
- */
-function start(name, nodeArgs, { env = {}, logFile } = {}) {
-  const out = logFile ? openSync(logFile, 'w') : 'pipe'
-  const child = spawn(process.execPath, nodeArgs, {
-    cwd: root,
-    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', CI: 'true', NO_COLOR: '1', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', out, 'pipe'],
-  })
-  children.add(child)
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-4000)))
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  const ready = new Promise((resolve, reject) => {
-    const fail = (why) => reject(new Error(`${name} ${why}\n${stderr}`))
-    child.once('exit', (code) => fail(`exited (${code}) before it was ready`))
-    const timer = setTimeout(() => fail('was not ready within 20 s'), 20_000)
-    const done = (line) => {
-      clearTimeout(timer)
-      try {
-        resolve(JSON.parse(line))
-      } catch {
-        fail(`printed a first line that is not JSON: ${line.slice(0, 200)}`)
-      }
-    }
-    if (logFile) {
-      const poll = setInterval(() => {
-        const text = readFileSync(logFile, 'utf8')
-        const nl = text.indexOf('\n')
-        if (nl >= 0) {
-          clearInterval(poll)
-          done(text.slice(0, nl))
-        }
-      }, 20)
-      child.once('exit', () => clearInterval(poll))
-    } else {
-      let buffer = ''
-      const onData = (chunk) => {
-        buffer += chunk
-        const nl = buffer.indexOf('\n')
-        if (nl >= 0) {
-          child.stdout.off('data', onData)
-          child.stdout.resume()
-          done(buffer.slice(0, nl))
-        }
-      }
-      child.stdout.setEncoding('utf8').on('data', onData)
-    }
-  })
-  return {
-    child,
-    pid: child.pid,
-    ready,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-      await exited
-      clearTimeout(timer)
-      children.delete(child)
-    },
-  }
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; null where unreadable. */
-function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK
-  } catch {
-    return null
-  }
-}
+const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { cwd: root, ...options })
 
 /**
  * Runs autocannon (bench/load.js) against a server and returns its figures, plus the CPU time each
@@ -162,37 +94,6 @@ function load(config) {
       resolve(JSON.parse(out.trim().split('\n').pop()))
     })
   })
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-const percentile = (values, p) => {
-  if (values.length === 0) return null
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
-}
-const round = (value, digits = 2) => (value === null || value === undefined ? null : Math.round(value * 10 ** digits) / 10 ** digits)
-
-/**
- * fetch, tried once more when a kept-alive socket was closed under it (the servers' 5 s
- * keepAliveTimeout can end an idle connection just as it is reused, e.g. after seeding a store).
- */
-async function request(url, init) {
-  try {
-    return await fetch(url, init)
-  } catch (error) {
-    if (error?.cause?.code !== 'UND_ERR_SOCKET' && error?.cause?.code !== 'ECONNRESET') throw error
-    return fetch(url, init)
-  }
-}
-
-async function getJson(url, init) {
-  const res = await request(url, init)
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : undefined }
 }
 
 /** A bare h3 POST handler with zod validation of the same body. */
