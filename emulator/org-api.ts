@@ -1,42 +1,34 @@
 import type { Emulator } from './emulator.js'
-import { darajaError, invalidField, orgInvalidToken, type EmResponse } from './errors.js'
-import { bearerToken, type EmRequest } from './http.js'
+import { orgInvalidToken, type EmResponse } from './errors.js'
+import type { EmRequest } from './http.js'
 import { initiatorAccepted } from './initiator.js'
-import { parseJsonObject, stringField } from './validate.js'
+import { invalidPayload, openDarajaRequest, type DarajaOpening, type DarajaRequest } from './daraja-request.js'
+import { stringField } from './validate.js'
 
-/**
- * What the asynchronous "org" APIs (Account Balance, Reversal) share with B2C and Transaction
- * Status: the 400.002.05 for a body that is not JSON, and the acknowledgement that only says the
- * request was taken (the verdict goes to ResultURL).
- */
-export const invalidPayload = (requestId: string) => darajaError({ status: 400, errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' }, requestId)
+/** The org APIs (B2C, Transaction Status, Account Balance, Reversal) answer a bad token with 401 and a body that is not JSON with 400.002.05. */
+export const ORG_OPENING: DarajaOpening = { invalidToken: orgInvalidToken, notJson: invalidPayload }
 
 /** An org-API request past its common checks, with the rest of its body to read. */
-export interface OrgRequest {
-  body: Record<string, unknown>
-  /** `400.002.02 Bad Request - Invalid <field>` for this request. */
-  fail: (field: string) => EmResponse
+export interface OrgRequest extends DarajaRequest {
   /** Whether Initiator and SecurityCredential pass (the verdict comes later, as result 2001). */
   credentialsOk: boolean
 }
 
 /**
- * The checks every org API starts with, in Daraja's order: the token (`401.002.01`), a JSON body
- * (`400.002.05`), `Initiator`, `SecurityCredential`, then `CommandID`. Returns the refusal, or
- * the request to go on reading.
+ * The checks the asynchronous org APIs start with, in Daraja's order: the opening (token, JSON
+ * body), `Initiator`, `SecurityCredential`, then `CommandID`. Returns the refusal, or the request
+ * to go on reading.
  */
 export function readOrgRequest(em: Emulator, req: EmRequest, commandId: string): OrgRequest | { refused: EmResponse } {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return { refused: darajaError(orgInvalidToken, requestId) }
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return { refused: invalidPayload(requestId) }
+  const request = openDarajaRequest(em, req, ORG_OPENING)
+  if ('refused' in request) return request
+  const { body, fail } = request
   const initiator = stringField(body, 'Initiator')
   if (!initiator) return { refused: fail('Initiator') }
   const securityCredential = stringField(body, 'SecurityCredential')
   if (!securityCredential) return { refused: fail('SecurityCredential') }
   if (body.CommandID !== commandId) return { refused: fail('CommandID') }
-  return { body, fail, credentialsOk: initiatorAccepted(em, initiator, securityCredential) }
+  return { ...request, credentialsOk: initiatorAccepted(em, initiator, securityCredential) }
 }
 
 export interface OrgAck {
@@ -45,6 +37,7 @@ export interface OrgAck {
   response: EmResponse
 }
 
+/** The acknowledgement that only says the request was taken (the verdict goes to ResultURL). */
 export function orgAck(em: Emulator): OrgAck {
   const conversationId = em.ids.conversationId(em.now())
   const originatorConversationId = em.ids.serverId()

@@ -1,6 +1,8 @@
 import { stkPassword } from '../src/utils/daraja-time.js'
 import type { Emulator } from './emulator.js'
-import { DarajaErrors, type DarajaErrorSpec } from './errors.js'
+import { DarajaErrors, invalidField, type DarajaErrorSpec, type EmResponse } from './errors.js'
+import type { EmRequest } from './http.js'
+import { openDarajaRequest, type DarajaRequest } from './daraja-request.js'
 import { shortcodeField, stringField, timestampField } from './validate.js'
 
 export interface StkCredentials {
@@ -10,7 +12,7 @@ export interface StkCredentials {
 }
 
 /** The three fields STK push and query share, read in Daraja's order; a missing one is named. */
-export function readStkCredentials(body: Record<string, unknown>): StkCredentials | { invalid: string } {
+function readStkCredentials(body: Record<string, unknown>): StkCredentials | { invalid: string } {
   const shortcode = shortcodeField(body, 'BusinessShortCode')
   if (!shortcode) return { invalid: 'BusinessShortCode' }
   const password = stringField(body, 'Password')
@@ -18,6 +20,24 @@ export function readStkCredentials(body: Record<string, unknown>): StkCredential
   const timestamp = timestampField(body)
   if (!timestamp) return { invalid: 'Timestamp' }
   return { shortcode, password, timestamp }
+}
+
+/** An STK push or query past its opening and credential fields (not yet judged: see credentialsError). */
+export interface StkRequest extends DarajaRequest {
+  credentials: StkCredentials
+}
+
+/**
+ * How STK push and query begin: the token (`404.001.03`), a JSON body (one that is not JSON —
+ * form-encoded, wrong Content-Type — reads as a missing BusinessShortCode, DOC-STK FAQ 9), then
+ * BusinessShortCode, Password and Timestamp.
+ */
+export function readStkRequest(em: Emulator, req: EmRequest): StkRequest | { refused: EmResponse } {
+  const request = openDarajaRequest(em, req, { invalidToken: DarajaErrors.stkInvalidToken, notJson: invalidField('BusinessShortCode') })
+  if ('refused' in request) return request
+  const credentials = readStkCredentials(request.body)
+  if ('invalid' in credentials) return { refused: request.fail(credentials.invalid) }
+  return { ...request, credentials }
 }
 
 /** `Merchant does not exist` for another shortcode, `Wrong credentials` for a wrong Password. */

@@ -1,9 +1,11 @@
 import type { Emulator } from '../emulator.js'
-import { DarajaErrors, darajaError, invalidField, orgInvalidToken, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
+import { DarajaErrors, type EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
+import { openDarajaRequest } from '../daraja-request.js'
 import { initiatorAccepted } from '../initiator.js'
+import { ORG_OPENING } from '../org-api.js'
 import { B2C_OUTCOMES } from '../scenarios.js'
-import { amountField, msisdnField, optionalStringField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
+import { amountField, msisdnField, optionalStringField, shortcodeField, stringField, urlField } from '../validate.js'
 
 const COMMAND_IDS = ['SalaryPayment', 'BusinessPayment', 'PromotionPayment']
 
@@ -14,12 +16,9 @@ const COMMAND_IDS = ['SalaryPayment', 'BusinessPayment', 'PromotionPayment']
  */
 export function b2cPayment(version: 'v1' | 'v3') {
   return (em: Emulator, req: EmRequest): EmResponse => {
-    const requestId = em.ids.serverId()
-    if (!em.tokenValid(bearerToken(req))) return darajaError(orgInvalidToken, requestId)
-    const fail = (field: string) => darajaError(invalidField(field), requestId)
-
-    const body = parseJsonObject(req.bodyText)
-    if (!body) return darajaError({ status: 400, errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' }, requestId)
+    const request = openDarajaRequest(em, req, ORG_OPENING)
+    if ('refused' in request) return request.refused
+    const { body, fail, refuse } = request
     let originatorConversationId: string | undefined
     if (version === 'v3') {
       originatorConversationId = stringField(body, 'OriginatorConversationID')
@@ -45,7 +44,7 @@ export function b2cPayment(version: 'v1' | 'v3') {
     if (optionalStringField(body, 'Occasion') === false) return fail('Occasion')
 
     if (originatorConversationId !== undefined) {
-      if (em.state.originatorIds.has(originatorConversationId)) return darajaError(DarajaErrors.duplicateOriginatorConversationId, requestId)
+      if (em.state.originatorIds.has(originatorConversationId)) return refuse(DarajaErrors.duplicateOriginatorConversationId)
       em.state.originatorIds.set(originatorConversationId, true)
     }
 

@@ -1,22 +1,19 @@
 import type { Emulator } from '../emulator.js'
-import { darajaError, invalidField, type DarajaErrorSpec, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
+import type { DarajaErrorSpec, EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
 import { forbiddenUrlWord } from '../c2b.js'
-import { invalidPayload } from '../org-api.js'
-import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
+import { invalidPayload, openDarajaRequest, type DarajaRequest } from '../daraja-request.js'
+import { amountField, msisdnField, shortcodeField, stringField, urlField } from '../validate.js'
 
 /** C2B's token error, as Daraja's C2B table lists it. */
 const c2bInvalidToken: DarajaErrorSpec = { status: 400, errorCode: '400.003.01', errorMessage: 'Invalid Access Token' }
 /** Token (`400.003.01`), JSON body (`400.002.05`) and `ShortCode`: how both C2B calls begin. */
-function readC2bRequest(em: Emulator, req: EmRequest): { body: Record<string, unknown>; shortcode: string; fail: (field: string) => EmResponse } | { refused: EmResponse } {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return { refused: darajaError(c2bInvalidToken, requestId) }
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return { refused: invalidPayload(requestId) }
-  const shortcode = shortcodeField(body, 'ShortCode')
-  if (!shortcode) return { refused: fail('ShortCode') }
-  return { body, shortcode, fail }
+function readC2bRequest(em: Emulator, req: EmRequest): (DarajaRequest & { shortcode: string }) | { refused: EmResponse } {
+  const request = openDarajaRequest(em, req, { invalidToken: c2bInvalidToken, notJson: invalidPayload })
+  if ('refused' in request) return request
+  const shortcode = shortcodeField(request.body, 'ShortCode')
+  if (!shortcode) return { refused: request.fail('ShortCode') }
+  return { ...request, shortcode }
 }
 
 const RESPONSE_TYPES = ['Completed', 'Cancelled'] as const

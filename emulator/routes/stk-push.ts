@@ -1,23 +1,17 @@
 import type { Emulator } from '../emulator.js'
-import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
+import type { EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
 import { STK_OUTCOMES } from '../scenarios.js'
-import { credentialsError, readStkCredentials } from '../stk-credentials.js'
-import { amountField, msisdnField, parseJsonObject, shortcodeField, stringField, urlField } from '../validate.js'
+import { credentialsError, readStkRequest } from '../stk-credentials.js'
+import { amountField, msisdnField, shortcodeField, stringField, urlField } from '../validate.js'
 
 const TRANSACTION_TYPES = ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline']
 
 /** `POST /mpesa/stkpush/v1/processrequest` (daraja.md §3). */
 export function stkPush(em: Emulator, req: EmRequest): EmResponse {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return darajaError(DarajaErrors.stkInvalidToken, requestId)
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-
-  // A body that is not JSON (form-encoded, wrong Content-Type) reads as a missing BusinessShortCode (DOC-STK FAQ 9).
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return fail('BusinessShortCode')
-  const credentials = readStkCredentials(body)
-  if ('invalid' in credentials) return fail(credentials.invalid)
+  const request = readStkRequest(em, req)
+  if ('refused' in request) return request.refused
+  const { body, fail, refuse, credentials } = request
   const { shortcode } = credentials
   const transactionType = body.TransactionType
   if (typeof transactionType !== 'string' || !TRANSACTION_TYPES.includes(transactionType)) return fail('TransactionType')
@@ -36,12 +30,12 @@ export function stkPush(em: Emulator, req: EmRequest): EmResponse {
   if (!stringField(body, 'TransactionDesc')) return fail('Remarks')
 
   const refused = credentialsError(em, credentials)
-  if (refused) return darajaError(refused, requestId)
+  if (refused) return refuse(refused)
   const wrongType = em.config.shortcodeType === 'paybill' ? 'CustomerBuyGoodsOnline' : 'CustomerPayBillOnline'
   if (transactionType === wrongType) return fail('TransactionType')
 
   const scenario = em.scenarios.stk(phone)
-  if (scenario.syncError) return darajaError(scenario.syncError, requestId)
+  if (scenario.syncError) return refuse(scenario.syncError)
   // The credit party must be the paybill itself, or the store's till: otherwise Daraja takes the
   // push and then fails it with 2028 (the request is not permitted according to product assignment).
   const creditParty = em.config.shortcodeType === 'till' ? em.config.tillNumber : shortcode

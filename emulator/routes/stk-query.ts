@@ -1,28 +1,23 @@
 import type { Emulator } from '../emulator.js'
-import { DarajaErrors, darajaError, invalidField, type EmResponse } from '../errors.js'
-import { bearerToken, type EmRequest } from '../http.js'
-import { credentialsError, readStkCredentials } from '../stk-credentials.js'
+import { DarajaErrors, darajaError, type EmResponse } from '../errors.js'
+import type { EmRequest } from '../http.js'
+import { credentialsError, readStkRequest } from '../stk-credentials.js'
 import { stkQueryResultDesc } from '../result-codes.js'
 import type { StkTransaction } from '../state.js'
-import { parseJsonObject, stringField } from '../validate.js'
+import { stringField } from '../validate.js'
 
 /** `POST /mpesa/stkpushquery/v1/query`: in flight → 200 "4999" (or a scenario's 500), final → 200 with ResultCode as a string. */
 export function stkQuery(em: Emulator, req: EmRequest): EmResponse {
-  const requestId = em.ids.serverId()
-  if (!em.tokenValid(bearerToken(req))) return darajaError(DarajaErrors.stkInvalidToken, requestId)
-  const fail = (field: string) => darajaError(invalidField(field), requestId)
-
-  const body = parseJsonObject(req.bodyText)
-  if (!body) return fail('BusinessShortCode')
-  const credentials = readStkCredentials(body)
-  if ('invalid' in credentials) return fail(credentials.invalid)
+  const request = readStkRequest(em, req)
+  if ('refused' in request) return request.refused
+  const { body, fail, refuse, credentials } = request
   const checkoutRequestId = stringField(body, 'CheckoutRequestID')
   if (!checkoutRequestId) return fail('CheckoutRequestID')
   const refused = credentialsError(em, credentials)
-  if (refused) return darajaError(refused, requestId)
+  if (refused) return refuse(refused)
 
   const txn = em.state.stk.get(checkoutRequestId)
-  if (!txn) return darajaError(DarajaErrors.doesNotExist, requestId)
+  if (!txn) return refuse(DarajaErrors.doesNotExist)
   if (txn.status !== 'completed') {
     // The older 500 form carries the CheckoutRequestID as its requestId (a 2018 capture).
     if (txn.outcome.inFlightQuery === '500') return darajaError(DarajaErrors.inFlightEmpty, txn.checkoutRequestId)
