@@ -1,6 +1,10 @@
 /**
  * What went wrong in a use-case, in domain terms. The gateway maps each kind to an HTTP status
  * in one place (`src/gateway/errors.ts`); core and webhooks never choose a status themselves.
+ *
+ * A storage failure is not a kind here: the store's own `StorageError` (src/store/errors.ts)
+ * already names the problem and the operator's next step, so core lets it pass untouched and the
+ * gateway answers it (503) — one error type from the store to the API.
  */
 export type DomainErrorKind =
   /** The input is well-formed but not acceptable (a callback that does not match, a URL the policy refuses). */
@@ -14,8 +18,6 @@ export type DomainErrorKind =
   | 'conflict'
   /** Daraja refused, failed or did not answer. */
   | 'upstream'
-  /** A durable write failed: nothing was acknowledged. */
-  | 'storage'
   /** The gateway's own settings make the request impossible. */
   | 'misconfigured'
 

@@ -13,7 +13,7 @@ async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Prom
     return await route.handler(ctx, event)
   } catch (error) {
     if (isStorageError(error)) ctx.log.error('request.storage_failed', { path: maskCallbackToken(event.url.pathname), reason: error.reason, message: error.message })
-    const answer = error instanceof DomainError ? fromDomainError(error) : isStorageError(error) ? storageUnavailable(error) : error
+    const answer = isStorageError(error) ? storageUnavailable(error) : error instanceof DomainError ? fromDomainError(error) : error
     if (answer instanceof ApiError) return json(answer.status, answer.body(), answer.headers)
     const requestId = (event.context.requestId as string | undefined) ?? 'unknown'
     ctx.log.error('request.failed', { request_id: requestId, path: maskCallbackToken(event.url.pathname), message: error instanceof Error ? error.message : String(error) })

@@ -35,7 +35,6 @@ export const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   mismatch: 422,
   misconfigured: 500,
   upstream: 502,
-  storage: 503,
 }
 
 /** A domain error as the API answers it: its kind's status and `{error, hint, detail}`. */
@@ -65,8 +64,15 @@ export const errors = {
     new ApiError(500, 'Internal error', 'Retry later; if it persists, report it with the request id.', `request id ${requestId}`),
 }
 
-/** A storage problem is the operator's, not the caller's: kind `storage` (503), naming it, and what to do. */
+/** Seconds a client is told to wait before retrying after a storage failure. */
+const STORAGE_RETRY_AFTER_S = 5
+
+/**
+ * The one place a storage failure meets HTTP: whatever the store threw (a failed write, a full
+ * store, a closed one, a database that does not answer) is 503, naming the problem, with the
+ * store's own next step as the hint. It is the operator's problem, not the caller's.
+ */
 export function storageUnavailable(error: StorageError): ApiError {
   const title = error.reason === 'full' ? 'Storage full' : error.reason === 'closed' ? 'Gateway stopping' : 'Storage unavailable'
-  return fromDomainError(new DomainError('storage', title, error.hint, error.message, 5))
+  return new ApiError(503, title, error.hint, error.message, { 'retry-after': String(STORAGE_RETRY_AFTER_S) })
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DomainError } from '../../src/core/errors.js'
+import { StorageError } from '../../src/store/errors.js'
 import { removeDir, startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
 
 /** Core throws kinds, never statuses; the routes' runner answers them as `{error, hint, detail}`. */
@@ -13,17 +14,22 @@ describe('domain errors at the HTTP edge', () => {
     removeDir(gw.dataDir)
   })
 
-  it('a failed durable write (kind storage) is a 503 with a hint, and nothing reaches Daraja', async () => {
+  it("a failed durable write (the store's StorageError, passing through core) is a 503 with the store's hint, and nothing reaches Daraja", async () => {
     const store = gw.context.store
     const insert = store.insertTransaction.bind(store)
     store.insertTransaction = async () => {
-      throw new DomainError('storage', 'Storage unavailable', 'Retry in a moment; nothing was charged.', 'disk full')
+      throw new StorageError('write_failed', 'Cannot append to the store journal: ENOSPC (no space left on device).', 'Free disk space and restart the gateway.')
     }
     const pushesBefore = gw.emulator!.requests().filter((r) => r.path.includes('stkpush')).length
     try {
       const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
       expect(res.status).toBe(503)
-      expect(await res.json()).toEqual({ error: 'Storage unavailable', hint: 'Retry in a moment; nothing was charged.', detail: 'disk full' })
+      expect(res.headers.get('retry-after')).toBe('5')
+      expect(await res.json()).toEqual({
+        error: 'Storage unavailable',
+        hint: 'Free disk space and restart the gateway.',
+        detail: 'Cannot append to the store journal: ENOSPC (no space left on device).',
+      })
     } finally {
       store.insertTransaction = insert
     }
