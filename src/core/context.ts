@@ -24,6 +24,8 @@ export interface GatewayContext {
   pushesInFlight: Map<string, Promise<unknown>>
   /** B2C calls waiting for Daraja's answer, by transaction id: a payout is never sent twice at once. */
   b2cInFlight: Set<string>
+  /** This process's name on the payout leases it takes (processes sharing a store each have their own). */
+  leaseOwner: string
   /** The webhook delivery worker while it runs (a resend wakes it); undefined before start and after stop. */
   deliveryWorker?: DeliveryWorker
   /** The event stream hub while it runs; undefined before start and after stop. */

@@ -8,9 +8,12 @@ export async function finalizePayout(
   transactionId: string,
   outcome: { status: 'success' | 'failed'; result_code: string | null; result_desc: string; mpesa_receipt?: string | null },
   extra: Partial<PayoutRecord> = {},
+  /** Set when a payout step (holding the lease) records the outcome: fenced by that lease. */
+  payoutLeaseOwner?: string,
 ): Promise<boolean> {
   const result = await ctx.store.transition({
     transactionId,
+    payoutLeaseOwner,
     // Daraja's own answer also settles a payout that was waiting for a person.
     guard: (current) => current.payout?.status === 'pending' || current.payout?.status === 'needs_attention',
     patch: (current) => ({

@@ -5,6 +5,7 @@ import { b2cResultToken } from './callback-tokens.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
+import { withPayoutLease } from './payout-lease.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX, TRANSACTION_STATUS_SUFFIX } from '../utils/callback-paths.js'
 import { originatorConversationId, statusCheckDue, TAKEN_WITHOUT_ID } from './payout-schedule.js'
 
@@ -19,27 +20,24 @@ const NOT_PAID = new Set(['declined', 'failed', 'cancelled', 'expired'])
  * counted (and the next one scheduled) before Daraja is called; after MAX_STATUS_CHECKS without a
  * usable answer the payout becomes `needs_attention`.
  */
-export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
-  const busy = ctx.b2cInFlight
-  if (busy.has(t.id)) return
-  busy.add(t.id)
-  try {
-    const current = await ctx.store.getTransaction(t.id)
+export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecord, now = Date.now()): Promise<void> {
+  await withPayoutLease(ctx, t.id, async (current) => {
     const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
-    if (!current?.payout?.callback_token || !statusCheckDue(current.payout, Date.now(), statusAfterMs)) return
+    if (!current.payout?.callback_token || !statusCheckDue(current.payout, now, statusAfterMs)) return
     const payout = current.payout
     // The stored callback_token is a hash: the URL's token is derived again (see callback-tokens.ts).
     const token = b2cResultToken(ctx, t.id)
     const checks = payout.status_checks ?? 0
     if (checks >= MAX_STATUS_CHECKS) {
       const why = payout.status_answer ? `Transaction Status said: ${payout.status_answer}` : 'no answer'
-      await markNeedsAttention(ctx, t.id, `Daraja could not confirm this B2C: ${why}, after ${checks} Transaction Status queries. Check the M-Pesa statement, then settle it.`)
+      await markNeedsAttention(ctx, t.id, `Daraja could not confirm this B2C: ${why}, after ${checks} Transaction Status queries. Check the M-Pesa statement, then settle it.`, ctx.leaseOwner)
       return
     }
     const base = ctx.publicUrl()
     if (!base) return
     const counted = await ctx.store.transition({
       transactionId: t.id,
+      payoutLeaseOwner: ctx.leaseOwner,
       guard: (c) => c.payout?.status === 'pending' && (c.payout.status_checks ?? 0) === checks,
       patch: (c) => ({
         payout: { ...c.payout!, status_checks: checks + 1, status_due_at: new Date(Date.now() + statusAfterMs).toISOString(), updated_at: new Date().toISOString() },
@@ -58,9 +56,7 @@ export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecor
       if (!(error instanceof DarajaCallError)) throw error
       await noteAnswer(ctx, t.id, error.errorCode ? `${error.errorCode} ${error.errorMessage}` : error.errorMessage)
     }
-  } finally {
-    busy.delete(t.id)
-  }
+  })
 }
 
 /** Daraja's answer to a payout's Transaction Status query; settles the payout when it can. */
@@ -119,9 +115,10 @@ async function noteAnswer(ctx: GatewayContext, transactionId: string, answer: st
 }
 
 /** Daraja cannot say: a person must look. No event (none is defined for it); listed by the admin API. */
-async function markNeedsAttention(ctx: GatewayContext, transactionId: string, reason: string): Promise<void> {
+async function markNeedsAttention(ctx: GatewayContext, transactionId: string, reason: string, payoutLeaseOwner?: string): Promise<void> {
   const result = await ctx.store.transition({
     transactionId,
+    payoutLeaseOwner,
     guard: (c) => c.payout?.status === 'pending',
     patch: (c) => ({
       payout: { ...c.payout!, status: 'needs_attention', attention_reason: reason, status_due_at: null, next_attempt_at: null, updated_at: new Date().toISOString() },

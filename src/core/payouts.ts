@@ -6,6 +6,7 @@ import { b2cResultToken } from './callback-tokens.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
+import { payoutLeaseMs, withPayoutLease } from './payout-lease.js'
 import { b2cDue, originatorConversationId, statusCheckDue, TAKEN_WITHOUT_ID, withJitter } from './payout-schedule.js'
 import { checkPayoutStatus } from './payout-status.js'
 
@@ -57,16 +58,10 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
 export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = Date.now()): Promise<void> {
-  const sending = ctx.b2cInFlight
-  if (sending.has(t.id)) return
-  sending.add(t.id)
-  try {
-    // Read again inside the guard: the copy the caller holds may predate an attempt that just ended.
-    const current = await ctx.store.getTransaction(t.id)
-    if (current && b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current)
-  } finally {
-    sending.delete(t.id)
-  }
+  // The leased copy is read inside the lease: the caller's may predate an attempt that just ended.
+  await withPayoutLease(ctx, t.id, async (current) => {
+    if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current)
+  })
 }
 
 async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
@@ -99,7 +94,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
       return
     }
     if (!isTransient(error)) {
-      await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage }, { attempts: attempt })
+      await finalizePayout(ctx, t.id, { status: 'failed', result_code: error.errorCode, result_desc: error.errorMessage }, { attempts: attempt }, ctx.leaseOwner)
       return
     }
     await retryLater(ctx, t.id, attempt, error)
@@ -111,6 +106,7 @@ async function markTaken(ctx: GatewayContext, transactionId: string, attempt: nu
   const now = new Date()
   await ctx.store.transition({
     transactionId,
+    payoutLeaseOwner: ctx.leaseOwner,
     guard: (current) => current.payout?.status === 'pending',
     patch: (current) => ({
       payout: {
@@ -138,13 +134,14 @@ async function retryLater(ctx: GatewayContext, transactionId: string, attempt: n
     const current = await ctx.store.getTransaction(transactionId)
     if (!current?.payout?.uncertain && !uncertain) {
       const desc = `${error.errorMessage} (Daraja refused all ${attempt} attempts)`
-      await finalizePayout(ctx, transactionId, { status: 'failed', result_code: error.errorCode ?? (error.status ? `HTTP ${error.status}` : null), result_desc: desc }, { attempts: attempt })
+      await finalizePayout(ctx, transactionId, { status: 'failed', result_code: error.errorCode ?? (error.status ? `HTTP ${error.status}` : null), result_desc: desc }, { attempts: attempt }, ctx.leaseOwner)
       return
     }
   }
   const last = attempt > delays.length
   await ctx.store.transition({
     transactionId,
+    payoutLeaseOwner: ctx.leaseOwner,
     guard: (current) => current.payout?.status === 'pending' && !current.payout.conversation_id,
     patch: (current) => ({
       payout: {
@@ -217,24 +214,50 @@ export async function settlePayout(ctx: GatewayContext, transactionId: string, i
   return result.transaction
 }
 
+/** Payouts leased per round of a pass: run together, a few at a time (spike arrest). */
+const PAYOUT_BATCH = 8
+
 /**
  * One pass over pending payouts: B2Cs due for an attempt are sent (the retry schedule, or after a
- * restart), and those without a result past MPG_PAYOUT_STATUS_AFTER_S are asked about.
+ * restart), and those without a result past MPG_PAYOUT_STATUS_AFTER_S are asked about. Any
+ * process runs passes: the store leases each due payout to one of them, and decides what is due
+ * by its own clock (the database's on PostgreSQL), so processes with skewed clocks agree.
  */
 export async function advancePayouts(ctx: GatewayContext, options: { sendNow?: boolean } = {}): Promise<void> {
-  const now = Date.now()
-  // After a restart, unacknowledged B2Cs go at once (deduped by Daraja), whatever their schedule said.
-  const sendTime = options.sendNow ? Number.POSITIVE_INFINITY : now
-  const maxAttempts = ctx.config.payoutRetryDelaysMs.length + 1
-  const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
-  const due = (await ctx.store.listPendingPayouts()).filter((t) => b2cDue(t.payout, sendTime, maxAttempts) || statusCheckDue(t.payout, now, statusAfterMs))
-  // A few at a time: a Daraja outage must not turn a backlog into a burst (spike arrest).
-  for (let i = 0; i < due.length; i += 8) {
-    await Promise.all(due.slice(i, i + 8).map((t) => (b2cDue(t.payout, sendTime, maxAttempts) ? sendB2c(ctx, t, sendTime) : checkPayoutStatus(ctx, t))))
+  if (options.sendNow) return resumeAll(ctx)
+  const leaseMs = payoutLeaseMs(ctx.config.darajaTimeoutMs)
+  const seen = new Set<string>()
+  for (;;) {
+    const batch = await ctx.store.claimDuePayouts(ctx.leaseOwner, leaseMs, PAYOUT_BATCH)
+    // A payout whose step did nothing (e.g. its attempts are used up) comes back: one visit a pass.
+    const fresh = batch.filter((t) => !seen.has(t.id))
+    for (const t of batch) if (seen.has(t.id) && !ctx.b2cInFlight.has(t.id)) await ctx.store.releasePayout(t.id, ctx.leaseOwner)
+    if (fresh.length === 0) return
+    for (const t of fresh) seen.add(t.id)
+    await Promise.all(fresh.map((t) => runStep(ctx, t, Number.POSITIVE_INFINITY)))
   }
 }
 
-/** After a restart: whatever was due while the gateway was down happens now. */
+/** The step a leased payout is due for: its next B2C attempt, or a Transaction Status query. */
+function runStep(ctx: GatewayContext, t: TransactionRecord, now: number): Promise<void> {
+  return b2cDue(t.payout, now, ctx.config.payoutRetryDelaysMs.length + 1) ? sendB2c(ctx, t, now) : checkPayoutStatus(ctx, t, now)
+}
+
+/** Unacknowledged B2Cs go at once (deduped by Daraja), whatever their schedule said; status checks when due. */
+async function resumeAll(ctx: GatewayContext): Promise<void> {
+  const now = Date.now()
+  const maxAttempts = ctx.config.payoutRetryDelaysMs.length + 1
+  const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
+  const due = (await ctx.store.listPendingPayouts()).filter((t) => b2cDue(t.payout, Number.POSITIVE_INFINITY, maxAttempts) || statusCheckDue(t.payout, now, statusAfterMs))
+  for (let i = 0; i < due.length; i += PAYOUT_BATCH) {
+    await Promise.all(due.slice(i, i + PAYOUT_BATCH).map((t) => (b2cDue(t.payout, Number.POSITIVE_INFINITY, maxAttempts) ? sendB2c(ctx, t, Number.POSITIVE_INFINITY) : checkPayoutStatus(ctx, t))))
+  }
+}
+
+/**
+ * After a restart (the leader's, on a shared store): whatever was due while the gateway was down
+ * happens now. Payouts another process holds are left to it.
+ */
 export function resumePayouts(ctx: GatewayContext): Promise<void> {
   return advancePayouts(ctx, { sendNow: true })
 }

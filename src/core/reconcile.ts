@@ -53,11 +53,10 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   // than the STK reconciliation age.
   let payoutPass: Promise<void> | undefined
   const runPayouts = () => {
-    // On a shared store only the leader retries and checks payouts (the first B2C is sent by the
-    // process that settled the payment); Daraja's OriginatorConversationID dedupe stays the last guard.
-    payoutPass ??= ctx.store
-      .tryLead()
-      .then((leading) => (leading ? advancePayouts(ctx) : undefined))
+    // Every process runs payouts: the store leases each due one to one process at a time (the
+    // first B2C is sent by the process that settled the payment); Daraja's OriginatorConversationID
+    // dedupe stays the last guard.
+    payoutPass ??= advancePayouts(ctx)
       .catch((error) => ctx.log.error('payouts.pass_failed', { message: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
         payoutPass = undefined

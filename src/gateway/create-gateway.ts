@@ -15,6 +15,7 @@ import { createDarajaClient } from '../daraja/client.js'
 import { MpgError } from '../errors.js'
 import { listenOn } from '../http/listen.js'
 import { isStorageError } from '../store/errors.js'
+import { newId } from '../utils/ids.js'
 import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { sealKeyFor } from '../webhooks/seal.js'
@@ -155,6 +156,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
     publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
     pushesInFlight: new Map(),
     b2cInFlight: new Set(),
+    leaseOwner: newId('gw'),
     rateLimiter: createRateLimiter(config.rateLimits),
   }
 

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { newId } from '../utils/ids.js'
 import { DeliveryLeases } from './delivery-leases.js'
+import { PayoutLeases } from './payout-leases.js'
 import { applyJournal, emptyDocument, journalFileOf, KEY_OF, readSnapshot, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { ensurePrivateDir, keepPrivate, writeFileAtomic } from './files.js'
@@ -91,6 +92,7 @@ export class LowdbStore implements Store {
   private readonly warn: (message: string, fields: Record<string, unknown>) => void
 
   private readonly leases = new DeliveryLeases()
+  private readonly payoutLeases = new PayoutLeases()
 
   constructor(
     readonly file: string,
@@ -442,6 +444,7 @@ export class LowdbStore implements Store {
     this.writable()
     const current = this.idx.txById.get(input.transactionId)
     if (!current) return undefined
+    if (input.payoutLeaseOwner !== undefined && !this.payoutLeases.holds(current.id, input.payoutLeaseOwner)) return undefined
     // One private copy serves guard and patch: what the patch returns may share its parts, and
     // nothing else holds them.
     const view = clone(current)
@@ -679,5 +682,19 @@ export class LowdbStore implements Store {
 
   async releaseDelivery(id: string, owner: string) {
     this.leases.end(id, owner)
+  }
+
+  async claimDuePayouts(owner: string, leaseMs: number, limit: number) {
+    await this.readable()
+    return clone(this.payoutLeases.claimDue(this.doc.transactions, owner, leaseMs, limit))
+  }
+
+  async claimPayout(transactionId: string, owner: string, leaseMs: number) {
+    await this.readable()
+    return clone(this.payoutLeases.claim(this.idx.txById.get(transactionId), owner, leaseMs))
+  }
+
+  async releasePayout(transactionId: string, owner: string) {
+    this.payoutLeases.end(transactionId, owner)
   }
 }

@@ -49,6 +49,11 @@ export interface TransitionInput {
   patch: (current: TransactionRecord) => Partial<TransactionRecord>
   /** Events this change causes, built from the updated record; stored with it atomically. */
   events?: (updated: TransactionRecord) => EventDraft[]
+  /**
+   * Fence: the change applies only while this owner holds the transaction's payout lease (see
+   * claimPayout). A worker whose lease ran out and was taken over records nothing.
+   */
+  payoutLeaseOwner?: string
 }
 
 export interface TransitionResult {
@@ -208,4 +213,15 @@ export interface Store {
   completeDelivery(id: string, owner: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord | undefined>
   /** Gives a lease back unused (stopping mid-attempt), so another worker may take it now. */
   releaseDelivery(id: string, owner: string): Promise<void>
+
+  /**
+   * Leases up to `limit` pending M-Pesa payouts whose next step (a B2C attempt or a Transaction
+   * Status query, see payoutDueAt) is due by the store's clock and that no live lease holds, to
+   * `owner` for `leaseMs`. Any process may run a payout this way; two never run one at once.
+   */
+  claimDuePayouts(owner: string, leaseMs: number, limit: number): Promise<TransactionRecord[]>
+  /** Leases the pending payout of one transaction (due or not) unless another owner's lease runs. */
+  claimPayout(transactionId: string, owner: string, leaseMs: number): Promise<TransactionRecord | undefined>
+  /** Ends `owner`'s payout lease (its step is recorded, or it gives up), so any process may take the next step. */
+  releasePayout(transactionId: string, owner: string): Promise<void>
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import { PgStore } from '../../src/store/postgres/pg-store.js'
-import type { IdempotencyRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
+import type { IdempotencyRecord, PayoutRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
 import type { Store } from '../../src/store/store.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 
@@ -109,6 +109,21 @@ const settle = (store: Store, id: string) =>
   })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A pending M-Pesa payout whose first B2C is due now; override any field. */
+const duePayout = (overrides: Partial<PayoutRecord> = {}): PayoutRecord => ({
+  status: 'pending',
+  type: 'mpesa',
+  amount: 98,
+  destination: { type: 'mpesa', phone: '254700000000' },
+  originator_conversation_id: `mpg-${++counter}`,
+  callback_token: `ptok-${counter}`,
+  conversation_id: null,
+  attempts: 0,
+  created_at: new Date(Date.now() - 1000).toISOString(),
+  updated_at: new Date(Date.now() - 1000).toISOString(),
+  ...overrides,
+})
 
 const engines: Array<{ name: string; make: () => Engine; available: boolean }> = [
   { name: 'lowdb', make: lowdbEngine, available: true },
@@ -319,6 +334,68 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.claimDelivery(delivery.id, 'a', 60_000)).toBeDefined()
     await store.releaseDelivery(delivery.id, 'a')
     expect((await other.claimDelivery(delivery.id, 'b', 60_000))?.id).toBe(delivery.id)
+  })
+
+  it.skipIf(!available)('three workers claiming one due payout at once: one runs it (one B2C), the others get nothing', async () => {
+    const t = transaction({ payout: duePayout() })
+    await store.insertTransaction(t)
+    // Not due yet (a retry scheduled later), and another that is not an M-Pesa payout: never claimed by a pass.
+    const later = transaction({ payout: duePayout({ next_attempt_at: new Date(Date.now() + 60_000).toISOString() }) })
+    const manual = transaction({ payout: { ...duePayout(), status: 'pending_manual', type: 'paybill', destination: { type: 'paybill', paybill: '522522', account_number: '1' } } })
+    await store.insertTransaction(later)
+    await store.insertTransaction(manual)
+    const workers = [store, await engine.peer(), await engine.peer()]
+    // Each worker "sends the B2C" of every payout it gets, by either way of claiming.
+    const b2c: string[] = []
+    await Promise.all(
+      workers.flatMap((w, i) => [
+        w.claimDuePayouts(`worker-${i}`, 60_000, 100).then((got) => got.forEach((x) => x.id === t.id && b2c.push(`worker-${i}`))),
+        w.claimPayout(t.id, `worker-${i}b`, 60_000).then((got) => got && b2c.push(`worker-${i}b`)),
+      ]),
+    )
+    expect(b2c).toHaveLength(1)
+    const claimedByPass = await store.claimDuePayouts('worker-9', 60_000, 100)
+    expect(claimedByPass.map((x) => x.id)).not.toContain(t.id)
+    expect(claimedByPass.map((x) => x.id)).not.toContain(later.id)
+    expect(claimedByPass.map((x) => x.id)).not.toContain(manual.id)
+    // The winner's step is recorded and its lease given back: the payout waits for its result, unleased.
+    const winner = b2c[0]
+    const taken = await workers[Number(winner.slice(7, 8))].transition({
+      transactionId: t.id,
+      payoutLeaseOwner: winner,
+      guard: (c) => c.payout?.status === 'pending',
+      patch: (c) => ({ payout: { ...c.payout!, conversation_id: 'AG_1', attempts: 1, status_due_at: new Date(Date.now() + 60_000).toISOString() } }),
+    })
+    expect(taken?.transaction.payout?.conversation_id).toBe('AG_1')
+    await workers[Number(winner.slice(7, 8))].releasePayout(t.id, winner)
+    expect((await store.claimDuePayouts('worker-9', 60_000, 100)).map((x) => x.id)).not.toContain(t.id)
+    expect((await store.claimPayout(t.id, 'worker-9', 60_000))?.payout?.conversation_id).toBe('AG_1')
+  })
+
+  it.skipIf(!available)('a payout lease that runs out is taken again, and the first owner can no longer record its step', async () => {
+    const t = transaction({ payout: duePayout() })
+    await store.insertTransaction(t)
+    const other = await engine.peer()
+    expect((await store.claimPayout(t.id, 'a', 300))?.id).toBe(t.id)
+    expect(await other.claimPayout(t.id, 'b', 300)).toBeUndefined()
+    expect((await other.claimDuePayouts('b', 300, 100)).map((x) => x.id)).not.toContain(t.id)
+    await sleep(450)
+    expect((await other.claimDuePayouts('b', 60_000, 100)).map((x) => x.id)).toContain(t.id)
+    const record = (owner: string, conversation: string) =>
+      store.transition({
+        transactionId: t.id,
+        payoutLeaseOwner: owner,
+        guard: (c) => c.payout?.status === 'pending' && !c.payout.conversation_id,
+        patch: (c) => ({ payout: { ...c.payout!, conversation_id: conversation } }),
+      })
+    expect(await record('a', 'AG_late')).toBeUndefined()
+    expect((await store.getTransaction(t.id))?.payout?.conversation_id).toBeNull()
+    expect((await record('b', 'AG_b'))?.transaction.payout?.conversation_id).toBe('AG_b')
+    // Released by its owner only: the first owner's release leaves b's lease in place.
+    await store.releasePayout(t.id, 'a')
+    expect(await store.claimPayout(t.id, 'c', 60_000)).toBeUndefined()
+    await other.releasePayout(t.id, 'b')
+    expect((await store.claimPayout(t.id, 'c', 60_000))?.id).toBe(t.id)
   })
 
   it.skipIf(!available)('events resume by seq, per account and across accounts', async () => {

@@ -66,6 +66,7 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
       DATABASE_URL: db.url,
       MPG_SEAL_KEY: randomBytes(32).toString('base64'),
       MPG_ADMIN_TOKEN: `mpg_admin_${randomBytes(20).toString('hex')}`,
+      MPG_PAYOUT_RETRY_DELAYS_MS: '100,200,400',
     }
     const [first, second] = await Promise.all([startTestGateway({ env }), startTestGateway({ env })])
     a = first
@@ -143,5 +144,36 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     expect(delivered.filter((id) => pushed.includes(id)).sort()).toEqual([...pushed].sort())
     const eventIds = received.map((r) => String(r.headers['webhook-id']))
     expect(new Set(eventIds).size).toBe(eventIds.length)
+  })
+
+  it('a payout retry is run by whichever instance leases it, not only by the leader: one B2C per attempt', async () => {
+    const leader = (await a.context.store.tryLead()) ? a : b
+    const follower = leader === a ? b : a
+    // The leader runs no payout passes from now on: before payouts were leased, nobody else did.
+    leader.reconciler.stop()
+    const account = await leader.admin('/api/v1/admin/accounts', { method: 'POST', json: { name: 'Leased payouts', payout_account: { type: 'mpesa', phone: '254708374149' } } })
+    const { id: accountId } = (await account.json()) as { id: string }
+    const created = await leader.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: accountId, mode: 'test' } })
+    const payoutKey = ((await created.json()) as { key: string }).key
+    // The first B2C (sent by the instance that settles the payment) is refused for now: a retry is scheduled.
+    leader.emulator!.setFault({ kind: 'error', endpoint: 'b2c', status: 503, count: 1 })
+    const res = await leader.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference: 'LEASED-1' }), auth: payoutKey })
+    expect(res.status).toBe(201)
+    const { transaction_id } = (await res.json()) as { transaction_id: string }
+    const settled = await waitFor(
+      async () => {
+        const t = await follower.context.store.getTransaction(transaction_id)
+        return t?.payout?.status === 'success' ? t : undefined
+      },
+      { what: 'the payout retried by the other instance', timeoutMs: 20_000 },
+    )
+    // Earlier tests' payments have payouts too: count this one's B2Cs.
+    const b2c = (gw: TestGateway) =>
+      gw.emulator!.requests().filter((r) => r.endpoint === 'b2c_v3' && (r.request.body as { OriginatorConversationID?: string }).OriginatorConversationID === `mpg-${transaction_id}`)
+    expect(b2c(leader)).toHaveLength(1)
+    expect(b2c(follower)).toHaveLength(1)
+    expect(settled.payout?.attempts).toBe(2)
+    const events = await follower.context.store.listEventsAfter(accountId, 'test', 0, 100)
+    expect(events.filter((e) => e.event === 'payout.success')).toHaveLength(1)
   })
 })

@@ -312,8 +312,13 @@ export class PgStore implements Store {
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
     const result = await this.inTransaction(async (client) => {
-      const current = await this.one<TransactionRecord>(client, 'select doc from transactions where id = $1 for update', [input.transactionId])
-      if (!current || !input.guard(structuredClone(current))) return undefined
+      const { rows } = await client.query<{ doc: TransactionRecord; payout_lease_owner: string | null }>(
+        'select doc, payout_lease_owner from transactions where id = $1 for update',
+        [input.transactionId],
+      )
+      const current = rows[0]?.doc
+      if (!current || (input.payoutLeaseOwner !== undefined && rows[0].payout_lease_owner !== input.payoutLeaseOwner)) return undefined
+      if (!input.guard(structuredClone(current))) return undefined
       const updated: TransactionRecord = { ...current, ...input.patch(structuredClone(current)) }
       hashCallbackTokens(updated)
       await client.query(UPDATE_TRANSACTION, ROWS.transactions.values(updated))
@@ -521,5 +526,33 @@ export class PgStore implements Store {
 
   async releaseDelivery(id: string, owner: string) {
     await this.query('update deliveries set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2', [id, owner])
+  }
+
+  claimDuePayouts(owner: string, leaseMs: number, limit: number) {
+    // Due and expired by the database's clock (now()), so instances with skewed clocks agree.
+    return this.all<TransactionRecord>(
+      `update transactions set payout_lease_owner = $1, payout_lease_until = now() + $2 * interval '1 millisecond'
+        where id in (
+          select id from transactions
+           where payout_status = 'pending' and payout_due_at <= now() and (payout_lease_until is null or payout_lease_until < now())
+           order by payout_due_at limit $3
+           for update skip locked)
+        returning doc`,
+      [owner, leaseMs, limit],
+    )
+  }
+
+  async claimPayout(transactionId: string, owner: string, leaseMs: number) {
+    const [claimed] = await this.all<TransactionRecord>(
+      `update transactions set payout_lease_owner = $2, payout_lease_until = now() + $3 * interval '1 millisecond'
+        where id = $1 and payout_status = 'pending' and (payout_lease_owner is null or payout_lease_owner = $2 or payout_lease_until < now())
+        returning doc`,
+      [transactionId, owner, leaseMs],
+    )
+    return claimed
+  }
+
+  async releasePayout(transactionId: string, owner: string) {
+    await this.query('update transactions set payout_lease_owner = null, payout_lease_until = null where id = $1 and payout_lease_owner = $2', [transactionId, owner])
   }
 }

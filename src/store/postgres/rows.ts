@@ -1,3 +1,4 @@
+import { payoutDueAt } from '../payout-leases.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -23,9 +24,21 @@ export const ROWS = {
   accounts: { insert: 'insert into accounts (id, doc) values ($1, $2::json)', values: (a: AccountRecord) => [a.id, json(a)] },
   api_keys: { insert: 'insert into api_keys (id, hash, doc) values ($1, $2, $3::json)', values: (k: ApiKeyRecord) => [k.id, k.hash, json(k)] },
   transactions: {
-    insert: `insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`,
-    values: (t: TransactionRecord) => [t.id, t.account_id, t.mode, t.status, t.checkout_request_id, t.callback_token, t.payout?.callback_token ?? null, t.payout?.status ?? null, t.created_at, json(t)],
+    insert: `insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc, payout_due_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11)`,
+    values: (t: TransactionRecord) => [
+      t.id,
+      t.account_id,
+      t.mode,
+      t.status,
+      t.checkout_request_id,
+      t.callback_token,
+      t.payout?.callback_token ?? null,
+      t.payout?.status ?? null,
+      t.created_at,
+      json(t),
+      payoutDueAt(t.payout),
+    ],
   },
   idempotency: {
     insert: 'insert into idempotency (scope, state, created_at, doc) values ($1, $2, $3, $4::json)',
@@ -47,7 +60,7 @@ export const ROWS = {
 
 /** Rewrites every column of an existing transaction from the record. */
 export const UPDATE_TRANSACTION = `update transactions set account_id = $2, mode = $3, status = $4, checkout_request_id = $5, callback_token = $6,
-  payout_token = $7, payout_status = $8, created_at = $9, doc = $10::json where id = $1`
+  payout_token = $7, payout_status = $8, created_at = $9, doc = $10::json, payout_due_at = $11 where id = $1`
 
 /** The tables holding gateway data (not schema_migrations), in an order inserts may follow. */
 export const DATA_TABLES = ['meta', 'accounts', 'api_keys', 'transactions', 'idempotency', 'events', 'webhook_endpoints', 'deliveries'] as const
