@@ -184,7 +184,8 @@ describe('#10 case 5: a B2C whose result never comes is asked about, never left 
     expect(body.data[0].payout.status).toBe('needs_attention')
     expect((await (await again.admin('/api/v1/admin/payouts?status=pending')).json()) as unknown).toMatchObject({ data: [] })
     // The same list from the terminal (`mpg payouts list`), for people and for scripts.
-    const cliEnv = { MPG_BASE_URL: again.url, MPG_DATA_DIR: again.dataDir, MPG_CONFIG_DIR: again.dataDir }
+    // The admin token: the data dir's file on lowdb, MPG_ADMIN_TOKEN on PostgreSQL.
+    const cliEnv = { MPG_BASE_URL: again.url, MPG_DATA_DIR: again.dataDir, MPG_CONFIG_DIR: again.dataDir, MPG_ADMIN_TOKEN: again.adminToken }
     const listed = await runCli(['payouts', 'list', '--status', 'needs_attention', '--json'], { env: cliEnv })
     expect(listed.exitCode).toBe(0)
     expect(JSON.parse(listed.stdout)).toMatchObject({ data: [{ id, payout: { status: 'needs_attention' } }], has_more: false })
