@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
 import { b2cAckSchema, b2cResultSchema, resultParameter } from '../../src/schemas/daraja.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { b2cBody, bearer, getToken, http } from './helpers.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
+import { b2cBody, bearer, http } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 10 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 10 }, (rig) => ({ em, receiver, token } = rig))
 
 const REFERENCE = { ReferenceItem: { Key: 'QueueTimeoutURL', Value: 'https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit' } }
 const pay = (version: 'v1' | 'v3', body: Record<string, unknown>) =>

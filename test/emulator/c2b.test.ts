@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { bearer, getToken, http } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
+import { bearer, http } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 import { balanceBody, parseBalances } from './org-helpers.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 5, c2bValidationTimeoutMs: 300 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 5, c2bValidationTimeoutMs: 300 }, (rig) => ({ em, receiver, token } = rig))
 
 const SHORTCODE = '600426'
 const register = (body: Record<string, unknown>, version = 'v1', auth = bearer(token)) =>

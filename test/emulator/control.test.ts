@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
 import { basic, bearer, getToken, http, queryBody, sleep, stkBody } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 10 })
-  receiver = await startCallbackReceiver()
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 10, token: false }, (rig) => ({ em, receiver } = rig))
 
 const control = (method: string, path: string, body?: unknown) => http(method, `${em.url}/__emulator/${path}`, { body })
 async function push(phone: string, token?: string) {

@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { darajaErrorSchema } from '../../src/schemas/daraja.js'
 import { darajaTimestamp, stkPassword } from '../../src/utils/daraja-time.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
 import { b2cBody, basic, bearer, getToken, http, queryBody, stkBody, type HttpAnswer } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 10 })
-  receiver = await startCallbackReceiver()
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 10, token: false }, (rig) => ({ em, receiver } = rig))
 
 function expectDarajaError(res: HttpAnswer, status: number, errorCode: string, errorMessage: string) {
   expect(res.status).toBe(status)

@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { b2cBody, bearer, getToken, http, stkBody } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
+import { b2cBody, bearer, http, stkBody } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 import { balanceBody, parseBalances, reversalBody } from './org-helpers.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 5 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 5 }, (rig) => ({ em, receiver, token } = rig))
 
 const reverse = (body: unknown, auth = bearer(token)) => http('POST', `${em.url}/mpesa/reversal/v1/request`, { headers: auth, body })
 /** Pays `amount` into the paybill by STK and returns the receipt. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { b2cBody, basic, bearer, getToken, http, queryBody, stkBody } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
+import { b2cBody, basic, bearer, http, queryBody, stkBody } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 /**
  * The seven places where the emulator answered differently from today's real sandbox (2025–26
@@ -12,16 +13,7 @@ import { b2cBody, basic, bearer, getToken, http, queryBody, stkBody } from './he
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 20 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 20 }, (rig) => ({ em, receiver, token } = rig))
 
 const push = (phone: string, overrides: Record<string, unknown> = {}) =>
   http('POST', `${em.url}/mpesa/stkpush/v1/processrequest`, {

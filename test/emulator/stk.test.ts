@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
 import { stkCallbackSchema, stkPushResponseSchema, stkQueryResponseSchema } from '../../src/schemas/daraja.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { bearer, getToken, http, queryBody, stkBody } from './helpers.js'
+import { bearer, http, queryBody, stkBody } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 20 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 20 }, (rig) => ({ em, receiver, token } = rig))
 
 async function push(phone: string, path = '/cb', overrides: Record<string, unknown> = {}) {
   return http('POST', `${em.url}/mpesa/stkpush/v1/processrequest`, {

@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../../emulator/index.js'
 import { resultParameter, transactionStatusAckSchema, transactionStatusResultSchema } from '../../src/schemas/daraja.js'
-import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { b2cBody, bearer, getToken, http, sleep } from './helpers.js'
+import type { CallbackReceiver } from '../helpers/callback-receiver.js'
+import { b2cBody, bearer, http, sleep } from './helpers.js'
+import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-
-beforeEach(async () => {
-  em = await startEmulator({ callbackDelayMs: 10 })
-  receiver = await startCallbackReceiver()
-  token = await getToken(em)
-})
-afterEach(async () => {
-  await em.close()
-  await receiver.close()
-})
+emulatorPerTest({ callbackDelayMs: 10 }, (rig) => ({ em, receiver, token } = rig))
 
 let seq = 0
 const PATH = '/mpesa/transactionstatus/v1/query'
