@@ -39,6 +39,11 @@ export interface GatewayConfig {
   /** MPG_SEAL_KEY (32 bytes, base64): seals webhook secrets; undefined: the data dir's seal-key file. */
   sealKey: string | undefined
   reconcileAfterS: number
+  /**
+   * A push whose answer from Daraja never came (so there is no CheckoutRequestID to query) and
+   * whose callback has not come either is declared `failed` this long after it was created.
+   */
+  unconfirmedPushTimeoutS: number
   /** The embedded emulator's profile: `fast`, or `sandbox` (today's real sandbox timings). */
   emulatorProfile: 'fast' | 'sandbox'
   /** undefined: the profile's own delay (17 s in `sandbox`). */
@@ -145,6 +150,7 @@ const envSchema = z.object({
     .optional(),
   MPG_ADMIN_TOKEN: z.string().trim().min(16, 'MPG_ADMIN_TOKEN must be at least 16 characters').optional(),
   MPG_RECONCILE_AFTER_S: num('MPG_RECONCILE_AFTER_S', 0.05, 86_400).default(60),
+  MPG_UNCONFIRMED_PUSH_TIMEOUT_S: num('MPG_UNCONFIRMED_PUSH_TIMEOUT_S', 0.05, 86_400).default(600),
   MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).optional(),
   MPG_EMULATOR_PROFILE: z.enum(['fast', 'sandbox'], { error: 'MPG_EMULATOR_PROFILE must be fast or sandbox' }).default('fast'),
   MPG_WEBHOOK_TIMEOUT_MS: int('MPG_WEBHOOK_TIMEOUT_MS', 1, 120_000).default(10_000),
@@ -241,6 +247,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     databaseUrl: e.DATABASE_URL,
     sealKey: e.MPG_SEAL_KEY,
     reconcileAfterS: e.MPG_RECONCILE_AFTER_S,
+    unconfirmedPushTimeoutS: e.MPG_UNCONFIRMED_PUSH_TIMEOUT_S,
     emulatorProfile: e.MPG_EMULATOR_PROFILE,
     emulatorCallbackDelayMs: e.MPG_EMULATOR_CALLBACK_DELAY_MS ?? (e.MPG_EMULATOR_PROFILE === 'fast' ? 1000 : undefined),
     darajaTimeoutMs: e.DARAJA_TIMEOUT_MS,

@@ -8,8 +8,8 @@ import { interruptedBefore, settleInterruptedRequests } from './recover.js'
 /** Query answers that mean "no answer yet", never "failed" (daraja.md §4). */
 const STILL_PROCESSING_CODES = new Set(['4999'])
 
-/** STK prompts live 1–3 minutes; a callback for an unconfirmed push can only come before this. */
-export const UNCONFIRMED_PUSH_TIMEOUT_MS = 10 * 60 * 1000
+/** The result_desc of a payment declared failed because Daraja never confirmed its push. */
+export const UNCONFIRMED_PUSH_DESC = 'Daraja never confirmed the STK push'
 
 export interface Reconciler {
   /** Runs one pass now (tests and shutdown use it); resolves when the pass is done. */
@@ -35,7 +35,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
     const cutoff = new Date(Date.now() - afterMs).toISOString()
     const due = await ctx.store.listPendingTransactions(cutoff)
     for (let i = 0; i < due.length && !stopped; i += 5) {
-      await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t, afterMs)))
+      await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t)))
     }
   }
   const runOnce = () => {
@@ -84,14 +84,17 @@ function payoutIntervalMs(ctx: GatewayContext): number {
   return Math.max(20, Math.min(5000, shortest / 4))
 }
 
-async function reconcileOne(ctx: GatewayContext, t: TransactionRecord, afterMs: number): Promise<void> {
+async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
   if (!t.checkout_request_id) {
-    // Daraja never answered the push (timeout, or a crash before the answer was stored). Without a
-    // CheckoutRequestID only the callback (found by its URL token) can tell, so wait well past any
-    // prompt's lifetime before declaring it failed.
-    const giveUpMs = Math.max(afterMs * 2, UNCONFIRMED_PUSH_TIMEOUT_MS)
+    // Daraja's answer to the push never came (a timeout, a lost connection, a crash before the
+    // answer was stored), so there is nothing to ask STK Query about: only the callback (found by
+    // its URL token) can tell. Past MPG_UNCONFIRMED_PUSH_TIMEOUT_S (by default well past any
+    // prompt's 1–3 minute life) the payment is declared failed, so every payment ends final; a
+    // success callback that still comes is kept as the payment's late_success (late-success.ts).
+    // Never before the push could still be answered (another process on a shared store may hold it).
+    const giveUpMs = Math.max(ctx.config.unconfirmedPushTimeoutS * 1000, 2 * ctx.config.darajaTimeoutMs)
     if (ctx.pushesInFlight.has(t.id) || Date.now() - Date.parse(t.created_at) < giveUpMs) return
-    await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: 'Daraja never confirmed the STK push' }, 'reconcile')
+    await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: UNCONFIRMED_PUSH_DESC }, 'reconcile')
     return
   }
   try {

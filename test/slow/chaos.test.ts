@@ -15,6 +15,12 @@ import { readStore } from '../helpers/store-file.js'
  * the data dir's disk filled and freed twice (each time `mpg serve` must stop, and is started
  * again as a supervisor would), and a kill -9 in the middle. Then it checks the money invariants
  * and prints the counts.
+ *
+ * Why there are more transactions than keys: a key is released when Daraja provably never got the
+ * push (it refused it, or the connection was refused), and that attempt stays stored as a `failed`
+ * transaction; the merchant's retry with the same key then creates a new one. So the invariant is
+ * one Daraja push per key, one acknowledged transaction per key, and every other transaction a
+ * failed attempt Daraja never took.
  */
 
 const N = 300
@@ -22,6 +28,9 @@ const CONCURRENCY = 8
 const PHONES = ['254708374149', '254700000001', '254712345678', '254700000005', '254700000003']
 /** Daraja answers that may end a payout `failed` only when every attempt got one (never a business reason alone). */
 const TRANSIENT = /^(500\.003\.|HTTP 5)/
+/** Short, so that pushes whose answer and callback were both lost end `failed` within the run (default 600 s). */
+const UNCONFIRMED_PUSH_TIMEOUT_S = 5
+const UNCONFIRMED_PUSH_DESC = 'Daraja never confirmed the STK push'
 
 let emulator: RunningEmulator | undefined
 let disk: SmallDisk | undefined
@@ -78,6 +87,9 @@ interface Stored {
     status: string
     callback_token: string
     checkout_request_id: string | null
+    result_desc: string | null
+    daraja_error: { status: number; code: string | null; message: string } | null
+    late_success?: { mpesa_receipt_number: string } | null
     payout: { status: string; result_code?: string | null; result_desc?: string | null; originator_conversation_id?: string; mpesa_receipt?: string | null } | null
   }>
   events: Array<{ event: string; data: { transaction_id?: string } }>
@@ -86,7 +98,7 @@ interface Stored {
 const storeOf = async () => (await readStore(dataDir!)) as unknown as Stored
 
 describe('chaos', () => {
-  it('300 keyed pushes through Daraja faults, two full disks and a kill -9: no double charge, no double payout, nothing acknowledged lost', async () => {
+  it('300 keyed pushes through Daraja faults, two full disks and a kill -9: one push per key, every acknowledged payment final, no double payout, nothing acknowledged lost', async () => {
     const seed = Number(process.env.MPG_CHAOS_SEED ?? Date.now() % 1_000_000)
     const rand = prng(seed)
     const started = Date.now()
@@ -107,6 +119,7 @@ describe('chaos', () => {
       MPG_RECONCILE_AFTER_S: '1',
       MPG_PAYOUT_RETRY_DELAYS_MS: '200,400,800,1600',
       MPG_PAYOUT_STATUS_AFTER_S: '2',
+      MPG_UNCONFIRMED_PUSH_TIMEOUT_S: String(UNCONFIRMED_PUSH_TIMEOUT_S),
       MPG_RATE_LIMIT: 'off',
     }
 
@@ -194,16 +207,16 @@ describe('chaos', () => {
     await chaos
     emulator.clearFaults()
 
-    // --- settle: every push Daraja confirmed final, every payout out of `pending`.
+    // --- settle: every payment final (unconfirmed pushes after MPG_UNCONFIRMED_PUSH_TIMEOUT_S), every payout out of `pending`.
     const settled = async () => {
       const doc = await storeOf()
-      return doc.transactions.every((t) => (t.status !== 'pending' || t.checkout_request_id === null) && t.payout?.status !== 'pending')
+      return doc.transactions.every((t) => t.status !== 'pending' && t.payout?.status !== 'pending')
     }
     try {
-      await waitFor(settled, { timeoutMs: 60_000, intervalMs: 250, what: 'every confirmed payment final and every payout out of pending' })
+      await waitFor(settled, { timeoutMs: 60_000, intervalMs: 250, what: 'every payment final and every payout out of pending' })
     } catch (error) {
       const doc = await storeOf()
-      const stuck = doc.transactions.filter((t) => (t.status === 'pending' && t.checkout_request_id) || t.payout?.status === 'pending').slice(0, 5)
+      const stuck = doc.transactions.filter((t) => t.status === 'pending' || t.payout?.status === 'pending').slice(0, 5)
       throw new Error(`${(error as Error).message} (seed ${seed}): e.g. ${JSON.stringify(stuck)}`)
     }
     await emulator.settle()
@@ -227,13 +240,27 @@ describe('chaos', () => {
     expect(split, 'keys answered with two transactions').toEqual([])
     expect(acknowledged.size).toBe(N)
 
-    // Nothing acknowledged lost; every acknowledged payment final (or, with Daraja's answer lost to a crash, still waiting for its callback).
+    // Nothing acknowledged lost; every acknowledged payment final.
     const acked = [...acknowledged.values()].map((ids) => [...ids][0])
     const missing = acked.filter((id) => !byId.has(id))
     expect(missing, 'acknowledged payments missing').toEqual([])
-    const unconfirmed = acked.filter((id) => byId.get(id)!.status === 'pending')
-    for (const id of unconfirmed) expect(byId.get(id)!.checkout_request_id, `${id} pending with a CheckoutRequestID`).toBeNull()
+    const notFinal = acked.filter((id) => !['success', 'failed'].includes(byId.get(id)!.status))
+    expect(notFinal, `acknowledged payments not final (seed ${seed})`).toEqual([])
     expect(doc.idempotency.filter((r) => r.state === 'in_flight')).toEqual([])
+
+    const takenTokens = new Set(
+      emulator
+        .requests()
+        .filter((r) => r.endpoint === 'stk_push' && (r.response.body as { ResponseCode?: string } | null)?.ResponseCode === '0')
+        .map((r) => callbackTokenHash(new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()!)),
+    )
+    // Transactions beyond one per key are released keys' attempts: each failed, with Daraja's
+    // refusal (or the refused connection) on it, and none of them a push Daraja took.
+    const ackedIds = new Set(acked)
+    const released = doc.transactions.filter((t) => !ackedIds.has(t.id))
+    const badReleased = released.filter((t) => t.status !== 'failed' || !t.daraja_error || takenTokens.has(t.callback_token)).map((t) => `${t.id} (${t.reference}): ${t.status}, ${JSON.stringify(t.daraja_error)}, taken ${takenTokens.has(t.callback_token)}`)
+    expect(badReleased, `transactions beyond one per key that are not failed attempts Daraja never took (seed ${seed})`).toEqual([])
+    expect(doc.transactions.length).toBe(N + released.length)
 
     // Payments end as Daraja says; exactly one payment event per final payment, none for pending.
     const paymentEvents = new Map<string, string[]>()
@@ -250,8 +277,10 @@ describe('chaos', () => {
       const daraja = emulator.transaction((r.response.body as { CheckoutRequestID: string }).CheckoutRequestID)
       const ours = byToken.get(token)
       if (!ours) wrongOutcome.push(`${(r.response.body as { CheckoutRequestID: string }).CheckoutRequestID}: Daraja took the push, the store has no transaction`)
-      else if (ours.status !== 'pending' && daraja?.status === 'completed' && ours.status !== (daraja.result_code === 0 ? 'success' : 'failed')) {
-        wrongOutcome.push(`${ours.id}: ${ours.status}, Daraja says ${daraja.result_code}`)
+      else if (daraja?.status === 'completed' && ours.status !== (daraja.result_code === 0 ? 'success' : 'failed')) {
+        // Only an unconfirmed push (its answer and its callback both lost) may end failed while Daraja paid it.
+        const unconfirmedPaid = ours.status === 'failed' && ours.checkout_request_id === null && ours.result_desc === UNCONFIRMED_PUSH_DESC
+        if (!unconfirmedPaid) wrongOutcome.push(`${ours.id}: ${ours.status}, Daraja says ${daraja.result_code}`)
       }
     }
     expect(wrongOutcome, `payments whose state differs from Daraja's (seed ${seed})`).toEqual([])
@@ -289,20 +318,17 @@ describe('chaos', () => {
     expect(badPayouts, `payouts (seed ${seed})`).toEqual([])
     if (disk) expect(diskExits, 'mpg serve exit codes after each full disk').toEqual([1, 1])
 
-    const takenTokens = new Set(
-      emulator
-        .requests()
-        .filter((r) => r.endpoint === 'stk_push' && (r.response.body as { ResponseCode?: string } | null)?.ResponseCode === '0')
-        .map((r) => callbackTokenHash(new URL((r.request.body as { CallBackURL: string }).CallBackURL).pathname.split('/').pop()!)),
-    )
-    const unconfirmedTaken = unconfirmed.filter((id) => takenTokens.has(byId.get(id)!.callback_token)).length
-    const final = doc.transactions.filter((t) => t.status !== 'pending')
+    const unconfirmed = acked.map((id) => byId.get(id)!).filter((t) => t.result_desc === UNCONFIRMED_PUSH_DESC)
+    const unconfirmedTaken = unconfirmed.filter((t) => takenTokens.has(t.callback_token))
+    const lateSuccesses = unconfirmed.filter((t) => t.late_success).length
+    const ackedFinal = acked.map((id) => byId.get(id)!)
+    const pushesAccepted = [...pushes.values()].reduce((a, b) => a + b, 0)
     console.log(
       [
-        `chaos (seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s): ${N} keys, ${acked.length} acknowledged, ${doc.transactions.length} transactions stored`,
-        `  Daraja pushes accepted: ${[...pushes.values()].reduce((a, b) => a + b, 0)} for ${pushes.size} keys (max per key ${Math.max(0, ...pushes.values())})`,
-        `  payments final: ${final.length} (success ${final.filter((t) => t.status === 'success').length}, failed ${final.filter((t) => t.status === 'failed').length}); acknowledged still waiting for a lost callback (no CheckoutRequestID): ${unconfirmed.length} (${unconfirmedTaken} taken by Daraja, ${unconfirmed.length - unconfirmedTaken} never reached it)`,
-        `  payment events: ${[...paymentEvents.values()].reduce((a, b) => a + b.length, 0)} for ${final.length} final payments`,
+        `chaos (seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s): ${N} keys, ${acked.length} acknowledged, ${doc.transactions.length} transactions stored = ${N} (one per key) + ${released.length} released (Daraja refused or never got the push, key released, the retry made a new one; each failed, none taken by Daraja)`,
+        `  Daraja pushes accepted: ${pushesAccepted} for ${pushes.size} keys (max per key ${Math.max(0, ...pushes.values())}); ${N - pushes.size} keys never reached Daraja`,
+        `  acknowledged payments final: ${ackedFinal.filter((t) => t.status === 'success' || t.status === 'failed').length} of ${acked.length} (success ${ackedFinal.filter((t) => t.status === 'success').length}, failed ${ackedFinal.filter((t) => t.status === 'failed').length}); of the failed, unconfirmed pushes (answer and callback lost, failed after ${UNCONFIRMED_PUSH_TIMEOUT_S} s): ${unconfirmed.length} (${unconfirmedTaken.length} taken by Daraja, ${unconfirmed.length - unconfirmedTaken.length} never reached it; late successes recorded ${lateSuccesses})`,
+        `  payment events: ${[...paymentEvents.values()].reduce((a, b) => a + b.length, 0)} for ${doc.transactions.length} final payments`,
         `  B2C taken by Daraja: ${[...b2cTaken.values()].reduce((a, b) => a + b, 0)} for ${b2cTaken.size} payouts (max per payment ${Math.max(0, ...b2cTaken.values())})`,
         `  payouts: success ${payouts.success}, failed ${payouts.failed}, needs_attention ${payouts.needs_attention}`,
         `  faults: disk full ${diskExits.length}× (exit codes ${diskExits.join(',') || '—'}), kill -9 1×, refused/failed requests retried by the client ${outage}, acknowledged before the kill ${ackedBeforeKill.length}, lost 0`,

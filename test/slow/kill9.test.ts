@@ -17,7 +17,7 @@ import { repoRoot, runBin } from '../helpers/run-cli.js'
  *
  * A push whose Daraja answer was lost in the crash has no CheckoutRequestID, so STK Query cannot
  * ask about it: only its callback can settle it, and without one it stays pending for
- * UNCONFIRMED_PUSH_TIMEOUT_MS (10 min) by design. Those must be pending or, if their callback
+ * MPG_UNCONFIRMED_PUSH_TIMEOUT_S (10 min by default) by design. Those must be pending or, if their callback
  * reached the restarted gateway, carry Daraja's outcome — never a wrong final state.
  */
 interface Served {
@@ -209,7 +209,7 @@ describe('kill -9 under load', () => {
     expect(mismatches).toEqual([])
     // Pending without a CheckoutRequestID only when the crash took Daraja's answer and its callback was lost too.
     for (const t of after.transactions.filter((x) => x.status === 'pending')) expect(t.checkout_request_id).toBeNull()
-    if (unconfirmed.length) console.info(`kill -9: ${unconfirmed.length} paid or failed at Daraja but unconfirmed here (answer and callback lost in the crash); pending until UNCONFIRMED_PUSH_TIMEOUT_MS`)
+    if (unconfirmed.length) console.info(`kill -9: ${unconfirmed.length} paid or failed at Daraja but unconfirmed here (answer and callback lost in the crash); pending until MPG_UNCONFIRMED_PUSH_TIMEOUT_S`)
     second.child.kill('SIGTERM')
     await second.exited
   })
