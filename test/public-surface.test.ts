@@ -102,6 +102,7 @@ describe('public surface', () => {
       'payouts:list': 'admin-token base-url color data-dir json limit log-level profile status',
       'payouts:settle': 'admin-token base-url color data-dir json log-level mpesa-receipt profile',
       post: 'admin admin-token api-key base-url body color data data-dir idempotency-key json log-level profile',
+      reconcile: 'admin-token base-url color data-dir fix force json limit log-level profile since',
       serve: 'color data-dir database-url host json log-level port profile',
       'stk-push': 'amount api-key base-url color description idempotency-key json log-level phone profile reference timeout wait',
       tail: 'api-key base-url color events json last-event-id log-level profile',

@@ -17,6 +17,8 @@ export const ExitCode = {
   SIGNATURE_INVALID: 11,
   /** `webhooks test`: the receiver failed at least one case. */
   TEST_FAILED: 12,
+  /** `reconcile`: Daraja and the gateway disagree about something this run did not settle. */
+  DISAGREEMENT: 13,
   /** Ctrl-C: the shell's convention (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const

@@ -3,6 +3,9 @@ import { transactionEnvelopeSchema } from '../schemas/gateway.js'
 import { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES, type PayoutStatus } from '../schemas/admin.js'
 export { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES }
 export type { Account, ApiKey, PayoutList, PayoutStatus } from '../schemas/admin.js'
+import { reconcileReportSchema, type ReconcileReport } from '../schemas/reconcile.js'
+export { reconcileReportSchema }
+export type { ReconcileItem, ReconcileReport } from '../schemas/reconcile.js'
 import type { GatewayClient } from './gateway-client.js'
 
 export type PayoutAccountInput =
@@ -38,5 +41,9 @@ export const admin = {
     const params = new URLSearchParams({ status: query.status })
     if (query.limit !== undefined) params.set('limit', String(query.limit))
     return (await client.call({ method: 'GET', path: `/api/v1/admin/payouts?${params}`, schema: payoutListSchema, auth: 'admin' })).data
+  },
+  /** Asks Daraja about the period's payments and payouts (a run can take minutes: it waits for Daraja, at a pace Daraja accepts). */
+  async reconcile(client: GatewayClient, input: { since?: string; fix?: boolean; force?: boolean; limit?: number } = {}): Promise<ReconcileReport> {
+    return (await client.call({ method: 'POST', path: '/api/v1/admin/reconcile', json: input, schema: reconcileReportSchema, auth: 'admin', timeoutMs: 15 * 60_000 })).data
   },
 }

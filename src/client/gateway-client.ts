@@ -42,6 +42,8 @@ export interface CallOptions<T> {
   headers?: Record<string, string>
   schema?: z.ZodType<T>
   auth: 'key' | 'admin'
+  /** This call's deadline, for the few calls that outlast the client's default (a reconcile run). */
+  timeoutMs?: number
 }
 
 export interface CallResult<T> {
@@ -121,7 +123,7 @@ export class GatewayClient {
         url: `${this.baseUrl}${options.path}`,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers },
         json: options.json,
-        timeoutMs: this.timeoutMs,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
       })
     } catch (error) {
       if (error instanceof NetworkError) {

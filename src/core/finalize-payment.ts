@@ -6,7 +6,8 @@ import { b2cResultToken } from './callback-tokens.js'
 import { planPayout, startPayout } from './payouts.js'
 
 /**
- * The one place a payment reaches its final state: compare-and-set from `pending`, stored in one
+ * The one place a payment reaches its final state: compare-and-set from `pending` (or, for a
+ * reconcile run with --force, from a `failed` payment without a payout that Daraja says was paid), stored in one
  * write with its event and, on success, the payout it owes (and `payout.pending_manual` for a
  * manual one). The B2C then starts without holding up the caller. Returns false when the
  * transaction was already final (a duplicate callback, or the reconciler got there first).
@@ -15,14 +16,17 @@ export async function finalizePayment(
   ctx: GatewayContext,
   transactionId: string,
   patch: Partial<TransactionRecord> & { status: 'success' | 'failed' },
-  source: 'callback' | 'reconcile' | 'push',
+  source: 'callback' | 'reconcile' | 'push' | 'daraja_reconcile',
+  from: 'pending' | 'failed' = 'pending',
 ): Promise<boolean> {
+  // A failed payment becomes a success at most once: it has no payout until then.
+  const movable = (t: TransactionRecord) => t.status === from && (from === 'pending' || (patch.status === 'success' && !t.payout))
   const before = await ctx.store.getTransaction(transactionId)
-  if (!before || before.status !== 'pending') return false
+  if (!before || !movable(before)) return false
   const account = patch.status === 'success' ? await ctx.store.getAccount(before.account_id) : undefined
   const result = await ctx.store.transition({
     transactionId,
-    guard: (t) => t.status === 'pending',
+    guard: movable,
     patch: (t) => {
       const final = { ...t, ...patch, completed_at: new Date().toISOString() }
       return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, b2cResultToken(ctx, final.id)) : null }

@@ -1,8 +1,11 @@
-import type { PayoutRecord } from '../store/records.js'
+import type { PayoutRecord, PayoutStatus } from '../store/records.js'
 import type { GatewayContext } from './context.js'
 import { payoutEvent } from './event-data.js'
 
-/** The one place a payout reaches a final state, with its event. */
+/**
+ * The one place a payout reaches a final state, with its event. `from`: the states it may leave
+ * (a reconcile run with --force also corrects a `failed` payout Daraja says was paid).
+ */
 export async function finalizePayout(
   ctx: GatewayContext,
   transactionId: string,
@@ -10,12 +13,13 @@ export async function finalizePayout(
   extra: Partial<PayoutRecord> = {},
   /** Set when a payout step (holding the lease) records the outcome: fenced by that lease. */
   payoutLeaseOwner?: string,
+  from: readonly PayoutStatus[] = ['pending', 'needs_attention'],
 ): Promise<boolean> {
   const result = await ctx.store.transition({
     transactionId,
     payoutLeaseOwner,
     // Daraja's own answer also settles a payout that was waiting for a person.
-    guard: (current) => current.payout?.status === 'pending' || current.payout?.status === 'needs_attention',
+    guard: (current) => current.payout !== null && from.includes(current.payout.status),
     patch: (current) => ({
       payout: { ...current.payout!, ...extra, ...outcome, next_attempt_at: null, status_due_at: null, updated_at: new Date().toISOString() },
     }),

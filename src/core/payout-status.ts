@@ -1,5 +1,5 @@
 import { DarajaCallError } from '../daraja/errors.js'
-import { resultParameter, type TransactionStatusResult } from '../schemas/daraja.js'
+import type { TransactionStatusResult } from '../schemas/daraja.js'
 import type { TransactionRecord } from '../store/records.js'
 import { b2cResultToken } from './callback-tokens.js'
 import type { GatewayContext } from './context.js'
@@ -7,13 +7,11 @@ import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
 import { withPayoutLease } from './payout-lease.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX, TRANSACTION_STATUS_SUFFIX } from '../utils/callback-paths.js'
-import { originatorConversationId, statusCheckDue, TAKEN_WITHOUT_ID } from './payout-schedule.js'
+import { originatorConversationId, statusCheckDue } from './payout-schedule.js'
+import { readPayoutStatus } from './payout-status-verdict.js'
 
 /** Transaction Status queries per payout before a person is asked to look. */
 export const MAX_STATUS_CHECKS = 3
-
-/** `TransactionStatus` values that say the B2C did not pay (the money never left). */
-const NOT_PAID = new Set(['declined', 'failed', 'cancelled', 'expired'])
 
 /**
  * Asks Daraja about a B2C whose result is late, by its OriginatorConversationID. The query is
@@ -65,34 +63,18 @@ export async function applyTransactionStatusResult(ctx: GatewayContext, token: s
   if (!t?.payout) throw new DomainError('not_found', 'Unknown callback', 'This callback URL does not belong to any payout.', '')
   const payout = t.payout
   if (payout.status !== 'pending' && payout.status !== 'needs_attention') return { applied: false }
-  const r = payload.Result
-  const code = String(r.ResultCode)
-  if (code !== '0') {
-    await noteAnswer(ctx, t.id, `${code} ${r.ResultDesc}`)
-    return { applied: false }
-  }
-  const raw = r.ResultParameters?.ResultParameter
-  const params = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
-  const read = (key: string) => {
-    const value = resultParameter(params, key)
-    return value === undefined || value === '' ? undefined : String(value)
-  }
-  const ours = new Set([payout.originator_conversation_id, payout.conversation_id].filter((id) => id && id !== TAKEN_WITHOUT_ID))
-  const named = [read('OriginatorConversationID'), read('ConversationID')].filter((id) => id !== undefined)
-  if (named.length > 0 && !named.some((id) => ours.has(id))) {
+  const verdict = readPayoutStatus(payout, payload)
+  if (verdict.kind === 'mismatch') {
     ctx.log.warn('payout.status_mismatch', { transaction_id: t.id })
     throw new DomainError('invalid', 'Transaction Status result does not match the payout', 'The result names another B2C than the one sent for this payout.', '')
   }
-  const status = read('TransactionStatus') ?? ''
-  if (status.toLowerCase() === 'completed') {
-    const applied = await finalizePayout(ctx, t.id, { status: 'success', result_code: '0', result_desc: r.ResultDesc, mpesa_receipt: read('ReceiptNo') ?? null })
-    return { applied }
+  if (verdict.kind === 'paid') {
+    return { applied: await finalizePayout(ctx, t.id, { status: 'success', result_code: '0', result_desc: verdict.desc, mpesa_receipt: verdict.receipt }) }
   }
-  if (NOT_PAID.has(status.toLowerCase())) {
-    const reason = read('TransactionReason') ?? `Daraja's Transaction Status says the B2C was ${status}`
-    return { applied: await finalizePayout(ctx, t.id, { status: 'failed', result_code: null, result_desc: reason }) }
+  if (verdict.kind === 'not_paid') {
+    return { applied: await finalizePayout(ctx, t.id, { status: 'failed', result_code: null, result_desc: verdict.reason }) }
   }
-  await noteAnswer(ctx, t.id, `TransactionStatus ${status || 'missing'}`)
+  await noteAnswer(ctx, t.id, verdict.answer)
   return { applied: false }
 }
 

@@ -66,9 +66,23 @@ export interface PayoutRecord {
   status_answer?: string | null
   /** Why the payout needs attention (for the operator). */
   attention_reason?: string | null
+  /** The last `mpg reconcile` question about this B2C (Transaction Status) and Daraja's answer, once it came. */
+  reconcile_check?: ReconcileCheck | null
   created_at: string
   updated_at: string
   settled_at?: string | null
+}
+
+/** What Daraja answered a reconcile run's Transaction Status query (null fields: no answer yet). */
+export interface ReconcileCheck {
+  /** The run that asked: an answer is recorded only for the run its URL names. */
+  run_id: string
+  asked_at: string
+  answered_at: string | null
+  verdict: 'paid' | 'not_paid' | 'unknown' | null
+  receipt: string | null
+  /** Daraja's words: the reason it did not pay, or what it answered when it could not say. */
+  detail: string | null
 }
 
 export interface TransactionRecord {

@@ -16,6 +16,9 @@ export const QUEUE_TIMEOUT_SUFFIX = '/timeout'
 /** The answer to a payout's Transaction Status query goes to its B2C result URL plus this (same token). */
 export const TRANSACTION_STATUS_SUFFIX = '/status'
 
+/** The answer to a reconcile run's Transaction Status query (`mpg reconcile`): recorded for the run, settles nothing by itself. */
+export const RECONCILE_STATUS_SUFFIX = '/reconcile'
+
 /** The URL Daraja is given for one transaction's callback. */
 export function callbackUrl(base: string, kind: CallbackKind, token: string): string {
   return `${base}${CALLBACK_PREFIXES[kind]}/${token}`

@@ -8,6 +8,7 @@ import { createAccountSchema } from '../../core/accounts.js'
 import { listTransactionsQuerySchema, stkPushBodySchema, stkPushResponseSchema, transactionEnvelopeSchema, transactionListSchema } from '../../schemas/gateway.js'
 import { createWebhookBodySchema, listDeliveriesQuerySchema, streamQuerySchema } from '../../schemas/webhooks.js'
 import { createApiKeyBodySchema, listPayoutsQuerySchema, settlePayoutBodySchema } from '../../schemas/admin.js'
+import { reconcileBodySchema, reconcileReportSchema } from '../../schemas/reconcile.js'
 import * as answers from './answers.js'
 
 export type Auth = 'key' | 'admin' | 'none'
@@ -58,6 +59,7 @@ export const COMPONENTS: Record<string, z.ZodType> = {
   CreatedApiKey: answers.createdApiKeySchema,
   ApiKeyList: answers.apiKeyListSchema,
   PayoutList: answers.payoutListSchema,
+  ReconcileReport: reconcileReportSchema,
 }
 
 const error = (description: string, headers?: string[]): Answer => ({ description, schema: 'Error', ...(headers ? { headers } : {}) })
@@ -245,5 +247,15 @@ export const OPERATIONS: Operation[] = [
       '409': error('The payout is not waiting for a person (already settled, or paid by B2C).'),
       ...bodyErrors,
     },
+  },
+  {
+    method: 'post', path: '/api/v1/admin/reconcile', operationId: 'reconcile', tag: 'Admin', auth: 'admin',
+    summary: 'Ask Daraja about every payment and payout of a period and list the disagreements',
+    description:
+      'STK Query for each payment, Transaction Status for each B2C payout (answered asynchronously; the run waits up to 15 s for them). ' +
+      '`fix` settles what Daraja proves through the same path a callback takes (one event, one payout at most); `force` also corrects final states where no money can move twice. ' +
+      'Payouts are never reversed or re-sent.',
+    body: { schema: reconcileBodySchema, required: false, example: { since: '24h', fix: true } },
+    responses: { '200': ok('ReconcileReport', 'Disagreements, each with what was done about it.'), ...adminErrors, ...bodyErrors },
   },
 ]

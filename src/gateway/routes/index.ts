@@ -7,6 +7,8 @@ import adminKeysGet from './admin-keys.get.js'
 import adminKeysPost from './admin-keys.post.js'
 import adminPayoutSettlePost from './admin-payout-settle.post.js'
 import adminPayoutsGet from './admin-payouts.get.js'
+import adminReconcilePost from './admin-reconcile.post.js'
+import callbacksB2cReconcilePost from './callbacks-b2c-reconcile.post.js'
 import callbacksB2cStatusPost from './callbacks-b2c-status.post.js'
 import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
 import callbacksB2cPost from './callbacks-b2c.post.js'
@@ -38,6 +40,7 @@ export const routes: Route[] = [
   callbacksB2cPost,
   callbacksB2cTimeoutPost,
   callbacksB2cStatusPost,
+  callbacksB2cReconcilePost,
   adminAccountsPost,
   adminAccountsGet,
   adminKeysPost,
@@ -45,6 +48,7 @@ export const routes: Route[] = [
   adminKeyRevokePost,
   adminPayoutSettlePost,
   adminPayoutsGet,
+  adminReconcilePost,
   webhooksPost,
   webhooksGet,
   webhooksEndpointDelete,
