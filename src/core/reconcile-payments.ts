@@ -85,7 +85,7 @@ async function failedButSuccessHere(ctx: GatewayContext, t: TransactionRecord, a
 function unqueryable(ctx: GatewayContext, t: TransactionRecord): ReconcileItem | undefined {
   // Refused by Daraja (it never existed there), or a push still waiting for Daraja's answer.
   if (t.daraja_error || ctx.pushesInFlight.has(t.id)) return undefined
-  const waiting = t.status === 'pending' ? ' Its callback can still settle it; without one the gateway fails it 10 minutes after the push.' : ''
+  const waiting = t.status === 'pending' ? ' Its callback can still settle it; without one the gateway fails it MPG_UNCONFIRMED_PUSH_TIMEOUT_S (10 minutes) after the push.' : ''
   return reconcileItem(t, {
     subject: 'payment',
     here: t.status,
