@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * The gateway, webhook and payout suites that touch storage, run again on PostgreSQL
+ * (`npm run test:postgres`; MPG_TEST_STORE=postgres gives each test gateway a database of its own).
+ * Suites about the lowdb file itself (crash safety, disk full, file modes) stay lowdb-only; several
+ * processes on one database are the multi-process slow test's.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/gateway/{payouts,payout-retry,payout-faults,idempotency,outcomes,races,race-scenarios,reconcile-in-flight,daraja-ambiguous,domain-errors}.test.ts',
+      'test/webhooks/{delivery,endpoints,events,stream}.test.ts',
+      'test/security/{endpoint-disable,stream-revocation,cursor-oracle,webhook-fairness}.test.ts',
+      'test/client/sdk.test.ts',
+    ],
+    env: { MPG_TEST_STORE: 'postgres' },
+    disableConsoleIntercept: true,
+    globalSetup: ['test/setup/postgres.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+})
