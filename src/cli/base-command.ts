@@ -1,6 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import type { GatewayClient } from '../client/gateway-client.js'
 import { isMpgError, MpgError } from '../errors.js'
+import { closeOutboundConnections } from '../http/request.js'
 import { ExitCode, exitCodeForKind } from './exit-codes.js'
 import { asSentence, cliError } from './messages.js'
 import { Interrupted, stopSignals, type StopSignals } from './stop-signals.js'
@@ -115,7 +116,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // the command is done, so let them go. Only present when undici was loaded at all.
     const slots = globalThis as Record<symbol, { close?: () => Promise<void> } | undefined>
     const dispatcher = slots[Symbol.for('undici.globalDispatcher.2')] ?? slots[Symbol.for('undici.globalDispatcher.1')]
-    await dispatcher?.close?.().catch(() => undefined)
+    await Promise.all([dispatcher?.close?.().catch(() => undefined), closeOutboundConnections()])
     if (interrupted && !error) process.exitCode = ExitCode.INTERRUPTED
     return super.finally(error)
   }

@@ -75,97 +75,193 @@ function guardedLookup(allow: (address: string) => boolean) {
   }
 }
 
-const guardedAgents = new WeakMap<(address: string) => boolean, Dispatcher>()
+/**
+ * Connections are kept alive and pooled per origin (an Agent holds one Pool per origin). The
+ * limit keeps a burst from opening a socket per request; requests beyond it wait in the pool,
+ * inside their own deadline.
+ */
+const POOL_OPTIONS = { connections: 128, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 }
 
-function guardedDispatcher(undici: typeof import('undici'), allow: (address: string) => boolean): Dispatcher {
+let undici: typeof import('undici') | undefined
+let undiciModule: Promise<typeof import('undici')> | undefined
+function loadUndici(): Promise<typeof import('undici')> {
+  // undici is CommonJS: bundled (dist/bundle), its exports arrive under `default`.
+  undiciModule ??= import('undici').then((m) => (undici = 'request' in m ? m : (m as unknown as { default: typeof m }).default))
+  return undiciModule
+}
+
+let pooled: Dispatcher | undefined
+const guardedAgents = new Map<(address: string) => boolean, Dispatcher>()
+
+function dispatcherFor(lib: typeof import('undici'), allow: ((address: string) => boolean) | undefined): Dispatcher {
+  if (!allow) return (pooled ??= new lib.Agent(POOL_OPTIONS))
   let agent = guardedAgents.get(allow)
   if (!agent) {
-    agent = new undici.Agent({ connect: { lookup: guardedLookup(allow) as never } })
+    agent = new lib.Agent({ ...POOL_OPTIONS, connect: { lookup: guardedLookup(allow) as never } })
     guardedAgents.set(allow, agent)
   }
   return agent
 }
 
-let undiciModule: Promise<typeof import('undici')> | undefined
-function loadUndici() {
-  // undici is CommonJS: bundled (dist/bundle), its exports arrive under `default`.
-  undiciModule ??= import('undici').then((m) => ('request' in m ? m : (m as unknown as { default: typeof m }).default))
-  return undiciModule
+/**
+ * Closes the pooled connections (after in-flight requests end). A CLI command calls it when it is
+ * done, so idle keep-alive sockets do not hold the process; a later request opens new ones.
+ */
+export async function closeOutboundConnections(): Promise<void> {
+  const agents = [pooled, ...guardedAgents.values()].filter((a): a is Dispatcher => a !== undefined)
+  pooled = undefined
+  guardedAgents.clear()
+  await Promise.all(agents.map((a) => a.close().catch(() => undefined)))
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+/** A plain URL (no user info, fragment or characters to escape) is split without building a URL object. */
+const PLAIN_URL = /^(https?:\/\/[a-z0-9.\-:[\]]+)([/?][!"$-~]*)?$/i
+
+function splitUrl(url: string): { origin: string; path: string } {
+  const m = PLAIN_URL.exec(url)
+  if (m) return { origin: m[1], path: m[2] === undefined ? '/' : m[2][0] === '?' ? `/${m[2]}` : m[2] }
+  const parsed = new URL(url)
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  for (const name in headers) {
+    // undici gives lower-case names; only repeated headers arrive as arrays.
+    const value = headers[name]
+    if (typeof value !== 'string') return Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined).map(([n, v]) => [n, Array.isArray(v) ? v.join(', ') : (v as string)]))
   }
-  return out
+  return headers as Record<string, string>
 }
 
-async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  let truncated = false
-  for await (const chunk of body) {
-    const buf = chunk as Buffer
-    if (size + buf.length > maxBytes) {
-      chunks.push(buf.subarray(0, maxBytes - size))
-      truncated = true
-      body.destroy()
-      break
+function toNetworkError(error: unknown, timeoutMs: number, timedOutHere: boolean): NetworkError {
+  const err = error as { code?: string; name?: string; message?: string }
+  const timedOut = timedOutHere || err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
+  const code = timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR')
+  const message = timedOut ? `no answer within ${timeoutMs} ms` : (err.message ?? String(error))
+  return new NetworkError(message, code, timedOut, error)
+}
+
+const ABORTED = () => Object.assign(new Error('the request was cancelled'), { name: 'AbortError', code: 'UND_ERR_ABORTED' })
+
+/**
+ * One request/answer through undici's dispatcher, the body collected as it arrives (no stream
+ * objects in between). The whole-exchange deadline (queueing in the pool, connect, headers, body)
+ * is one plain timer: undici's own header/body timeouts are kept as a backstop, but they tick at
+ * ~0.5 s (a 300 ms deadline would fire after up to a second) and restart on every body chunk, so
+ * on their own they cannot hold a short deadline. The caller's signal, when given, gets one
+ * listener; no AbortSignal is created per call.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<OutboundResponse>
+  #resolve!: (res: OutboundResponse) => void
+  #reject!: (error: NetworkError) => void
+  readonly #req: OutboundRequest
+  readonly #started = performance.now()
+  readonly #maxBytes: number
+  readonly #timer: NodeJS.Timeout
+  #controller: Dispatcher.DispatchController | undefined
+  #done = false
+  #status = 0
+  #headers: Record<string, string> = {}
+  #chunks: Buffer[] = []
+  #size = 0
+
+  constructor(req: OutboundRequest) {
+    this.#req = req
+    this.#maxBytes = req.maxBodyBytes ?? 1024 * 1024
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.#timer = setTimeout(this.#onTimeout, req.timeoutMs)
+    // Like AbortSignal.timeout: a pending deadline alone does not keep the process alive.
+    this.#timer.unref()
+    req.signal?.addEventListener('abort', this.#onAbort, { once: true })
+  }
+
+  readonly #onTimeout = () => this.#fail(toNetworkError(new Error('deadline'), this.#req.timeoutMs, true))
+  readonly #onAbort = () => this.#fail(toNetworkError(ABORTED(), this.#req.timeoutMs, false))
+
+  #finish(): boolean {
+    if (this.#done) return false
+    this.#done = true
+    clearTimeout(this.#timer)
+    this.#req.signal?.removeEventListener('abort', this.#onAbort)
+    return true
+  }
+
+  #fail(error: NetworkError): void {
+    if (!this.#finish()) return
+    this.#controller?.abort(error)
+    this.#reject(error)
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    // The deadline passed (or the caller cancelled) while the request waited for a connection.
+    if (this.#done) controller.abort(new Error('abandoned'))
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.#status = statusCode
+    this.#headers = flattenHeaders(headers)
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#done) return
+    if (this.#size + chunk.length > this.#maxBytes) {
+      this.#chunks.push(chunk.subarray(0, this.#maxBytes - this.#size))
+      this.#size = this.#maxBytes
+      // The rest is not wanted: answer with what was kept and drop the connection.
+      this.#settle(true)
+      controller.abort(new Error('response body larger than wanted'))
+      return
     }
-    chunks.push(buf)
-    size += buf.length
+    this.#chunks.push(chunk)
+    this.#size += chunk.length
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated }
+
+  onResponseEnd(): void {
+    this.#settle(false)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (!this.#finish()) return
+    this.#reject(toNetworkError(error, this.#req.timeoutMs, false))
+  }
+
+  #settle(truncated: boolean): void {
+    if (!this.#finish()) return
+    const chunks = this.#chunks
+    const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8')
+    this.#resolve({ status: this.#status, headers: this.#headers, body, truncated, durationMs: performance.now() - this.#started })
+  }
 }
 
 async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
-  const undici = await loadUndici()
-  let dispatcher: Dispatcher | undefined
+  const lib = undici ?? (await loadUndici())
   if (req.allowAddress) {
     // An address literal is connected to without a lookup, so it is checked here.
     const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '')
     if (isIP(host) && !req.allowAddress(host)) {
       throw new NetworkError(notAllowed(host, host).message, ADDRESS_NOT_ALLOWED, false)
     }
-    dispatcher = guardedDispatcher(undici, req.allowAddress)
   }
-  const headers: Record<string, string> = { ...req.headers }
+  if (req.signal?.aborted) throw toNetworkError(ABORTED(), req.timeoutMs, false)
+  let headers = req.headers
   let body = req.body
   if (body === undefined && req.json !== undefined) {
     body = JSON.stringify(req.json)
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+    if (!headers) headers = { 'content-type': 'application/json' }
+    else if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers = { ...headers, 'content-type': 'application/json' }
   }
-  const started = performance.now()
-  const timeout = AbortSignal.timeout(req.timeoutMs)
-  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
-  try {
-    const res = await undici.request(req.url, {
-      method: req.method,
-      headers,
-      body,
-      signal,
-      dispatcher,
-      maxRedirections: 0,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-    } as Parameters<typeof undici.request>[1])
-    const { text, truncated } = await readBody(res.body, req.maxBodyBytes ?? 1024 * 1024)
-    return {
-      status: res.statusCode,
-      headers: flattenHeaders(res.headers),
-      body: text,
-      truncated,
-      durationMs: performance.now() - started,
-    }
-  } catch (error) {
-    const err = error as { code?: string; name?: string; message?: string }
-    const timedOut = timeout.aborted || err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
-    const code = timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR')
-    const message = timedOut ? `no answer within ${req.timeoutMs} ms` : (err.message ?? String(error))
-    throw new NetworkError(message, code, timedOut, error)
-  }
+  const { origin, path } = splitUrl(req.url)
+  const exchange = new Exchange(req)
+  dispatcherFor(lib, req.allowAddress).dispatch(
+    { origin, path, method: req.method, headers, body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+    exchange,
+  )
+  return exchange.promise
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
