@@ -141,6 +141,31 @@ function toNetworkError(error: unknown, timeoutMs: number, timedOutHere: boolean
   return new NetworkError(message, code, timedOut, error)
 }
 
+/**
+ * Callers share one signal across many requests (a worker's stop, the emulator's reset): each
+ * signal gets a single listener that cancels the requests registered under it, so a request
+ * only adds itself to a set, and leaving is O(1) however many are in flight.
+ */
+const inFlightBySignal = new WeakMap<AbortSignal, Set<Exchange>>()
+
+function watchSignal(signal: AbortSignal, exchange: Exchange): void {
+  let exchanges = inFlightBySignal.get(signal)
+  if (!exchanges) {
+    const set = new Set<Exchange>()
+    exchanges = set
+    inFlightBySignal.set(signal, set)
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of set) each.cancel()
+        set.clear()
+      },
+      { once: true },
+    )
+  }
+  exchanges.add(exchange)
+}
+
 const ABORTED = () => Object.assign(new Error('the request was cancelled'), { name: 'AbortError', code: 'UND_ERR_ABORTED' })
 
 /**
@@ -148,8 +173,8 @@ const ABORTED = () => Object.assign(new Error('the request was cancelled'), { na
  * objects in between). The whole-exchange deadline (queueing in the pool, connect, headers, body)
  * is one plain timer: undici's own header/body timeouts are kept as a backstop, but they tick at
  * ~0.5 s (a 300 ms deadline would fire after up to a second) and restart on every body chunk, so
- * on their own they cannot hold a short deadline. The caller's signal, when given, gets one
- * listener; no AbortSignal is created per call.
+ * on their own they cannot hold a short deadline. No AbortSignal is created per call, and the
+ * caller's signal is shared (see watchSignal).
  */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly promise: Promise<OutboundResponse>
@@ -176,17 +201,21 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#timer = setTimeout(this.#onTimeout, req.timeoutMs)
     // Like AbortSignal.timeout: a pending deadline alone does not keep the process alive.
     this.#timer.unref()
-    req.signal?.addEventListener('abort', this.#onAbort, { once: true })
+    if (req.signal) watchSignal(req.signal, this)
   }
 
   readonly #onTimeout = () => this.#fail(toNetworkError(new Error('deadline'), this.#req.timeoutMs, true))
-  readonly #onAbort = () => this.#fail(toNetworkError(ABORTED(), this.#req.timeoutMs, false))
+
+  /** The caller's signal aborted. */
+  cancel(): void {
+    this.#fail(toNetworkError(ABORTED(), this.#req.timeoutMs, false))
+  }
 
   #finish(): boolean {
     if (this.#done) return false
     this.#done = true
     clearTimeout(this.#timer)
-    this.#req.signal?.removeEventListener('abort', this.#onAbort)
+    if (this.#req.signal) inFlightBySignal.get(this.#req.signal)?.delete(this)
     return true
   }
 

@@ -89,6 +89,19 @@ describe('sendRequest (the one outbound path)', () => {
     expect(again.timedOut).toBe(false)
   })
 
+  it('one signal shared by many requests cancels every one still in flight, and none that already ended', async () => {
+    const { url } = await serve((req, res) => {
+      if (req.url === '/quick') res.end('done')
+    })
+    const controller = new AbortController()
+    const quick = await sendRequest({ method: 'GET', url: `${url}/quick`, timeoutMs: 30_000, signal: controller.signal })
+    const pending = Array.from({ length: 20 }, () => failure(sendRequest({ method: 'GET', url: `${url}/slow`, timeoutMs: 30_000, signal: controller.signal })))
+    setTimeout(() => controller.abort(), 50)
+    const errors = await Promise.all(pending)
+    expect(errors.every((e) => !e.timedOut)).toBe(true)
+    expect(quick.body).toBe('done')
+  })
+
   it('keeps at most maxBodyBytes of the answer and says it was cut', async () => {
     const { url } = await serve((_req, res) => res.end('x'.repeat(100_000)))
     const res = await sendRequest({ method: 'GET', url, timeoutMs: 2000, maxBodyBytes: 1000 })
