@@ -5,10 +5,10 @@ import { isStorageError } from '../store/errors.js'
 import { maskCallbackToken } from '../utils/callback-paths.js'
 import { ApiError, errors, fromDomainError, storageUnavailable } from './errors.js'
 import { json } from './http.js'
-import type { Route } from './route.js'
+import type { Answer, Route } from './route.js'
 import { routes } from './routes/index.js'
 
-async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Promise<Response> {
+async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Promise<Answer> {
   try {
     return await route.handler(ctx, event)
   } catch (error) {

@@ -1,22 +1,85 @@
-import type { H3Event } from 'h3'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HTTPResponse, type H3Event } from 'h3'
 import type { z } from 'zod'
 import { ApiError, validationError } from './errors.js'
+import type { Answer } from './route.js'
 
 export const MAX_BODY_BYTES = 16 * 1024
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+/**
+ * A JSON answer. Successes are an h3 `HTTPResponse` rather than a web `Response`: on node:http h3
+ * writes its string straight to the socket, where a `Response` is built and then read back through
+ * a web stream. Errors stay a `Response`, for which h3 adds only error headers (not the rate
+ * limiter's, which a success carries).
+ */
+export function json(status: number, body: unknown, headers?: Record<string, string>): Answer {
+  const init = { status, headers: headers ? { 'content-type': JSON_TYPE, ...headers } : JSON_HEADERS }
+  return status < 400 ? new HTTPResponse(JSON.stringify(body), init) : new Response(JSON.stringify(body), init)
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const JSON_HEADERS = { 'content-type': JSON_TYPE }
+
+const tooLarge = (limit: number) => new ApiError(413, 'Payload too large', `Send a JSON body of at most ${limit / 1024} KiB.`, `limit ${limit} bytes`)
+
+/** The Node request under the event when nothing has started reading its body (served by node:http). */
+function untouchedNodeRequest(event: H3Event): IncomingMessage | undefined {
+  const req = event.runtime?.node?.req as IncomingMessage | undefined
+  return req && !req.readableDidRead && req.listenerCount('data') === 0 ? req : undefined
+}
+
+/**
+ * Collects the body from the Node request's own 'data' events: no web stream, reader or
+ * promise per chunk in between (what h3 gives through `event.req.body`).
+ */
+function readNodeBody(req: IncomingMessage, res: ServerResponse | undefined, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = () => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        done()
+        // The rest is not read: the 413 goes out and the connection closes after it.
+        req.pause()
+        if (res) res.shouldKeepAlive = false
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      done()
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
+    }
+    const onError = (error: Error) => {
+      done()
+      reject(new ApiError(400, 'Request body incomplete', 'Send the whole body again.', error.message))
+    }
+    const onClose = () => {
+      done()
+      reject(new ApiError(400, 'Request body incomplete', 'Send the whole body again.', 'the connection closed before the body ended'))
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
   })
 }
 
 /** Reads at most `limit` bytes of the body, so a huge upload cannot fill memory. */
 export async function readRawBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const tooLarge = () =>
-    new ApiError(413, 'Payload too large', `Send a JSON body of at most ${limit / 1024} KiB.`, `limit ${limit} bytes`)
-  const declared = Number(event.req.headers.get('content-length') ?? '0')
-  if (declared > limit) throw tooLarge()
+  const nodeReq = untouchedNodeRequest(event)
+  const declared = Number((nodeReq ? nodeReq.headers['content-length'] : event.req.headers.get('content-length')) ?? '0')
+  if (declared > limit) throw tooLarge(limit)
+  if (nodeReq) return nodeReq.method === 'GET' || nodeReq.method === 'HEAD' ? Buffer.alloc(0) : readNodeBody(nodeReq, event.runtime?.node?.res as ServerResponse | undefined, limit)
+  // Other runtimes (a fetch handler), or a body someone already started on: the web stream.
   const stream = event.req.body
   if (!stream) return Buffer.alloc(0)
   const chunks: Uint8Array[] = []
@@ -28,7 +91,7 @@ export async function readRawBody(event: H3Event, limit = MAX_BODY_BYTES): Promi
     size += value.byteLength
     if (size > limit) {
       await reader.cancel().catch(() => undefined)
-      throw tooLarge()
+      throw tooLarge(limit)
     }
     chunks.push(value)
   }
@@ -40,7 +103,7 @@ export async function readRawBody(event: H3Event, limit = MAX_BODY_BYTES): Promi
  * in that order, each with a hint. Returns the raw text too, for fingerprints and signatures.
  */
 export async function readJsonBody<S extends z.ZodType>(event: H3Event, schema: S, hint: string): Promise<{ data: z.infer<S>; raw: string }> {
-  const contentType = event.req.headers.get('content-type') ?? ''
+  const contentType = (event.runtime?.node?.req as IncomingMessage | undefined)?.headers['content-type'] ?? event.req.headers.get('content-type') ?? ''
   if (!/^application\/json\b/i.test(contentType.trim())) {
     throw new ApiError(415, 'Unsupported media type', 'Send the body as JSON with `Content-Type: application/json`.', contentType ? 'content-type is not application/json' : 'no content-type header')
   }

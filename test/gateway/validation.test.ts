@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
 import { testStore } from '../helpers/store-env.js'
@@ -103,6 +104,40 @@ describe('transport errors', () => {
   })
   it('unknown path → 404 in the error shape', async () => {
     await expectError(await gw.api('/api/v1/nothing-here'), 404)
+  })
+})
+
+/** Sends `parts` as a chunked body (no Content-Length), one write per part with a pause between. */
+function sendChunked(path: string, parts: string[]): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', 'idempotency-key': `chunked-${Math.random()}` } })
+    req.on('response', (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', (error) => resolve({ error: error.message }))
+    const write = (i: number) => {
+      if (i === parts.length) return req.end()
+      req.write(parts[i], () => setTimeout(() => write(i + 1), 5))
+    }
+    write(0)
+  })
+}
+
+describe('bodies read from the connection (chunked, no Content-Length)', () => {
+  it('a body arriving in pieces is read whole', async () => {
+    const text = JSON.stringify(stkBody())
+    const res = await sendChunked('/api/v1/stk-push', [text.slice(0, 10), text.slice(10, 30), text.slice(30)])
+    expect(res).toMatchObject({ status: 201 })
+  })
+  it('an oversize chunked body is refused (413 with the error shape) without reading it all, nothing stored', async () => {
+    const before = await transactionCount()
+    const text = JSON.stringify({ ...stkBody(), padding: 'x'.repeat(40_000) })
+    const res = await sendChunked('/api/v1/stk-push', [text.slice(0, 8000), text.slice(8000, 16000), text.slice(16000, 24000), text.slice(24000)])
+    expect(res).toMatchObject({ status: 413 })
+    expect(JSON.parse((res as { body: string }).body)).toMatchObject({ error: 'Payload too large', hint: expect.any(String), detail: expect.any(String) })
+    expect(await transactionCount()).toBe(before)
   })
 })
 

@@ -2,9 +2,9 @@ import { ASSET_NAME, DASHBOARD_SECURITY_HEADERS, contentTypeOf, readDashboardFil
 import { notFound } from '../../core/errors.js'
 import { ApiError, fromDomainError } from '../errors.js'
 import { json } from '../http.js'
-import { defineRoute, type Route } from '../route.js'
+import { defineRoute, type Answer, type Route } from '../route.js'
 
-async function page(): Promise<Response> {
+async function page(): Promise<Answer> {
   const html = await readDashboardFile('index.html')
   if (!html) {
     return json(503, new ApiError(503, 'Dashboard not built', 'Run `npm run build` to build the dashboard into dist/dashboard.', '').body(), DASHBOARD_SECURITY_HEADERS)
