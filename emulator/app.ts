@@ -1,4 +1,4 @@
-import { H3 } from 'h3'
+import { H3, HTTPResponse } from 'h3'
 import { CONTROL_PREFIX, handleControl } from './control/router.js'
 import type { Emulator } from './emulator.js'
 import { DarajaErrors, darajaError, type EmResponse } from './errors.js'
@@ -64,9 +64,12 @@ async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
   return { res, endpoint: route.endpoint, reset: reset !== undefined }
 }
 
-function toResponse(res: EmResponse): Response {
-  if (res.body === undefined) return new Response(null, { status: res.status })
-  return new Response(toWireJson(res.body), { status: res.status, headers: { 'content-type': 'application/json' } })
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/** h3's light response: on node:http its string is written straight out (a web Response is read back through a stream). */
+function toResponse(res: EmResponse): HTTPResponse {
+  if (res.body === undefined) return new HTTPResponse(null, { status: res.status })
+  return new HTTPResponse(toWireJson(res.body), { status: res.status, headers: JSON_HEADERS })
 }
 
 /** The emulator's h3 app: Daraja's surface plus the control API under `/__emulator/`. */
@@ -76,12 +79,18 @@ export function createEmulatorApp(em: Emulator): H3 {
   const app = new H3({ allowMalformedURL: true })
   app.use(async (event) => {
     const url = event.url
+    const bodyText = event.req.method === 'GET' || event.req.method === 'HEAD' ? '' : await event.req.text()
+    let json: Record<string, unknown> | undefined | null = null
     const req: EmRequest = {
       method: event.req.method.toUpperCase(),
       path: url.pathname,
       query: url.searchParams,
       headers: event.req.headers,
-      bodyText: event.req.method === 'GET' || event.req.method === 'HEAD' ? '' : await event.req.text(),
+      bodyText,
+      get json() {
+        if (json === null) json = bodyText === '' ? undefined : parseJsonObject(bodyText)
+        return json
+      },
     }
     if (req.path.startsWith(CONTROL_PREFIX)) return toResponse(handleControl(em, req))
 
@@ -95,14 +104,15 @@ export function createEmulatorApp(em: Emulator): H3 {
       path: `${url.pathname}${url.search}`,
       endpoint,
       status: reset ? 0 : res.status,
-      request: { headers: Object.fromEntries(req.headers), body: req.bodyText === '' ? null : (parseJsonObject(req.bodyText) ?? req.bodyText) },
+      // Node's own header object (lower-case names, built once per request) rather than a copy.
+      request: { headers: (event.runtime?.node?.req.headers as Record<string, string> | undefined) ?? Object.fromEntries(req.headers), body: bodyText === '' ? null : (req.json ?? bodyText) },
       response: { body: res.body ?? null },
       duration_ms: Math.round(performance.now() - started),
     })
     if (reset) {
       // Recorded with status 0: the caller got no answer at all.
       event.runtime?.node?.req.socket.destroy()
-      return new Response(null, { status: 500 })
+      return new HTTPResponse(null, { status: 500 })
     }
     return toResponse(res)
   })

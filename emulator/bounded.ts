@@ -12,21 +12,29 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
-/** An append-only list that keeps the last `max` items. */
+/** An append-only list that keeps the last `max` items (a ring: a push past `max` overwrites the oldest, nothing shifts). */
 export class BoundedList<T> {
   #items: T[] = []
+  /** Where the oldest item sits once the ring is full. */
+  #head = 0
   readonly #max: number
   constructor(max: number) {
-    this.#max = max
+    this.#max = Math.max(1, max)
   }
   push(item: T): void {
-    this.#items.push(item)
-    if (this.#items.length > this.#max) this.#items.splice(0, this.#items.length - this.#max)
+    if (this.#items.length < this.#max) {
+      this.#items.push(item)
+      return
+    }
+    this.#items[this.#head] = item
+    this.#head = (this.#head + 1) % this.#max
   }
+  /** Oldest first. */
   toArray(): T[] {
-    return [...this.#items]
+    return this.#head === 0 ? [...this.#items] : [...this.#items.slice(this.#head), ...this.#items.slice(0, this.#head)]
   }
   clear(): void {
     this.#items = []
+    this.#head = 0
   }
 }

@@ -1,7 +1,6 @@
 import type { Emulator } from './emulator.js'
 import { darajaError, invalidField, type DarajaErrorSpec, type EmResponse } from './errors.js'
 import { bearerToken, type EmRequest } from './http.js'
-import { parseJsonObject } from './validate.js'
 
 /** `400.002.05`: how the org APIs (B2C, Transaction Status, Account Balance, Reversal) and C2B refuse a body that is not JSON. */
 export const invalidPayload: DarajaErrorSpec = { status: 400, errorCode: '400.002.05', errorMessage: 'Invalid Request Payload' }
@@ -33,7 +32,7 @@ export function openDarajaRequest(em: Emulator, req: EmRequest, opening: DarajaO
   const requestId = em.ids.serverId()
   const refuse = (spec: DarajaErrorSpec) => darajaError(spec, requestId)
   if (!em.tokenValid(bearerToken(req))) return { refused: refuse(opening.invalidToken) }
-  const body = parseJsonObject(req.bodyText)
+  const body = req.json
   if (!body) return { refused: refuse(opening.notJson) }
   return { body, requestId, fail: (field) => refuse(invalidField(field)), refuse }
 }

@@ -5,6 +5,8 @@ export interface EmRequest {
   query: URLSearchParams
   headers: Headers
   bodyText: string
+  /** The body parsed as a JSON object (parsed once, on first use); undefined when it is not one. */
+  readonly json: Record<string, unknown> | undefined
 }
 
 export type { EmResponse } from './errors.js'

@@ -1,12 +1,30 @@
-import { randomBytes, randomInt } from 'node:crypto'
+import { randomBytes, randomFillSync, randomInt } from 'node:crypto'
 import { eatClockParts } from '../src/utils/daraja-time.js'
 
+const DIGITS = '0123456789'
 const UPPER_ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const LOWER_ALNUM = '0123456789abcdefghijklmnopqrstuvwxyz'
 
+/** Random bytes drawn from one pool, refilled 4 KiB at a time, rather than one crypto call per character. */
+const pool = Buffer.alloc(4096)
+let poolAt = pool.length
+
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool)
+    poolAt = 0
+  }
+  return pool[poolAt++]
+}
+
+/** `length` characters of `alphabet` (at most 256 letters), each equally likely: bytes past the last whole multiple are skipped. */
 function randomFrom(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length)
   let out = ''
-  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
+  while (out.length < length) {
+    const byte = randomByte()
+    if (byte < limit) out += alphabet[byte % alphabet.length]
+  }
   return out
 }
 
@@ -68,7 +86,7 @@ export class IdFactory {
   receipt(now: Date): string {
     const prefix = receiptPrefix(now)
     for (;;) {
-      const receipt = `${prefix}${randomInt(10)}${randomFrom(UPPER_ALNUM, 6)}`
+      const receipt = `${prefix}${randomFrom(DIGITS, 1)}${randomFrom(UPPER_ALNUM, 6)}`
       if (this.#receipts.has(receipt)) continue
       this.#receipts.add(receipt)
       if (this.#receipts.size > 100_000) this.#receipts.delete(this.#receipts.values().next().value as string)

@@ -1,11 +1,10 @@
 import type { z } from 'zod'
 import { ControlError } from '../errors.js'
 import type { EmRequest } from '../http.js'
-import { parseJsonObject } from '../validate.js'
 
 /** Parses a control-API body with a zod schema; bad input → 400 `{ error, hint, detail }`. */
 export function readControlBody<S extends z.ZodType>(req: EmRequest, schema: S, hint: string): z.output<S> {
-  const body = req.bodyText.trim() === '' ? {} : parseJsonObject(req.bodyText)
+  const body = req.bodyText.trim() === '' ? {} : req.json
   if (!body) throw new ControlError(400, 'the body must be a JSON object', hint)
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
