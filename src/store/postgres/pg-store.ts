@@ -16,6 +16,7 @@ import type {
 } from '../records.js'
 import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointUpdate } from '../store.js'
 import { Leadership } from './leadership.js'
+import { claimDueSql, claimOneSql, DELIVERY_LEASE, PAYOUT_LEASE, releaseSql } from './leases.js'
 import { LOCK_EVENTS } from './locks.js'
 import { migrate } from './migrations.js'
 import { ROWS, UPDATE_TRANSACTION } from './rows.js'
@@ -32,6 +33,14 @@ export interface PgStoreOptions {
 }
 
 const json = (value: unknown) => JSON.stringify(value)
+
+// Due by the database's clock (now()), so instances with skewed clocks agree (see leases.ts).
+const CLAIM_DUE_DELIVERIES = claimDueSql(DELIVERY_LEASE, "status = 'pending' and next_attempt_at <= now()", 'next_attempt_at, ord')
+const CLAIM_DELIVERY = claimOneSql(DELIVERY_LEASE, "status = 'pending'")
+const CLAIM_DUE_PAYOUTS = claimDueSql(PAYOUT_LEASE, "payout_status = 'pending' and payout_due_at <= now()", 'payout_due_at')
+const CLAIM_PAYOUT = claimOneSql(PAYOUT_LEASE, "payout_status = 'pending'")
+const RELEASE_DELIVERY = releaseSql(DELIVERY_LEASE)
+const RELEASE_PAYOUT = releaseSql(PAYOUT_LEASE)
 
 
 /** Lost or refused connections (the server is down, restarting or unreachable): nothing was committed. */
@@ -496,27 +505,12 @@ export class PgStore implements Store {
     return this.changeDelivery(id, change)
   }
 
-  async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
-    // Skip locked: workers claiming at once take disjoint rows instead of queueing on each other.
-    return this.all<DeliveryRecord>(
-      `update deliveries set lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-        where id in (
-          select id from deliveries
-           where status = 'pending' and next_attempt_at <= now() and (lease_until is null or lease_until < now())
-           order by next_attempt_at, ord limit $3
-           for update skip locked)
-        returning doc`,
-      [owner, leaseMs, limit],
-    )
+  claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
+    return this.all<DeliveryRecord>(CLAIM_DUE_DELIVERIES, [owner, leaseMs, limit])
   }
 
   async claimDelivery(id: string, owner: string, leaseMs: number) {
-    const [claimed] = await this.all<DeliveryRecord>(
-      `update deliveries set lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond'
-        where id = $1 and status = 'pending' and (lease_owner is null or lease_owner = $2 or lease_until < now())
-        returning doc`,
-      [id, owner, leaseMs],
-    )
+    const [claimed] = await this.all<DeliveryRecord>(CLAIM_DELIVERY, [id, owner, leaseMs])
     return claimed
   }
 
@@ -525,34 +519,19 @@ export class PgStore implements Store {
   }
 
   async releaseDelivery(id: string, owner: string) {
-    await this.query('update deliveries set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2', [id, owner])
+    await this.query(RELEASE_DELIVERY, [id, owner])
   }
 
   claimDuePayouts(owner: string, leaseMs: number, limit: number) {
-    // Due and expired by the database's clock (now()), so instances with skewed clocks agree.
-    return this.all<TransactionRecord>(
-      `update transactions set payout_lease_owner = $1, payout_lease_until = now() + $2 * interval '1 millisecond'
-        where id in (
-          select id from transactions
-           where payout_status = 'pending' and payout_due_at <= now() and (payout_lease_until is null or payout_lease_until < now())
-           order by payout_due_at limit $3
-           for update skip locked)
-        returning doc`,
-      [owner, leaseMs, limit],
-    )
+    return this.all<TransactionRecord>(CLAIM_DUE_PAYOUTS, [owner, leaseMs, limit])
   }
 
   async claimPayout(transactionId: string, owner: string, leaseMs: number) {
-    const [claimed] = await this.all<TransactionRecord>(
-      `update transactions set payout_lease_owner = $2, payout_lease_until = now() + $3 * interval '1 millisecond'
-        where id = $1 and payout_status = 'pending' and (payout_lease_owner is null or payout_lease_owner = $2 or payout_lease_until < now())
-        returning doc`,
-      [transactionId, owner, leaseMs],
-    )
+    const [claimed] = await this.all<TransactionRecord>(CLAIM_PAYOUT, [transactionId, owner, leaseMs])
     return claimed
   }
 
   async releasePayout(transactionId: string, owner: string) {
-    await this.query('update transactions set payout_lease_owner = null, payout_lease_until = null where id = $1 and payout_lease_owner = $2', [transactionId, owner])
+    await this.query(RELEASE_PAYOUT, [transactionId, owner])
   }
 }
