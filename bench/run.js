@@ -9,7 +9,7 @@
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
 //              pushes/s through the full flow, samples every 10 s, accounting, restart, CSV + SVG
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -394,6 +394,66 @@ function benchStore() {
   return out
 }
 
+/**
+ * `mpg serve` started on a data dir, timed from spawn to its ready line, then asked (SIGUSR2 to
+ * bench/lib/probe.js, with --expose-gc) for its memory after a full GC.
+ */
+async function serveAndWeigh(dataDir, name) {
+  const probeFile = join(work, `${name}.probe`)
+  const started = performance.now()
+  const gw = start(name, ['--expose-gc', '--import', here('lib/probe.js'), join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
+    env: { DARAJA_ENV: 'emulator', MPG_BENCH_PROBE_FILE: probeFile, MPG_BENCH_PROBE_MS: '3600000' },
+    logFile: join(work, `${name}.log`),
+    readyTimeoutMs: 180_000,
+  })
+  try {
+    await gw.ready
+    const ms = performance.now() - started
+    process.kill(gw.pid, 'SIGUSR2')
+    for (let waited = 0; !existsSync(probeFile) && waited < 30_000; waited += 50) await sleep(50)
+    const sample = JSON.parse(readFileSync(probeFile, 'utf8').trim().split('\n').pop())
+    return { ready_ms: round(ms, 0), heap_used_mb: sample.heap_used_mb, external_mb: sample.external_mb, rss_mb: sample.rss_mb }
+  } finally {
+    await gw.stop()
+  }
+}
+
+/**
+ * The embedded store at 100k payments (bench/store-figures.js): a data dir `mpg serve` created is
+ * seeded through the real LowdbStore with N payments (each a transaction and its payment.success
+ * event) left all in the journal; one process then writes until a fold of all N has happened,
+ * timing the event loop's longest stall meanwhile (fold_max_stall_ms); then `mpg serve` restarts on
+ * the folded store (restart time and memory after GC), compared with a restart on the same dir
+ * empty.
+ */
+async function benchStoreScale() {
+  const n = Number(process.env.MPG_BENCH_SCALE_TRANSACTIONS ?? 100_000)
+  const dir = join(work, 'scale-data')
+  log(`store at ${n.toLocaleString('en-US')} payments: seeding, fold, restart …`)
+  const first = await serveAndWeigh(dir, 'scale-create')
+  const empty = await serveAndWeigh(dir, 'scale-empty')
+  const step = (...argv) => {
+    const run = spawnSync(process.execPath, ['--max-old-space-size=6144', here('store-figures.js'), ...argv], { cwd: root, encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(`store-figures ${argv[0]} failed: ${run.stderr}`)
+    return JSON.parse(run.stdout.trim().split('\n').pop())
+  }
+  const seeded = step('seed', dir, String(n), '--journal-only')
+  const fold = step('fold', dir)
+  const full = await serveAndWeigh(dir, 'scale-full')
+  const memory = (s) => s.heap_used_mb + s.external_mb
+  return {
+    transactions: n,
+    seed: seeded,
+    fold,
+    first_start: first,
+    restart_empty: empty,
+    restart_full: full,
+    store_bytes_after_fold: storeBytes(dir),
+    heap_mb_per_100k: round(((memory(full) - memory(empty)) * 100_000) / n, 1),
+    restart_ms_per_10k: round((full.ready_ms * 10_000) / n, 0),
+  }
+}
+
 async function benchCli() {
   log('CLI start-up …')
   // An ordinary command against a live gateway: `mpg transactions get` of a stored transaction.
@@ -424,6 +484,19 @@ async function benchCli() {
   }
   await gw.stop()
   return { cli_ms: median(cli), command_ms: median(command), node_ms: median(node) }
+}
+
+// `--only a,b`: run just those parts and print their raw results (for working on the bench).
+const onlyIndex = process.argv.indexOf('--only')
+if (onlyIndex >= 0) {
+  const parts = { 'store-scale': benchStoreScale, cli: benchCli }
+  const out = {}
+  for (const name of process.argv[onlyIndex + 1].split(',')) {
+    if (!parts[name]) throw new Error(`--only knows ${Object.keys(parts).join(', ')}`)
+    out[name] = await parts[name]()
+  }
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+  process.exit(0)
 }
 
 const started = Date.now()

@@ -6,7 +6,8 @@
 // (time since the previous tick − 5 ms, performance.now()): the time the loop could run nothing
 // else, whatever held it (a fold, GC, a big JSON.parse, the CPU given to other processes).
 // (perf_hooks.monitorEventLoopDelay was tried first: it read 16 ms for a 100 ms busy loop.)
-// It changes nothing in the process but adding one timer and one observer; both are unref'd.
+// It changes nothing in the process but adding two timers and one observer (all unref'd) and a
+// SIGUSR2 listener.
 import { appendFileSync } from 'node:fs'
 import { createHistogram, performance, PerformanceObserver } from 'node:perf_hooks'
 
@@ -52,4 +53,10 @@ if (file) {
     appendFileSync(file, `${JSON.stringify(line)}\n`)
   }
   setInterval(sample, every).unref()
+  // SIGUSR2: one line now, after a full GC when the process runs with --expose-gc (the heap the
+  // live data holds, not garbage not yet collected).
+  process.on('SIGUSR2', () => {
+    globalThis.gc?.()
+    sample()
+  })
 }

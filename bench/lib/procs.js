@@ -14,7 +14,7 @@ export function killChildren() {
  * Starts a node process and resolves with the JSON of its first stdout line. With `logFile`,
  * stdout goes to that file (the gateway's per-request log lines), as it would in production.
  */
-export function start(name, nodeArgs, { env = {}, logFile, cwd } = {}) {
+export function start(name, nodeArgs, { env = {}, logFile, cwd, readyTimeoutMs = 20_000 } = {}) {
   const out = logFile ? openSync(logFile, 'w') : 'pipe'
   const child = spawn(process.execPath, nodeArgs, {
     cwd,
@@ -28,7 +28,7 @@ export function start(name, nodeArgs, { env = {}, logFile, cwd } = {}) {
   const ready = new Promise((resolve, reject) => {
     const fail = (why) => reject(new Error(`${name} ${why}\n${stderr}`))
     child.once('exit', (code) => fail(`exited (${code}) before it was ready`))
-    const timer = setTimeout(() => fail('was not ready within 20 s'), 20_000)
+    const timer = setTimeout(() => fail(`was not ready within ${readyTimeoutMs / 1000} s`), readyTimeoutMs)
     const done = (line) => {
       clearTimeout(timer)
       try {
