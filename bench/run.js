@@ -9,12 +9,15 @@
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
 //              pushes/s through the full flow, samples every 10 s, accounting, restart, CSV + SVG
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { randomBytes } from 'node:crypto'
 import { summarizeProfile } from './lib/profile.js'
+import { benchPostgres, freshDatabase } from './lib/postgres.js'
+import { targetBars } from './lib/svg.js'
 import { children, cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -389,9 +392,120 @@ function benchStore() {
     const run = spawnSync(process.execPath, ['--max-old-space-size=4096', here('store-writes.js'), size, String(writes)], { cwd: root, encoding: 'utf8' })
     if (run.status !== 0) throw new Error(`store bench at ${size} failed: ${run.stderr}`)
     const r = JSON.parse(run.stdout.trim())
-    out[size] = { median_ms: r.median_ms, max_stall_ms: r.max_stall_ms, file_mb: round(r.bytes / 1024 / 1024, 1), writes }
+    out[size] = { median_ms: r.median_ms, max_ms: r.max_ms, max_stall_ms: r.max_stall_ms, file_mb: round(r.bytes / 1024 / 1024, 1), writes }
   }
   return out
+}
+
+/**
+ * Several loads at once, one per server (CONNECTIONS split between them), as one figure:
+ * throughput summed; p50 and p99 the worst of the servers' (a conservative merge: autocannon gives
+ * percentiles, not the samples).
+ */
+async function measureMany(processes, configs) {
+  const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
+  const loadavgBefore = round(loadavg()[0], 2)
+  const connections = Math.max(1, Math.floor(CONNECTIONS / configs.length))
+  const results = await Promise.all(configs.map((config) => load({ connections, ...config })))
+  const sum = (key) => results.reduce((total, r) => total + (r[key] ?? 0), 0)
+  const result = {
+    ok_per_s: sum('ok_per_s'),
+    ok: sum('ok'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    requests_total: sum('requests_total'),
+    rate: configs[0].rate ? configs[0].rate * configs.length : null,
+    p50_ms: Math.max(...results.map((r) => r.p50_ms)),
+    p99_ms: Math.max(...results.map((r) => r.p99_ms)),
+    per_server: results,
+    loadavg_1m_before: loadavgBefore,
+  }
+  result.cpu_ms_per_request = Object.fromEntries(
+    Object.entries(processes).map(([name, pid]) => {
+      const after = cpuMs(pid)
+      return [name, after === null || before[name] === null || !result.requests_total ? null : round((after - before[name]) / result.requests_total, 3)]
+    }),
+  )
+  return result
+}
+
+/**
+ * STK pushes through `instances` gateways on one PostgreSQL database (a fresh one per run), Daraja
+ * being one emulator process with its callbacks held back (the push path, as push_path_* on lowdb).
+ * The instances share DATABASE_URL, MPG_SEAL_KEY and MPG_ADMIN_TOKEN, as README says they must.
+ */
+async function benchGatewayPostgres(serverUrl, instances) {
+  log(`gateway on PostgreSQL, push path, ${instances} instance${instances > 1 ? 's' : ''} …`)
+  const databaseUrl = await freshDatabase(serverUrl, `mpg_bench_gateway_${instances}`)
+  const emulator = start(`pg${instances} emulator`, [here('servers/emulator.js'), '600000'])
+  const { url: emulatorUrl } = await emulator.ready
+  const env = {
+    DARAJA_ENV: 'emulator',
+    DARAJA_BASE_URL: emulatorUrl,
+    MPG_RECONCILE_AFTER_S: '60',
+    MPG_RATE_LIMIT: 'off',
+    DATABASE_URL: databaseUrl,
+    MPG_SEAL_KEY: randomBytes(32).toString('base64'),
+    MPG_ADMIN_TOKEN: `adm_${randomBytes(16).toString('hex')}`,
+  }
+  const gateways = []
+  try {
+    for (let i = 0; i < instances; i++) {
+      // One after another: the first creates the schema, the account and the key.
+      const gateway = start(`pg${instances}-${i} gateway`, [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, `pg${instances}-${i}-data`)], {
+        env,
+        logFile: join(work, `pg${instances}-${i}-gateway.log`),
+      })
+      gateways.push({ gateway, ready: await gateway.ready })
+    }
+    const key = gateways[0].ready.key
+    const configs = gateways.map(({ ready }) => ({
+      url: ready.url,
+      path: '/api/v1/stk-push',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: STK_BODY,
+      idempotency: true,
+    }))
+    const processes = { ...Object.fromEntries(gateways.map(({ gateway }, i) => [`gateway_${i + 1}`, gateway.pid])), emulator: emulator.pid }
+    const result = await measureMany(processes, configs)
+    const half = Math.max(1, Math.round(result.ok_per_s / 2 / instances))
+    result.at_half_rate = await measureMany(processes, configs.map((c) => ({ ...c, rate: half })))
+    return result
+  } finally {
+    for (const { gateway } of gateways) await gateway.stop()
+    await emulator.stop()
+  }
+}
+
+/**
+ * The PostgreSQL figures (#13): store_write_ms at each size, and the gateway's push path on
+ * PostgreSQL with 1 and 2 instances. Skipped, with the reason, when no PostgreSQL is at hand.
+ */
+async function benchOnPostgres() {
+  const server = await benchPostgres()
+  if (server.skipped) {
+    log(`PostgreSQL figures skipped: ${server.skipped}`)
+    return { skipped: server.skipped }
+  }
+  log(`PostgreSQL: ${server.source}`)
+  try {
+    log('store writes on PostgreSQL at 1,000 / 10,000 / 100,000 transactions …')
+    const steps = Object.entries(plan.storeWrites).map(([size, writes]) => `${size}:${writes}`).join(',')
+    const run = spawnSync(process.execPath, [here('store-writes.js'), '--postgres', await freshDatabase(server.url, 'mpg_bench_store_writes'), steps], { cwd: root, encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(`store bench on PostgreSQL failed: ${run.stderr}`)
+    const storeWrites = Object.fromEntries(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .map((r) => [r.size, { median_ms: r.median_ms, max_ms: r.max_ms, max_stall_ms: r.max_stall_ms, database_mb: round(r.bytes / 1024 / 1024, 1), writes: r.write_ms.length }]),
+    )
+    const one = await benchGatewayPostgres(server.url, 1)
+    const two = await benchGatewayPostgres(server.url, 2)
+    return { source: server.source, store_writes: storeWrites, one_instance: one, two_instances: two }
+  } finally {
+    server.stop()
+  }
 }
 
 /**
@@ -489,7 +603,7 @@ async function benchCli() {
 // `--only a,b`: run just those parts and print their raw results (for working on the bench).
 const onlyIndex = process.argv.indexOf('--only')
 if (onlyIndex >= 0) {
-  const parts = { 'store-scale': benchStoreScale, cli: benchCli }
+  const parts = { 'store-scale': benchStoreScale, cli: benchCli, postgres: benchOnPostgres, store: benchStore }
   const out = {}
   for (const name of process.argv[onlyIndex + 1].split(',')) {
     if (!parts[name]) throw new Error(`--only knows ${Object.keys(parts).join(', ')}`)
@@ -521,6 +635,8 @@ const webhooks = await benchWebhooks(receiverUrl)
 const worker = await benchWebhookWorker(receiverUrl)
 await receiver.stop()
 const store = benchStore()
+const scale = await benchStoreScale()
+const onPostgres = await benchOnPostgres()
 const cli = await benchCli()
 
 const ratio = (a, b) => round(a.ok_per_s / b.ok_per_s, 3)
@@ -548,6 +664,15 @@ const figures = {
   gateway_push_path_vs_bare_throughput: ratio(pushPath, bare),
   gateway_push_path_p99_ms: pushPath.p99_ms,
   store_write_ms: store,
+  fold_max_stall_ms: scale.fold.fold_seen ? scale.fold.max_stall_ms : null,
+  heap_mb_per_100k_transactions: scale.heap_mb_per_100k,
+  restart_ms_per_10k_transactions: scale.restart_ms_per_10k,
+  store_write_ms_postgres: onPostgres.skipped ? null : onPostgres.store_writes,
+  // "Flat": the median write at 100k over the median at 1k.
+  store_write_postgres_100k_vs_1k: onPostgres.skipped ? null : round(onPostgres.store_writes[100000].median_ms / onPostgres.store_writes[1000].median_ms, 2),
+  push_path_postgres_vs_lowdb_throughput: onPostgres.skipped ? null : round(onPostgres.one_instance.ok_per_s / pushPath.ok_per_s, 3),
+  push_path_postgres_p99_ms_at_half_rate: onPostgres.skipped ? null : onPostgres.one_instance.at_half_rate.p99_ms,
+  push_path_postgres_two_vs_one_instance_throughput: onPostgres.skipped ? null : round(onPostgres.two_instances.ok_per_s / onPostgres.one_instance.ok_per_s, 3),
   cli_version_vs_node: round(cli.cli_ms / cli.node_ms, 2),
   cli_command_vs_node: round(cli.command_ms / cli.node_ms, 2),
 }
@@ -562,6 +687,11 @@ const targets = {
   webhook_worker_deliveries_per_s: target('webhook_worker_deliveries_per_s', '>=', 2000),
   cli_version_vs_node: target('cli_version_vs_node', '<=', 2.0),
   cli_command_vs_node: target('cli_command_vs_node', '<=', 2.0),
+  fold_max_stall_ms: target('fold_max_stall_ms', '<=', 5),
+  heap_mb_per_100k_transactions: target('heap_mb_per_100k_transactions', '<=', 150),
+  // ≤ 1 s with 48k payments.
+  restart_ms_per_10k_transactions: target('restart_ms_per_10k_transactions', '<=', 208),
+  store_write_postgres_100k_vs_1k: target('store_write_postgres_100k_vs_1k', '<=', 1.5),
 }
 const cpuPerRequest = (r) => r.cpu_ms_per_request
 const result = {
@@ -593,6 +723,8 @@ const result = {
     gateway_full_flow_in_process_emulator: fullFlowInProcess,
     webhooks,
     webhook_worker: worker,
+    store_scale: scale,
+    postgres: onPostgres,
     cli_version_ms: round(cli.cli_ms, 1),
     cli_command_ms: round(cli.command_ms, 1),
     node_e0_ms: round(cli.node_ms, 1),
@@ -621,6 +753,36 @@ function gitCommit() {
   return r.status === 0 ? `${r.stdout.trim()}${dirty.stdout.trim() ? '+dirty' : ''}` : null
 }
 
+// The chart (each targeted figure against its target, the reference server where there is one),
+// and the run's JSON, beside the soak's files.
+const outIndex = process.argv.indexOf('--out')
+const outDir = outIndex >= 0 ? process.argv[outIndex + 1] : join(root, 'bench', 'results')
+mkdirSync(outDir, { recursive: true })
+const chartRow = (name, op, bound, label, reference) => ({ name, value: figures[name], op, target: bound, label, reference })
+result.files = { chart: join(outDir, `figures${quick ? '-quick' : ''}.svg`), json: join(outDir, `figures${quick ? '-quick' : ''}.json`) }
+writeFileSync(
+  result.files.chart,
+  targetBars({
+    title: `mpesa-gateway bench: each figure against its target (${result.run.command})`,
+    subtitle: `${result.run.at.slice(0, 16)} UTC, commit ${result.run.commit}, Node ${result.run.node}, ${cores} cores, load average ${result.run.loadavg_1m_at_start} → ${result.run.loadavg_1m_at_end}${outsideLoad ? ' (TAKEN UNDER OUTSIDE LOAD)' : ''}`,
+    rows: [
+      chartRow('push_path_vs_bare_throughput', '>=', 0.35, `${figures.push_path_vs_bare_throughput} of bare (≥ 0.35)`, figures.reference_vs_bare_throughput),
+      chartRow('push_path_vs_reference_throughput', '>=', 0.9, `${figures.push_path_vs_reference_throughput} of the reference (≥ 0.9)`),
+      chartRow('push_path_p99_ms_at_half_rate', '<=', 25, `${figures.push_path_p99_ms_at_half_rate} ms (≤ 25)`, figures.reference_p99_ms_at_half_rate),
+      chartRow('full_flow_vs_bare_throughput', '>=', 0.15, `${figures.full_flow_vs_bare_throughput} of bare (≥ 0.15)`),
+      chartRow('emulator_vs_bare_throughput', '>=', 0.6, `${figures.emulator_vs_bare_throughput} of bare (≥ 0.6)`),
+      chartRow('webhook_worker_deliveries_per_s', '>=', 2000, `${figures.webhook_worker_deliveries_per_s}/s (≥ 2,000)`),
+      chartRow('fold_max_stall_ms', '<=', 5, `${figures.fold_max_stall_ms} ms (≤ 5)`),
+      chartRow('heap_mb_per_100k_transactions', '<=', 150, `${figures.heap_mb_per_100k_transactions} MB (≤ 150)`),
+      chartRow('restart_ms_per_10k_transactions', '<=', 208, `${figures.restart_ms_per_10k_transactions} ms (≤ 208: 1 s at 48k)`),
+      chartRow('store_write_postgres_100k_vs_1k', '<=', 1.5, `${figures.store_write_postgres_100k_vs_1k}× (flat: ≤ 1.5)`),
+      chartRow('cli_version_vs_node', '<=', 2, `${figures.cli_version_vs_node}× node -e 0 (≤ 2)`),
+      chartRow('cli_command_vs_node', '<=', 2, `${figures.cli_command_vs_node}× node -e 0 (≤ 2)`),
+    ],
+  }),
+)
+writeFileSync(result.files.json, `${JSON.stringify(result, null, 2)}\n`)
+
 if (asJson) {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 } else {
@@ -639,7 +801,19 @@ if (asJson) {
     ['payment_finalisations_delivered_per_s', webhooks.skipped ? `n/a (${webhooks.skipped})` : `${figures.payment_finalisations_delivered_per_s} (${webhooks.delivered}/${webhooks.payments} delivered)`, '', ''],
     ['webhook_p99_ms', webhooks.skipped ? 'n/a' : `${figures.webhook_p99_ms}`, '', ''],
     ['gateway_p99_ms (saturated, queueing)', `${figures.gateway_p99_ms} (bare ${figures.bare_p99_ms}, push path ${figures.gateway_push_path_p99_ms})`, '', ''],
-    ...Object.entries(store).map(([size, s]) => [`store_write_ms @ ${Number(size).toLocaleString('en-US')}`, `median ${s.median_ms} ms, max stall ${s.max_stall_ms} ms (${s.file_mb} MB)`, '', '']),
+    ...Object.entries(store).map(([size, s]) => [`store_write_ms @ ${Number(size).toLocaleString('en-US')}`, `median ${s.median_ms} ms, max ${s.max_ms} ms, max stall ${s.max_stall_ms} ms (${s.file_mb} MB)`, '', '']),
+    ['fold_max_stall_ms', scale.fold.fold_seen ? `${figures.fold_max_stall_ms} (one fold of ${scale.transactions.toLocaleString('en-US')} payments, ${round(scale.fold.snapshot_bytes / 1048576, 0)} MB snapshot)` : `n/a (no fold within 120 s)`, '≤ 5', mark(targets.fold_max_stall_ms)],
+    ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (heap + external after GC: ${round(scale.restart_full.heap_used_mb + scale.restart_full.external_mb, 1)} MB at ${scale.transactions.toLocaleString('en-US')} vs ${round(scale.restart_empty.heap_used_mb + scale.restart_empty.external_mb, 1)} MB empty; RSS ${scale.restart_full.rss_mb} MiB)`, '≤ 150', mark(targets.heap_mb_per_100k_transactions)],
+    ['restart_ms_per_10k_transactions', `${figures.restart_ms_per_10k_transactions} (mpg serve to ready: ${scale.restart_full.ready_ms} ms at ${scale.transactions.toLocaleString('en-US')}, ${scale.restart_empty.ready_ms} ms empty)`, '≤ 208', mark(targets.restart_ms_per_10k_transactions)],
+    ...(onPostgres.skipped
+      ? [['PostgreSQL figures', `skipped: ${onPostgres.skipped}`, '', '']]
+      : [
+          ...Object.entries(onPostgres.store_writes).map(([size, s]) => [`store_write_ms (PostgreSQL) @ ${Number(size).toLocaleString('en-US')}`, `median ${s.median_ms} ms, max ${s.max_ms} ms (database ${s.database_mb} MB)`, '', '']),
+          ['store_write_postgres_100k_vs_1k', `${figures.store_write_postgres_100k_vs_1k}`, '≤ 1.5 (flat)', mark(targets.store_write_postgres_100k_vs_1k)],
+          ['push_path_postgres_vs_lowdb_throughput', `${figures.push_path_postgres_vs_lowdb_throughput} (${round(onPostgres.one_instance.ok_per_s, 0)} vs ${round(pushPath.ok_per_s, 0)} pushes/s)`, '', ''],
+          ['push_path_postgres_p99_ms_at_half_rate', `${figures.push_path_postgres_p99_ms_at_half_rate} (p50 / p99 ${ms(onPostgres.one_instance.at_half_rate)}; lowdb ${ms(pushPath.at_half_rate)})`, '', ''],
+          ['push_path_postgres_two_vs_one_instance_throughput', `${figures.push_path_postgres_two_vs_one_instance_throughput} (${round(onPostgres.two_instances.ok_per_s, 0)} pushes/s; p99 at half rate ${onPostgres.two_instances.at_half_rate.p99_ms} ms)`, '', ''],
+        ]),
     ['cli_version_vs_node', `${figures.cli_version_vs_node} (${result.details.cli_version_ms} / ${result.details.node_e0_ms} ms)`, '≤ 2.0', mark(targets.cli_version_vs_node)],
     ['cli_command_vs_node', `${figures.cli_command_vs_node} (${result.details.cli_command_ms} / ${result.details.node_e0_ms} ms, mpg transactions get)`, '≤ 2.0', mark(targets.cli_command_vs_node)],
   ]

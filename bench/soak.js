@@ -181,7 +181,7 @@ export async function soak({ root, argv, asJson, log }) {
     lastCpu = cpu
     lastSampleAt = now
     samples.push(sample)
-    log(`  ${sample.t_s} s: ${sample.answered_2xx} ok, p50/p99 ${sample.p50_ms}/${sample.p99_ms} ms, RSS ${sample.rss_mb} MiB, heap ${sample.heap_used_mb} MiB, loop max ${sample.loop_delay_max_ms} ms, fds ${sample.open_fds}, store ${sample.store_mb} MB`)
+    log(`  ${sample.t_s} s: ${sample.answered_2xx} ok, p50/p99 ${sample.p50_ms}/${sample.p99_ms} ms, RSS ${sample.rss_mb} MiB, heap ${sample.heap_used_mb} MiB, loop max ${sample.loop_delay_max_ms} ms, fds ${sample.open_fds}, store ${sample.store_mb} MB, stream events ${sample.stream_events}`)
   }
   const sampler = setInterval(() => takeSample(Date.now() - loadStart < durationMs ? 'load' : 'drain'), SAMPLE_MS)
   await new Promise((resolve) => {
@@ -198,7 +198,7 @@ export async function soak({ root, argv, asJson, log }) {
   log(`soak: ${sent} pushes sent; draining (callbacks, payouts, webhooks) …`)
 
   // Drain: wait until every answered push's payment and payout events are streamed and delivered,
-  // or nothing has moved for 60 s.
+  // or nothing has moved for 60 s, or 5 minutes have passed (a gateway that fell behind).
   const drainStart = Date.now()
   let lastProgress = Date.now()
   let lastCount = -1
@@ -215,6 +215,10 @@ export async function soak({ root, argv, asJson, log }) {
       lastProgress = Date.now()
     } else if (Date.now() - lastProgress > 60_000) {
       log('soak: nothing moved for 60 s; checking what there is')
+      break
+    }
+    if (Date.now() - drainStart > 300_000) {
+      log('soak: still draining after 5 minutes; checking what there is')
       break
     }
   }

@@ -12,7 +12,7 @@
 //   node bench/store-figures.js fold DIR
 //     Opens DIR's store (default options), then writes one payment every 10 ms until a fold has
 //     rewritten gateway.json and the journal is small again (or 120 s), while a 1 ms timer records
-//     the event loop's longest stall (gap between ticks − 1 ms). The open itself is not in the
+//     the event loop's longest stall (lib/stalls.js). The open itself is not in the
 //     window. Prints {"fold_seen", "fold_ms", "max_stall_ms", "writes", "transactions"}.
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,6 +21,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { LowdbStore } from '../dist/src/store/lowdb-store.js'
 import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
 import { paymentEvent } from '../dist/src/core/event-data.js'
+import { stallMeter } from './lib/stalls.js'
 
 const [mode, dir, n] = process.argv.slice(2)
 const file = join(dir, 'gateway.json')
@@ -84,13 +85,7 @@ if (mode === 'seed') {
   await store.open()
   const [account] = await store.listAccounts()
   const snapshotBefore = existsSync(file) ? statSync(file).mtimeMs : 0
-  let maxStall = 0
-  let last = performance.now()
-  const ticker = setInterval(() => {
-    const now = performance.now()
-    maxStall = Math.max(maxStall, now - last - 1)
-    last = now
-  }, 1)
+  const stalls = stallMeter(1)
   const started = performance.now()
   let writes = 0
   let foldSeen = false
@@ -110,9 +105,10 @@ if (mode === 'seed') {
       break
     }
   }
-  clearInterval(ticker)
+  const { max_ms: maxStall } = stalls.read()
+  stalls.stop()
   await store.close()
-  process.stdout.write(`${JSON.stringify({ fold_seen: foldSeen, fold_ms: foldMs, max_stall_ms: Math.round(maxStall * 10) / 10, writes, snapshot_bytes: size(file) })}\n`)
+  process.stdout.write(`${JSON.stringify({ fold_seen: foldSeen, fold_ms: foldMs, max_stall_ms: maxStall, writes, snapshot_bytes: size(file) })}\n`)
 } else {
   process.stderr.write('usage: node bench/store-figures.js seed DIR N [--journal-only] | fold DIR\n')
   process.exit(2)

@@ -1,28 +1,31 @@
-// Store write cost at one size, in a fresh process (argv[2] = transactions already stored,
-// argv[3] = writes to time). Seeds <tmp>/gateway.json with N transactions, opens the real
-// LowdbStore from dist/, then times `writes` acknowledged inserts one after another (each resolves
-// only once on disk) while monitorEventLoopDelay records the longest stall.
-// Prints {"size", "bytes", "write_ms": [..], "median_ms", "max_stall_ms"}.
+// Store write cost at a size, in a fresh process:
+//
+//   node bench/store-writes.js SIZE WRITES
+//     lowdb: seeds <tmp>/gateway.json with SIZE transactions, opens the real LowdbStore from dist/,
+//     then times WRITES acknowledged inserts one after another (each resolves only once on disk)
+//     while a 5 ms timer records the event loop's longest stall (lib/stalls.js).
+//     Prints {"size", "bytes", "write_ms": [..], "median_ms", "max_ms", "max_stall_ms"}.
+//
+//   node bench/store-writes.js --postgres URL SIZE:WRITES[,SIZE:WRITES…]
+//     PostgreSQL: the real PgStore on URL (an empty database; migrated on open), grown through
+//     insertTransaction to each SIZE in turn (200 inserts in flight), and at each size WRITES timed
+//     acknowledged inserts one after another (each resolves once committed).
+//     Prints one line per size, as above, with "bytes" the database's size.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { performance } from 'node:perf_hooks'
 import { randomUUID, randomBytes } from 'node:crypto'
-import { LowdbStore } from '../dist/src/store/lowdb-store.js'
 import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
-
-const size = Number(process.argv[2])
-const writes = Number(process.argv[3] ?? 10)
-const dir = mkdtempSync(join(tmpdir(), 'mpg-bench-store-'))
-const file = join(dir, 'gateway.json')
+import { stallMeter } from './lib/stalls.js'
 
 let seq = 0
-function transaction(status = 'success') {
+function transaction(status = 'success', accountId = 'acct_bench') {
   const n = ++seq
   const created = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString()
   return {
     id: randomUUID(),
-    account_id: 'acct_bench',
+    account_id: accountId,
     mode: 'test',
     reference: `ORDER-${n}`,
     description: 'T-shirt',
@@ -45,46 +48,79 @@ function transaction(status = 'success') {
   }
 }
 
-const transactions = Array.from({ length: size }, () => transaction())
-writeFileSync(
-  file,
-  JSON.stringify({
-    version: 1,
-    meta: {},
-    next_event_seq: 1,
-    accounts: [{ id: 'acct_bench', name: 'bench', payout_account: { type: 'mpesa', phone: '254708374149' }, created_at: new Date().toISOString() }],
-    api_keys: [],
-    transactions,
-    idempotency: [],
-    events: [],
-    webhook_endpoints: [],
-    deliveries: [],
-  }),
-)
-transactions.length = 0
-
-const store = new LowdbStore(file, { deliverTo: deliversTo })
-await store.open()
-// One untimed write so the first timed one does not pay for warm-up.
-await store.insertTransaction(transaction('pending'))
-
-const stalls = monitorEventLoopDelay({ resolution: 5 })
-stalls.enable()
-const times = []
-for (let i = 0; i < writes; i++) {
-  const started = performance.now()
-  await store.insertTransaction(transaction('pending'))
-  times.push(performance.now() - started)
-  // Let timers run between writes so a stall is attributed to the write that caused it.
-  await new Promise((resolve) => setTimeout(resolve, 10))
+const account = { id: 'acct_bench', name: 'bench', payout_account: { type: 'mpesa', phone: '254708374149' }, created_at: new Date().toISOString() }
+const round1 = (v) => Math.round(v * 10) / 10
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
-stalls.disable()
-const bytes = store.sizeBytes()
-await store.close()
-rmSync(dir, { recursive: true, force: true })
 
-const sorted = [...times].sort((a, b) => a - b)
-const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
-process.stdout.write(
-  `${JSON.stringify({ size, bytes, write_ms: times.map((t) => Math.round(t * 10) / 10), median_ms: Math.round(median * 10) / 10, max_stall_ms: Math.round((stalls.max / 1e6) * 10) / 10 })}\n`,
-)
+/** WRITES acknowledged inserts one after another, with the loop's stalls meanwhile. */
+async function timeWrites(store, writes, accountId) {
+  // One untimed write so the first timed one does not pay for warm-up.
+  await store.insertTransaction(transaction('pending', accountId))
+  const stalls = stallMeter(5)
+  const times = []
+  for (let i = 0; i < writes; i++) {
+    const started = performance.now()
+    await store.insertTransaction(transaction('pending', accountId))
+    times.push(performance.now() - started)
+    // Let timers run between writes so a stall is attributed to the write that caused it.
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  const { max_ms } = stalls.read()
+  stalls.stop()
+  return { write_ms: times.map(round1), median_ms: round1(median(times)), max_ms: round1(Math.max(...times)), max_stall_ms: max_ms }
+}
+
+if (process.argv[2] === '--postgres') {
+  const { PgStore } = await import('../dist/src/store/postgres/pg-store.js')
+  const url = process.argv[3]
+  const store = new PgStore(url, { deliverTo: deliversTo })
+  await store.open()
+  await store.createAccount(account)
+  let stored = 0
+  for (const step of process.argv[4].split(',')) {
+    const [size, writes] = step.split(':').map(Number)
+    while (stored < size) {
+      const batch = []
+      for (let k = 0; k < 200 && stored < size; k++, stored++) batch.push(store.insertTransaction(transaction('success')))
+      await Promise.all(batch)
+    }
+    const result = await timeWrites(store, writes, account.id)
+    stored += writes + 1
+    const { rows } = await store.pool.query('select pg_database_size(current_database()) as bytes')
+    process.stdout.write(`${JSON.stringify({ size, bytes: Number(rows[0].bytes), ...result })}\n`)
+  }
+  await store.close()
+} else {
+  const { LowdbStore } = await import('../dist/src/store/lowdb-store.js')
+  const size = Number(process.argv[2])
+  const writes = Number(process.argv[3] ?? 10)
+  const dir = mkdtempSync(join(tmpdir(), 'mpg-bench-store-'))
+  const file = join(dir, 'gateway.json')
+  const transactions = Array.from({ length: size }, () => transaction())
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      meta: {},
+      next_event_seq: 1,
+      accounts: [account],
+      api_keys: [],
+      transactions,
+      idempotency: [],
+      events: [],
+      webhook_endpoints: [],
+      deliveries: [],
+    }),
+  )
+  transactions.length = 0
+  const store = new LowdbStore(file, { deliverTo: deliversTo })
+  await store.open()
+  const result = await timeWrites(store, writes, account.id)
+  const bytes = store.sizeBytes()
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+  process.stdout.write(`${JSON.stringify({ size, bytes, ...result })}\n`)
+}

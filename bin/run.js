@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `mpg --version` answers without loading oclif (about 100 ms of module loading), in oclif's format.
+// `mpg --version` answers without loading oclif (about 100 ms of module loading), in oclif's format,
+// and so does `mpg transactions get` (see src/cli/fast-path.ts).
 import { existsSync, readFileSync } from 'node:fs'
 
 const args = process.argv.slice(2)
@@ -11,6 +12,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stderr.write('Error: mpg is not built yet (dist/ is missing). Run `npm install` (which builds), or `npm run build`.\n')
   process.exitCode = 3
 } else if (existsSync(new URL('../dist/bundle/mpg.js', import.meta.url)) && !process.env.MPG_NO_BUNDLE) {
+  // The plainest forms of the commands scripts call most run without oclif (src/cli/fast-path.ts);
+  // it answers false for anything else. The first-word test keeps other commands from loading it.
+  const fast = args[0] === 'transactions' ? await (await import('../dist/bundle/fast.js')).runFastPath(args) : false
+  if (fast !== false) {
+    process.exitCode = fast
+    await exitWhenFlushed()
+  }
   // The bundled CLI (scripts/bundle.mjs): same commands, read from a few files instead of ~1,000.
   const { execute, settings, COMMANDS } = await import('../dist/bundle/mpg.js')
   // The bundle is the compiled source: no looking for TypeScript sources beside it.

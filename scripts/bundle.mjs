@@ -21,7 +21,8 @@ writeFileSync(
 )
 rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true })
 await build({
-  entryPoints: { mpg: entry },
+  // fast: the commands bin/run.js runs without oclif (src/cli/fast-path.ts); it shares chunks with mpg.
+  entryPoints: { mpg: entry, fast: join(root, 'dist', 'src', 'cli', 'fast-path.js') },
   outdir: join(root, 'dist', 'bundle'),
   bundle: true,
   splitting: true,

@@ -1,0 +1,34 @@
+// A PostgreSQL server for the bench: MPG_BENCH_DATABASE_URL when set (a server the bench may
+// create databases on), else a throwaway cluster made with the same recipe the tests use
+// (test/helpers/pg-cluster.ts: initdb in a temp dir, as the postgres user when run as root), else
+// none, with the reason.
+import pg from 'pg'
+
+export async function benchPostgres() {
+  if (process.env.MPG_BENCH_DATABASE_URL) return { url: process.env.MPG_BENCH_DATABASE_URL, source: 'MPG_BENCH_DATABASE_URL', stop() {} }
+  try {
+    const { tsImport } = await import('tsx/esm/api')
+    const { findPgBin, startCluster } = await tsImport('../../test/helpers/pg-cluster.ts', import.meta.url)
+    const bin = findPgBin()
+    if (!bin) return { skipped: 'no PostgreSQL: set MPG_BENCH_DATABASE_URL=postgres://… or install PostgreSQL (initdb, pg_ctl)' }
+    const cluster = await startCluster(bin)
+    return { url: cluster.url, source: `throwaway cluster (${bin})`, stop: () => cluster.stop() }
+  } catch (error) {
+    return { skipped: `could not start PostgreSQL: ${error.message.split('\n')[0]}` }
+  }
+}
+
+/** A new, empty database on the server, so that each measurement starts from the same place. */
+export async function freshDatabase(serverUrl, name) {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    await client.query(`drop database if exists ${name}`)
+    await client.query(`create database ${name}`)
+  } finally {
+    await client.end()
+  }
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
