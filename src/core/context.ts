@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js'
 import type { DarajaClient } from '../daraja/client.js'
 import type { GatewayConfig } from '../config/gateway-config.js'
 import type { Store } from '../store/store.js'
@@ -14,6 +15,8 @@ export interface GatewayContext {
   daraja: DarajaClient
   bus: EventBus
   log: Logger
+  /** Business time and its timers (core/clock.ts): the machine's clock, or a virtual one in tests. */
+  clock: Clock
   /** Guards the admin API: MPG_ADMIN_TOKEN, or the one generated into the data dir. */
   adminToken: string
   /** Where Daraja is (the emulator's URL in emulator mode). */

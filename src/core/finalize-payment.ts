@@ -1,5 +1,6 @@
 import type { TransactionRecord } from '../store/records.js'
 import type { EventDraft } from '../store/store.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { paymentEvent, payoutEvent } from './event-data.js'
 import { b2cResultToken } from './callback-tokens.js'
@@ -28,8 +29,8 @@ export async function finalizePayment(
     transactionId,
     guard: movable,
     patch: (t) => {
-      const final = { ...t, ...patch, completed_at: new Date().toISOString() }
-      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, b2cResultToken(ctx, final.id)) : null }
+      const final = { ...t, ...patch, completed_at: isoNow(ctx.clock) }
+      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, b2cResultToken(ctx, final.id), final.completed_at) : null }
     },
     events: (t) => {
       const events: EventDraft[] = [paymentEvent(t)]

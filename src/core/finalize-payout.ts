@@ -1,4 +1,5 @@
 import type { PayoutRecord, PayoutStatus } from '../store/records.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { payoutEvent } from './event-data.js'
 
@@ -21,7 +22,7 @@ export async function finalizePayout(
     // Daraja's own answer also settles a payout that was waiting for a person.
     guard: (current) => current.payout !== null && from.includes(current.payout.status),
     patch: (current) => ({
-      payout: { ...current.payout!, ...extra, ...outcome, next_attempt_at: null, status_due_at: null, updated_at: new Date().toISOString() },
+      payout: { ...current.payout!, ...extra, ...outcome, next_attempt_at: null, status_due_at: null, updated_at: isoNow(ctx.clock) },
     }),
     events: (updated) => [payoutEvent(updated)],
   })

@@ -1,3 +1,4 @@
+import { isoIn } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { IDEMPOTENCY_TTL_MS } from './idempotency.js'
 
@@ -28,15 +29,14 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
     ctx.store
       .tryLead()
       // One process prunes a shared store.
-      .then((leading) => (leading ? ctx.store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString()) : 0))
+      .then((leading) => (leading ? ctx.store.pruneIdempotency(isoIn(ctx.clock, -IDEMPOTENCY_TTL_MS)) : 0))
       .then((removed) => removed > 0 && ctx.log.info('idempotency.pruned', { removed }))
       .catch((error) => ctx.log.error('idempotency.prune_failed', { message: error instanceof Error ? error.message : String(error) }))
   void prune()
-  const timer = setInterval(() => void prune(), PRUNE_EVERY_MS)
-  timer.unref()
+  const timer = ctx.clock.setRepeating(prune, PRUNE_EVERY_MS)
   return {
     async stop() {
-      clearInterval(timer)
+      timer.cancel()
       clearInterval(sizeTimer)
     },
   }

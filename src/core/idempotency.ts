@@ -28,13 +28,13 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex')
 }
 
-export function isExpired(record: IdempotencyRecord, now = Date.now()): boolean {
+export function isExpired(record: IdempotencyRecord, now: number): boolean {
   return record.state === 'done' && now - Date.parse(record.created_at) > IDEMPOTENCY_TTL_MS
 }
 
 /** A fresh in-flight claim for a request about to create `transactionId`. */
-export function newClaim(scope: string, print: string, transactionId: string): IdempotencyRecord {
-  return { scope, fingerprint: print, state: 'in_flight', status_code: null, response: null, transaction_id: transactionId, created_at: new Date().toISOString() }
+export function newClaim(scope: string, print: string, transactionId: string, createdAt: string): IdempotencyRecord {
+  return { scope, fingerprint: print, state: 'in_flight', status_code: null, response: null, transaction_id: transactionId, created_at: createdAt }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TransactionRecord } from '../store/records.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 
 /**
@@ -18,7 +19,7 @@ export async function recordLateSuccess(
     transactionId: transaction.id,
     guard: (t) => t.status === 'failed' && !t.late_success,
     patch: () => ({
-      late_success: { mpesa_receipt_number: success.receipt, amount: success.amount, result_desc: success.resultDesc, received_at: new Date().toISOString() },
+      late_success: { mpesa_receipt_number: success.receipt, amount: success.amount, result_desc: success.resultDesc, received_at: isoNow(ctx.clock) },
     }),
   })
   if (!result) return false

@@ -2,6 +2,7 @@ import { DarajaCallError } from '../daraja/errors.js'
 import type { TransactionStatusResult } from '../schemas/daraja.js'
 import type { TransactionRecord } from '../store/records.js'
 import { b2cResultToken } from './callback-tokens.js'
+import { isoIn, isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
@@ -18,7 +19,7 @@ export const MAX_STATUS_CHECKS = 3
  * counted (and the next one scheduled) before Daraja is called; after MAX_STATUS_CHECKS without a
  * usable answer the payout becomes `needs_attention`.
  */
-export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecord, now = Date.now()): Promise<void> {
+export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now()): Promise<void> {
   await withPayoutLease(ctx, t.id, async (current) => {
     const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
     if (!current.payout?.callback_token || !statusCheckDue(current.payout, now, statusAfterMs)) return
@@ -38,7 +39,7 @@ export async function checkPayoutStatus(ctx: GatewayContext, t: TransactionRecor
       payoutLeaseOwner: ctx.leaseOwner,
       guard: (c) => c.payout?.status === 'pending' && (c.payout.status_checks ?? 0) === checks,
       patch: (c) => ({
-        payout: { ...c.payout!, status_checks: checks + 1, status_due_at: new Date(Date.now() + statusAfterMs).toISOString(), updated_at: new Date().toISOString() },
+        payout: { ...c.payout!, status_checks: checks + 1, status_due_at: isoIn(ctx.clock, statusAfterMs), updated_at: isoNow(ctx.clock) },
       }),
     })
     if (!counted) return
@@ -83,7 +84,7 @@ async function noteAnswer(ctx: GatewayContext, transactionId: string, answer: st
   const result = await ctx.store.transition({
     transactionId,
     guard: (c) => c.payout?.status === 'pending',
-    patch: (c) => ({ payout: { ...c.payout!, status_answer: answer, updated_at: new Date().toISOString() } }),
+    patch: (c) => ({ payout: { ...c.payout!, status_answer: answer, updated_at: isoNow(ctx.clock) } }),
   })
   ctx.log.info('payout.status_unknown', { transaction_id: transactionId, answer })
   const checks = result?.transaction.payout?.status_checks ?? 0
@@ -103,7 +104,7 @@ async function markNeedsAttention(ctx: GatewayContext, transactionId: string, re
     payoutLeaseOwner,
     guard: (c) => c.payout?.status === 'pending',
     patch: (c) => ({
-      payout: { ...c.payout!, status: 'needs_attention', attention_reason: reason, status_due_at: null, next_attempt_at: null, updated_at: new Date().toISOString() },
+      payout: { ...c.payout!, status: 'needs_attention', attention_reason: reason, status_due_at: null, next_attempt_at: null, updated_at: isoNow(ctx.clock) },
     }),
   })
   if (result) ctx.log.warn('payout.needs_attention', { transaction_id: transactionId, reason })

@@ -3,6 +3,7 @@ import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX } from '../utils/callback-paths.js'
 import { b2cResultToken } from './callback-tokens.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { finalizePayout } from './finalize-payout.js'
@@ -24,9 +25,8 @@ export function payoutAmount(netAmount: number): number {
  * Paybill/Till/Bank. Stored with the payment's final state, in the same write, so a crash cannot
  * leave a paid transaction without its payout.
  */
-export function planPayout(destination: PayoutAccount | null | undefined, t: TransactionRecord, resultToken: string): PayoutRecord | null {
+export function planPayout(destination: PayoutAccount | null | undefined, t: TransactionRecord, resultToken: string, now: string): PayoutRecord | null {
   if (!destination) return null
-  const now = new Date().toISOString()
   if (destination.type !== 'mpesa') {
     return { status: 'pending_manual', type: destination.type, amount: t.net_amount, destination, created_at: now, updated_at: now }
   }
@@ -57,7 +57,7 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
  * Sends (or re-sends) the B2C of a pending payout when it is due. Every attempt uses the same
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
-export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = Date.now()): Promise<void> {
+export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now()): Promise<void> {
   // The leased copy is read inside the lease: the caller's may predate an attempt that just ended.
   await withPayoutLease(ctx, t.id, async (current) => {
     if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current)
@@ -103,7 +103,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
 
 /** Daraja took the B2C (its ack, or its duplicate check): wait for the result, then ask. */
 async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null): Promise<void> {
-  const now = new Date()
+  const now = new Date(ctx.clock.now())
   await ctx.store.transition({
     transactionId,
     payoutLeaseOwner: ctx.leaseOwner,
@@ -129,7 +129,7 @@ async function retryLater(ctx: GatewayContext, transactionId: string, attempt: n
   const delays = ctx.config.payoutRetryDelaysMs
   const answer = error.errorCode ? `${error.errorCode} ${error.errorMessage}` : error.errorMessage
   const uncertain = error.kind === 'unreachable' ? error.ambiguous : error.ambiguous || error.kind === 'bad_answer'
-  const now = new Date()
+  const now = new Date(ctx.clock.now())
   if (attempt > delays.length) {
     const current = await ctx.store.getTransaction(transactionId)
     if (!current?.payout?.uncertain && !uncertain) {
@@ -197,7 +197,7 @@ export async function settlePayout(ctx: GatewayContext, transactionId: string, i
     transactionId,
     guard: (current) => current.payout?.status === 'pending_manual' || current.payout?.status === 'needs_attention',
     patch: (current) => {
-      const at = new Date().toISOString()
+      const at = isoNow(ctx.clock)
       const receipt = input.mpesa_receipt ?? current.payout!.mpesa_receipt ?? null
       return { payout: { ...current.payout!, status: 'settled', mpesa_receipt: receipt, settled_at: at, updated_at: at } }
     },
@@ -245,7 +245,7 @@ function runStep(ctx: GatewayContext, t: TransactionRecord, now: number): Promis
 
 /** Unacknowledged B2Cs go at once (deduped by Daraja), whatever their schedule said; status checks when due. */
 async function resumeAll(ctx: GatewayContext): Promise<void> {
-  const now = Date.now()
+  const now = ctx.clock.now()
   const maxAttempts = ctx.config.payoutRetryDelaysMs.length + 1
   const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
   const due = (await ctx.store.listPendingPayouts()).filter((t) => b2cDue(t.payout, Number.POSITIVE_INFINITY, maxAttempts) || statusCheckDue(t.payout, now, statusAfterMs))

@@ -1,4 +1,5 @@
 import type { TransactionStatusResult } from '../schemas/daraja.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { readPayoutStatus } from './payout-status-verdict.js'
@@ -24,7 +25,7 @@ export async function recordReconcileAnswer(ctx: GatewayContext, token: string, 
         ...c.payout!,
         reconcile_check: {
           ...c.payout!.reconcile_check!,
-          answered_at: new Date().toISOString(),
+          answered_at: isoNow(ctx.clock),
           verdict: verdict.kind,
           receipt: verdict.kind === 'paid' ? verdict.receipt : null,
           detail: verdict.kind === 'paid' ? verdict.desc : verdict.kind === 'not_paid' ? verdict.reason : verdict.answer,

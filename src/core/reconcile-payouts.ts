@@ -5,6 +5,7 @@ import type { ReconcileCheck, TransactionRecord } from '../store/records.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX, RECONCILE_STATUS_SUFFIX } from '../utils/callback-paths.js'
 import { boundedMap } from '../utils/bounded-map.js'
 import { b2cResultToken } from './callback-tokens.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { finalizePayout } from './finalize-payout.js'
 import { originatorConversationId } from './payout-schedule.js'
@@ -39,7 +40,7 @@ export async function reconcilePayouts(ctx: GatewayContext, payouts: Transaction
 async function ask(ctx: GatewayContext, t: TransactionRecord, runId: string): Promise<Answer | undefined> {
   const base = ctx.publicUrl()
   if (!base) return { verdict: null, receipt: null, detail: 'PUBLIC_SITE_URL is not set, so Daraja has nowhere to answer' }
-  const check: ReconcileCheck = { run_id: runId, asked_at: new Date().toISOString(), answered_at: null, verdict: null, receipt: null, detail: null }
+  const check: ReconcileCheck = { run_id: runId, asked_at: isoNow(ctx.clock), answered_at: null, verdict: null, receipt: null, detail: null }
   await ctx.store.transition({ transactionId: t.id, guard: (c) => c.payout !== null, patch: (c) => ({ payout: { ...c.payout!, reconcile_check: check } }) })
   const resultUrl = b2cResultUrl(base, b2cResultToken(ctx, t.id))
   try {

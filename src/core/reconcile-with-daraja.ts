@@ -22,7 +22,7 @@ const SETTLED = new Set(['fixed', 'already_settled'])
  * has just planned is not reported as missing its result.
  */
 export async function reconcileWithDaraja(ctx: GatewayContext, input: ReconcileInput): Promise<ReconcileReport> {
-  const until = Date.now()
+  const until = ctx.clock.now()
   const since = new Date(until - sinceMs(input.since)).toISOString()
   const { transactions, truncated } = await transactionsSince(ctx, since, input.limit)
   const mode = { fix: input.fix, force: input.force }

@@ -1,6 +1,7 @@
 import { DarajaCallError } from '../daraja/errors.js'
 import type { TransactionRecord } from '../store/records.js'
 import type { GatewayContext } from './context.js'
+import { isoIn } from './clock.js'
 import { finalizePayment } from './finalize-payment.js'
 import { advancePayouts } from './payouts.js'
 import { interruptedBefore, settleInterruptedRequests } from './recover.js'
@@ -31,8 +32,8 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   const pass = async () => {
     // On a shared store one process (the leader) reconciles; the others stand by.
     if (!(await ctx.store.tryLead())) return
-    if (ctx.store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs))
-    const cutoff = new Date(Date.now() - afterMs).toISOString()
+    if (ctx.store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs, ctx.clock.now()))
+    const cutoff = isoIn(ctx.clock, -afterMs)
     const due = await ctx.store.listPendingTransactions(cutoff)
     for (let i = 0; i < due.length && !stopped; i += 5) {
       await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t)))
@@ -46,8 +47,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
       })
     return running
   }
-  const timer = setInterval(() => void runOnce(), intervalMs)
-  timer.unref()
+  const timer = ctx.clock.setRepeating(runOnce, intervalMs)
 
   // Payouts keep their own pace: retry delays and MPG_PAYOUT_STATUS_AFTER_S may be much shorter
   // than the STK reconciliation age.
@@ -63,8 +63,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
       })
     return payoutPass
   }
-  const payoutTimer = setInterval(() => void (stopped || runPayouts()), payoutIntervalMs(ctx))
-  payoutTimer.unref()
+  const payoutTimer = ctx.clock.setRepeating(() => (stopped ? undefined : runPayouts()), payoutIntervalMs(ctx))
   return {
     async runOnce() {
       await runOnce()
@@ -72,8 +71,8 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
     },
     stop() {
       stopped = true
-      clearInterval(timer)
-      clearInterval(payoutTimer)
+      timer.cancel()
+      payoutTimer.cancel()
     },
   }
 }
@@ -93,7 +92,7 @@ async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<
     // success callback that still comes is kept as the payment's late_success (late-success.ts).
     // Never before the push could still be answered (another process on a shared store may hold it).
     const giveUpMs = Math.max(ctx.config.unconfirmedPushTimeoutS * 1000, 2 * ctx.config.darajaTimeoutMs)
-    if (ctx.pushesInFlight.has(t.id) || Date.now() - Date.parse(t.created_at) < giveUpMs) return
+    if (ctx.pushesInFlight.has(t.id) || ctx.clock.now() - Date.parse(t.created_at) < giveUpMs) return
     await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: UNCONFIRMED_PUSH_DESC }, 'reconcile')
     return
   }

@@ -25,6 +25,6 @@ export async function settleInterruptedRequests(ctx: GatewayContext, createdBefo
  * serving; only one older than any request can take (Daraja's timeout and a margin) was cut off
  * by a crash.
  */
-export function interruptedBefore(darajaTimeoutMs: number, now = Date.now()): string {
+export function interruptedBefore(darajaTimeoutMs: number, now: number): string {
   return new Date(now - 2 * darajaTimeoutMs - 10_000).toISOString()
 }

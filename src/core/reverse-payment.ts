@@ -1,3 +1,4 @@
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { paymentEvent } from './event-data.js'
 
@@ -16,7 +17,7 @@ export async function reversePaymentToFailed(ctx: GatewayContext, transactionId:
   const result = await ctx.store.transition({
     transactionId,
     guard: (t) => t.status === 'success' && moneyCannotHaveLeft(t.payout),
-    patch: () => ({ status: 'failed', result_code: code, result_desc: desc.join(' '), mpesa_receipt_number: null, completed_at: new Date().toISOString() }),
+    patch: () => ({ status: 'failed', result_code: code, result_desc: desc.join(' '), mpesa_receipt_number: null, completed_at: isoNow(ctx.clock) }),
     events: (t) => [paymentEvent(t)],
   })
   if (!result) return 'changed'

@@ -5,6 +5,7 @@ import type { AccountRecord, Mode, TransactionRecord } from '../store/records.js
 import { stkCallbackUrl } from '../utils/callback-paths.js'
 import { newSecretToken } from '../utils/ids.js'
 import { splitFee } from '../utils/money.js'
+import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { paymentEvent } from './event-data.js'
@@ -38,7 +39,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
   const print = scope ? fingerprint(body) : ''
   if (scope) {
     const existing = await ctx.store.getIdempotency(scope)
-    if (existing && isExpired(existing)) await ctx.store.deleteIdempotency(scope)
+    if (existing && isExpired(existing, ctx.clock.now())) await ctx.store.deleteIdempotency(scope)
     else if (existing) return replayOf(existing, print)
   }
 
@@ -61,13 +62,13 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     result_code: null,
     result_desc: null,
     callback_token: newSecretToken(),
-    created_at: new Date().toISOString(),
+    created_at: isoNow(ctx.clock),
     completed_at: null,
     payout: null,
     daraja_error: null,
   }
   // Stored before Daraja is called: a payment Daraja knows about always exists here.
-  const claim = scope ? newClaim(scope, print, transaction.id) : undefined
+  const claim = scope ? newClaim(scope, print, transaction.id, transaction.created_at) : undefined
   const { existing } = await ctx.store.insertTransaction(transaction, { idempotency: claim })
   if (existing) return replayOf(existing, print)
 
@@ -149,7 +150,7 @@ async function markRefused(ctx: GatewayContext, transactionId: string, error: Da
       status: 'failed',
       result_code: error.errorCode,
       result_desc: error.errorMessage,
-      completed_at: new Date().toISOString(),
+      completed_at: isoNow(ctx.clock),
       daraja_error: { status: error.status, code: error.errorCode, message: error.errorMessage },
     }),
     events: (t) => [paymentEvent(t)],

@@ -17,6 +17,8 @@ export interface DarajaSettings {
   initiatorName?: string
   securityCredential?: string
   timeoutMs: number
+  /** The clock tokens age on (the gateway's business clock: a virtual one ages them with the emulator's); default Date.now. */
+  now?: () => number
 }
 
 export interface StkPushInput {
@@ -63,6 +65,7 @@ export function createDarajaClient(settings: DarajaSettings): DarajaClient {
     consumerKey: settings.consumerKey,
     consumerSecret: settings.consumerSecret,
     timeoutMs: settings.timeoutMs,
+    now: settings.now,
   })
   const common = { baseUrl: settings.baseUrl, tokens, timeoutMs: settings.timeoutMs }
   const credentials = () => {

@@ -7,6 +7,8 @@ export interface TokenSource {
   consumerKey: string
   consumerSecret: string
   timeoutMs: number
+  /** When the token expires is decided on this clock; default Date.now. */
+  now?: () => number
 }
 
 /**
@@ -18,10 +20,14 @@ export class TokenCache {
   private expiresAt = 0
   private inflight: Promise<string> | undefined
 
-  constructor(private readonly source: TokenSource) {}
+  private readonly now: () => number
+
+  constructor(private readonly source: TokenSource) {
+    this.now = source.now ?? Date.now
+  }
 
   async get(): Promise<string> {
-    if (this.token && Date.now() < this.expiresAt) return this.token
+    if (this.token && this.now() < this.expiresAt) return this.token
     return this.refresh()
   }
 
@@ -67,7 +73,7 @@ export class TokenCache {
     const lifetimeS = Number(parsed.data.expires_in)
     const ttlMs = Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS * 1000 : 3_599_000
     // Renew early (a minute, or 10% for short test lifetimes) so a call never carries an expired token.
-    this.expiresAt = Date.now() + Math.max(ttlMs - Math.min(60_000, ttlMs * 0.1), 0)
+    this.expiresAt = this.now() + Math.max(ttlMs - Math.min(60_000, ttlMs * 0.1), 0)
     this.token = parsed.data.access_token
     return this.token
   }

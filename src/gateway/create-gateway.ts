@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { toNodeHandler } from 'h3/node'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
+import { systemClock, type Clock } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
 import { StoreEventBus } from '../core/store-event-bus.js'
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   logger?: Logger
   /** A store to use instead of the lowdb file in the data dir. */
   store?: Store
+  /** Business time (default the machine's); a virtual clock (createVirtualClock) lets tests move it. */
+  clock?: Clock
 }
 
 export interface RunningGateway {
@@ -58,8 +61,8 @@ export interface RunningGateway {
 }
 
 /** PostgreSQL with DATABASE_URL (loaded only then), else the lowdb file in the data dir. */
-async function openStore(config: GatewayConfig, log: Logger): Promise<Store> {
-  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => log.warn(message, fields) })
+async function openStore(config: GatewayConfig, log: Logger, clock: Clock): Promise<Store> {
+  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => log.warn(message, fields), now: () => clock.now() })
   const { PgStore } = await import('../store/postgres/pg-store.js')
   return new PgStore(config.databaseUrl, { deliverTo: deliversTo })
 }
@@ -86,7 +89,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
 }
 
 async function start(config: GatewayConfig, log: Logger, options: GatewayOptions, started: Array<() => Promise<unknown>>): Promise<RunningGateway> {
-  const store = options.store ?? (await openStore(config, log))
+  const clock = options.clock ?? systemClock
+  const store = options.store ?? (await openStore(config, log, clock))
   await store.open()
   started.push(() => store.close())
   const admin = resolveAdminToken(config.dataDir, config.adminToken)
@@ -135,6 +139,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
   const context: GatewayContext = {
     config,
     store,
+    clock,
     daraja: createDarajaClient({
       baseUrl: darajaBaseUrl!,
       consumerKey: credentials.consumerKey!,
@@ -147,6 +152,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
       initiatorName: config.initiatorName,
       securityCredential: credentials.securityCredential,
       timeoutMs: config.darajaTimeoutMs,
+      now: () => clock.now(),
     }),
     darajaUrl: darajaBaseUrl!,
     // Several processes on one database: events reach this one's streams and workers from the store.
@@ -182,7 +188,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
   // Start-up work for one process at a time: on a shared database only the leader does it.
   const leading = await store.tryLead()
   const bootstrap = leading ? await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test') : undefined
-  if (leading) await settleInterruptedRequests(context, store.shared ? interruptedBefore(config.darajaTimeoutMs) : undefined)
+  if (leading) await settleInterruptedRequests(context, store.shared ? interruptedBefore(config.darajaTimeoutMs, clock.now()) : undefined)
   const reconciler = startReconciler(context)
   started.push(async () => reconciler.stop())
   const background: BackgroundService[] = startBackgroundServices(context)

@@ -52,6 +52,8 @@ export interface LowdbStoreOptions {
   foldMinBytes?: number
   /** Operational warnings (a file mode fixed, a torn line kept, a fold that failed). */
   warn?: (message: string, fields: Record<string, unknown>) => void
+  /** Business time events are stamped with (their first delivery is due then); default Date.now. */
+  now?: () => number
 }
 
 type Dirty = { c: Collection; record: Record<string, unknown> } | { c: Collection; deleted: string }
@@ -87,6 +89,7 @@ export class LowdbStore implements Store {
   private metaDirty = false
   private foldPausedUntil = 0
   private readonly deliverTo: DeliveryRule
+  private readonly now: () => number
   private readonly maxBytes: number
   private readonly foldMinBytes: number
   private readonly warn: (message: string, fields: Record<string, unknown>) => void
@@ -99,6 +102,7 @@ export class LowdbStore implements Store {
     options: LowdbStoreOptions,
   ) {
     this.deliverTo = options.deliverTo
+    this.now = options.now ?? Date.now
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
     this.foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
     this.warn = options.warn ?? (() => undefined)
@@ -469,7 +473,7 @@ export class LowdbStore implements Store {
         account_id: accountId,
         mode,
         event: draft.event,
-        created_at: new Date().toISOString(),
+        created_at: new Date(this.now()).toISOString(),
         data: draft.data,
       }
       this.doc.events.push(this.mark('events', event))

@@ -1,3 +1,4 @@
+import { isoIn, isoNow, type Timer } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
@@ -19,9 +20,6 @@ const POLL_MS = 1000
 export function leaseFor(webhookTimeoutMs: number): number {
   return webhookTimeoutMs * 2 + 30_000
 }
-
-/** setTimeout's largest delay; longer waits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface DeliveryWorker {
   /** Attempts the delivery at its next_attempt_at (now when due); a no-op unless pending. */
@@ -45,8 +43,14 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * where the store says (at-least-once: an attempt cut off by a crash is made again).
  */
 export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
-  const timers = new Map<string, NodeJS.Timeout>()
+  const timers = new Map<string, Timer>()
   const queued = new Set<string>()
+  /** Resolvers of enqueue's promises, by delivery id. */
+  const finished = new Map<string, (value: unknown) => void>()
+  const settle = (id: string) => {
+    finished.get(id)?.(undefined)
+    finished.delete(id)
+  }
   /** Due deliveries by endpoint, in the order endpoints get their turn. */
   const waiting = new Map<string, { accountId: string; ids: string[] }>()
   const running = new Map<string, Promise<unknown>>()
@@ -66,26 +70,27 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
 
   const schedule = (delivery: DeliveryRecord) => {
     if (stopped || delivery.status !== 'pending' || running.has(delivery.id) || queued.has(delivery.id)) return
-    const existing = timers.get(delivery.id)
-    if (existing) clearTimeout(existing)
-    const due = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : Date.now()
-    const wait = Math.max(0, due - Date.now())
-    const timer = setTimeout(() => {
+    timers.get(delivery.id)?.cancel()
+    const now = ctx.clock.now()
+    const due = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : now
+    const timer = ctx.clock.setTimer(() => {
       timers.delete(delivery.id)
-      if (wait > MAX_TIMER_MS) schedule(delivery)
-      else enqueue(delivery)
-    }, Math.min(wait, MAX_TIMER_MS))
-    timer.unref()
+      // What the attempt leads to is returned, so a virtual clock's advance can wait for it.
+      return enqueue(delivery)
+    }, Math.max(0, due - now))
     timers.set(delivery.id, timer)
   }
 
-  const enqueue = (delivery: DeliveryRecord) => {
-    if (stopped) return
+  /** Resolves when the delivery's attempt (started now or once a slot frees) has been recorded. */
+  const enqueue = (delivery: DeliveryRecord): Promise<unknown> => {
+    if (stopped) return Promise.resolve()
+    const done = new Promise<unknown>((resolve) => finished.set(delivery.id, resolve))
     queued.add(delivery.id)
     const line = waiting.get(delivery.endpoint_id)
     if (line) line.ids.push(delivery.id)
     else waiting.set(delivery.endpoint_id, { accountId: delivery.account_id, ids: [delivery.id] })
     pump()
+    return done
   }
 
   /**
@@ -118,7 +123,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
 
   const start = (id: string, endpointId: string, accountId: string) => {
     queued.delete(id)
-    if (running.has(id)) return
+    if (running.has(id)) return settle(id)
     bump(runningPerEndpoint, endpointId, 1)
     bump(runningPerAccount, accountId, 1)
     const work = attempt(id)
@@ -131,13 +136,16 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         bump(runningPerEndpoint, endpointId, -1)
         bump(runningPerAccount, accountId, -1)
         if (again) schedule(again)
+        settle(id)
         pump()
       })
     running.set(id, work)
   }
 
   const send = async (delivery: DeliveryRecord, event: EventRecord, url: string, secret: string): Promise<DeliveryAttempt> => {
-    const at = new Date()
+    const at = new Date(ctx.clock.now())
+    // The receiver checks the signature's timestamp against its own clock: always the machine's.
+    const signedAt = Math.floor(Date.now() / 1000)
     const started = performance.now()
     const rawBody = serializeEvent(event)
     const base = { at: at.toISOString(), status_code: null, error: null, response_body: null }
@@ -155,7 +163,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
           'content-type': 'application/json',
           'user-agent': 'mpesa-gateway-webhooks/1',
           'x-mpesa-gateway-delivery': delivery.id,
-          ...signatureHeaders(secret, { id: event.id, timestamp: Math.floor(at.getTime() / 1000), rawBody, event: event.event }),
+          ...signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event }),
         },
         timeoutMs: ctx.config.webhookTimeoutMs,
         maxBodyBytes: RESPONSE_BODY_BYTES,
@@ -176,14 +184,14 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
     const found = await ctx.store.getDelivery(id)
     if (!found || found.status !== 'pending' || stopped) return
-    if (found.next_attempt_at && Date.parse(found.next_attempt_at) > Date.now() + 5) return found
+    if (found.next_attempt_at && Date.parse(found.next_attempt_at) > ctx.clock.now() + 5) return found
     // Leased to this worker for longer than an attempt can take: another process sharing the
     // store skips it meanwhile, and takes it again only if this one dies.
     const delivery = await ctx.store.claimDelivery(id, owner, leaseMs)
     if (!delivery) return
     const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
     if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
-      const now = new Date().toISOString()
+      const now = isoNow(ctx.clock)
       await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
       const reason = endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : 'event or endpoint missing'
       ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
@@ -199,16 +207,16 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         await ctx.store.releaseDelivery(id, owner)
         return undefined
       }
-      result = { at: new Date().toISOString(), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
+      result = { at: isoNow(ctx.clock), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
     }
     const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
     const updated = await ctx.store.completeDelivery(id, owner, (d) => {
       if (d.status !== 'pending') return undefined
-      const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: new Date().toISOString() }
+      const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: isoNow(ctx.clock) }
       if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
       const delay = nextRetryDelay(next, ctx.config.webhookRetryDelaysMs)
       if (delay === null) return { ...next, status: 'failed', next_attempt_at: null }
-      return { ...next, next_attempt_at: new Date(Date.now() + delay).toISOString() }
+      return { ...next, next_attempt_at: isoIn(ctx.clock, delay) }
     })
     ctx.log.info('webhook.attempt', {
       delivery_id: id,
@@ -263,9 +271,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         stopped = true
         clearInterval(poller)
         unsubscribe()
-        for (const timer of timers.values()) clearTimeout(timer)
+        for (const timer of timers.values()) timer.cancel()
         timers.clear()
         queued.clear()
+        for (const resolve of finished.values()) resolve(undefined)
+        finished.clear()
         waiting.clear()
         await loading
         if (running.size > 0) {

@@ -1,3 +1,4 @@
+import { isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import type { WebhookEndpointRecord } from '../store/records.js'
 
@@ -19,7 +20,7 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
     return
   }
   if (Date.parse(at) - Date.parse(endpoint.failing_since) < ctx.config.webhookDisableAfterMs) return
-  const disabledAt = new Date().toISOString()
+  const disabledAt = isoNow(ctx.clock)
   const result = await ctx.store.updateWebhookEndpoint(
     endpoint.id,
     // Only if it is still failing: a success recorded meanwhile (another attempt) wins.

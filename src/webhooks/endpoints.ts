@@ -1,4 +1,5 @@
 import type { GatewayContext } from '../core/context.js'
+import { isoNow } from '../core/clock.js'
 import { DomainError, notFound } from '../core/errors.js'
 import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from '../schemas/webhooks.js'
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
@@ -76,7 +77,7 @@ async function ownEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promi
 export async function deleteWebhookEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpoint> {
   const endpoint = await ownEndpoint(ctx, owner, id)
   if (endpoint.deleted_at) throw notFound('Webhook endpoint')
-  const deleted = await ctx.store.deleteWebhookEndpoint(id, new Date().toISOString())
+  const deleted = await ctx.store.deleteWebhookEndpoint(id, isoNow(ctx.clock))
   if (!deleted) throw notFound('Webhook endpoint')
   ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id })
   return endpointView(deleted)
@@ -115,7 +116,7 @@ export async function resendDelivery(ctx: GatewayContext, owner: Owner, id: stri
   if (!endpoint || endpoint.deleted_at) {
     throw new DomainError('conflict', 'Webhook endpoint deleted', 'Deliveries of a deleted endpoint cannot be resent; add the endpoint again to receive new events.', '')
   }
-  const now = new Date().toISOString()
+  const now = isoNow(ctx.clock)
   let changed = false
   const updated = await ctx.store.updateDelivery(id, (d) => {
     if (d.status === 'pending') return undefined
