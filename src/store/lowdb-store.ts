@@ -52,7 +52,10 @@ export interface LowdbStoreOptions {
   foldMinBytes?: number
   /** Operational warnings (a file mode fixed, a torn line kept, a fold that failed). */
   warn?: (message: string, fields: Record<string, unknown>) => void
-  /** Business time events are stamped with (their first delivery is due then); default Date.now. */
+  /**
+   * Business time (the gateway's clock): events are stamped with it (their first delivery is due
+   * then), and it decides which deliveries and payouts are due and how long leases run. Default Date.now.
+   */
   now?: () => number
 }
 
@@ -660,7 +663,7 @@ export class LowdbStore implements Store {
 
   async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
     await this.readable()
-    const now = Date.now()
+    const now = this.now()
     const due = this.doc.deliveries
       .filter((d) => d.status === 'pending' && Date.parse(d.next_attempt_at ?? d.created_at) <= now && !this.leases.leased(d.id, now))
       .sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''))
@@ -672,7 +675,7 @@ export class LowdbStore implements Store {
   async claimDelivery(id: string, owner: string, leaseMs: number) {
     await this.readable()
     const found = this.idx.deliveryById.get(id)
-    if (!found || found.status !== 'pending' || !this.leases.take(id, owner, leaseMs)) return undefined
+    if (!found || found.status !== 'pending' || !this.leases.take(id, owner, leaseMs, this.now())) return undefined
     return clone(found)
   }
 
@@ -690,12 +693,12 @@ export class LowdbStore implements Store {
 
   async claimDuePayouts(owner: string, leaseMs: number, limit: number) {
     await this.readable()
-    return clone(this.payoutLeases.claimDue(this.doc.transactions, owner, leaseMs, limit))
+    return clone(this.payoutLeases.claimDue(this.doc.transactions, owner, leaseMs, limit, this.now()))
   }
 
   async claimPayout(transactionId: string, owner: string, leaseMs: number) {
     await this.readable()
-    return clone(this.payoutLeases.claim(this.idx.txById.get(transactionId), owner, leaseMs))
+    return clone(this.payoutLeases.claim(this.idx.txById.get(transactionId), owner, leaseMs, this.now()))
   }
 
   async releasePayout(transactionId: string, owner: string) {

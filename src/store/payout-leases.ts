@@ -35,8 +35,8 @@ export class PayoutLeases {
   }
 
   /** Leases one pending payout (due or not) unless another owner's lease runs. */
-  claim(t: TransactionRecord | undefined, owner: string, leaseMs: number): TransactionRecord | undefined {
-    if (!t || t.payout?.status !== 'pending' || !this.leases.take(t.id, owner, leaseMs)) return undefined
+  claim(t: TransactionRecord | undefined, owner: string, leaseMs: number, now = Date.now()): TransactionRecord | undefined {
+    if (!t || t.payout?.status !== 'pending' || !this.leases.take(t.id, owner, leaseMs, now)) return undefined
     return t
   }
 
