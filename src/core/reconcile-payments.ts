@@ -53,7 +53,8 @@ async function paidButFailedHere(ctx: GatewayContext, t: TransactionRecord, answ
     })
   }
   const [code, ...desc] = answer.detail.split(' ')
-  const patch = { status: 'success' as const, result_code: code, result_desc: desc.join(' '), mpesa_receipt_number: t.late_success?.mpesa_receipt_number ?? t.mpesa_receipt_number }
+  // The late success (if one came) becomes the payment's own: its receipt moves over and nothing is left to refund.
+  const patch = { status: 'success' as const, result_code: code, result_desc: desc.join(' '), mpesa_receipt_number: t.late_success?.mpesa_receipt_number ?? t.mpesa_receipt_number, late_success: null }
   const settled = await finalizePayment(ctx, t.id, patch, 'daraja_reconcile', 'failed')
   if (!settled) return line({ disagreement, action: 'already_settled', note: 'It changed during this run; run mpg reconcile again to see where it stands.' })
   return line({ disagreement, action: 'fixed', note: 'Made a success: payment.success sent and its payout planned (once).' })

@@ -50,7 +50,7 @@ async function deliver(url: string, body: string, headers: Record<string, string
   try {
     const res = await sendRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/json', 'user-agent': 'mpg-webhooks-test', ...headers }, timeoutMs: ACK_BUDGET_MS, maxBodyBytes: 1024, signal })
     const flag = res.headers[PROCESSED_HEADER]?.trim().toLowerCase()
-    return { status: res.status, processed: flag === 'true' ? true : flag === 'false' ? false : undefined, durationMs: res.durationMs }
+    return { status: res.status, processed: flag === 'true' ? true : flag === 'false' ? false : undefined, durationMs: Math.round(res.durationMs) }
   } catch (error) {
     if (error instanceof NetworkError) {
       return { status: null, processed: undefined, durationMs: Date.now() - started, error: error.timedOut ? `no answer within ${ACK_BUDGET_MS / 1000} s` : `${error.code}: ${error.message}` }

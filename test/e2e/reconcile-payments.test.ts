@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/gateway.js'
+import { runCli } from '../helpers/run-cli.js'
 import { startReconcileWorld, untilDarajaFinal, untilStatus, type ReconcileWorld } from './reconcile-helpers.js'
 
 let world: ReconcileWorld | undefined
@@ -196,7 +197,7 @@ describe('mpg reconcile: payments', () => {
     expect((await world.transaction(id)).status).toBe('pending')
   })
 
-  it('refuses bad input with a clear message: a bad --since, --force without --fix', async () => {
+  it('refuses bad input with a clear message: a bad --since, --force without --fix, a wrong admin token', async () => {
     world = await startReconcileWorld()
     const badSince = await world.reconcile('--since', 'yesterday')
     expect(badSince.exitCode).toBe(2)
@@ -206,5 +207,9 @@ describe('mpg reconcile: payments', () => {
     const forceAlone = await world.reconcile('--force')
     expect(forceAlone.exitCode).toBe(2)
     expect(forceAlone.stderr).toMatch(/--fix/)
+
+    const wrongToken = await runCli(['reconcile'], { env: { MPG_BASE_URL: world.gw.url, MPG_ADMIN_TOKEN: 'not-the-admin-token-at-all', MPG_CONFIG_DIR: world.gw.dataDir, MPG_PROFILE: '' } })
+    expect(wrongToken.exitCode).toBe(5)
+    expect(wrongToken.stderr).toMatch(/^Error: .*admin token/im)
   })
 })
