@@ -458,6 +458,8 @@ async function benchGatewayPostgres(serverUrl, instances) {
       })
       gateways.push({ gateway, ready: await gateway.ready })
     }
+    // A new instance's first seconds (pool connections, the leader's lease) are not its steady state.
+    await sleep(2000)
     const key = gateways[0].ready.key
     const configs = gateways.map(({ ready }) => ({
       url: ready.url,
@@ -542,6 +544,16 @@ async function serveAndWeigh(dataDir, name) {
  */
 async function benchStoreScale() {
   const n = Number(process.env.MPG_BENCH_SCALE_TRANSACTIONS ?? 100_000)
+  // The store's own measurement (scripts/store-measure.mjs, kept with the store): each payment
+  // written as a full flow, the store opened again in a fresh process, a fold forced under a 1 ms
+  // probe. Used when it is there; else the bench's own steps below.
+  const storeMeasure = join(root, 'scripts/store-measure.mjs')
+  if (existsSync(storeMeasure)) {
+    log(`store at ${n.toLocaleString('en-US')} payments (scripts/store-measure.mjs): full flows, restart, forced fold …`)
+    const { measureStore } = await import(storeMeasure)
+    const m = await measureStore({ transactions: n })
+    return { source: 'scripts/store-measure.mjs', transactions: n, ...m, fold_max_stall_ms: m.fold_max_stall_ms, heap_mb_per_100k: m.heap_mb_per_100k_transactions, restart_ms_per_10k: m.restart_ms_per_10k_transactions }
+  }
   const dir = join(work, 'scale-data')
   log(`store at ${n.toLocaleString('en-US')} payments: seeding, fold, restart …`)
   const first = await serveAndWeigh(dir, 'scale-create')
@@ -664,7 +676,7 @@ const figures = {
   gateway_push_path_vs_bare_throughput: ratio(pushPath, bare),
   gateway_push_path_p99_ms: pushPath.p99_ms,
   store_write_ms: store,
-  fold_max_stall_ms: scale.fold.fold_seen ? scale.fold.max_stall_ms : null,
+  fold_max_stall_ms: scale.source ? scale.fold_max_stall_ms : scale.fold.fold_seen ? scale.fold.max_stall_ms : null,
   heap_mb_per_100k_transactions: scale.heap_mb_per_100k,
   restart_ms_per_10k_transactions: scale.restart_ms_per_10k,
   store_write_ms_postgres: onPostgres.skipped ? null : onPostgres.store_writes,
@@ -802,9 +814,17 @@ if (asJson) {
     ['webhook_p99_ms', webhooks.skipped ? 'n/a' : `${figures.webhook_p99_ms}`, '', ''],
     ['gateway_p99_ms (saturated, queueing)', `${figures.gateway_p99_ms} (bare ${figures.bare_p99_ms}, push path ${figures.gateway_push_path_p99_ms})`, '', ''],
     ...Object.entries(store).map(([size, s]) => [`store_write_ms @ ${Number(size).toLocaleString('en-US')}`, `median ${s.median_ms} ms, max ${s.max_ms} ms, max stall ${s.max_stall_ms} ms (${s.file_mb} MB)`, '', '']),
-    ['fold_max_stall_ms', scale.fold.fold_seen ? `${figures.fold_max_stall_ms} (one fold of ${scale.transactions.toLocaleString('en-US')} payments, ${round(scale.fold.snapshot_bytes / 1048576, 0)} MB snapshot)` : `n/a (no fold within 120 s)`, '≤ 5', mark(targets.fold_max_stall_ms)],
-    ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (heap + external after GC: ${round(scale.restart_full.heap_used_mb + scale.restart_full.external_mb, 1)} MB at ${scale.transactions.toLocaleString('en-US')} vs ${round(scale.restart_empty.heap_used_mb + scale.restart_empty.external_mb, 1)} MB empty; RSS ${scale.restart_full.rss_mb} MiB)`, '≤ 150', mark(targets.heap_mb_per_100k_transactions)],
-    ['restart_ms_per_10k_transactions', `${figures.restart_ms_per_10k_transactions} (mpg serve to ready: ${scale.restart_full.ready_ms} ms at ${scale.transactions.toLocaleString('en-US')}, ${scale.restart_empty.ready_ms} ms empty)`, '≤ 208', mark(targets.restart_ms_per_10k_transactions)],
+    ...(scale.source
+      ? [
+          ['fold_max_stall_ms', `${figures.fold_max_stall_ms} (forced fold of ${scale.transactions.toLocaleString('en-US')} full payment flows, ${scale.fold_ms} ms; the same probe idle: ${scale.idle_max_stall_ms} ms)`, '≤ 5', mark(targets.fold_max_stall_ms)],
+          ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (V8 heap used after GC, store opened in a fresh process; RSS ${scale.rss_mb_after_restart} MiB; ${scale.bytes_per_transaction} bytes on disk per payment)`, '≤ 150', mark(targets.heap_mb_per_100k_transactions)],
+          ['restart_ms_per_10k_transactions', `${figures.restart_ms_per_10k_transactions} (store open: ${scale.restart_ms} ms at ${scale.transactions.toLocaleString('en-US')})`, '≤ 208', mark(targets.restart_ms_per_10k_transactions)],
+        ]
+      : [
+          ['fold_max_stall_ms', scale.fold.fold_seen ? `${figures.fold_max_stall_ms} (one fold of ${scale.transactions.toLocaleString('en-US')} payments, ${round(scale.fold.snapshot_bytes / 1048576, 0)} MB snapshot)` : `n/a (no fold within 120 s)`, '≤ 5', mark(targets.fold_max_stall_ms)],
+          ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (heap + external after GC: ${round(scale.restart_full.heap_used_mb + scale.restart_full.external_mb, 1)} MB at ${scale.transactions.toLocaleString('en-US')} vs ${round(scale.restart_empty.heap_used_mb + scale.restart_empty.external_mb, 1)} MB empty; RSS ${scale.restart_full.rss_mb} MiB)`, '≤ 150', mark(targets.heap_mb_per_100k_transactions)],
+          ['restart_ms_per_10k_transactions', `${figures.restart_ms_per_10k_transactions} (mpg serve to ready: ${scale.restart_full.ready_ms} ms at ${scale.transactions.toLocaleString('en-US')}, ${scale.restart_empty.ready_ms} ms empty)`, '≤ 208', mark(targets.restart_ms_per_10k_transactions)],
+        ]),
     ...(onPostgres.skipped
       ? [['PostgreSQL figures', `skipped: ${onPostgres.skipped}`, '', '']]
       : [
