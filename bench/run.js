@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { summarizeProfile } from './lib/profile.js'
-import { benchPostgres, freshDatabase } from './lib/postgres.js'
+import { benchPostgres, freshDatabase, serverPids } from './lib/postgres.js'
 import { targetBars } from './lib/svg.js'
 import { children, cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
 
@@ -420,12 +420,16 @@ async function measureMany(processes, configs) {
     per_server: results,
     loadavg_1m_before: loadavgBefore,
   }
-  result.cpu_ms_per_request = Object.fromEntries(
-    Object.entries(processes).map(([name, pid]) => {
-      const after = cpuMs(pid)
-      return [name, after === null || before[name] === null || !result.requests_total ? null : round((after - before[name]) / result.requests_total, 3)]
-    }),
-  )
+  const perProcess = Object.entries(processes).map(([name, pid]) => {
+    const after = cpuMs(pid)
+    return [name, after === null || before[name] === null || !result.requests_total ? null : (after - before[name]) / result.requests_total]
+  })
+  // PostgreSQL's processes (postmaster and its children) summed as one.
+  const postgres = perProcess.filter(([name]) => name.startsWith('postgres_'))
+  result.cpu_ms_per_request = Object.fromEntries([
+    ...perProcess.filter(([name]) => !name.startsWith('postgres_')).map(([name, v]) => [name, round(v, 3)]),
+    ...(postgres.length ? [['postgres', round(postgres.reduce((sum, [, v]) => sum + (v ?? 0), 0), 3)]] : []),
+  ])
   return result
 }
 
@@ -468,7 +472,7 @@ async function benchGatewayPostgres(serverUrl, instances) {
       body: STK_BODY,
       idempotency: true,
     }))
-    const processes = { ...Object.fromEntries(gateways.map(({ gateway }, i) => [`gateway_${i + 1}`, gateway.pid])), emulator: emulator.pid }
+    const processes = { ...Object.fromEntries(gateways.map(({ gateway }, i) => [`gateway_${i + 1}`, gateway.pid])), emulator: emulator.pid, ...Object.fromEntries(serverPids(serverUrl).map((pid) => [`postgres_${pid}`, pid])) }
     const result = await measureMany(processes, configs)
     const half = Math.max(1, Math.round(result.ok_per_s / 2 / instances))
     result.at_half_rate = await measureMany(processes, configs.map((c) => ({ ...c, rate: half })))
@@ -596,20 +600,25 @@ async function benchCli() {
   }
   const version = [join(root, 'bin/run.js'), '--version']
   const get = [join(root, 'bin/run.js'), 'transactions', 'get', id]
+  // The same command through oclif (a flag the fast path leaves to oclif): what it cost before.
+  const getThroughOclif = [...get, '--color', 'never']
   time(['-e', '0'])
   time(version)
   time(get)
+  time(getThroughOclif)
   const cli = []
   const command = []
+  const oclif = []
   const node = []
   // Interleaved, so a noisy moment costs all sides alike.
   for (let i = 0; i < plan.cliRuns; i++) {
     node.push(time(['-e', '0']))
     cli.push(time(version))
     command.push(time(get))
+    oclif.push(time(getThroughOclif))
   }
   await gw.stop()
-  return { cli_ms: median(cli), command_ms: median(command), node_ms: median(node) }
+  return { cli_ms: median(cli), command_ms: median(command), command_oclif_ms: median(oclif), node_ms: median(node) }
 }
 
 // `--only a,b`: run just those parts and print their raw results (for working on the bench).
@@ -687,6 +696,7 @@ const figures = {
   push_path_postgres_two_vs_one_instance_throughput: onPostgres.skipped ? null : round(onPostgres.two_instances.ok_per_s / onPostgres.one_instance.ok_per_s, 3),
   cli_version_vs_node: round(cli.cli_ms / cli.node_ms, 2),
   cli_command_vs_node: round(cli.command_ms / cli.node_ms, 2),
+  cli_command_through_oclif_vs_node: round(cli.command_oclif_ms / cli.node_ms, 2),
 }
 const check = (value, op, bound) => (value === null || value === undefined ? null : op === '>=' ? value >= bound : value <= bound)
 const target = (key, op, bound) => ({ target: `${op} ${bound}`, met: check(figures[key], op, bound) })
@@ -739,6 +749,7 @@ const result = {
     postgres: onPostgres,
     cli_version_ms: round(cli.cli_ms, 1),
     cli_command_ms: round(cli.command_ms, 1),
+    cli_command_through_oclif_ms: round(cli.command_oclif_ms, 1),
     node_e0_ms: round(cli.node_ms, 1),
   },
   run: {
@@ -835,7 +846,7 @@ if (asJson) {
           ['push_path_postgres_two_vs_one_instance_throughput', `${figures.push_path_postgres_two_vs_one_instance_throughput} (${round(onPostgres.two_instances.ok_per_s, 0)} pushes/s; p99 at half rate ${onPostgres.two_instances.at_half_rate.p99_ms} ms)`, '', ''],
         ]),
     ['cli_version_vs_node', `${figures.cli_version_vs_node} (${result.details.cli_version_ms} / ${result.details.node_e0_ms} ms)`, '≤ 2.0', mark(targets.cli_version_vs_node)],
-    ['cli_command_vs_node', `${figures.cli_command_vs_node} (${result.details.cli_command_ms} / ${result.details.node_e0_ms} ms, mpg transactions get)`, '≤ 2.0', mark(targets.cli_command_vs_node)],
+    ['cli_command_vs_node', `${figures.cli_command_vs_node} (${result.details.cli_command_ms} / ${result.details.node_e0_ms} ms, mpg transactions get; through oclif ${figures.cli_command_through_oclif_vs_node}, ${result.details.cli_command_through_oclif_ms} ms)`, '≤ 2.0', mark(targets.cli_command_vs_node)],
   ]
   const lines = ['| figure | value | target | |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)]
   process.stdout.write(`${lines.join('\n')}\n\n`)

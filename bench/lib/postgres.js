@@ -2,6 +2,7 @@
 // create databases on), else a throwaway cluster made with the same recipe the tests use
 // (test/helpers/pg-cluster.ts: initdb in a temp dir, as the postgres user when run as root), else
 // none, with the reason.
+import { readdirSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 
 export async function benchPostgres() {
@@ -31,4 +32,29 @@ export async function freshDatabase(serverUrl, name) {
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return url.toString()
+}
+
+/**
+ * The PostgreSQL server's processes on this machine (its postmaster, found by the port in its
+ * command line, and the postmaster's children: backends, checkpointer, WAL writer), for the CPU
+ * time they spend; empty when the server is elsewhere.
+ */
+export function serverPids(serverUrl) {
+  const port = new URL(serverUrl).port || '5432'
+  const procs = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      if (comm !== 'postgres') continue
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
+      procs.push({ pid: Number(entry), ppid, cmdline })
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const postmaster = procs.find((p) => new RegExp(`-p ${port}(\\s|$)`).test(p.cmdline))
+  return postmaster ? [postmaster.pid, ...procs.filter((p) => p.ppid === postmaster.pid).map((p) => p.pid)] : []
 }
