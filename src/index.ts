@@ -1,5 +1,7 @@
 /** `mpesa-gateway`: the curated public surface of the library. */
 export { createGateway, type GatewayOptions, type RunningGateway } from './gateway/create-gateway.js'
+export { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from './gateway/fetch-handler.js'
+export { roundSummarySchema, type RoundSummary } from './schemas/round.js'
 export { GatewayClient, GatewayApiError, admin, webhooks, type GatewayClientOptions, type StkPushInput, type Account, type ApiKey, type PayoutAccountInput } from './client/index.js'
 export { MpgError, type ErrorKind } from './errors.js'
 export * from './schemas/gateway.js'

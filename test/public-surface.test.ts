@@ -17,6 +17,7 @@ describe('public surface', () => {
       'MpgError',
       'WebhookSignatureError',
       'admin',
+      'createFetchHandler',
       'createGateway',
       'createWebhookBodySchema',
       'createdWebhookEndpointSchema',
@@ -30,6 +31,7 @@ describe('public surface', () => {
       'normalizePhone',
       'parseSse',
       'payoutViewSchema',
+      'roundSummarySchema',
       'splitFee',
       'stkPushBodySchema',
       'stkPushResponseSchema',
@@ -119,6 +121,7 @@ describe('public surface', () => {
       'webhooks:sign': 'body-file color event id json log-level profile secret timestamp',
       'webhooks:test': 'color json log-level profile secret',
       'webhooks:verify': 'body-file color header headers-file json log-level other-secret profile secret tolerance',
+      worker: 'color database-url json log-level profile',
     })
   })
 })

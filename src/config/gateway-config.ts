@@ -34,6 +34,10 @@ export interface GatewayConfig {
   publicSiteUrl: string | undefined
   platformFeePercent: number
   adminToken: string | undefined
+  /** MPG_CRON_SECRET: the Bearer token of `/api/v1/cron/tick`; undefined: that route answers 503. */
+  cronSecret: string | undefined
+  /** Deliveries one cron tick attempts at most (MPG_CRON_DELIVERIES). */
+  cronDeliveries: number
   /** postgres://… : the PostgreSQL store, shared by every gateway process on it; undefined: lowdb in the data dir. */
   databaseUrl: string | undefined
   /** MPG_SEAL_KEY (32 bytes, base64): seals webhook secrets; undefined: the data dir's seal-key file. */
@@ -149,6 +153,8 @@ const envSchema = z.object({
     .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'MPG_SEAL_KEY must be 32 random bytes in base64 (openssl rand -base64 32)')
     .optional(),
   MPG_ADMIN_TOKEN: z.string().trim().min(16, 'MPG_ADMIN_TOKEN must be at least 16 characters').optional(),
+  MPG_CRON_SECRET: z.string().trim().min(16, 'MPG_CRON_SECRET must be at least 16 characters (openssl rand -hex 24)').optional(),
+  MPG_CRON_DELIVERIES: int('MPG_CRON_DELIVERIES', 1, 10_000).default(100),
   MPG_RECONCILE_AFTER_S: num('MPG_RECONCILE_AFTER_S', 0.05, 86_400).default(60),
   MPG_UNCONFIRMED_PUSH_TIMEOUT_S: num('MPG_UNCONFIRMED_PUSH_TIMEOUT_S', 0.05, 86_400).default(600),
   MPG_EMULATOR_CALLBACK_DELAY_MS: int('MPG_EMULATOR_CALLBACK_DELAY_MS', 0, 600_000).optional(),
@@ -244,6 +250,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     publicSiteUrl: e.PUBLIC_SITE_URL,
     platformFeePercent: e.PLATFORM_FEE_PERCENT,
     adminToken: e.MPG_ADMIN_TOKEN,
+    cronSecret: e.MPG_CRON_SECRET,
+    cronDeliveries: e.MPG_CRON_DELIVERIES,
     databaseUrl: e.DATABASE_URL,
     sealKey: e.MPG_SEAL_KEY,
     reconcileAfterS: e.MPG_RECONCILE_AFTER_S,

@@ -33,6 +33,12 @@ export interface GatewayContext {
   deliveryWorker?: DeliveryWorker
   /** The event stream hub while it runs; undefined before start and after stop. */
   eventStreams?: EventStreams
+  /**
+   * Set when the gateway runs as a fetch handler (serverless): no background work runs in this
+   * process (`mpg worker` or cron ticks do it), and work a request starts that may outlive its
+   * answer (a payout's first B2C) is handed to the platform's `waitUntil`, when it has one.
+   */
+  serverless?: { waitUntil?: (work: Promise<unknown>) => void }
   /** The merchant API's per-instance rate limits (absent: no limits, e.g. a context built for a test). */
   rateLimiter?: RateLimiter
 }

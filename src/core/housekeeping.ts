@@ -29,8 +29,7 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
     ctx.store
       .tryLead()
       // One process prunes a shared store.
-      .then((leading) => (leading ? ctx.store.pruneIdempotency(isoIn(ctx.clock, -IDEMPOTENCY_TTL_MS)) : 0))
-      .then((removed) => removed > 0 && ctx.log.info('idempotency.pruned', { removed }))
+      .then((leading) => (leading ? pruneExpiredIdempotency(ctx) : 0))
       .catch((error) => ctx.log.error('idempotency.prune_failed', { message: error instanceof Error ? error.message : String(error) }))
   void prune()
   const timer = ctx.clock.setRepeating(prune, PRUNE_EVERY_MS)
@@ -40,4 +39,11 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
       clearInterval(sizeTimer)
     },
   }
+}
+
+/** Forgets Idempotency-Keys past their 24 h life (the leader's job on a shared store); returns how many. */
+export async function pruneExpiredIdempotency(ctx: GatewayContext): Promise<number> {
+  const removed = await ctx.store.pruneIdempotency(isoIn(ctx.clock, -IDEMPOTENCY_TTL_MS))
+  if (removed > 0) ctx.log.info('idempotency.pruned', { removed })
+  return removed
 }

@@ -48,9 +48,12 @@ export function planPayout(destination: PayoutAccount | null | undefined, t: Tra
 /** Starts the B2C of a freshly planned payout without holding up the caller (a Daraja callback). */
 export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
   if (t.payout?.status !== 'pending') return
-  sendB2c(ctx, t).catch((error) =>
+  const work = sendB2c(ctx, t).catch((error) =>
     ctx.log.error('payout.failed_to_send', { transaction_id: t.id, message: error instanceof Error ? error.message : String(error) }),
   )
+  // Serverless: the platform may freeze the function once it answered; if it does anyway, the
+  // next round sends this B2C (it stays due), with the same OriginatorConversationID.
+  ctx.serverless?.waitUntil?.(work)
 }
 
 /**
@@ -217,47 +220,63 @@ export async function settlePayout(ctx: GatewayContext, transactionId: string, i
 /** Payouts leased per round of a pass: run together, a few at a time (spike arrest). */
 const PAYOUT_BATCH = 8
 
+/** What one pass over pending payouts did. */
+export interface PayoutPassCounts {
+  /** Due B2C attempts (first, retry, or after a restart) made. */
+  sent: number
+  /** Payouts whose result is late, asked about (Transaction Status). */
+  status_checked: number
+}
+
 /**
  * One pass over pending payouts: B2Cs due for an attempt are sent (the retry schedule, or after a
- * restart), and those without a result past MPG_PAYOUT_STATUS_AFTER_S are asked about. Any
- * process runs passes: the store leases each due payout to one of them, and decides what is due
- * by its own clock (the database's on PostgreSQL), so processes with skewed clocks agree.
+ * restart), and those without a result past MPG_PAYOUT_STATUS_AFTER_S are asked about; at most
+ * `limit` of them. Any process runs passes: the store leases each due payout to one of them, and
+ * decides what is due by its own clock (the database's on PostgreSQL), so processes with skewed
+ * clocks agree.
  */
-export async function advancePayouts(ctx: GatewayContext, options: { sendNow?: boolean } = {}): Promise<void> {
+export async function advancePayouts(ctx: GatewayContext, options: { sendNow?: boolean; limit?: number } = {}): Promise<PayoutPassCounts> {
   if (options.sendNow) return resumeAll(ctx)
   const leaseMs = payoutLeaseMs(ctx.config.darajaTimeoutMs)
+  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  const counts: PayoutPassCounts = { sent: 0, status_checked: 0 }
   const seen = new Set<string>()
-  for (;;) {
-    const batch = await ctx.store.claimDuePayouts(ctx.leaseOwner, leaseMs, PAYOUT_BATCH)
+  while (seen.size < limit) {
+    const batch = await ctx.store.claimDuePayouts(ctx.leaseOwner, leaseMs, Math.min(PAYOUT_BATCH, limit - seen.size))
     // A payout whose step did nothing (e.g. its attempts are used up) comes back: one visit a pass.
     const fresh = batch.filter((t) => !seen.has(t.id))
     for (const t of batch) if (seen.has(t.id) && !ctx.b2cInFlight.has(t.id)) await ctx.store.releasePayout(t.id, ctx.leaseOwner)
-    if (fresh.length === 0) return
+    if (fresh.length === 0) break
     for (const t of fresh) seen.add(t.id)
-    await Promise.all(fresh.map((t) => runStep(ctx, t, Number.POSITIVE_INFINITY)))
+    await Promise.all(fresh.map((t) => runStep(ctx, t, Number.POSITIVE_INFINITY, counts)))
   }
+  return counts
 }
 
 /** The step a leased payout is due for: its next B2C attempt, or a Transaction Status query. */
-function runStep(ctx: GatewayContext, t: TransactionRecord, now: number): Promise<void> {
-  return b2cDue(t.payout, now, ctx.config.payoutRetryDelaysMs.length + 1) ? sendB2c(ctx, t, now) : checkPayoutStatus(ctx, t, now)
+function runStep(ctx: GatewayContext, t: TransactionRecord, now: number, counts: PayoutPassCounts, statusNow = now): Promise<void> {
+  const send = b2cDue(t.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)
+  counts[send ? 'sent' : 'status_checked']++
+  return send ? sendB2c(ctx, t, now) : checkPayoutStatus(ctx, t, statusNow)
 }
 
 /** Unacknowledged B2Cs go at once (deduped by Daraja), whatever their schedule said; status checks when due. */
-async function resumeAll(ctx: GatewayContext): Promise<void> {
+async function resumeAll(ctx: GatewayContext): Promise<PayoutPassCounts> {
   const now = ctx.clock.now()
   const maxAttempts = ctx.config.payoutRetryDelaysMs.length + 1
   const statusAfterMs = ctx.config.payoutStatusAfterS * 1000
+  const counts: PayoutPassCounts = { sent: 0, status_checked: 0 }
   const due = (await ctx.store.listPendingPayouts()).filter((t) => b2cDue(t.payout, Number.POSITIVE_INFINITY, maxAttempts) || statusCheckDue(t.payout, now, statusAfterMs))
   for (let i = 0; i < due.length; i += PAYOUT_BATCH) {
-    await Promise.all(due.slice(i, i + PAYOUT_BATCH).map((t) => (b2cDue(t.payout, Number.POSITIVE_INFINITY, maxAttempts) ? sendB2c(ctx, t, Number.POSITIVE_INFINITY) : checkPayoutStatus(ctx, t))))
+    await Promise.all(due.slice(i, i + PAYOUT_BATCH).map((t) => runStep(ctx, t, Number.POSITIVE_INFINITY, counts, now)))
   }
+  return counts
 }
 
 /**
  * After a restart (the leader's, on a shared store): whatever was due while the gateway was down
  * happens now. Payouts another process holds are left to it.
  */
-export function resumePayouts(ctx: GatewayContext): Promise<void> {
+export function resumePayouts(ctx: GatewayContext): Promise<PayoutPassCounts> {
   return advancePayouts(ctx, { sendNow: true })
 }

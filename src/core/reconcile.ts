@@ -32,12 +32,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   const pass = async () => {
     // On a shared store one process (the leader) reconciles; the others stand by.
     if (!(await ctx.store.tryLead())) return
-    if (ctx.store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs, ctx.clock.now()))
-    const cutoff = isoIn(ctx.clock, -afterMs)
-    const due = await ctx.store.listPendingTransactions(cutoff)
-    for (let i = 0; i < due.length && !stopped; i += 5) {
-      await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t)))
-    }
+    await reconcileDue(ctx, { stopped: () => stopped })
   }
   const runOnce = () => {
     running ??= pass()
@@ -57,6 +52,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
     // first B2C is sent by the process that settled the payment); Daraja's OriginatorConversationID
     // dedupe stays the last guard.
     payoutPass ??= advancePayouts(ctx)
+      .then(() => undefined)
       .catch((error) => ctx.log.error('payouts.pass_failed', { message: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
         payoutPass = undefined
@@ -77,13 +73,40 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
   }
 }
 
+/** What one reconciliation pass did. */
+export interface ReconcileCounts {
+  /** Pending payments past MPG_RECONCILE_AFTER_S looked at. */
+  checked: number
+  /** Of those, settled by Daraja's answer (or declared failed, for a push Daraja never confirmed). */
+  settled: number
+}
+
+/**
+ * The leader's reconciliation pass (the caller holds the leadership): Idempotency-Keys cut off by
+ * a crash on a shared store are settled, then pending payments past MPG_RECONCILE_AFTER_S are
+ * asked about, five at a time, at most `limit` of them (oldest first).
+ */
+export async function reconcileDue(ctx: GatewayContext, options: { limit?: number; stopped?: () => boolean } = {}): Promise<ReconcileCounts> {
+  if (ctx.store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs, ctx.clock.now()))
+  const cutoff = isoIn(ctx.clock, -ctx.config.reconcileAfterS * 1000)
+  const due = (await ctx.store.listPendingTransactions(cutoff)).slice(0, options.limit ?? Number.POSITIVE_INFINITY)
+  const counts: ReconcileCounts = { checked: 0, settled: 0 }
+  for (let i = 0; i < due.length && !options.stopped?.(); i += 5) {
+    const settled = await Promise.all(due.slice(i, i + 5).map((t) => reconcileOne(ctx, t)))
+    counts.checked += settled.length
+    counts.settled += settled.filter(Boolean).length
+  }
+  return counts
+}
+
 /** A quarter of the shortest payout wait, between 20 ms and 5 s. */
 function payoutIntervalMs(ctx: GatewayContext): number {
   const shortest = Math.min(ctx.config.payoutStatusAfterS * 1000, ...ctx.config.payoutRetryDelaysMs.map((ms) => Math.max(ms, 1)))
   return Math.max(20, Math.min(5000, shortest / 4))
 }
 
-async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+/** Whether the payment was settled by this look. */
+async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<boolean> {
   if (!t.checkout_request_id) {
     // Daraja's answer to the push never came (a timeout, a lost connection, a crash before the
     // answer was stored), so there is nothing to ask STK Query about: only the callback (found by
@@ -92,15 +115,14 @@ async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<
     // success callback that still comes is kept as the payment's late_success (late-success.ts).
     // Never before the push could still be answered (another process on a shared store may hold it).
     const giveUpMs = Math.max(ctx.config.unconfirmedPushTimeoutS * 1000, 2 * ctx.config.darajaTimeoutMs)
-    if (ctx.pushesInFlight.has(t.id) || ctx.clock.now() - Date.parse(t.created_at) < giveUpMs) return
-    await finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: UNCONFIRMED_PUSH_DESC }, 'reconcile')
-    return
+    if (ctx.pushesInFlight.has(t.id) || ctx.clock.now() - Date.parse(t.created_at) < giveUpMs) return false
+    return finalizePayment(ctx, t.id, { status: 'failed', result_code: null, result_desc: UNCONFIRMED_PUSH_DESC }, 'reconcile')
   }
   try {
     const { data } = await ctx.daraja.stkQuery(t.checkout_request_id)
     const code = String(data.ResultCode)
-    if (STILL_PROCESSING_CODES.has(code)) return
-    await finalizePayment(
+    if (STILL_PROCESSING_CODES.has(code)) return false
+    return await finalizePayment(
       ctx,
       t.id,
       { status: code === '0' ? 'success' : 'failed', result_code: code, result_desc: data.ResultDesc },
@@ -110,7 +132,7 @@ async function reconcileOne(ctx: GatewayContext, t: TransactionRecord): Promise<
     if (error instanceof DarajaCallError) {
       // 500.001.1001 "being processed" / empty message / "does not Exist" yet: ask again next pass.
       ctx.log.info('reconcile.not_yet', { transaction_id: t.id, code: error.errorCode, message: error.errorMessage })
-      return
+      return false
     }
     throw error
   }

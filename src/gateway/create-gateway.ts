@@ -3,27 +3,18 @@ import { join } from 'node:path'
 import { toNodeHandler } from 'h3/node'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
-import { systemClock, type Clock } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
-import { EventBus } from '../core/event-bus.js'
 import { StoreEventBus } from '../core/store-event-bus.js'
 import { createLogger, type Logger } from '../core/logger.js'
-import { resumePayouts } from '../core/payouts.js'
-import { startReconciler, type Reconciler } from '../core/reconcile.js'
-import { createRateLimiter } from '../core/rate-limits.js'
-import { interruptedBefore, settleInterruptedRequests } from '../core/recover.js'
-import { createDarajaClient } from '../daraja/client.js'
+import type { Reconciler } from '../core/reconcile.js'
 import { MpgError } from '../errors.js'
 import { listenOn } from '../http/listen.js'
 import { isStorageError } from '../store/errors.js'
-import { newId } from '../utils/ids.js'
-import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
-import { sealKeyFor } from '../webhooks/seal.js'
-import { deliversTo } from '../webhooks/subscriptions.js'
-import { resolveAdminToken } from './admin-token.js'
 import { createApp } from './app.js'
-import { startBackgroundServices, type BackgroundService } from './background.js'
+import { composeGateway } from './compose.js'
+import { startBackgroundWork } from './background.js'
 
 export interface GatewayOptions {
   /** Environment to read settings from (default process.env). */
@@ -60,13 +51,6 @@ export interface RunningGateway {
   close(): Promise<void>
 }
 
-/** PostgreSQL with DATABASE_URL (loaded only then), else the lowdb file in the data dir. */
-async function openStore(config: GatewayConfig, log: Logger, clock: Clock): Promise<Store> {
-  if (!config.databaseUrl) return new LowdbStore(join(config.dataDir, 'gateway.json'), { deliverTo: deliversTo, warn: (message, fields) => log.warn(message, fields), now: () => clock.now() })
-  const { PgStore } = await import('../store/postgres/pg-store.js')
-  return new PgStore(config.databaseUrl, { deliverTo: deliversTo })
-}
-
 /** A start-up failure as one line and a next step (what `mpg serve` prints). */
 function startupError(error: unknown): unknown {
   if (!isStorageError(error)) return error
@@ -89,82 +73,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
 }
 
 async function start(config: GatewayConfig, log: Logger, options: GatewayOptions, started: Array<() => Promise<unknown>>): Promise<RunningGateway> {
-  const clock = options.clock ?? systemClock
-  const store = options.store ?? (await openStore(config, log, clock))
-  await store.open()
-  started.push(() => store.close())
-  const admin = resolveAdminToken(config.dataDir, config.adminToken)
-  try {
-    // A damaged seal-key is refused now, not at the first webhook endpoint.
-    sealKeyFor(config)
-  } catch (error) {
-    const { MpgError } = await import('../errors.js')
-    throw new MpgError('config', (error as Error).message, { suggestion: 'Restore the seal-key file from the backup of this data dir (webhook secrets sealed with it cannot be read without it).' })
-  }
-
-  let emulator: RunningGateway['emulator']
-  let darajaBaseUrl = config.darajaBaseUrl
-  let credentials = {
-    consumerKey: config.consumerKey,
-    consumerSecret: config.consumerSecret,
-    securityCredential: config.securityCredential,
-  }
-  if (config.darajaEnv === 'emulator') {
-    const emulatorModule = await import('../../emulator/index.js')
-    if (!darajaBaseUrl) {
-      const running = await emulatorModule.startEmulator({
-        port: 0,
-        profile: config.emulatorProfile,
-        shortcodeType: config.transactionType === 'CustomerBuyGoodsOnline' ? 'till' : 'paybill',
-        tillNumber: config.partyB,
-        callbackDelayMs: config.emulatorCallbackDelayMs,
-        shortcode: config.shortcode,
-        passkey: config.passkey,
-        consumerKey: config.consumerKey,
-        consumerSecret: config.consumerSecret,
-        securityCredential: config.securityCredential,
-      })
-      emulator = running
-      started.push(() => running.close())
-      darajaBaseUrl = running.url
-    }
-    credentials = {
-      consumerKey: config.consumerKey ?? emulatorModule.DEFAULT_CONSUMER_KEY,
-      consumerSecret: config.consumerSecret ?? emulatorModule.DEFAULT_CONSUMER_SECRET,
-      securityCredential: config.securityCredential ?? emulatorModule.DEFAULT_SECURITY_CREDENTIAL,
-    }
-  }
-
+  const composed = await composeGateway(config, log, { store: options.store, clock: options.clock, startEmulator: true, bus: 'feed', started })
+  const { context, emulator, admin } = composed
+  const { store } = context
   let ownUrl = ''
-  const context: GatewayContext = {
-    config,
-    store,
-    clock,
-    daraja: createDarajaClient({
-      baseUrl: darajaBaseUrl!,
-      consumerKey: credentials.consumerKey!,
-      consumerSecret: credentials.consumerSecret!,
-      shortcode: config.shortcode,
-      passkey: config.passkey!,
-      transactionType: config.transactionType,
-      partyB: config.partyB,
-      b2cShortcode: config.b2cShortcode,
-      initiatorName: config.initiatorName,
-      securityCredential: credentials.securityCredential,
-      timeoutMs: config.darajaTimeoutMs,
-      now: () => clock.now(),
-    }),
-    darajaUrl: darajaBaseUrl!,
-    // Several processes on one database: events reach this one's streams and workers from the store.
-    bus: store.shared ? new StoreEventBus(store, log) : new EventBus(),
-    log,
-    adminToken: admin.token,
-    publicUrl: () => config.publicSiteUrl ?? (config.darajaEnv === 'emulator' ? ownUrl : undefined),
-    pushesInFlight: new Map(),
-    b2cInFlight: new Set(),
-    leaseOwner: newId('gw'),
-    rateLimiter: createRateLimiter(config.rateLimits),
-  }
 
   // Before the server listens: its cursor starts at the events stored so far.
   if (context.bus instanceof StoreEventBus) await context.bus.start()
@@ -184,18 +96,16 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
   started.push(() => new Promise((resolve) => server.close(resolve)))
   const { port } = listening
   ownUrl = listening.url
+  composed.setOwnUrl(ownUrl)
 
   // Start-up work for one process at a time: on a shared database only the leader does it.
   const leading = await store.tryLead()
   const bootstrap = leading ? await bootstrapIfEmpty(store, config.darajaEnv === 'production' ? 'live' : 'test') : undefined
-  if (leading) await settleInterruptedRequests(context, store.shared ? interruptedBefore(config.darajaTimeoutMs, clock.now()) : undefined)
-  const reconciler = startReconciler(context)
-  started.push(async () => reconciler.stop())
-  const background: BackgroundService[] = startBackgroundServices(context)
-  started.push(() => Promise.all(background.map((service) => service.stop())))
+  const background = await startBackgroundWork(context, { streams: true, leading })
+  started.push(() => background.stop())
+  const { reconciler } = background
   const failed = store.whenFailed()
   void failed.then((error) => log.error('store.failed', { message: error.message, hint: isStorageError(error) ? error.hint : undefined }))
-  if (leading) void resumePayouts(context).catch((error) => log.error('payout.resume_failed', { message: String(error) }))
 
   let closing: Promise<void> | undefined
   return {
@@ -211,8 +121,7 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
     failed,
     close() {
       closing ??= (async () => {
-        reconciler.stop()
-        for (const service of background) await service.stop()
+        await background.stop()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()

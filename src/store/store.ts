@@ -118,6 +118,12 @@ export interface Store {
    * retaken on a later call. Leader work is idempotent, so a brief double leader does no harm.
    */
   tryLead(): Promise<boolean>
+  /**
+   * Gives the leadership up now, if held (a serverless round ends: the instance may be frozen
+   * next, and must not keep it). The next tryLead, here or elsewhere, may take it again.
+   * Absent where leadership is not shared (one process per store).
+   */
+  resign?(): Promise<void>
   /** The error that made the store failed, if it is. */
   failure(): Error | undefined
   /** Resolves when (if ever) the store becomes failed. */

@@ -1,37 +1,19 @@
-import { isoIn, isoNow, type Timer } from '../core/clock.js'
+import type { Timer } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
-import { NetworkError, sendRequest } from '../http/request.js'
-import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
+import type { DeliveryRecord, EventRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
-import { serializeEvent } from './event-body.js'
-import { recordEndpointOutcome } from './endpoint-health.js'
-import { sealKeyFor, unseal } from './seal.js'
-import { signatureHeaders } from './signature.js'
-import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
+import { attemptDelivery, leaseFor } from './delivery-attempt.js'
 
-/** First bytes of a receiver's answer kept with each attempt. */
-export const RESPONSE_BODY_BYTES = 1024
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
 const STOP_GRACE_MS = 2000
 /** How often a worker on a shared store looks for due deliveries it was not told about. */
 const POLL_MS = 1000
-
-/** A delivery lease outlasts any attempt (the timeout, plus a margin for recording it). */
-export function leaseFor(webhookTimeoutMs: number): number {
-  return webhookTimeoutMs * 2 + 30_000
-}
 
 export interface DeliveryWorker {
   /** Attempts the delivery at its next_attempt_at (now when due); a no-op unless pending. */
   schedule(delivery: DeliveryRecord): void
   /** Idempotent: stops scheduling, lets attempts in flight finish briefly, aborts the rest (still pending in the store). */
   stop(): Promise<void>
-}
-
-/** The delay before the next attempt, or null when the round's retries are used up. */
-export function nextRetryDelay(delivery: DeliveryRecord, delaysMs: number[]): number | null {
-  const inRound = delivery.attempts.length - (delivery.round_start ?? 0)
-  return inRound >= 1 && inRound <= delaysMs.length ? delaysMs[inRound - 1] : null
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -142,98 +124,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     running.set(id, work)
   }
 
-  const send = async (delivery: DeliveryRecord, event: EventRecord, url: string, secret: string): Promise<DeliveryAttempt> => {
-    const at = new Date(ctx.clock.now())
-    // The receiver checks the signature's timestamp against its own clock: always the machine's.
-    const signedAt = Math.floor(Date.now() / 1000)
-    const started = performance.now()
-    const rawBody = serializeEvent(event)
-    const base = { at: at.toISOString(), status_code: null, error: null, response_body: null }
-    const allowPrivate = ctx.config.allowPrivateWebhookUrls
-    // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
-    // and once more at connect time through allowAddress, on the very address connected to.
-    const check = await checkWebhookUrl(url, delivery.mode, { allowPrivate })
-    if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
-    try {
-      const res = await sendRequest({
-        method: 'POST',
-        url,
-        body: rawBody,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'mpesa-gateway-webhooks/1',
-          'x-mpesa-gateway-delivery': delivery.id,
-          ...signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event }),
-        },
-        timeoutMs: ctx.config.webhookTimeoutMs,
-        maxBodyBytes: RESPONSE_BODY_BYTES,
-        signal: abort.signal,
-        allowAddress: allowPrivate ? undefined : isPublicAddress,
-      })
-      const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
-      // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
-      return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: redirect ? null : res.body }
-    } catch (error) {
-      if (abort.signal.aborted) throw error
-      const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)
-      return { ...base, duration_ms: Math.round(performance.now() - started), error: text }
-    }
-  }
-
   /** One attempt; returns the delivery when it is to be scheduled again. */
   const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
-    const found = await ctx.store.getDelivery(id)
-    if (!found || found.status !== 'pending' || stopped) return
-    if (found.next_attempt_at && Date.parse(found.next_attempt_at) > ctx.clock.now() + 5) return found
-    // Leased to this worker for longer than an attempt can take: another process sharing the
-    // store skips it meanwhile, and takes it again only if this one dies.
-    const delivery = await ctx.store.claimDelivery(id, owner, leaseMs)
-    if (!delivery) return
-    const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
-    if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
-      const now = isoNow(ctx.clock)
-      await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
-      const reason = endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : 'event or endpoint missing'
-      ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
-      return
-    }
-    let result: DeliveryAttempt
-    try {
-      const secret = unseal(sealKeyFor(ctx.config), endpoint.sealed_secret, endpoint.id)
-      result = await send(delivery, event, endpoint.url, secret)
-    } catch (error) {
-      if (abort.signal.aborted) {
-        // Stopping: left pending (and free for another process), attempted again after the restart.
-        await ctx.store.releaseDelivery(id, owner)
-        return undefined
-      }
-      result = { at: isoNow(ctx.clock), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
-    }
-    const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
-    const updated = await ctx.store.completeDelivery(id, owner, (d) => {
-      if (d.status !== 'pending') return undefined
-      const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: isoNow(ctx.clock) }
-      if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
-      const delay = nextRetryDelay(next, ctx.config.webhookRetryDelaysMs)
-      if (delay === null) return { ...next, status: 'failed', next_attempt_at: null }
-      return { ...next, next_attempt_at: isoIn(ctx.clock, delay) }
-    })
-    ctx.log.info('webhook.attempt', {
-      delivery_id: id,
-      endpoint_id: endpoint.id,
-      // Not `event`: that is the log line's own name (webhook.attempt).
-      event_type: delivery.event,
-      status_code: result.status_code,
-      duration_ms: result.duration_ms,
-      // undefined: the lease ran out and another process took the delivery (it records its own attempt).
-      outcome: updated?.status ?? 'lease_lost',
-    })
-    if (updated) {
-      await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
-        ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
-      )
-    }
-    return updated?.status === 'pending' ? updated : undefined
+    if (stopped) return
+    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal })
+    return result.outcome === 'not_due' || result.outcome === 'retrying' ? result.delivery : undefined
   }
 
   const onEvent = (event: EventRecord) => {

@@ -53,3 +53,19 @@ export function requireAdmin(ctx: GatewayContext, event: H3Event): void {
     throw new ApiError(401, 'Unauthorized', 'Use the admin token from MPG_ADMIN_TOKEN or <data-dir>/admin-token.', 'the admin token is wrong')
   }
 }
+
+/**
+ * The cron tick: Bearer MPG_CRON_SECRET. Without a secret configured the route is off (503 naming
+ * the setting), so a scheduler pointed at a gateway that was never given one fails loudly.
+ */
+export function requireCronSecret(ctx: GatewayContext, event: H3Event): void {
+  const secret = ctx.config.cronSecret
+  if (!secret) {
+    throw new ApiError(503, 'Cron tick not configured', 'Set MPG_CRON_SECRET (openssl rand -hex 24) on the gateway and send it as `Authorization: Bearer <secret>`.', 'MPG_CRON_SECRET is not set')
+  }
+  const header = event.req.headers.get('authorization')
+  const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
+  if (!presented || !secretsEqual(presented, secret)) {
+    throw new ApiError(401, 'Unauthorized', 'Send `Authorization: Bearer <MPG_CRON_SECRET>` (on Vercel, give CRON_SECRET the same value).', presented ? 'the cron secret is wrong' : 'no Bearer token')
+  }
+}

@@ -70,7 +70,7 @@ function operation(op: Operation): JsonSchema {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.auth === 'key' ? [{ apiKey: [] }] : op.auth === 'admin' ? [{ adminToken: [] }] : [],
+    security: op.auth === 'key' ? [{ apiKey: [] }] : op.auth === 'admin' ? [{ adminToken: [] }] : op.auth === 'cron' ? [{ cronSecret: [] }] : [],
     ...(parameters(op).length ? { parameters: parameters(op) } : {}),
     ...(op.body
       ? { requestBody: { required: op.body.required, content: { 'application/json': { schema: jsonSchema(op.body.schema, 'input'), ...(op.body.example ? { example: op.body.example } : {}) } } } }
@@ -154,7 +154,7 @@ export function openApiDocument(version: string): JsonSchema {
       { name: 'Webhooks', description: 'Endpoints and their delivery log.' },
       { name: 'Events', description: 'The live event stream.' },
       { name: 'Admin', description: 'Accounts, API keys and payouts (admin token).' },
-      { name: 'Gateway', description: 'Health and this document.' },
+      { name: 'Gateway', description: 'Health, this document, and the cron tick of serverless deployments.' },
     ],
     paths: paths(),
     webhooks: webhooks(),
@@ -164,6 +164,7 @@ export function openApiDocument(version: string): JsonSchema {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer mpg_test_…` or `mpg_live_…` (created by `mpg keys create`, shown once).' },
         adminToken: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer <admin token>` (MPG_ADMIN_TOKEN or <data-dir>/admin-token).' },
+        cronSecret: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer <MPG_CRON_SECRET>` (the scheduler of a serverless deployment).' },
       },
     },
   }

@@ -9,9 +9,10 @@ import { listTransactionsQuerySchema, stkPushBodySchema, stkPushResponseSchema, 
 import { createWebhookBodySchema, listDeliveriesQuerySchema, streamQuerySchema } from '../../schemas/webhooks.js'
 import { createApiKeyBodySchema, listPayoutsQuerySchema, settlePayoutBodySchema } from '../../schemas/admin.js'
 import { reconcileBodySchema, reconcileReportSchema } from '../../schemas/reconcile.js'
+import { roundSummarySchema } from '../../schemas/round.js'
 import * as answers from './answers.js'
 
-export type Auth = 'key' | 'admin' | 'none'
+export type Auth = 'key' | 'admin' | 'cron' | 'none'
 
 /** One answer: a named schema (a component) for JSON, or a media type with a plain description. */
 export interface Answer {
@@ -60,6 +61,7 @@ export const COMPONENTS: Record<string, z.ZodType> = {
   ApiKeyList: answers.apiKeyListSchema,
   PayoutList: answers.payoutListSchema,
   ReconcileReport: reconcileReportSchema,
+  RoundSummary: roundSummarySchema,
 }
 
 const error = (description: string, headers?: string[]): Answer => ({ description, schema: 'Error', ...(headers ? { headers } : {}) })
@@ -258,4 +260,18 @@ export const OPERATIONS: Operation[] = [
     body: { schema: reconcileBodySchema, required: false, example: { since: '24h', fix: true } },
     responses: { '200': ok('ReconcileReport', 'Disagreements, each with what was done about it.'), ...adminErrors, ...bodyErrors },
   },
+  ...(['post', 'get'] as const).map(
+    (method): Operation => ({
+      method, path: '/api/v1/cron/tick', operationId: method === 'post' ? 'cronTick' : 'cronTickGet', tag: 'Gateway', auth: 'cron',
+      summary: method === 'post' ? 'Run one bounded round of background work (for a scheduler)' : 'The same round, for schedulers that only send GET (Vercel cron jobs)',
+      description:
+        'For a gateway deployed as a fetch handler (serverless), which runs no timers: delivers due webhooks (at most MPG_CRON_DELIVERIES), sends due B2C payouts and asks about late payout results, and, when this round holds the leadership, reconciles pending payments and prunes expired Idempotency-Keys. Safe to run concurrently: deliveries and payouts are leased one by one, and leader work runs on one instance at a time. Guarded by `Authorization: Bearer <MPG_CRON_SECRET>`.',
+      responses: {
+        '200': ok('RoundSummary', 'What the round did.'),
+        '401': error('Missing or wrong cron secret.'),
+        '500': error('Internal error (the detail carries a request id).'),
+        '503': error('MPG_CRON_SECRET is not set on the gateway (the route is off), or storage is unavailable.', ['Retry-After']),
+      },
+    }),
+  ),
 ]

@@ -22,6 +22,9 @@ export default defineRoute({
       }
       afterSeq = found.seq
     }
+    if (ctx.serverless) {
+      throw new ApiError(503, 'Event stream unavailable', 'This gateway runs as a serverless fetch handler, which cannot hold streams open: use webhooks, or poll GET /api/v1/transactions/{id}. A long-running gateway (mpg serve) serves the stream.', 'no event stream in a fetch handler')
+    }
     const streams = ctx.eventStreams
     if (!streams) throw new ApiError(503, 'Event stream unavailable', 'The gateway is starting or shutting down; reconnect in a moment.', '')
     const headers = {

@@ -13,6 +13,7 @@ import callbacksB2cStatusPost from './callbacks-b2c-status.post.js'
 import callbacksB2cTimeoutPost from './callbacks-b2c-timeout.post.js'
 import callbacksB2cPost from './callbacks-b2c.post.js'
 import callbacksStkPost from './callbacks-stk.post.js'
+import cronTickRoutes from './cron-tick.js'
 import dashboardRoutes from './dashboard.get.js'
 import eventsStreamGet from './events-stream.get.js'
 import healthGet from './health.get.js'
@@ -56,6 +57,7 @@ export const routes: Route[] = [
   webhooksDeliveriesGet,
   webhookDeliveriesResendPost,
   eventsStreamGet,
+  ...cronTickRoutes,
   ...dashboardRoutes,
   ...openApiRoutes,
 ]

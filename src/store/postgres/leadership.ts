@@ -51,12 +51,17 @@ export class Leadership {
     return this.leading
   }
 
-  async close(): Promise<void> {
-    this.closed = true
+  /** Ends the session that holds the lock (the server frees it with the session); a later tryLead opens a new one. */
+  async resign(): Promise<void> {
     await this.trying?.catch(() => undefined)
     const client = this.client
     this.client = undefined
     this.leading = false
     await client?.end().catch(() => undefined)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.resign()
   }
 }

@@ -149,6 +149,10 @@ export class PgStore implements Store {
     return this.leadership.tryLead()
   }
 
+  resign(): Promise<void> {
+    return this.leadership.resign()
+  }
+
   /** Runs `work` in one transaction on one connection; rolled back when it throws. */
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient

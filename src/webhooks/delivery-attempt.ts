@@ -1,0 +1,143 @@
+import { isoIn, isoNow } from '../core/clock.js'
+import type { GatewayContext } from '../core/context.js'
+import { NetworkError, sendRequest } from '../http/request.js'
+import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
+import { serializeEvent } from './event-body.js'
+import { recordEndpointOutcome } from './endpoint-health.js'
+import { sealKeyFor, unseal } from './seal.js'
+import { signatureHeaders } from './signature.js'
+import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
+
+/** First bytes of a receiver's answer kept with each attempt. */
+export const RESPONSE_BODY_BYTES = 1024
+
+/** A delivery lease outlasts any attempt (the timeout, plus a margin for recording it). */
+export function leaseFor(webhookTimeoutMs: number): number {
+  return webhookTimeoutMs * 2 + 30_000
+}
+
+/** The delay before the next attempt, or null when the round's retries are used up. */
+export function nextRetryDelay(delivery: DeliveryRecord, delaysMs: number[]): number | null {
+  const inRound = delivery.attempts.length - (delivery.round_start ?? 0)
+  return inRound >= 1 && inRound <= delaysMs.length ? delaysMs[inRound - 1] : null
+}
+
+export interface AttemptOptions {
+  /** Who leases the delivery while attempting it (a worker, or one cron round). */
+  owner: string
+  leaseMs: number
+  /** Aborts an attempt in flight (stopping): the delivery is given back, still pending. */
+  signal: AbortSignal
+}
+
+/** How one attempt ended; `delivery` is the stored record after it, where there is one. */
+export type AttemptOutcome =
+  | { outcome: 'succeeded' | 'retrying' | 'failed'; delivery: DeliveryRecord }
+  /** Its next attempt is later: nothing was sent. */
+  | { outcome: 'not_due'; delivery: DeliveryRecord }
+  /** Gone, no longer pending, or leased by another worker: nothing was sent. */
+  | { outcome: 'skipped' }
+  /** Its endpoint was deleted or disabled (or the event is gone): failed without an attempt. */
+  | { outcome: 'abandoned' }
+  /** Stopped mid-attempt: left pending and free for another worker. */
+  | { outcome: 'released' }
+  /** The lease ran out and another worker took the delivery (it records its own attempt). */
+  | { outcome: 'lease_lost' }
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * One attempt of one delivery, leased to `owner` so that another process sharing the store skips
+ * it meanwhile (and takes it again only if this one dies). The attempt is recorded, with the next
+ * attempt's time or the final state, before this resolves. The delivery worker of `mpg serve` /
+ * `mpg worker` and a cron round both deliver through here.
+ */
+export async function attemptDelivery(ctx: GatewayContext, id: string, options: AttemptOptions): Promise<AttemptOutcome> {
+  const { owner } = options
+  const found = await ctx.store.getDelivery(id)
+  if (!found || found.status !== 'pending') return { outcome: 'skipped' }
+  if (found.next_attempt_at && Date.parse(found.next_attempt_at) > ctx.clock.now() + 5) return { outcome: 'not_due', delivery: found }
+  const delivery = await ctx.store.claimDelivery(id, owner, options.leaseMs)
+  if (!delivery) return { outcome: 'skipped' }
+  const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
+  if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
+    const now = isoNow(ctx.clock)
+    await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
+    const reason = endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : 'event or endpoint missing'
+    ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
+    return { outcome: 'abandoned' }
+  }
+  let result: DeliveryAttempt
+  try {
+    const secret = unseal(sealKeyFor(ctx.config), endpoint.sealed_secret, endpoint.id)
+    result = await send(ctx, delivery, event, endpoint.url, secret, options.signal)
+  } catch (error) {
+    if (options.signal.aborted) {
+      // Stopping: left pending (and free for another process), attempted again after the restart.
+      await ctx.store.releaseDelivery(id, owner)
+      return { outcome: 'released' }
+    }
+    result = { at: isoNow(ctx.clock), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
+  }
+  const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
+  const updated = await ctx.store.completeDelivery(id, owner, (d) => {
+    if (d.status !== 'pending') return undefined
+    const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: isoNow(ctx.clock) }
+    if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
+    const delay = nextRetryDelay(next, ctx.config.webhookRetryDelaysMs)
+    if (delay === null) return { ...next, status: 'failed', next_attempt_at: null }
+    return { ...next, next_attempt_at: isoIn(ctx.clock, delay) }
+  })
+  ctx.log.info('webhook.attempt', {
+    delivery_id: id,
+    endpoint_id: endpoint.id,
+    // Not `event`: that is the log line's own name (webhook.attempt).
+    event_type: delivery.event,
+    status_code: result.status_code,
+    duration_ms: result.duration_ms,
+    outcome: updated?.status ?? 'lease_lost',
+  })
+  if (!updated) return { outcome: 'lease_lost' }
+  await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
+    ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
+  )
+  return { outcome: updated.status === 'pending' ? 'retrying' : updated.status === 'succeeded' ? 'succeeded' : 'failed', delivery: updated }
+}
+
+async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal): Promise<DeliveryAttempt> {
+  const at = new Date(ctx.clock.now())
+  // The receiver checks the signature's timestamp against its own clock: always the machine's.
+  const signedAt = Math.floor(Date.now() / 1000)
+  const started = performance.now()
+  const rawBody = serializeEvent(event)
+  const base = { at: at.toISOString(), status_code: null, error: null, response_body: null }
+  const allowPrivate = ctx.config.allowPrivateWebhookUrls
+  // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
+  // and once more at connect time through allowAddress, on the very address connected to.
+  const check = await checkWebhookUrl(url, delivery.mode, { allowPrivate })
+  if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
+  try {
+    const res = await sendRequest({
+      method: 'POST',
+      url,
+      body: rawBody,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'mpesa-gateway-webhooks/1',
+        'x-mpesa-gateway-delivery': delivery.id,
+        ...signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event }),
+      },
+      timeoutMs: ctx.config.webhookTimeoutMs,
+      maxBodyBytes: RESPONSE_BODY_BYTES,
+      signal,
+      allowAddress: allowPrivate ? undefined : isPublicAddress,
+    })
+    const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
+    // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
+    return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: redirect ? null : res.body }
+  } catch (error) {
+    if (signal.aborted) throw error
+    const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)
+    return { ...base, duration_ms: Math.round(performance.now() - started), error: text }
+  }
+}
