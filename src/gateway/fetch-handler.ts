@@ -4,7 +4,6 @@ import { createLogger, type Logger } from '../core/logger.js'
 import { MpgError } from '../errors.js'
 import { createApp } from './app.js'
 import { composeGateway } from './compose.js'
-import { json } from './http.js'
 
 export interface FetchHandlerOptions {
   /** Environment to read settings from (default process.env). */
@@ -62,11 +61,12 @@ export function createFetchHandler(options: FetchHandlerOptions = {}): FetchHand
       opening = undefined
       const err = error instanceof MpgError ? error : undefined
       log.error('gateway.open_failed', { message: error instanceof Error ? error.message : String(error) })
-      return json(503, {
+      const body = {
         error: 'Gateway unavailable',
         hint: err?.suggestion ?? 'The gateway could not open its database; check DATABASE_URL and that PostgreSQL answers, then retry.',
         detail: 'the store could not be opened',
-      }, { 'retry-after': '5' })
+      }
+      return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' } })
     }
     return gateway.app.fetch(request)
   }
