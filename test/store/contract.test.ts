@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
+import { loadMigrations, migrate } from '../../src/store/postgres/migrations.js'
 import { PgStore } from '../../src/store/postgres/pg-store.js'
 import type { IdempotencyRecord, PayoutRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
 import type { Store } from '../../src/store/store.js'
@@ -486,6 +487,31 @@ describe.skipIf(pgServerUrl === null)('PgStore only', () => {
       await a.close()
       await b.close()
     } finally {
+      await fresh.drop()
+    }
+  })
+
+  it('migration 003 schedules the payouts stored before it: a pending B2C is due and leased like a new one', async () => {
+    const fresh = await freshDatabase()
+    const store = new PgStore(fresh.url, { deliverTo: deliversTo, migrate: false })
+    try {
+      await migrate(store.pool, loadMigrations().filter((m) => m.version < 3))
+      const waiting = transaction({ status: 'success', payout: duePayout() })
+      const taken = transaction({ status: 'success', payout: duePayout({ conversation_id: 'AG_1', status_due_at: new Date(Date.now() + 60_000).toISOString() }) })
+      for (const t of [waiting, taken]) {
+        await store.pool.query(
+          `insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`,
+          [t.id, t.account_id, t.mode, t.status, t.checkout_request_id, t.callback_token, t.payout!.callback_token, t.payout!.status, t.created_at, JSON.stringify(t)],
+        )
+      }
+      await migrate(store.pool)
+      await store.open()
+      expect((await store.claimDuePayouts('w', 60_000, 10)).map((t) => t.id)).toEqual([waiting.id])
+      const { rows } = await store.pool.query<{ id: string; due: Date }>('select id, payout_due_at as due from transactions where id = $1', [taken.id])
+      expect(rows[0].due.toISOString()).toBe(taken.payout!.status_due_at)
+    } finally {
+      await store.close()
       await fresh.drop()
     }
   })
