@@ -14,9 +14,10 @@ const PROCESSING_ERROR = '500.001.1001'
 /** Waits after a transient refusal (spike arrest, quota, outage) before asking the same question again. */
 const RETRY_WAITS_MS = [500, 2000]
 
-/** Asks STK Query about one CheckoutRequestID; a transient refusal is asked again after a short wait. */
-export async function askStk(ctx: GatewayContext, checkoutRequestId: string): Promise<StkAnswer> {
+/** Asks STK Query about one CheckoutRequestID at `pace`; a transient refusal is asked again after a short wait. */
+export async function askStk(ctx: GatewayContext, checkoutRequestId: string, pace: () => Promise<void>): Promise<StkAnswer> {
   for (let attempt = 0; ; attempt++) {
+    await pace()
     try {
       const { data } = await ctx.daraja.stkQuery(checkoutRequestId)
       const code = String(data.ResultCode)

@@ -11,9 +11,9 @@ import { reversePaymentToFailed } from './reverse-payment.js'
  * settling what --fix (and --force) allow. Every change goes through a compare-and-set, so a
  * callback or the background reconciler arriving at the same time settles it once, not twice.
  */
-export async function reconcilePayment(ctx: GatewayContext, t: TransactionRecord, mode: FixMode): Promise<ReconcileItem | undefined> {
+export async function reconcilePayment(ctx: GatewayContext, t: TransactionRecord, mode: FixMode, pace: () => Promise<void>): Promise<ReconcileItem | undefined> {
   if (!t.checkout_request_id) return unqueryable(ctx, t)
-  const answer = await askStk(ctx, t.checkout_request_id)
+  const answer = await askStk(ctx, t.checkout_request_id, pace)
   const line = (found: Pick<ReconcileItem, 'disagreement' | 'action' | 'note'>) =>
     reconcileItem(t, { subject: 'payment', here: t.status, daraja: answer.daraja, daraja_detail: answer.detail, ...found })
 
@@ -86,6 +86,7 @@ async function failedButSuccessHere(ctx: GatewayContext, t: TransactionRecord, a
 function unqueryable(ctx: GatewayContext, t: TransactionRecord): ReconcileItem | undefined {
   // Refused by Daraja (it never existed there), or a push still waiting for Daraja's answer.
   if (t.daraja_error || ctx.pushesInFlight.has(t.id)) return undefined
+  const late = t.late_success ? ` Its late success (receipt ${t.late_success.mpesa_receipt_number}) is on the transaction: refund it or fulfil the order.` : ''
   const waiting = t.status === 'pending' ? ' Its callback can still settle it; without one the gateway fails it MPG_UNCONFIRMED_PUSH_TIMEOUT_S (10 minutes) after the push.' : ''
   return reconcileItem(t, {
     subject: 'payment',
@@ -94,6 +95,6 @@ function unqueryable(ctx: GatewayContext, t: TransactionRecord): ReconcileItem |
     daraja_detail: null,
     disagreement: 'unknown_to_daraja',
     action: 'listed',
-    note: `Daraja never returned a CheckoutRequestID for this push, so it cannot be asked: look for reference ${t.reference} (KES ${t.amount}, ${t.created_at}) on the shortcode's M-Pesa statement.${waiting}`,
+    note: `Daraja never returned a CheckoutRequestID for this push, so it cannot be asked: look for reference ${t.reference} (KES ${t.amount}, ${t.created_at}) on the shortcode's M-Pesa statement.${late}${waiting}`,
   })
 }

@@ -24,13 +24,16 @@ export function isAskablePayout(t: TransactionRecord): boolean {
 type Answer = Pick<ReconcileCheck, 'verdict' | 'receipt' | 'detail'>
 
 /**
- * Asks Transaction Status about each payout (at most `concurrency` queries at once), waits for
+ * Asks Transaction Status about each payout (at most `concurrency` queries at once, at `pace`), waits for
  * the answers, then judges each: undefined when both agree, else a report line, after settling
  * what --fix (and --force) allow through finalizePayout, the path a Daraja result takes.
  */
-export async function reconcilePayouts(ctx: GatewayContext, payouts: TransactionRecord[], mode: FixMode, concurrency: number): Promise<ReconcileItem[]> {
+export async function reconcilePayouts(ctx: GatewayContext, payouts: TransactionRecord[], mode: FixMode, concurrency: number, pace: () => Promise<void>): Promise<ReconcileItem[]> {
   const runId = randomUUID()
-  const asked = await boundedMap(payouts, concurrency, (t) => ask(ctx, t, runId))
+  const asked = await boundedMap(payouts, concurrency, async (t) => {
+    await pace()
+    return ask(ctx, t, runId)
+  })
   const answers = await waitForAnswers(ctx, payouts, asked, runId)
   const items = await Promise.all(payouts.map((t, i) => judge(ctx, t, answers[i], mode)))
   return items.filter((item): item is ReconcileItem => item !== undefined)
@@ -60,6 +63,7 @@ async function ask(ctx: GatewayContext, t: TransactionRecord, runId: string): Pr
 /** Reads the stored checks until every asked payout has its answer or the wait is over. */
 async function waitForAnswers(ctx: GatewayContext, payouts: TransactionRecord[], asked: Array<Answer | undefined>, runId: string): Promise<Answer[]> {
   const answers: Array<Answer | undefined> = [...asked]
+  // Waiting for an answer is I/O, not business time: the machine's clock.
   const deadline = Date.now() + ANSWER_WAIT_MS
   for (;;) {
     for (let i = 0; i < payouts.length; i++) {

@@ -1,16 +1,18 @@
 import { sinceMs, type ReconcileInput, type ReconcileReport } from '../schemas/reconcile.js'
 import { boundedMap } from '../utils/bounded-map.js'
+import { createPacer } from '../utils/pacer.js'
 import type { GatewayContext } from './context.js'
 import { reconcilePayment } from './reconcile-payments.js'
 import { isAskablePayout, reconcilePayouts } from './reconcile-payouts.js'
 import { transactionsSince } from './reconcile-scope.js'
 
 /**
- * Daraja queries in flight at once. Daraja does not publish its per-API limit (the sandbox arrests
- * bursts of a few requests a second), so a run stays well below it; spike-arrest answers are
- * asked again after a wait (ask-stk.ts).
+ * Daraja queries in flight at once, and started per second (per API). Daraja does not publish its
+ * limits (the sandbox arrests bursts of more than about 5 requests a second per API), so a run
+ * stays below them; a spike-arrest answer is asked again after a wait (ask-stk.ts).
  */
 export const DARAJA_CONCURRENCY = 3
+export const DARAJA_QUERIES_PER_S = 4
 
 const SETTLED = new Set(['fixed', 'already_settled'])
 
@@ -29,8 +31,9 @@ export async function reconcileWithDaraja(ctx: GatewayContext, input: ReconcileI
   const payouts = transactions.filter(isAskablePayout)
   ctx.log.info('reconcile.run', { since, payments: transactions.length, payouts: payouts.length, fix: input.fix, force: input.force })
 
-  const paymentLines = await boundedMap(transactions, DARAJA_CONCURRENCY, (t) => reconcilePayment(ctx, t, mode))
-  const payoutLines = await reconcilePayouts(ctx, payouts, mode, DARAJA_CONCURRENCY)
+  const stkPace = createPacer(DARAJA_QUERIES_PER_S)
+  const paymentLines = await boundedMap(transactions, DARAJA_CONCURRENCY, (t) => reconcilePayment(ctx, t, mode, stkPace))
+  const payoutLines = await reconcilePayouts(ctx, payouts, mode, DARAJA_CONCURRENCY, createPacer(DARAJA_QUERIES_PER_S))
   const disagreements = [...paymentLines.filter((line) => line !== undefined), ...payoutLines]
   for (const line of disagreements) ctx.log.warn('reconcile.disagreement', { transaction_id: line.transaction_id, subject: line.subject, disagreement: line.disagreement, action: line.action })
   return {

@@ -197,6 +197,24 @@ describe('mpg reconcile: payments', () => {
     expect((await world.transaction(id)).status).toBe('pending')
   })
 
+  it("paces its queries under Daraja's spike arrest (the sandbox profile refuses more than 5 a second per API)", async () => {
+    world = await startReconcileWorld({ MPG_EMULATOR_PROFILE: 'sandbox' })
+    const ids: string[] = []
+    for (let i = 10; i < 22; i++) {
+      await world.control('races', { name: 'lost-callback', phone: `2547110001${i}` })
+      ids.push((await world.push(`2547110001${i}`)).id)
+      await new Promise((resolve) => setTimeout(resolve, 250)) // the pushes stay under the limit too
+    }
+    for (const id of ids) await untilDarajaFinal(world, id)
+
+    const r = await world.reconcile('--json')
+    expect(r.exitCode, r.stderr).toBe(13)
+    const report = JSON.parse(r.stdout) as { disagreements: Array<{ disagreement: string }> }
+    expect(report.disagreements.map((d) => d.disagreement)).toEqual(ids.map(() => 'paid_at_daraja_pending_here'))
+    const arrested = world.gw.emulator!.requests().filter((q) => q.endpoint === 'stk_query' && JSON.stringify(q.response.body).includes('500.003.02'))
+    expect(arrested).toEqual([])
+  })
+
   it('refuses bad input with a clear message: a bad --since, --force without --fix, a wrong admin token', async () => {
     world = await startReconcileWorld()
     const badSince = await world.reconcile('--since', 'yesterday')
