@@ -19,6 +19,19 @@ writeFileSync(
     `export const COMMANDS = { ${ids.map((id, i) => `'${id}': C${i}`).join(', ')} }`,
   ].join('\n'),
 )
+/**
+ * zod's namespaces re-export all of its ~60 message locales (`z.locales`, `z.core.locales`), and a namespace cannot be
+ * tree-shaken: about half of zod's bundled bytes, parsed on every start. Nothing here switches
+ * locale (messages are English; zod configures `en` itself), so `z.locales` is bundled with `en` only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes(join('zod', 'v4', '')) ? { path: join(args.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined))
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)}`, resolveDir: root, loader: 'js' }))
+  },
+}
+
 rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true })
 await build({
   // fast: the commands bin/run.js runs without oclif (src/cli/fast-path.ts); it shares chunks with mpg.
@@ -35,5 +48,6 @@ await build({
   // oclif only needs TypeScript to run sources in development (bin/dev.js): never in the bundle.
   external: ['typescript', 'ts-node', 'tsx'],
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 })
 rmSync(entry)
