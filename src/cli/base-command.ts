@@ -1,7 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import type { GatewayClient } from '../client/gateway-client.js'
 import { isMpgError, MpgError } from '../errors.js'
-import { closeOutboundConnections } from '../http/request.js'
+import { closeOutboundConnections } from '../client/connections.js'
 import { ExitCode, exitCodeForKind } from './exit-codes.js'
 import { asSentence, cliError } from './messages.js'
 import { Interrupted, stopSignals, type StopSignals } from './stop-signals.js'
