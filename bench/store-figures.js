@@ -17,53 +17,15 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { randomBytes, randomUUID } from 'node:crypto'
 import { LowdbStore } from '../dist/src/store/lowdb-store.js'
 import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
-import { paymentEvent } from '../dist/src/core/event-data.js'
+import { storeSucceededPayment } from './lib/payments.js'
 import { stallMeter } from './lib/stalls.js'
 
 const [mode, dir, n] = process.argv.slice(2)
 const file = join(dir, 'gateway.json')
 const journal = join(dir, 'gateway.journal')
 const size = (f) => (existsSync(f) ? statSync(f).size : 0)
-
-function pending(accountId, i) {
-  return {
-    id: randomUUID(),
-    account_id: accountId,
-    mode: 'test',
-    reference: `SEED-${i}`,
-    description: 'T-shirt',
-    phone: '254708374149',
-    amount: 100,
-    platform_fee: 1.5,
-    net_amount: 98.5,
-    status: 'pending',
-    merchant_request_id: `29115-34620561-${i}`,
-    checkout_request_id: `ws_CO_seed_${i}`,
-    customer_message: 'Success. Request accepted for processing',
-    mpesa_receipt_number: null,
-    result_code: null,
-    result_desc: null,
-    callback_token: randomBytes(24).toString('base64url'),
-    created_at: new Date().toISOString(),
-    completed_at: null,
-    payout: null,
-    daraja_error: null,
-  }
-}
-
-async function pay(store, accountId, i) {
-  const t = pending(accountId, i)
-  await store.insertTransaction(t)
-  await store.transition({
-    transactionId: t.id,
-    guard: (x) => x.status === 'pending',
-    patch: () => ({ status: 'success', mpesa_receipt_number: 'UA1AB3CD4E', result_code: '0', result_desc: 'The service request is processed successfully.', completed_at: new Date().toISOString() }),
-    events: (x) => [paymentEvent(x)],
-  })
-}
 
 if (mode === 'seed') {
   const count = Number(n)
@@ -75,7 +37,7 @@ if (mode === 'seed') {
   if (!account) throw new Error(`no account in ${dir}: start mpg serve on it once first`)
   for (let from = 0; from < count; from += 1000) {
     const batch = []
-    for (let i = from; i < Math.min(count, from + 1000); i++) batch.push(pay(store, account.id, i))
+    for (let i = from; i < Math.min(count, from + 1000); i++) batch.push(storeSucceededPayment(store, account.id, i))
     await Promise.all(batch)
   }
   await store.close()
@@ -91,7 +53,7 @@ if (mode === 'seed') {
   let foldSeen = false
   let foldMs = null
   while (performance.now() - started < 120_000) {
-    await pay(store, account.id, `fold-${writes++}`)
+    await storeSucceededPayment(store, account.id, `fold-${writes++}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
     const rewritten = existsSync(file) && statSync(file).mtimeMs !== snapshotBefore
     if (rewritten && size(journal) < size(file) / 10) {
@@ -99,7 +61,7 @@ if (mode === 'seed') {
       foldMs = Math.round(performance.now() - started)
       // A few more writes: a fold that finishes in steps after the snapshot appears is still a fold.
       for (let k = 0; k < 20; k++) {
-        await pay(store, account.id, `after-${k}`)
+        await storeSucceededPayment(store, account.id, `after-${k}`)
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       break

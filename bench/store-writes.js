@@ -15,37 +15,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { randomUUID, randomBytes } from 'node:crypto'
 import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
+import { transactionRecord } from './lib/payments.js'
 import { stallMeter } from './lib/stalls.js'
 
 let seq = 0
-function transaction(status = 'success', accountId = 'acct_bench') {
+// Created one second apart from 2026-01-01, so that the list order is that of insertion.
+const transaction = (status = 'success', accountId = 'acct_bench') => {
   const n = ++seq
-  const created = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString()
-  return {
-    id: randomUUID(),
-    account_id: accountId,
-    mode: 'test',
-    reference: `ORDER-${n}`,
-    description: 'T-shirt',
-    phone: '254708374149',
-    amount: 100,
-    platform_fee: 1.5,
-    net_amount: 98.5,
-    status,
-    merchant_request_id: `29115-34620561-${n}`,
-    checkout_request_id: `ws_CO_270420261234${n}708374149`,
-    customer_message: 'Success. Request accepted for processing',
-    mpesa_receipt_number: status === 'success' ? 'UA1AB3CD4E' : null,
-    result_code: status === 'success' ? '0' : null,
-    result_desc: status === 'success' ? 'The service request is processed successfully.' : null,
-    callback_token: randomBytes(24).toString('base64url'),
-    created_at: created,
-    completed_at: status === 'success' ? created : null,
-    payout: null,
-    daraja_error: null,
-  }
+  return transactionRecord({ accountId, n, status, createdAt: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString() })
 }
 
 const account = { id: 'acct_bench', name: 'bench', payout_account: { type: 'mpesa', phone: '254708374149' }, created_at: new Date().toISOString() }
