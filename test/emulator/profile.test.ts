@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+// Imported statically: its temp dirs are removed by an afterAll that only a file-level import registers.
+import { removeDir, startTestGateway, stkBody as gatewayStk, waitFor } from '../helpers/gateway.js'
 import { basic, bearer, getToken, http, queryBody, stkBody } from './helpers.js'
 
 /**
@@ -111,7 +113,6 @@ describe('sandbox profile', () => {
 
 describe('MPG_EMULATOR_PROFILE for the gateway\'s embedded emulator', () => {
   it('sandbox: a push to the test number stays pending, then fails 1037 once the clock passes 26 s', async () => {
-    const { startTestGateway, stkBody: gatewayStk, waitFor, removeDir } = await import('../helpers/gateway.js')
     const gw = await startTestGateway({ env: { MPG_EMULATOR_PROFILE: 'sandbox' } })
     try {
       expect(gw.emulator!.profile).toBe('sandbox')
@@ -129,7 +130,6 @@ describe('MPG_EMULATOR_PROFILE for the gateway\'s embedded emulator', () => {
   })
 
   it('a bad value stops start-up with a sentence naming the setting', async () => {
-    const { startTestGateway } = await import('../helpers/gateway.js')
     await expect(startTestGateway({ env: { MPG_EMULATOR_PROFILE: 'slow' } })).rejects.toThrow(/MPG_EMULATOR_PROFILE must be fast or sandbox/)
   })
 })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CallbackReceiver } from '../helpers/callback-receiver.js'
-import { removeDir, startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { allTransactions, expectConsistent, expectErrorBody, subscribe, waitAllSettled } from './faults.js'
 
 /**
@@ -130,7 +130,6 @@ describe('Daraja faults', () => {
     expect(res.status).toBe(201)
     const { transaction_id } = (await res.json()) as { transaction_id: string }
     // Several reconciliation passes hit the failing query…
-    const { waitFor } = await import('../helpers/gateway.js')
     await waitFor(() => gw!.emulator!.requests().filter((r) => r.endpoint === 'stk_query').length >= 3, { what: 'three failed queries', timeoutMs: 8000 })
     const during = (await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()) as { transaction: { status: string } }
     expect(during.transaction.status).toBe('pending')
