@@ -20,6 +20,8 @@ export interface SpawnedCli {
   nextLine(index: number, timeoutMs?: number): Promise<string>
   /** Resolves once `count` stdout lines match. */
   waitForLines(count: number, match: (line: string) => boolean, timeoutMs?: number): Promise<string[]>
+  /** Resolves once stderr has said `Connected` (or `Reconnected`) `times` times in all (tail, listen). */
+  connected(times?: number, timeoutMs?: number): Promise<void>
   stderr(): string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
@@ -38,7 +40,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
     for (const wake of wakers) wake()
   })
   let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+    for (const wake of wakers) wake()
+  })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
   const waitUntil = async (ready: () => boolean, what: () => string, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs
@@ -65,6 +70,9 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
     async waitForLines(count, match, timeoutMs = 15_000) {
       await waitUntil(() => lines.filter(match).length >= count, () => `expected ${count} matching stdout lines`, timeoutMs)
       return lines.filter(match)
+    },
+    connected(times = 1, timeoutMs = 15_000) {
+      return waitUntil(() => (stderr.match(/Connected|Reconnected/g) ?? []).length >= times, () => `not connected ${times}×`, timeoutMs)
     },
     stderr: () => stderr,
     exited,

@@ -84,14 +84,6 @@ function listen(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
   return run
 }
 
-async function connected(run: SpawnedCli): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!/Connected/.test(run.stderr())) {
-    if (Date.now() > deadline) throw new Error(`listen did not connect; stderr: ${run.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 async function push(gateway: TestGateway, phone: string): Promise<string> {
   const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone }) })
   return ((await res.json()) as { transaction_id: string }).transaction_id
@@ -114,7 +106,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     expect(ready).toMatchObject({ type: 'ready', secret_source: 'generated', forward_to: local.url })
     secret = ready.secret
     expect(secret).toMatch(/^whsec_/)
-    await connected(run)
+    await run.connected()
 
     const paid = await push(gateway, '254708374149')
     const failed = await push(gateway, '254700000001')
@@ -164,7 +156,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     await closed.close()
 
     const run = listen(['--forward-to', downUrl], cliEnv(gateway, configDir))
-    await connected(run)
+    await run.connected()
     const a = await push(gateway, '254700000001')
     await run.waitForLines(1, (l) => l.includes(a) && l.includes('not delivered'))
     const b = await push(gateway, '254700000002')
@@ -178,7 +170,7 @@ describe('mpg listen (spawned bin/run.js, CI set, no stdin)', () => {
     const local = await startVerifyingReceiver(() => secret, { status: 202, body: 'queued-by-local' })
     const printing = listen(['--forward-to', local.url, '--print-response'], cliEnv(gateway, configDir))
     secret = /Signing secret: (\S+)/.exec(await printing.nextLine(1))![1]
-    await connected(printing)
+    await printing.connected()
     const c = await push(gateway, '254700000004')
     const [forwarded] = await printing.waitForLines(1, (l) => l.includes(c))
     expect(forwarded).toMatch(/\[202\] \d+ ms/)

@@ -26,14 +26,6 @@ function spawn(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
   return run
 }
 
-async function connected(run: SpawnedCli): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!/Connected/.test(run.stderr())) {
-    if (Date.now() > deadline) throw new Error(`did not connect; stderr: ${run.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 async function push(gateway: TestGateway, phone: string): Promise<void> {
   const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone }) })
   expect(res.status).toBe(201)
@@ -50,7 +42,7 @@ describe('streaming commands end when their stdout is closed (| head)', () => {
   it('tail --json', async () => {
     const { gateway, env } = await setup()
     const run = spawn(['tail', '--json'], env)
-    await connected(run)
+    await run.connected()
     await push(gateway, '254700000001')
     await run.nextLine(0)
     run.child.stdout.destroy()
@@ -63,7 +55,7 @@ describe('streaming commands end when their stdout is closed (| head)', () => {
     const local = await startCallbackReceiver()
     cleanups.push(() => local.close())
     const run = spawn(['listen', '--forward-to', `${local.url}/hook`, '--json'], env)
-    await connected(run)
+    await run.connected()
     await push(gateway, '254700000001')
     await run.waitForLines(1, (line) => line.includes('"forwarded"'))
     run.child.stdout.destroy()

@@ -20,14 +20,6 @@ function tail(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
   return run
 }
 
-async function connected(run: SpawnedCli, times = 1): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while ((run.stderr().match(/Connected|Reconnected/g) ?? []).length < times) {
-    if (Date.now() > deadline) throw new Error(`tail did not connect; stderr: ${run.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 async function push(gateway: TestGateway, phone: string, key = gateway.key): Promise<string> {
   const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone }), auth: key })
   expect(res.status).toBe(201)
@@ -40,7 +32,7 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     const configDir = tempConfigDir()
     cleanups.push(() => removeDir(configDir))
     const run = tail(['--json'], cliEnv(gateway, configDir))
-    await connected(run)
+    await run.connected()
     const paid = await push(gateway, '254708374149')
     const cancelled = await push(gateway, '254700000001')
     // payment.success + payout.success for the paid one, payment.failed for the other.
@@ -61,7 +53,7 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     const configDir = tempConfigDir()
     cleanups.push(() => removeDir(configDir))
     const run = tail(['--events', 'payment.failed'], cliEnv(gateway, configDir))
-    await connected(run)
+    await run.connected()
     const paid = await push(gateway, '254708374149')
     // The paid one's payment.success and payout.success are stored (and streamed) before the failed one.
     await waitFor(async () => {
@@ -88,13 +80,13 @@ describe('mpg tail (spawned bin/run.js, CI set, no stdin)', () => {
     const key = first.key
     const env = cliEnv(first, configDir)
     const run = tail(['--json'], env)
-    await connected(run)
+    await run.connected()
     const before = await push(first, '254700000001')
     await run.waitForLines(1, (l) => l.includes(before))
     await first.close()
 
     const second = await gatewayFor({ dataDir: first.dataDir, env: { PORT: String(first.port) } })
-    await connected(run, 2)
+    await run.connected(2)
     expect(run.stderr()).toMatch(/Stream dropped/)
     expect(run.stderr()).toMatch(/Reconnected; resumed after evt_/)
     const after = await push(second, '254700000001', key)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import type { CallbackReceiver } from '../helpers/callback-receiver.js'
-import { basic, bearer, getToken, http, queryBody, sleep, stkBody } from './helpers.js'
+import { basic, bearer, getToken, http, queryBody, stkBody } from './helpers.js'
 import { emulatorPerTest } from './per-test.js'
 
 let em: RunningEmulator
@@ -58,7 +58,8 @@ describe('control API', () => {
     em.setFault({ kind: 'latency', endpoint: 'any', ms: 1 })
     expect((await control('POST', 'reset')).body).toEqual({ reset: true })
 
-    await sleep(300)
+    // settle() waits for every scheduled callback: one that survived the reset would arrive first.
+    await em.settle()
     expect(receiver.received()).toHaveLength(0)
     expect(em.requests()).toHaveLength(0)
     expect((await control('GET', 'scenarios')).body.scenarios).toEqual([])
@@ -268,8 +269,8 @@ describe('concurrency', () => {
     expect(new Set(results.map((r) => r.body.MerchantRequestID)).size).toBe(50)
     for (const id of ids) expect(id).toMatch(/^ws_CO_\d{14}\d{1,4}708374149$/)
     await receiver.waitFor(50)
+    // Every callback sent has been answered by now: a 51st would be in received().
     await em.settle()
-    await sleep(50)
     const received = receiver.received().map((r) => (r.json as any).Body.stkCallback)
     expect(received).toHaveLength(50)
     expect(new Set(received.map((c) => c.CheckoutRequestID))).toEqual(new Set(ids))

@@ -1,6 +1,7 @@
 import { expect } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { waitFor, type TestGateway } from '../helpers/gateway.js'
+import { finishedTimeline } from '../webhooks/helpers.js'
 
 export interface TxView {
   id: string
@@ -75,8 +76,12 @@ export async function waitAllSettled(gw: TestGateway, timeoutMs = 10_000): Promi
 export async function expectConsistent(gw: TestGateway, receiver: CallbackReceiver, transactions: TxView[]): Promise<void> {
   const final = transactions.filter((t) => t.status !== 'pending')
   await receiver.waitFor(final.length, { filter: (r) => String((r.json as { event?: string })?.event).startsWith('payment.'), timeoutMs: 10_000 })
-  // Give a duplicate the chance to show up before counting.
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  // Once every delivery of a payment's events is finished, the receiver has all it will ever get:
+  // a duplicate event would be in the stored timeline, a duplicate delivery already received.
+  for (const t of final) {
+    const stored = (await finishedTimeline(gw, t.id)).map((e) => e.event).filter((e) => e.startsWith('payment.'))
+    expect(stored, `stored events of ${t.reference}`).toEqual([t.status === 'success' ? 'payment.success' : 'payment.failed'])
+  }
   const events = paymentEventsByTransaction(receiver)
   for (const t of final) {
     expect(events.get(t.id), `events of ${t.reference}`).toEqual([t.status === 'success' ? 'payment.success' : 'payment.failed'])

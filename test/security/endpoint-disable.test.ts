@@ -42,21 +42,26 @@ describe('an endpoint that keeps failing is disabled', () => {
     const failedFor = Date.parse(String(bodyOf(notice).data.disabled_at)) - Date.parse(String(bodyOf(notice).data.failing_since))
     expect(failedFor).toBeGreaterThanOrEqual(400)
     await waitFor(() => stream!.frames.some((f) => f.event === 'webhook_endpoint.disabled'), { what: 'the event on the stream' })
-    // One event for the one change.
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(healthy.received().filter((r) => bodyOf(r).event === 'webhook_endpoint.disabled')).toHaveLength(1)
-    expect(dead.received().every((r) => bodyOf(r).event !== 'webhook_endpoint.disabled')).toBe(true)
-
     const listed = (await endpointsOf(gw)).find((e) => e.id === failing.id)!
     expect(listed.disabled_at).toEqual(expect.any(String))
     const attemptsBefore = dead.received().length
+    const deliveriesBefore = (await listDeliveries(gw, failing.id)).length
 
-    // Disabled: a new payment makes no delivery for it.
+    // Disabled: a new payment makes no delivery for it (deliveries are stored with their event, so
+    // once the healthy endpoint has the event, a delivery to the disabled one would be listed).
     await pay(gw, 'while-disabled')
     await healthy.waitFor(1, { filter: (r) => bodyOf(r).event === 'payment.success' && bodyOf(r).data.reference === 'while-disabled' })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const deliveriesAfter = await listDeliveries(gw, failing.id)
+    expect(deliveriesAfter).toHaveLength(deliveriesBefore)
+    expect(deliveriesAfter.filter((d) => d.status === 'pending')).toEqual([])
     expect(dead.received().length).toBe(attemptsBefore)
-    expect((await listDeliveries(gw, failing.id)).filter((d) => d.status === 'pending')).toEqual([])
+
+    // One event for the one change: the stream is ordered, so by the time it shows the later
+    // payment, a second webhook_endpoint.disabled would have been on it.
+    await waitFor(() => stream!.frames.some((f) => f.event === 'payment.success' && JSON.parse(f.data ?? '{}').data?.reference === 'while-disabled'), { what: 'the later payment on the stream' })
+    expect(stream.frames.filter((f) => f.event === 'webhook_endpoint.disabled')).toHaveLength(1)
+    expect(healthy.received().filter((r) => bodyOf(r).event === 'webhook_endpoint.disabled')).toHaveLength(1)
+    expect(dead.received().every((r) => bodyOf(r).event !== 'webhook_endpoint.disabled')).toBe(true)
 
     // Re-enabled with the CLI: deliveries resume.
     dead.answerWith({ status: 200, body: 'ok' })

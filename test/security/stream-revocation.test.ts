@@ -50,9 +50,11 @@ describe('a revoked key loses its open event streams', () => {
     expect(last.id).toBeUndefined()
     expect(JSON.parse(last.data ?? '')).toMatchObject({ error: 'API key revoked', hint: expect.any(String), detail: expect.any(String) })
 
-    // The account's other key pays; nothing reaches the revoked key's (closed) stream.
+    // The account's other key pays; its event reaches that key's stream, none the revoked key's.
+    const alive = await openSse(gw)
+    open.push(alive)
     expect((await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })).status).toBe(201)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await waitFor(() => alive.frames.some((f) => f.id !== undefined), { what: "the payment's event on the other key's stream" })
     expect(stream.frames.filter((f) => f.id !== undefined)).toEqual([])
 
     const again = await openSse(gw, doomed.key)

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { verifyWebhookSignature } from '../../src/index.js'
 import { startCallbackReceiver, type CallbackReceiver, type ReceivedRequest } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
-import { addEndpoint, bodyOf, createAccountWithKey, listDeliveries, seedSnippetAccepts } from './helpers.js'
+import { addEndpoint, bodyOf, createAccountWithKey, finishedTimeline, listDeliveries, seedSnippetAccepts } from './helpers.js'
 
 let gw: TestGateway | undefined
 let receiver: CallbackReceiver | undefined
@@ -68,13 +68,14 @@ describe('events from real flows, delivered and verifiable', () => {
     receiver = await startCallbackReceiver()
     gw = await startTestGateway()
     const endpoint = await addEndpoint(gw, `${receiver.url}/hooks`)
-    await push(gw, '254700000001')
+    const txn = await push(gw, '254700000001')
     const [r] = await receiver.waitFor(1)
     expectAuthentic(r, endpoint.secret)
     expect(bodyOf(r).event).toBe('payment.failed')
     expect(bodyOf(r).data.result_code).toBe('1032')
+    // Daraja has nothing more to send, and the payment's one event has no delivery still to come.
     await gw.emulator!.settle()
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect((await finishedTimeline(gw, txn)).map((e) => e.event)).toEqual(['payment.failed'])
     expect(receiver.received()).toHaveLength(1)
   })
 
@@ -114,12 +115,17 @@ describe('events from real flows, delivered and verifiable', () => {
       const filtered = await addEndpoint(gw, `${receiver.url}/only-payouts`, { events: ['payout.success'] })
       const { key } = await createAccountWithKey(gw, 'Other', { type: 'mpesa', phone: '254712345678' })
       await addEndpoint(gw, `${other.url}/other`, { auth: key })
-      await push(gw, '254708374149')
+      const txn = await push(gw, '254708374149')
       const [r] = await receiver.waitFor(1)
       expect(bodyOf(r).event).toBe('payout.success')
       expectAuthentic(r, filtered.secret)
       await gw.emulator!.settle()
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      // Both events exist, only payout.success was for the filtered endpoint, and nothing is still to come.
+      const timeline = await finishedTimeline(gw, txn)
+      expect(timeline.map((e) => [e.event, e.deliveries.map((d) => d.endpoint_id)])).toEqual([
+        ['payment.success', []],
+        ['payout.success', [filtered.id]],
+      ])
       expect(receiver.received()).toHaveLength(1)
       expect(other.received()).toHaveLength(0)
     } finally {
@@ -151,7 +157,10 @@ describe('exactly one event per state change', () => {
     await em.settle()
     await gw.reconciler.runOnce()
     await em.settle()
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Every state change is stored by now; once their deliveries are finished the receiver has all it will get.
+    for (const t of [duplicated, ...held]) {
+      expect((await finishedTimeline(gw, t.transaction_id)).map((e) => e.event), t.transaction_id).toEqual(['payment.success', 'payout.success'])
+    }
 
     const stkCallbacks = em.callbacks().filter((c) => c.kind === 'stk')
     for (const t of [duplicated, ...held]) {

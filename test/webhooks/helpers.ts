@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { ReceivedRequest } from '../helpers/callback-receiver.js'
-import type { TestGateway } from '../helpers/gateway.js'
+import { waitFor, type TestGateway } from '../helpers/gateway.js'
 
 /**
  * The seed's verification snippet (gateway-api.txt), verbatim inside a handler shaped like the
@@ -68,3 +68,25 @@ export async function listDeliveries(gateway: TestGateway, endpointId: string, a
 }
 
 export const bodyOf = (r: ReceivedRequest) => r.json as { id: string; event: string; created_at: string; data: Record<string, unknown> }
+
+export interface TimelineEvent {
+  id: string
+  event: string
+  deliveries: DeliveryView[]
+}
+
+/**
+ * A transaction's events as the API lists them, once none of their deliveries is pending: from
+ * then on no attempt for them is still to come, so what a receiver got is all it will get.
+ */
+export async function finishedTimeline(gateway: TestGateway, transactionId: string, auth?: string): Promise<TimelineEvent[]> {
+  return waitFor(
+    async () => {
+      const res = await gateway.api(`/api/v1/transactions/${transactionId}/events`, { auth })
+      if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`)
+      const { data } = (await res.json()) as { data: TimelineEvent[] }
+      return data.every((e) => e.deliveries.every((d) => d.status !== 'pending')) ? data : undefined
+    },
+    { timeoutMs: 10_000, what: `every delivery of ${transactionId} finished` },
+  )
+}

@@ -101,10 +101,13 @@ describe('GET /api/v1/events/stream', () => {
     expect(new Set(resumed.events().map((f) => f.id)).size).toBe(3)
     expect(resumed.events().map((f) => f.id)).not.toContain(all[0].id)
 
+    // Resuming from the latest event replays nothing: the next payment's event is the first it sees.
     const latest = await openStream(gw, { lastEventId: resumed.events()[2].id })
     await waitFor(() => latest.frames.some((f) => f.comments.includes('connected')), { what: 'connected comment' })
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(latest.events()).toEqual([])
+    await push(gw, '254700000001')
+    await waitFor(() => resumed.events().length >= 4, { what: 'the next live event' })
+    await waitFor(() => latest.events().length >= 1, { what: 'the next live event on the resumed stream' })
+    expect(latest.events().map((f) => f.id)).toEqual([resumed.events()[3].id])
 
     const unknown = await openStream(gw, { lastEventId: 'evt_doesnotexist' })
     expect(unknown.status).toBe(400)
@@ -119,8 +122,10 @@ describe('GET /api/v1/events/stream', () => {
     await waitFor(() => mine.events().length >= 1, { what: 'my event' })
     await push(gw, '254700000001', other.key)
     await waitFor(() => theirs.events().length >= 1, { what: 'their event' })
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(mine.events()).toHaveLength(1)
+    // A later payment of mine is on my stream after anything of theirs could have been (one ordered stream).
+    await push(gw, '254700000001')
+    await waitFor(() => mine.events().length >= 2, { what: 'my second event' })
+    expect(mine.events()).toHaveLength(2)
     expect(theirs.events()).toHaveLength(1)
     expect(theirs.events()[0].id).not.toBe(mine.events()[0].id)
     expect((await openStream(gw, { auth: other.key, lastEventId: mine.events()[0].id })).status).toBe(400)
