@@ -26,7 +26,7 @@ export interface Target {
 export type Call = (path: string, init?: RequestInit & { auth?: string | null; json?: unknown }) => Promise<Response>
 
 /** Requests built the way a client sends them, answers checked against the OpenAPI document. */
-function caller(origin: string, send: (request: Request) => Promise<Response>): Call {
+export function caller(origin: string, send: (request: Request) => Promise<Response>): Call {
   return async (path, init = {}) => {
     const headers = new Headers(init.headers)
     if (init.auth) headers.set('authorization', `Bearer ${init.auth}`)
