@@ -1,11 +1,34 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { repoRoot, runBin } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /** A fresh config dir, so no test reads or writes the real ~/.config (removed after the test file). */
 export function tempConfigDir(): string {
   return tempDir('mpg-cli-config-')
+}
+
+/**
+ * A test gateway and a private config dir for the CLI tests of a file: a fresh pair for each test
+ * (`'test'`) or one for the whole file (`'file'`), closed and removed after; `use` hands them to
+ * the file's own variables: `cliGateway('test', (rig) => ({ gateway, configDir } = rig))`.
+ */
+export function cliGateway(per: 'test' | 'file', use: (rig: { gateway: TestGateway; configDir: string }) => void): void {
+  let rig: { gateway: TestGateway; configDir: string } | undefined
+  const [before, after] = per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll]
+  before(async () => {
+    rig = { gateway: await startTestGateway(), configDir: tempConfigDir() }
+    use(rig)
+  })
+  after(async () => {
+    if (!rig) return
+    await rig.gateway.close()
+    removeDir(rig.gateway.dataDir)
+    removeDir(rig.configDir)
+    rig = undefined
+  })
 }
 
 /** The environment a CLI test runs `mpg` with: one gateway, one key, a private config dir. */

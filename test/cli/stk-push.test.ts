@@ -1,20 +1,12 @@
 import { createServer } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startTestGateway, removeDir, type TestGateway } from '../helpers/gateway.js'
+import { describe, expect, it } from 'vitest'
+import type { TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
-import { cliEnv, flat, tempConfigDir } from './cli-env.js'
+import { cliGateway, cliEnv, flat } from './cli-env.js'
 
 let gateway: TestGateway
 let configDir: string
-beforeEach(async () => {
-  gateway = await startTestGateway()
-  configDir = tempConfigDir()
-})
-afterEach(async () => {
-  await gateway.close()
-  removeDir(gateway.dataDir)
-  removeDir(configDir)
-})
+cliGateway('test', (rig) => ({ gateway, configDir } = rig))
 
 const push = ['stk-push', '--phone', '254708374149', '--amount', '100', '--reference', 'ORDER-1', '--description', 'T-shirt']
 const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })

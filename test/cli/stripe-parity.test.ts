@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { describe, expect, it } from 'vitest'
+import type { TestGateway } from '../helpers/gateway.js'
 import { runInPty, shellLine } from '../helpers/pty.js'
 import { runBin, runCli } from '../helpers/run-cli.js'
-import { cliEnv, spawnCli, tempConfigDir } from './cli-env.js'
+import { cliGateway, cliEnv, spawnCli } from './cli-env.js'
 
 let gateway: TestGateway
 let configDir: string
-beforeAll(async () => {
-  gateway = await startTestGateway()
-  configDir = tempConfigDir()
-})
-afterAll(async () => {
-  await gateway.close()
-  removeDir(gateway.dataDir)
-  removeDir(configDir)
-})
+cliGateway('file', (rig) => ({ gateway, configDir } = rig))
 
 const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
 const configFile = () => JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { profiles: Record<string, Record<string, string>> }

@@ -1,19 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { describe, expect, it } from 'vitest'
+import { stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
-import { cliEnv, tempConfigDir } from './cli-env.js'
+import { cliGateway, cliEnv } from './cli-env.js'
 
 let gateway: TestGateway
 let configDir: string
-beforeEach(async () => {
-  gateway = await startTestGateway()
-  configDir = tempConfigDir()
-})
-afterEach(async () => {
-  await gateway.close()
-  removeDir(gateway.dataDir)
-  removeDir(configDir)
-})
+cliGateway('test', (rig) => ({ gateway, configDir } = rig))
 
 const mpg = (args: string[]) => runCli(args, { env: cliEnv(gateway, configDir) })
 

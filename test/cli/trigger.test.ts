@@ -1,22 +1,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { describe, expect, it } from 'vitest'
+import type { TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
 import { FAILURE_PHONES } from '../../src/services/test-phones.js'
-import { cliEnv, tempConfigDir } from './cli-env.js'
+import { cliGateway, cliEnv } from './cli-env.js'
 
 let gateway: TestGateway
 let configDir: string
-beforeEach(async () => {
-  gateway = await startTestGateway()
-  configDir = tempConfigDir()
-})
-afterEach(async () => {
-  await gateway.close()
-  removeDir(gateway.dataDir)
-  removeDir(configDir)
-})
+cliGateway('test', (rig) => ({ gateway, configDir } = rig))
 
 const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
 
