@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type Timer } from '../src/utils/clock.js'
 import { sendRequest } from '../src/http/request.js'
 import { BoundedList } from './bounded.js'
 import { toWireJson } from './wire-json.js'
@@ -39,6 +40,13 @@ export interface OutgoingCallback {
   timeoutMs?: number
 }
 
+/** A task waiting for its time on the emulator's clock. */
+interface ScheduledTask {
+  dueAt: number
+  task: () => void
+  timer: Timer
+}
+
 /**
  * Sends callbacks once (Daraja never retries), after a delay, and journals each POST with its
  * answer. Timers and in-flight POSTs are tracked so `settle()` can wait for them and `cancelAll()`
@@ -50,15 +58,18 @@ export class CallbackSender {
   readonly #now: () => Date
   readonly #listeners = new Set<(entry: CallbackEntry) => void>()
   /** Scheduled tasks and when they are due on the emulator's clock (which `advanceClock` can move). */
-  #timers = new Map<NodeJS.Timeout, { dueAt: number; task: () => void }>()
+  #timers = new Set<ScheduledTask>()
   #inFlight = new Set<Promise<void>>()
   #abort = new AbortController()
   #seq = 0
   #idleWaiters: Array<() => void> = []
 
-  constructor(options: { timeoutMs: number; maxJournal: number; now: () => Date }) {
+  readonly #clock: Clock
+
+  constructor(options: { timeoutMs: number; maxJournal: number; now: () => Date; clock?: Clock }) {
     this.#timeoutMs = options.timeoutMs
     this.#now = options.now
+    this.#clock = options.clock ?? systemClock
     this.journal = new BoundedList(options.maxJournal)
   }
 
@@ -68,27 +79,26 @@ export class CallbackSender {
   }
 
   /**
-   * Runs `task` after `delayMs` of the emulator's clock: when a real timer of that length fires,
-   * or earlier when `runDue` finds the (advanced) clock past it. The task usually ends by calling `send`.
+   * Runs `task` after `delayMs` of the emulator's clock: when the clock's timer of that length
+   * fires (a virtual clock's advance fires it too), or earlier when `runDue` finds the (advanced)
+   * clock past it. The task usually ends by calling `send`.
    */
   schedule(delayMs: number, task: () => void): void {
-    const timer: NodeJS.Timeout = setTimeout(() => this.#run(timer), delayMs)
-    timer.unref()
-    this.#timers.set(timer, { dueAt: this.#now().getTime() + delayMs, task })
+    const entry: ScheduledTask = { dueAt: this.#now().getTime() + delayMs, task, timer: undefined as unknown as Timer }
+    entry.timer = this.#clock.setTimer(() => this.#run(entry), delayMs, 'emulator.callback')
+    this.#timers.add(entry)
   }
 
   /** Runs, oldest first, every scheduled task that is due by the clock now (after `advanceClock`). */
   runDue(): void {
     const now = this.#now().getTime()
-    const due = [...this.#timers].filter(([, entry]) => entry.dueAt <= now).sort((a, b) => a[1].dueAt - b[1].dueAt)
-    for (const [timer] of due) this.#run(timer)
+    const due = [...this.#timers].filter((entry) => entry.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt)
+    for (const entry of due) this.#run(entry)
   }
 
-  #run(timer: NodeJS.Timeout): void {
-    const entry = this.#timers.get(timer)
-    if (!entry) return
-    this.#timers.delete(timer)
-    clearTimeout(timer)
+  #run(entry: ScheduledTask): void {
+    if (!this.#timers.delete(entry)) return
+    entry.timer.cancel()
     try {
       entry.task()
     } finally {
@@ -106,6 +116,7 @@ export class CallbackSender {
       }
     })()
     this.#inFlight.add(run)
+    this.#clock.track?.(run)
     void run.finally(() => {
       this.#inFlight.delete(run)
       this.#checkIdle()
@@ -124,6 +135,7 @@ export class CallbackSender {
       if (entry && !signal.aborted) then(entry)
     })()
     this.#inFlight.add(run)
+    this.#clock.track?.(run)
     void run.finally(() => {
       this.#inFlight.delete(run)
       this.#checkIdle()
@@ -138,7 +150,7 @@ export class CallbackSender {
 
   /** Cancels scheduled callbacks and aborts those in flight; the journal is kept. */
   cancelAll(): void {
-    for (const timer of this.#timers.keys()) clearTimeout(timer)
+    for (const entry of this.#timers) entry.timer.cancel()
     this.#timers.clear()
     this.#abort.abort()
     this.#abort = new AbortController()

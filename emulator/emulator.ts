@@ -70,7 +70,7 @@ export class Emulator {
     this.state = new EmulatorState(config)
     this.scenarios = new ScenarioBook(config)
     this.spikeArrest = config.spikeArrest ? new SpikeArrest(config.spikeArrest) : undefined
-    this.callbacks = new CallbackSender({ timeoutMs: config.callbackTimeoutMs, maxJournal: config.maxJournal, now: () => this.now() })
+    this.callbacks = new CallbackSender({ timeoutMs: config.callbackTimeoutMs, maxJournal: config.maxJournal, now: () => this.now(), clock: config.clock })
   }
 
   /** The emulator's clock: the configured clock moved forward by every `advanceClock`. */

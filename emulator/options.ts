@@ -5,6 +5,7 @@ import {
   SANDBOX_PASSKEY,
   SANDBOX_SHORTCODE,
 } from '../src/schemas/daraja.js'
+import { systemClock, type Clock } from '../src/utils/clock.js'
 import { isProfile, PROFILE_SETTINGS, PROFILES, type EmulatorProfile } from './profiles.js'
 
 export interface EmulatorOptions {
@@ -42,6 +43,11 @@ export interface EmulatorOptions {
   c2bValidationTimeoutMs?: number
   /** The clock; tests may pass a fixed one (and move it with `advanceClock`). */
   now?: () => Date
+  /**
+   * Time and timers (a gateway's virtual clock, createVirtualClock): callbacks fall due on it, so one
+   * `clock.advance()` moves the gateway and this emulator together. Default the machine's clock.
+   */
+  clock?: Clock
 }
 
 /** What a client needs to talk to the emulator. */
@@ -72,6 +78,7 @@ export interface EmulatorConfig extends EmulatorCredentials {
   maxTransactions: number
   maxJournal: number
   now: () => Date
+  clock: Clock
 }
 
 export const DEFAULT_EMULATOR_PORT = 8989
@@ -114,7 +121,8 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 10_000),
     maxTransactions: Math.max(1, nonNegative('maxTransactions', options.maxTransactions, 10_000)),
     maxJournal: Math.max(1, nonNegative('maxJournal', options.maxJournal, 1_000)),
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? (options.clock ? () => new Date(options.clock!.now()) : () => new Date()),
+    clock: options.clock ?? systemClock,
   }
 }
 

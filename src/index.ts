@@ -4,6 +4,8 @@ export { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from 
 export { roundSummarySchema, type RoundSummary } from './schemas/round.js'
 export { GatewayClient, GatewayApiError, admin, webhooks, type GatewayClientOptions, type StkPushInput, type Account, type ApiKey, type PayoutAccountInput } from './client/index.js'
 export { MpgError, type ErrorKind } from './errors.js'
+export { createVirtualClock, type VirtualClock, type VirtualClockOptions, type AdvanceReport } from './utils/virtual-clock.js'
+export type { Clock, Timer } from './utils/clock.js'
 export * from './schemas/gateway.js'
 export * as daraja from './schemas/daraja.js'
 export { normalizePhone } from './utils/phone.js'

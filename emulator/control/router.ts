@@ -2,7 +2,7 @@ import type { Emulator } from '../emulator.js'
 import { ControlError, controlErrorResponse, type EmResponse } from '../errors.js'
 import type { EmRequest } from '../http.js'
 import { listC2b } from './c2b.js'
-import { advanceClock, readClock } from './clock.js'
+import { advanceClock, advanceClockBy, readClock } from './clock.js'
 import { addFault, clearFaults, listFaults } from './faults.js'
 import { health, reset } from './health.js'
 import { listCallbacks, listRequests } from './journals.js'
@@ -36,6 +36,7 @@ const routes: ControlRoute[] = [
   { method: 'GET', pattern: /^clock$/, handler: readClock },
   { method: 'GET', pattern: /^c2b$/, handler: listC2b },
   { method: 'POST', pattern: /^clock$/, handler: advanceClock },
+  { method: 'POST', pattern: /^clock\/advance$/, handler: advanceClockBy },
   { method: 'GET', pattern: /^stk\/([^/]+)$/, handler: getStk },
   { method: 'POST', pattern: /^stk\/([^/]+)\/resolve$/, handler: resolveStk },
 ]

@@ -66,6 +66,11 @@ export interface GatewayConfig {
   payoutRetryDelaysMs: number[]
   /** A B2C without a result this long after Daraja took it is asked about (Transaction Status). */
   payoutStatusAfterS: number
+  /**
+   * MPG_TEST_MODE=1 (emulator mode, lowdb store): the gateway runs on a virtual clock that keeps time
+   * with the machine's but can be moved ahead (`POST /__emulator/clock/advance`, `mpg emulator clock advance`).
+   */
+  testMode: boolean
 }
 
 /** Per-instance limits on the merchant API (see the README's Security section). */
@@ -168,6 +173,7 @@ const envSchema = z.object({
   MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: int('MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT', 1, 10_000).default(4),
   MPG_WEBHOOK_DISABLE_AFTER_S: num('MPG_WEBHOOK_DISABLE_AFTER_S', 0.01, 365 * 86_400).default(86_400),
   MPG_ALLOW_PRIVATE_WEBHOOK_URLS: flag('MPG_ALLOW_PRIVATE_WEBHOOK_URLS').optional(),
+  MPG_TEST_MODE: flag('MPG_TEST_MODE').optional(),
   MPG_RATE_LIMIT: z.enum(['on', 'off'], { error: 'MPG_RATE_LIMIT must be on or off' }).default('on'),
   MPG_RATE_LIMIT_PUSH_PER_S: num('MPG_RATE_LIMIT_PUSH_PER_S', 0.01, 1_000_000).default(50),
   MPG_RATE_LIMIT_PUSH_BURST: int('MPG_RATE_LIMIT_PUSH_BURST', 1, 1_000_000).default(100),
@@ -217,6 +223,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
       })
     }
   }
+  if (e.MPG_TEST_MODE && e.DATABASE_URL) {
+    // PostgreSQL decides what is due on the database's clock (several processes agree on it), which a test cannot move.
+    throw configError('MPG_TEST_MODE', 'MPG_TEST_MODE works with the embedded store only, not with DATABASE_URL')
+  }
   const hasCredentials = Boolean(e.DARAJA_CONSUMER_KEY || e.DARAJA_CONSUMER_SECRET)
   const darajaEnv: DarajaEnv = e.DARAJA_ENV ?? (hasCredentials ? 'sandbox' : 'emulator')
 
@@ -224,6 +234,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     for (const name of ['DARAJA_CONSUMER_KEY', 'DARAJA_CONSUMER_SECRET', 'DARAJA_SHORTCODE', 'DARAJA_PASSKEY'] as const) {
       if (!e[name]) throw configError(name, `${name} is required when DARAJA_ENV is ${darajaEnv}`)
     }
+    // Moving time is for tests against the emulator: never against Daraja's real clock.
+    if (e.MPG_TEST_MODE) throw configError('MPG_TEST_MODE', `MPG_TEST_MODE works in emulator mode only, not with DARAJA_ENV ${darajaEnv}`)
     if (options.requirePublicUrl && !e.PUBLIC_SITE_URL) {
       throw configError('PUBLIC_SITE_URL', `PUBLIC_SITE_URL is required when DARAJA_ENV is ${darajaEnv} (Daraja must reach your callbacks)`)
     }
@@ -280,5 +292,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     },
     payoutRetryDelaysMs: e.MPG_PAYOUT_RETRY_DELAYS_MS,
     payoutStatusAfterS: e.MPG_PAYOUT_STATUS_AFTER_S,
+    testMode: e.MPG_TEST_MODE ?? false,
   }
 }

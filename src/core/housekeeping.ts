@@ -32,7 +32,7 @@ export function startHousekeeping(ctx: GatewayContext): { stop(): Promise<void> 
       .then((leading) => (leading ? pruneExpiredIdempotency(ctx) : 0))
       .catch((error) => ctx.log.error('idempotency.prune_failed', { message: error instanceof Error ? error.message : String(error) }))
   void prune()
-  const timer = ctx.clock.setRepeating(prune, PRUNE_EVERY_MS)
+  const timer = ctx.clock.setRepeating(prune, PRUNE_EVERY_MS, 'housekeeping')
   return {
     async stop() {
       timer.cancel()

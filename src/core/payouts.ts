@@ -54,6 +54,7 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
   // Serverless: the platform may freeze the function once it answered; if it does anyway, the
   // next round sends this B2C (it stays due), with the same OriginatorConversationID.
   ctx.serverless?.waitUntil?.(work)
+  ctx.clock.track?.(work)
 }
 
 /**

@@ -42,7 +42,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
       })
     return running
   }
-  const timer = ctx.clock.setRepeating(runOnce, intervalMs)
+  const timer = ctx.clock.setRepeating(runOnce, intervalMs, 'reconcile')
 
   // Payouts keep their own pace: retry delays and MPG_PAYOUT_STATUS_AFTER_S may be much shorter
   // than the STK reconciliation age.
@@ -59,7 +59,7 @@ export function startReconciler(ctx: GatewayContext): Reconciler {
       })
     return payoutPass
   }
-  const payoutTimer = ctx.clock.setRepeating(() => (stopped ? undefined : runPayouts()), payoutIntervalMs(ctx))
+  const payoutTimer = ctx.clock.setRepeating(() => (stopped ? undefined : runPayouts()), payoutIntervalMs(ctx), 'payouts')
   return {
     async runOnce() {
       await runOnce()

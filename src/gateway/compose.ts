@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { GatewayConfig } from '../config/gateway-config.js'
 import { systemClock, type Clock } from '../core/clock.js'
+import { createVirtualClock } from '../utils/virtual-clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
 import type { Logger } from '../core/logger.js'
@@ -55,7 +56,8 @@ async function openStore(config: GatewayConfig, log: Logger, clock: Clock, poolM
  */
 export async function composeGateway(config: GatewayConfig, log: Logger, options: ComposeOptions): Promise<Composed> {
   const { started } = options
-  const clock = options.clock ?? systemClock
+  // Test mode: a clock that keeps the machine's time until a test moves it ahead.
+  const clock = options.clock ?? (config.testMode ? createVirtualClock(undefined, { ticking: true }) : systemClock)
   const store = options.store ?? (await openStore(config, log, clock, options.poolMax))
   await store.open()
   started.push(() => store.close())
@@ -88,6 +90,8 @@ export async function composeGateway(config: GatewayConfig, log: Logger, options
         consumerKey: config.consumerKey,
         consumerSecret: config.consumerSecret,
         securityCredential: config.securityCredential,
+        // One clock for both: advancing it moves the gateway's retries and the emulator's callbacks together.
+        clock,
       })
       emulator = running
       started.push(() => running.close())

@@ -48,7 +48,7 @@ export interface ResolveInput {
  * POSTs to the emulator's control API (`/__emulator/<path>`): the one way the CLI talks to it.
  * A URL that is not http(s) is a usage error; no answer is `unreachable`.
  */
-export async function postToEmulator(emulatorUrl: string, path: string, json: unknown): Promise<{ base: URL; status: number; text: string; body: ControlAnswer | undefined }> {
+export async function postToEmulator(emulatorUrl: string, path: string, json: unknown, timeoutMs = 5000): Promise<{ base: URL; status: number; text: string; body: ControlAnswer | undefined }> {
   let base: URL
   try {
     base = new URL(emulatorUrl)
@@ -61,7 +61,7 @@ export async function postToEmulator(emulatorUrl: string, path: string, json: un
   const url = new URL(`__emulator/${path}`, base.href.endsWith('/') ? base : `${base.href}/`)
   let res
   try {
-    res = await sendRequest({ method: 'POST', url: url.href, json, timeoutMs: 5000 })
+    res = await sendRequest({ method: 'POST', url: url.href, json, timeoutMs })
   } catch (error) {
     if (error instanceof NetworkError) {
       throw new MpgError('unreachable', `No emulator answers at ${base.origin} (${error.message}).`, {

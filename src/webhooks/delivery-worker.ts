@@ -47,6 +47,8 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const abort = new AbortController()
   const owner = newId('wrk')
   const leaseMs = leaseFor(ctx.config.webhookTimeoutMs)
+  // Scheduling started by an event is work a virtual clock's advance waits for.
+  const track = <T>(work: Promise<T>) => ctx.clock.track?.(work) ?? work
   let stopped = false
   let stopping: Promise<void> | undefined
 
@@ -59,7 +61,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
       timers.delete(delivery.id)
       // What the attempt leads to is returned, so a virtual clock's advance can wait for it.
       return enqueue(delivery)
-    }, Math.max(0, due - now))
+    }, Math.max(0, due - now), 'webhook.attempt')
     timers.set(delivery.id, timer)
   }
 
@@ -132,10 +134,10 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   }
 
   const onEvent = (event: EventRecord) => {
-    ctx.store
+    void track(ctx.store
       .listDeliveriesForEvent(event.id)
       .then((deliveries) => deliveries.forEach(schedule))
-      .catch((error) => ctx.log.error('webhook.schedule_failed', { event_id: event.id, message: message(error) }))
+      .catch((error) => ctx.log.error('webhook.schedule_failed', { event_id: event.id, message: message(error) })))
   }
   // Subscribe before loading the queue, so a delivery created in between is not missed (schedule dedupes).
   const unsubscribe = ctx.bus.subscribe(onEvent)

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs'
+import type { Clock } from '../../src/utils/clock.js'
 import { createLogger } from '../../src/core/logger.js'
 import { createGateway, type RunningGateway } from '../../src/gateway/create-gateway.js'
 import { checkResponse } from './openapi-check.js'
@@ -21,6 +22,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>
   /** Reuse a data dir (restart tests). */
   dataDir?: string
+  /** Business time for the gateway and its emulator (a virtual clock moves both). */
+  clock?: Clock
 }
 
 /** A real gateway on 127.0.0.1:0 with its own emulator and a fresh data dir (removed after the test file). */
@@ -39,6 +42,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       ...options.env,
     },
     logger: createLogger({ json: true, write: (line) => logs.push(JSON.parse(line)) }),
+    clock: options.clock,
   })
   const key = gateway.bootstrap?.key ?? ''
   // Every answer a test receives through api()/admin() is held to the OpenAPI document.

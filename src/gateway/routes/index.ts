@@ -15,6 +15,7 @@ import callbacksB2cPost from './callbacks-b2c.post.js'
 import callbacksStkPost from './callbacks-stk.post.js'
 import cronTickRoutes from './cron-tick.js'
 import dashboardRoutes from './dashboard.get.js'
+import emulatorClockAdvancePost from './emulator-clock-advance.post.js'
 import eventsStreamGet from './events-stream.get.js'
 import healthGet from './health.get.js'
 import openApiRoutes from './openapi.get.js'
@@ -57,6 +58,7 @@ export const routes: Route[] = [
   webhooksDeliveriesGet,
   webhookDeliveriesResendPost,
   eventsStreamGet,
+  emulatorClockAdvancePost,
   ...cronTickRoutes,
   ...dashboardRoutes,
   ...openApiRoutes,
