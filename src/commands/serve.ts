@@ -39,6 +39,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
             this.log('This key is shown once: store it now (e.g. export MPG_API_KEY=…).')
           }
           if (info.admin_token_file) this.log(`Admin token: ${info.admin_token_file}`)
+          if (info.test_mode) this.log('Test mode: time can be moved ahead with `mpg emulator clock advance 24h`.')
           this.log('Press Ctrl-C to stop.')
         },
         stopped: () => (json ? out({ type: 'stopped', event: 'stopped' }) : this.log('Stopped.')),

@@ -2,7 +2,7 @@ import { createLogger } from '../core/logger.js'
 import type { ServeFlags } from '../config/gateway-config.js'
 
 export interface ServeEvents {
-  ready(info: { url: string; daraja_env: string; daraja_url: string | undefined; account_id?: string; key?: string; admin_token_file?: string }): void
+  ready(info: { url: string; daraja_env: string; daraja_url: string | undefined; account_id?: string; key?: string; admin_token_file?: string; test_mode?: true }): void
   stopped(): void
 }
 
@@ -20,6 +20,7 @@ export async function serveGateway(flags: ServeFlags, options: { json: boolean; 
     daraja_url: gateway.emulator?.url ?? gateway.config.darajaBaseUrl,
     ...(gateway.bootstrap ? { account_id: gateway.bootstrap.account_id, key: gateway.bootstrap.key } : {}),
     ...(gateway.adminTokenFile ? { admin_token_file: gateway.adminTokenFile } : {}),
+    ...(gateway.config.testMode ? { test_mode: true as const } : {}),
   })
   const startupLines = held
   held = undefined

@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { runCli } from '../helpers/run-cli.js'
 import { removeDir, startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
+import { spawnServe } from '../helpers/serve-process.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 let gw: TestGateway | undefined
 let emulator: RunningEmulator | undefined
@@ -37,6 +39,21 @@ describe('mpg emulator clock advance', () => {
     const human = await runCli(['emulator', 'clock', 'advance', '1d'], { env: { MPG_BASE_URL: gw.url } })
     expect(human.exitCode, human.stderr).toBe(0)
     expect(human.stdout).toMatch(/^Moved the gateway and its emulator 1d ahead, to \d{4}-\d\d-\d\dT[\d:.]+Z\. Ran: .*reconcile ×\d+/)
+  })
+
+  it('`MPG_TEST_MODE=1 mpg serve` says so and takes `mpg emulator clock advance 24h`', async () => {
+    const dataDir = tempDir('mpg-clock-serve-')
+    const serve = await spawnServe(['--data-dir', dataDir], { MPG_TEST_MODE: '1' })
+    try {
+      expect(serve.ready).toMatchObject({ daraja_env: 'emulator', test_mode: true })
+      const r = await runCli(['emulator', 'clock', 'advance', '24h'], { env: { MPG_BASE_URL: serve.ready.url } })
+      expect(r.exitCode, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/^Moved the gateway and its emulator 1d ahead, to .*\. Ran: housekeeping ×144, payouts ×\d+, reconcile ×\d+\.$/m)
+    } finally {
+      serve.child.kill('SIGTERM')
+      await serve.exited
+      removeDir(dataDir)
+    }
   })
 
   it('bad durations are a sentence and a next step (exit 2), and nothing moves', async () => {
