@@ -101,8 +101,8 @@ describe('STK push outcome table, end to end', () => {
     const res = await push('254700000005')
     const id = res.body.CheckoutRequestID
     expectInFlight(await query(id), id)
+    // settle() waits for every scheduled callback: one would be in received() by now.
     await em.settle()
-    await new Promise((r) => setTimeout(r, 100))
     expect(receiver.received()).toHaveLength(0)
     const q = await query(id)
     expect(q.status).toBe(200)
@@ -133,7 +133,8 @@ describe('STK push outcome table, end to end', () => {
   it('254700000008 is held until resolved through the control API', async () => {
     const res = await push('254700000008')
     const id = res.body.CheckoutRequestID
-    await new Promise((r) => setTimeout(r, 100))
+    // Nothing is scheduled for a held prompt: settle() would otherwise wait for its callback.
+    await em.settle()
     expect(receiver.received()).toHaveLength(0)
     expectInFlight(await query(id), id)
 
@@ -177,7 +178,7 @@ describe('STK push outcome table, end to end', () => {
     await em.settle()
     const [entry] = em.callbacks()
     expect(entry).toMatchObject({ kind: 'stk', transaction_id: res.body.CheckoutRequestID, copy: 1, dropped: false, response: { status: 500, body: 'boom' }, error: null })
-    await new Promise((r) => setTimeout(r, 100))
+    // After settle() no retry is scheduled or in flight: the 500 was final.
     expect(receiver.received()).toHaveLength(1)
     const control = await http('GET', `${em.url}/__emulator/callbacks`)
     expect(control.body.callbacks).toHaveLength(1)

@@ -71,7 +71,8 @@ describe('each emulator outcome phone ends in the right final state', () => {
   it('254700000008 (held) stays pending until resolved through the emulator, then follows the result', async () => {
     gw = await startTestGateway()
     const { body } = await push(gw, '254700000008')
-    await new Promise((r) => setTimeout(r, 300))
+    // The emulator has nothing scheduled for a held prompt (settle() would wait for a callback).
+    await gw.emulator!.settle()
     const pending = (await (await gw.api(`/api/v1/transactions/${body.transaction_id}`)).json()) as any
     expect(pending.transaction.status).toBe('pending')
     gw.emulator!.resolve(body.checkout_request_id, 1032)
