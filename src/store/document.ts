@@ -1,7 +1,5 @@
-import { Low } from 'lowdb'
-import { DataFile } from 'lowdb/node'
-import { StorageError, storageCause } from './errors.js'
-import { readJournal, type JournalContents, type JournalEntry } from './journal.js'
+import { readJournal, readRotatedJournal, rotatedJournals, type JournalContents, type JournalEntry } from './journal.js'
+import { readSnapshot } from './snapshot-file.js'
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -57,48 +55,7 @@ export function journalFileOf(file: string): string {
   return `${file.replace(/\.json$/, '')}.journal`
 }
 
-const whatToDo = (file: string) => `Restore ${file} from a backup, or move it aside to start an empty store (every account and key in it is then gone).`
-
-/** Checks that a parsed snapshot is one the gateway wrote; a foreign or damaged one is refused, never replaced. */
-function checkSnapshot(file: string, value: unknown): StoreDocument {
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
-  if (kind !== 'object') throw new StorageError('corrupt', `The store snapshot ${file} is not a gateway store (it holds ${kind}).`, whatToDo(file), { file })
-  const doc = value as Record<string, unknown>
-  if (doc.version !== 1) throw new StorageError('corrupt', `The store snapshot ${file} is not a gateway store (version ${JSON.stringify(doc.version)}, expected 1).`, whatToDo(file), { file })
-  for (const c of Object.keys(KEY_OF)) {
-    if (doc[c] !== undefined && !Array.isArray(doc[c])) throw new StorageError('corrupt', `The store snapshot ${file} is damaged: "${c}" is not a list.`, whatToDo(file), { file })
-  }
-  if (doc.meta !== undefined && (doc.meta === null || typeof doc.meta !== 'object')) throw new StorageError('corrupt', `The store snapshot ${file} is damaged: "meta" is not an object.`, whatToDo(file), { file })
-  return { ...emptyDocument(), ...(doc as Partial<StoreDocument>) }
-}
-
-/** Reads the snapshot through lowdb's file adapter; a missing file is an empty store. */
-export async function readSnapshot(file: string): Promise<{ doc: StoreDocument; bytes: number }> {
-  let bytes = 0
-  const adapter = new DataFile<StoreDocument>(file, {
-    parse: (text) => {
-      bytes = Buffer.byteLength(text)
-      let value: unknown
-      try {
-        value = JSON.parse(text)
-      } catch (error) {
-        throw new StorageError('corrupt', `The store snapshot ${file} is not valid JSON (${(error as Error).message}).`, whatToDo(file), { file })
-      }
-      return checkSnapshot(file, value)
-    },
-    stringify: (data) => JSON.stringify(data),
-  })
-  const db = new Low(adapter, emptyDocument())
-  try {
-    await db.read()
-  } catch (error) {
-    if (error instanceof StorageError) throw error
-    throw new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
-  }
-  return { doc: { ...emptyDocument(), ...db.data }, bytes }
-}
-
-/** Applies journal entries over a snapshot, in order (upserts by key, deletions). */
+/** Applies journal entries over a snapshot, in order (new records, changes, deletions by key). */
 export function applyJournal(doc: StoreDocument, entries: JournalEntry[]): void {
   if (entries.length === 0) return
   const positions = new Map<Collection, Map<string, number>>()
@@ -130,6 +87,15 @@ export function applyJournal(doc: StoreDocument, entries: JournalEntry[]): void 
       }
       continue
     }
+    if ('k' in entry) {
+      // A change: only the fields that changed (a change to a record no longer there is moot).
+      const i = at.get(entry.k)
+      if (i === undefined) continue
+      const changed: Record<string, unknown> = { ...list[i], ...entry.p }
+      for (const field of entry.u ?? []) delete changed[field]
+      list[i] = changed
+      continue
+    }
     const key = String(entry.r[KEY_OF[c]])
     const i = at.get(key)
     if (i !== undefined) list[i] = entry.r
@@ -146,9 +112,16 @@ export function applyJournal(doc: StoreDocument, entries: JournalEntry[]): void 
  * The one reader of a store's files: the snapshot with the journal replayed over it, exactly as
  * the store opens them, but without changing anything on disk (for tools and tests).
  */
-export async function loadDocument(file: string): Promise<{ doc: StoreDocument; snapshotBytes: number; journal: JournalContents }> {
+export async function loadDocument(file: string): Promise<{ doc: StoreDocument; snapshotBytes: number; rotatedBytes: number; journal: JournalContents }> {
   const { doc, bytes } = await readSnapshot(file)
+  let rotatedBytes = 0
+  // Rotated journals (a fold a crash or a failure interrupted) come before the current one.
+  for (const rotated of await rotatedJournals(journalFileOf(file))) {
+    const contents = await readRotatedJournal(rotated)
+    applyJournal(doc, contents.entries)
+    rotatedBytes += contents.goodBytes
+  }
   const journal = await readJournal(journalFileOf(file))
   applyJournal(doc, journal.entries)
-  return { doc, snapshotBytes: bytes, journal }
+  return { doc, snapshotBytes: bytes, rotatedBytes, journal }
 }

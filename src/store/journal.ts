@@ -1,6 +1,7 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises'
+import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { StorageError, storageCause } from './errors.js'
-import { PRIVATE_FILE_MODE, keepPrivate, writeNewPrivateFile } from './files.js'
+import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './files.js'
 
 /**
  * An append-only log of record upserts and deletions beside the snapshot. Appending the few
@@ -8,9 +9,14 @@ import { PRIVATE_FILE_MODE, keepPrivate, writeNewPrivateFile } from './files.js'
  * whole JSON file costs ~40 ms at 10k transactions. The snapshot is rewritten (compacted) only
  * once the log has grown as large as the snapshot, so that cost is paid rarely.
  *
- * Lines are JSON: `{"c":collection,"r":record}` (upsert), `{"c":collection,"d":key}` (delete),
- * `{"m":meta,"s":nextEventSeq}`. Replaying a line twice is harmless, so a crash between a
- * compaction and the log's truncation loses nothing.
+ * Lines are JSON: `{"c":collection,"r":record}` (a new record, whole), `{"c":collection,"k":key,
+ * "p":{changed fields},"u":[removed fields]}` (a change: only what changed, never the whole record
+ * again), `{"c":collection,"d":key}` (delete), `{"m":meta,"s":nextEventSeq}`. Every line sets
+ * values (never increments), so replaying lines already in the snapshot is harmless.
+ *
+ * A fold rotates the log: the current file becomes `<journal>.<n>` and appends go on in a new one
+ * while the snapshot is written; once the snapshot is on disk the rotated files are removed.
+ * Start-up replays the rotated files (a fold a crash interrupted) before the current one.
  *
  * Appends are all-or-nothing: a write or sync that fails is cut back to the last good offset
  * before anything else may be appended, so a torn line can only ever be the last one (a crash
@@ -18,6 +24,7 @@ import { PRIVATE_FILE_MODE, keepPrivate, writeNewPrivateFile } from './files.js'
  */
 export type JournalEntry =
   | { c: string; r: Record<string, unknown> }
+  | { c: string; k: string; p: Record<string, unknown>; u?: string[] }
   | { c: string; d: string }
   | { m: Record<string, string>; s: number }
 
@@ -32,7 +39,11 @@ export interface JournalContents {
 function isEntry(value: unknown): value is JournalEntry {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false
   const v = value as Record<string, unknown>
-  if (typeof v.c === 'string') return (v.r !== null && typeof v.r === 'object' && !Array.isArray(v.r)) || typeof v.d === 'string'
+  const object = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x)
+  if (typeof v.c === 'string') {
+    if (typeof v.k === 'string') return object(v.p) && (v.u === undefined || (Array.isArray(v.u) && v.u.every((f) => typeof f === 'string')))
+    return object(v.r) || typeof v.d === 'string'
+  }
   return v.m !== null && typeof v.m === 'object' && typeof v.s === 'number'
 }
 
@@ -69,6 +80,30 @@ export async function readJournal(file: string): Promise<JournalContents> {
   return { entries, goodBytes, torn: Buffer.from(torn) }
 }
 
+/** `<journal>.<n>` files a fold rotated out and has not removed yet, oldest first. */
+export async function rotatedJournals(file: string): Promise<string[]> {
+  const name = basename(file)
+  let names: string[]
+  try {
+    names = await readdir(dirname(file))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const numbered = names
+    .map((n) => ({ n, gen: n.startsWith(`${name}.`) && /^\d+$/.test(n.slice(name.length + 1)) ? Number(n.slice(name.length + 1)) : -1 }))
+    .filter((f) => f.gen >= 0)
+    .sort((a, b) => a.gen - b.gen)
+  return numbered.map((f) => join(dirname(file), f.n))
+}
+
+/** Reads a rotated journal: it was complete when rotated, so a torn end means it was damaged. */
+export async function readRotatedJournal(file: string): Promise<JournalContents> {
+  const contents = await readJournal(file)
+  if (contents.torn.length > 0) throw corrupt(file, 'ends in a partial line (a rotated journal is always whole)')
+  return contents
+}
+
 export class Journal {
   private handle: FileHandle | undefined
   /** The end of the last complete, synced append: where a failed append is cut back to. */
@@ -86,8 +121,9 @@ export class Journal {
    * mid-append, never acknowledged) is the only thing ever cut, and its bytes are kept first in
    * `<journal>.torn-<time>`.
    */
-  async open(): Promise<JournalEntry[]> {
-    const { entries, goodBytes, torn } = await readJournal(this.file)
+  async open(read?: JournalContents): Promise<JournalEntry[]> {
+    // The caller may have read the file already (start-up replays it first): not parsed twice.
+    const { entries, goodBytes, torn } = read ?? (await readJournal(this.file))
     this.handle = await open(this.file, 'a', PRIVATE_FILE_MODE)
     await keepPrivate(this.file, this.warn)
     if (torn.length > 0) {
@@ -130,11 +166,37 @@ export class Journal {
     }
   }
 
-  /** Called once the snapshot holds everything the log holds (and is itself synced to disk). */
-  async truncate(): Promise<void> {
-    await this.handle?.truncate(0)
-    await this.handle?.datasync()
+  /**
+   * Moves everything appended so far to `<journal>.<n>` (n above every rotated file left) and goes
+   * on in a new, empty file. Returns the rotated file. A failure before the rename changes nothing;
+   * after it, nothing more may be appended (the caller fails the store).
+   */
+  async rotate(): Promise<string> {
+    if (this.broken) throw this.broken
+    const rotated = await rotatedJournals(this.file)
+    const next = rotated.length === 0 ? 1 : Number(/\.(\d+)$/.exec(rotated.at(-1)!)![1]) + 1
+    const target = `${this.file}.${next}`
+    await rename(this.file, target)
+    await this.handle?.close()
+    this.handle = undefined
     this.bytes = 0
+    try {
+      this.handle = await open(this.file, 'a', PRIVATE_FILE_MODE)
+      await syncDir(dirname(this.file))
+    } catch (error) {
+      this.broken = new StorageError('write_failed', `Cannot start a new store journal ${this.file}: ${storageCause(error)}.`, 'Stop the gateway, fix the disk and start it again: start-up replays the rotated journal.', { file: this.file, cause: error })
+      throw this.broken
+    }
+    return target
+  }
+
+  /** Removes rotated files up to `last` once the snapshot holds what they hold (and is itself synced). */
+  async removeRotated(last: string): Promise<void> {
+    for (const file of await rotatedJournals(this.file)) {
+      await rm(file, { force: true })
+      if (file === last) break
+    }
+    await syncDir(dirname(this.file))
   }
 
   async close(): Promise<void> {

@@ -166,7 +166,14 @@ export interface Store {
   listInFlightIdempotency(): Promise<IdempotencyRecord[]>
   saveIdempotency(record: IdempotencyRecord): Promise<void>
   deleteIdempotency(scope: string): Promise<void>
-  pruneIdempotency(createdBefore: string): Promise<number>
+  /** Removes up to `limit` (default: all) keys created before `createdBefore` that are not in flight; returns how many went. */
+  pruneIdempotency(createdBefore: string, limit?: number): Promise<number>
+  /**
+   * Retention, one bounded batch (call again while it removes `limit`): up to `limit` finished
+   * deliveries (never a pending one) created before `before`, then up to `limit` events created
+   * before it that have no delivery left. Transactions are never pruned.
+   */
+  pruneHistory(before: string, limit: number): Promise<{ events: number; deliveries: number }>
 
   createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>

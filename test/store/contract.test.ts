@@ -418,6 +418,73 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.lastEventSeq()).toBe(all[2].seq)
   })
 
+  it.skipIf(!available)('pending payments and payouts are listed until they settle, oldest first', async () => {
+    const account_id = `acct_pending_${++counter}`
+    const older = transaction({ account_id, created_at: new Date(Date.now() - 60_000).toISOString() })
+    const newer = transaction({ account_id })
+    await store.insertTransaction(older)
+    await store.insertTransaction(newer)
+    const ours = async (createdBefore: string) => (await store.listPendingTransactions(createdBefore)).filter((t) => t.account_id === account_id).map((t) => t.id)
+    expect(await ours(new Date(Date.now() + 1000).toISOString())).toEqual([older.id, newer.id])
+    expect(await ours(new Date(Date.now() - 30_000).toISOString())).toEqual([older.id])
+    const payout = { status: 'pending' as const, type: 'mpesa' as const, amount: 98, destination: { type: 'mpesa' as const, phone: '254700000000' }, created_at: 'x', updated_at: 'x' }
+    await store.transition({ transactionId: older.id, guard: () => true, patch: () => ({ status: 'success', payout }) })
+    expect(await ours(new Date(Date.now() + 1000).toISOString())).toEqual([newer.id])
+    expect((await store.listPendingPayouts()).map((t) => t.id)).toContain(older.id)
+    await store.transition({ transactionId: older.id, guard: () => true, patch: (t) => ({ payout: { ...t.payout!, status: 'needs_attention' } }) })
+    expect((await store.listPendingPayouts()).map((t) => t.id)).not.toContain(older.id)
+    expect((await store.listPayoutsByStatus('needs_attention', 100)).map((t) => t.id)).toContain(older.id)
+  })
+
+  it.skipIf(!available)('retention: finished deliveries and then their events go after the window, in bounded batches; pending deliveries, their events and transactions stay', async () => {
+    const account_id = `acct_retention_${++counter}`
+    await store.createWebhookEndpoint(endpoint({ account_id }))
+    const [done, owed] = [transaction({ account_id }), transaction({ account_id })]
+    for (const t of [done, owed]) await store.insertTransaction(t)
+    const first = (await settle(store, done.id))!
+    const second = (await settle(store, owed.id))!
+    await store.updateDelivery(first.deliveries[0].id, (d) => ({ ...d, status: 'succeeded', next_attempt_at: null }))
+    const cutoff = new Date(Date.now() + 1).toISOString()
+    await sleep(5)
+    const fresh = transaction({ account_id })
+    await store.insertTransaction(fresh)
+    const young = (await settle(store, fresh.id))!
+    await store.updateDelivery(young.deliveries[0].id, (d) => ({ ...d, status: 'failed', next_attempt_at: null }))
+
+    const batch = await store.pruneHistory(cutoff, 1)
+    expect(batch.events).toBeLessThanOrEqual(1)
+    expect(batch.deliveries).toBeLessThanOrEqual(1)
+    for (let pass = 0; pass < 100; pass++) {
+      const removed = await store.pruneHistory(cutoff, 500)
+      if (removed.events + removed.deliveries === 0) break
+    }
+    expect(await store.getDelivery(first.deliveries[0].id)).toBeUndefined()
+    expect(await store.getEvent(first.events[0].id)).toBeUndefined()
+    expect(await store.listDeliveriesForEvent(first.events[0].id)).toEqual([])
+    // Owed: the pending delivery and its event stay, whatever their age.
+    expect((await store.getDelivery(second.deliveries[0].id))?.status).toBe('pending')
+    expect(await store.getEvent(second.events[0].id)).toBeDefined()
+    // Within the window: kept, finished or not; a stream resuming from before the pruned event gets what is kept.
+    expect(await store.getDelivery(young.deliveries[0].id)).toBeDefined()
+    const resumed = await store.listEventsAfter(account_id, 'test', 0, 100)
+    expect(resumed.map((e) => e.id)).toEqual([second.events[0].id, young.events[0].id])
+    // Transactions are the ledger: never pruned.
+    expect((await store.getTransaction(done.id))?.status).toBe('success')
+  })
+
+  it.skipIf(!available)('Idempotency-Keys are pruned past their life in bounded batches, never while in flight', async () => {
+    const old = new Date(Date.now() - 25 * 3600_000).toISOString()
+    const scope = `acct_idem_${++counter}`
+    const base = { fingerprint: 'f', status_code: 201, response: {}, transaction_id: null }
+    for (const n of [1, 2, 3]) await store.saveIdempotency({ ...base, scope: `${scope}:old${n}`, state: 'done', created_at: old })
+    await store.saveIdempotency({ ...base, scope: `${scope}:stuck`, state: 'in_flight', created_at: old })
+    const before = new Date(Date.now() - 24 * 3600_000).toISOString()
+    expect(await store.pruneIdempotency(before, 2)).toBe(2)
+    while ((await store.pruneIdempotency(before, 2)) > 0);
+    for (const n of [1, 2, 3]) expect(await store.getIdempotency(`${scope}:old${n}`)).toBeUndefined()
+    expect(await store.getIdempotency(`${scope}:stuck`)).toBeDefined()
+  })
+
   it.skipIf(!available)('one leader among the processes sharing the store', async () => {
     const peers = [store, await engine.peer(), await engine.peer()]
     const leading = await Promise.all(peers.map((p) => p.tryLead()))

@@ -1,11 +1,12 @@
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { TransactionRecord } from '../../src/store/records.js'
+import { Table } from '../../src/store/table.js'
 import { transaction } from './records.js'
 
 const fileOf = (dir: string) => join(dir, 'gateway.json')
@@ -96,14 +97,50 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     expect(next).toEqual({ data: [expect.objectContaining({ id: '1' })], has_more: false })
   })
 
-  it('returned records are copies: mutating them does not change the store', async () => {
+  it('returned records are immutable: no caller can change stored state, through a read, a result or its own input', async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
     await store.open()
-    await store.insertTransaction(transaction('c'))
-    const copy = (await store.getTransaction('c'))!
-    copy.status = 'success'
-    expect((await store.getTransaction('c'))?.status).toBe('pending')
+    const input = transaction('c', { payout: null })
+    await store.insertTransaction(input)
+    // The caller's own object stays the caller's: changing it later changes nothing stored.
+    input.status = 'failed'
+    const read = (await store.getTransaction('c'))!
+    expect(() => {
+      read.status = 'success'
+    }).toThrow(TypeError)
+    const result = (await store.transition({
+      transactionId: 'c',
+      guard: () => true,
+      patch: () => ({ payout: { status: 'pending', type: 'mpesa', amount: 1, destination: { type: 'mpesa', phone: '254700000001' }, created_at: 'a', updated_at: 'a' } }),
+      events: (t) => [{ event: 'payment.success', data: { transaction_id: t.id, nested: { n: 1 } } }],
+    }))!
+    expect(() => {
+      result.transaction.payout!.status = 'failed'
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(result.events[0].data.nested as { n: number }).n = 2
+    }).toThrow(TypeError)
+    // A guard or patch is handed the stored record: it cannot change it in place either.
+    await store.transition({
+      transactionId: 'c',
+      guard: (t) => {
+        expect(() => Object.assign(t, { status: 'failed' })).toThrow(TypeError)
+        return false
+      },
+      patch: () => ({}),
+    })
+    const again = (await store.getTransaction('c'))!
+    expect(again.status).toBe('pending')
+    expect(again.payout?.status).toBe('pending')
+    expect((await store.getEvent(result.events[0].id))?.data).toEqual({ transaction_id: 'c', nested: { n: 1 } })
+    // Reads hand out the stored record itself (no copy per read), which is why it must be frozen.
+    expect(await store.getTransaction('c')).toBe(again)
+    await store.close()
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await reopened.open()
+    expect(Object.isFrozen(await reopened.getTransaction('c'))).toBe(true)
+    expect((await reopened.getTransaction('c'))?.payout?.status).toBe('pending')
   })
 })
 
@@ -154,7 +191,7 @@ describe('the journal', () => {
     const store = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 256 * 1024 })
     await store.open()
     await store.insertTransaction(transaction('hot'))
-    // Each update appends the whole record (~500 bytes): keep going until the journal folds.
+    // Each update appends only what changed: keep going until the journal folds.
     let updates = 0
     let previous = 0
     for (; updates < 20_000; updates++) {
@@ -169,9 +206,10 @@ describe('the journal', () => {
       updates++
       await store.transition({ transactionId: 'hot', guard: () => true, patch: () => ({ result_desc: `update ${updates}` }) })
     }
+    // The fold writes in the background; close waits for it.
+    await store.close()
     const snapshot = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as { transactions: TransactionRecord[] }
     expect(snapshot.transactions[0].result_desc).toMatch(/^update \d+$/)
-    await store.close()
     const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
     await reopened.open()
     expect((await reopened.getTransaction('hot'))?.result_desc).toBe(`update ${updates}`)
@@ -190,5 +228,97 @@ describe('the journal', () => {
     await reopened.open()
     expect(await reopened.getIdempotency('a')).toBeUndefined()
     expect(await reopened.getIdempotency('b')).toBeDefined()
+  })
+})
+
+describe('journal deltas and background folds', () => {
+  const lines = (dir: string) =>
+    readFileSync(join(dir, 'gateway.journal'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+
+  it('a change journals only the fields that changed, and a removed field, and replays to the same record', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('d', { description: 'x'.repeat(2000), daraja_error: { status: 500, code: 'x', message: 'boom' } }))
+    await store.transition({ transactionId: 'd', guard: () => true, patch: () => ({ result_desc: 'paid', daraja_error: undefined }) })
+    const last = lines(dir).at(-1)!
+    expect(last).toEqual({ c: 'transactions', k: 'd', p: { result_desc: 'paid' }, u: ['daraja_error'] })
+    await store.close()
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await reopened.open()
+    const t = (await reopened.getTransaction('d'))!
+    expect(t.result_desc).toBe('paid')
+    expect(t.description).toHaveLength(2000)
+    expect('daraja_error' in t).toBe(false)
+  })
+
+  it('writes go on while a fold writes the snapshot, and every acknowledged one is there after reopening', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 32 * 1024 })
+    await store.open()
+    const written: string[] = []
+    await Promise.all(
+      Array.from({ length: 400 }, async (_, i) => {
+        await store.insertTransaction(transaction(`w${i}`, { description: 'z'.repeat(300) }))
+        await store.transition({ transactionId: `w${i}`, guard: () => true, patch: () => ({ status: 'success' }) })
+        written.push(`w${i}`)
+      }),
+    )
+    await store.close()
+    // The fold finished: no rotated journal and no temp file left.
+    expect(readdirSync(dir).sort()).toEqual(['gateway.journal', 'gateway.json'])
+    const doc = await readDoc(dir)
+    expect(doc.transactions).toHaveLength(400)
+    expect(doc.transactions.every((t) => t.status === 'success')).toBe(true)
+    expect(written).toHaveLength(400)
+  })
+
+  it('a fold cut short by a crash (its rotated journal left, no new snapshot) loses nothing, and the next fold removes it', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('before'))
+    await store.transition({ transactionId: 'before', guard: () => true, patch: () => ({ result_desc: 'changed before the fold' }) })
+    await store.close()
+    // What a crash right after the rotation leaves: the journal renamed, a new empty one, the old snapshot.
+    renameSync(join(dir, 'gateway.journal'), join(dir, 'gateway.journal.1'))
+    writeFileSync(join(dir, 'gateway.journal'), '')
+    const reopened = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 1 })
+    await reopened.open()
+    expect((await reopened.getTransaction('before'))?.result_desc).toBe('changed before the fold')
+    await reopened.transition({ transactionId: 'before', guard: () => true, patch: () => ({ result_desc: 'after' }) })
+    await reopened.close()
+    expect(readdirSync(dir).sort()).toEqual(['gateway.journal', 'gateway.json'])
+    expect((await readDoc(dir)).transactions[0].result_desc).toBe('after')
+  })
+})
+
+describe('Table views (what a fold writes while writes go on)', () => {
+  it('a view yields the records as they were when it opened, each once, whatever changes meanwhile', () => {
+    const table = new Table<{ id: string; v: number }>()
+    for (const id of ['a', 'b', 'c', 'd']) table.set(id, { id, v: 0 })
+    const view = table.view()
+    const seen = view.records()
+    expect(seen.next().value).toEqual({ id: 'a', v: 0 })
+    table.set('a', { id: 'a', v: 1 })
+    table.set('c', { id: 'c', v: 1 })
+    table.delete('b')
+    table.delete('a')
+    table.set('a', { id: 'a', v: 2 })
+    table.set('e', { id: 'e', v: 1 })
+    expect([...seen]).toEqual([
+      { id: 'b', v: 0 },
+      { id: 'c', v: 0 },
+      { id: 'd', v: 0 },
+    ])
+    // Reads see the live state throughout; a deletion is carried out when the view closes.
+    expect(table.get('b')).toBeUndefined()
+    expect(table.get('a')).toEqual({ id: 'a', v: 2 })
+    view.close()
+    expect([...table.values()].map((r) => `${r.id}${r.v}`)).toEqual(['a2', 'c1', 'd0', 'e1'])
+    expect(table.size).toBe(4)
   })
 })

@@ -62,10 +62,14 @@ describe('a store that grows towards the largest JSON string', () => {
     const { doc } = await loadDocument(file)
     expect(doc.transactions.map((t) => t.id)).toEqual(acknowledged)
     expect(doc.events).toHaveLength(1)
-    // Still full after a restart: the ceiling is measured from the files.
+    // After a restart the ceiling is measured from the files: a fold may have saved the journal's
+    // overhead (a few payments' worth), never more.
     const reopened = new LowdbStore(file, options)
     await reopened.open()
-    await expect(reopened.insertTransaction(transaction('more'))).rejects.toThrow(StorageError)
+    let more = 0
+    while (more < 100 && (await reopened.insertTransaction(transaction(`more${more}`)).then(() => true, () => false))) more++
+    expect(more).toBeLessThan(acknowledged.length / 5)
+    await expect(reopened.insertTransaction(transaction('after'))).rejects.toThrow(StorageError)
     expect((await reopened.getTransaction(acknowledged.at(-1)!))?.id).toBe(acknowledged.at(-1))
     await reopened.close()
   })

@@ -394,9 +394,25 @@ export class PgStore implements Store {
     await this.query('delete from idempotency where scope = $1', [scope])
   }
 
-  async pruneIdempotency(createdBefore: string) {
-    const { rowCount } = await this.query("delete from idempotency where created_at < $1 and state <> 'in_flight'", [createdBefore])
+  async pruneIdempotency(createdBefore: string, limit?: number) {
+    const { rowCount } =
+      limit === undefined
+        ? await this.query("delete from idempotency where created_at < $1 and state <> 'in_flight'", [createdBefore])
+        : await this.query("delete from idempotency where scope in (select scope from idempotency where created_at < $1 and state <> 'in_flight' limit $2)", [createdBefore, limit])
     return rowCount ?? 0
+  }
+
+  /** Retention in two bounded deletes: finished deliveries first, then events none of whose deliveries is left. */
+  async pruneHistory(before: string, limit: number) {
+    const deliveries = await this.query(
+      "delete from deliveries where id in (select id from deliveries where status <> 'pending' and (doc->>'created_at') < $1 order by ord limit $2)",
+      [before, limit],
+    )
+    const events = await this.query(
+      "delete from events where seq in (select e.seq from events e where (e.doc->>'created_at') < $1 and not exists (select 1 from deliveries d where d.event_id = e.id) order by e.seq limit $2)",
+      [before, limit],
+    )
+    return { events: events.rowCount ?? 0, deliveries: deliveries.rowCount ?? 0 }
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {

@@ -1,0 +1,25 @@
+/**
+ * Stored records are immutable: a change makes a new record that shares every unchanged part with
+ * the old one, so reads hand out the stored objects themselves (no copies) and no caller can change
+ * stored state behind the store's back (a write to a frozen object throws in strict-mode code).
+ */
+
+/** Freezes a value the store owns (parsed from its own files, or already copied) in place, deeply. */
+export function seal<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value
+  Object.freeze(value)
+  for (const part of Object.values(value)) seal(part)
+  return value
+}
+
+/**
+ * A frozen copy of a caller's value (plain JSON data). Parts already frozen are the store's own
+ * immutable records (or parts of them) and are shared, not copied.
+ */
+export function frozenCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T
+  const copy: Record<string, unknown> = {}
+  for (const [key, part] of Object.entries(value)) if (part !== undefined) copy[key] = frozenCopy(part)
+  return Object.freeze(copy) as T
+}

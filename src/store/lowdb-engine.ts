@@ -1,0 +1,366 @@
+import { readdir, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { journalFileOf, KEY_OF, loadDocument, type Collection, type StoreDocument } from './document.js'
+import { StorageError, storageCause } from './errors.js'
+import { ensurePrivateDir, keepPrivate } from './files.js'
+import { Journal, type JournalEntry } from './journal.js'
+import { writeSnapshot, type SnapshotSource } from './snapshot-file.js'
+import { StoreState } from './state.js'
+import { hashCallbackTokens } from './tokens.js'
+
+/** The journal is folded into the snapshot once it is this large and as large as the snapshot. */
+const COMPACT_MIN_BYTES = 4 * 1024 * 1024
+
+/**
+ * The embedded store's ceiling, in bytes of snapshot + journal. Past it the store refuses new work
+ * (accepted work still finishes, up to 1.5×). What it costs is measured (scripts/store-ceiling.mjs;
+ * README "Size ceiling"): memory and restart time grow with it, and PostgreSQL is the way on.
+ */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
+const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${Math.round(n / 1024)} KiB`)
+
+/** A failed fold is tried again after this long (the journal keeps everything meanwhile). */
+const FOLD_RETRY_MS = 10_000
+
+export type Warn = (message: string, fields: Record<string, unknown>) => void
+
+export interface LowdbEngineOptions {
+  /** New work is refused past this size of snapshot + journal (default DEFAULT_MAX_BYTES); everything stops at 1.5×. */
+  maxBytes?: number
+  /** The journal is folded once it is past this size and as large as the snapshot (default 4 MiB). */
+  foldMinBytes?: number
+  /** Operational warnings (a file mode fixed, a torn line kept, a fold that failed). */
+  warn?: Warn
+}
+
+/** A record changed since the last flush, with what the disk holds of it (undefined: nothing). */
+interface Dirty {
+  c: Collection
+  key: string
+  base: Record<string, unknown> | undefined
+}
+
+/** Only the fields that changed between two versions of a record (unchanged parts are shared, so `!==` finds them). */
+function changeOf(base: Record<string, unknown>, record: Record<string, unknown>): { p: Record<string, unknown>; u?: string[] } | undefined {
+  const p: Record<string, unknown> = {}
+  const u: string[] = []
+  let changed = false
+  for (const field in record) {
+    const value = record[field]
+    if (value === base[field]) continue
+    // JSON has no undefined: a field set to undefined is a field removed.
+    if (value === undefined) u.push(field)
+    else {
+      p[field] = value
+      changed = true
+    }
+  }
+  for (const field in base) if (!(field in record) && base[field] !== undefined) u.push(field)
+  if (!changed && u.length === 0) return undefined
+  return u.length > 0 ? { p, u } : { p }
+}
+
+/**
+ * Durability of the embedded store: records in memory (StoreState) plus a JSON snapshot and an
+ * append-only journal of what changed since (see journal.ts, snapshot-file.ts). Mutations apply
+ * to memory synchronously (so compare-and-set is atomic in this process) and concurrent ones share
+ * one flush: a caller's promise resolves after an append that began after its change, i.e. once
+ * it is on disk. Reads wait for a flush in progress, so nothing read was not on disk first.
+ *
+ * Failure model (as PostgreSQL answers a failed fsync): when an append fails, the journal is cut
+ * back to its last whole line and the store is *failed*: memory may hold changes the disk does
+ * not, so every later call (reads too) rejects with the same StorageError, `whenFailed()`
+ * resolves, and the process is expected to exit and start again from what is on disk.
+ *
+ * Folds never hold the event loop: the journal is rotated at one flush, the snapshot of the store
+ * as of that flush (Table views) is written a chunk at a time while writes go on, and the rotated
+ * journal is removed once the snapshot is on disk.
+ */
+export abstract class LowdbEngine {
+  protected state = new StoreState()
+  private writing: Promise<void> = Promise.resolve()
+  private queued: Promise<void> | null = null
+  private lastSize = 0
+  private rotatedBytes = 0
+  protected closed = false
+  protected failedWith: StorageError | undefined
+  private readonly failed: Promise<StorageError>
+  private signalFailure!: (error: StorageError) => void
+  private readonly journal: Journal
+  private readonly dirty = new Map<string, Dirty>()
+  private metaDirty = false
+  private folding: Promise<void> | undefined
+  private foldPausedUntil = 0
+  private readonly maxBytes: number
+  private readonly foldMinBytes: number
+  protected readonly warn: Warn
+
+  constructor(
+    readonly file: string,
+    options: LowdbEngineOptions,
+  ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+    this.foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
+    this.warn = options.warn ?? (() => undefined)
+    this.journal = new Journal(journalFileOf(file), this.warn)
+    this.failed = new Promise((resolve) => (this.signalFailure = resolve))
+  }
+
+  async open(): Promise<void> {
+    const dir = dirname(this.file)
+    await ensurePrivateDir(dir, this.warn)
+    const { doc, snapshotBytes, rotatedBytes, journal } = await loadDocument(this.file)
+    this.lastSize = snapshotBytes
+    this.rotatedBytes = rotatedBytes
+    // Cuts (and keeps aside) a torn last line; loadDocument has read the same complete lines.
+    await this.journal.open(journal)
+    // A store written before callback tokens were hashed: hash them now, and fold at once so
+    // that no file keeps them in clear.
+    const migrated = doc.transactions.filter((t) => hashCallbackTokens(t)).length
+    this.state = StoreState.of(doc)
+    if (migrated > 0) {
+      await this.fold()
+      this.warn('store.callback_tokens_hashed', { transactions: migrated })
+    }
+    // Everything in the data dir (snapshot, journal, tokens, keys, kept torn lines) is private;
+    // a snapshot temp file is what a crash during a fold left, never read: removed.
+    const temp = new RegExp(`^\\.${basename(this.file).replace(/[.]/g, '\\.')}\\.[0-9a-f]{8}\\.tmp$`)
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile()) continue
+      if (temp.test(entry.name)) await rm(join(dir, entry.name), { force: true })
+      else await keepPrivate(join(dir, entry.name), this.warn)
+    }
+  }
+
+  failure(): StorageError | undefined {
+    return this.failedWith
+  }
+
+  whenFailed(): Promise<StorageError> {
+    return this.failed
+  }
+
+  private fail(cause: unknown): StorageError {
+    if (!this.failedWith) {
+      this.failedWith =
+        cause instanceof StorageError
+          ? cause
+          : new StorageError(
+              'write_failed',
+              `Cannot write the store journal ${this.journal.file}: ${storageCause(cause)}. The store refuses every call until the gateway restarts from what is on disk.`,
+              'Free disk space (or fix the disk) and restart the gateway; everything it acknowledged is on disk.',
+              { file: this.journal.file, cause },
+            )
+      this.signalFailure(this.failedWith)
+    }
+    return this.failedWith
+  }
+
+  /** Snapshot + journal bytes: never less than the document's JSON length. */
+  private estimatedBytes(): number {
+    return this.lastSize + this.rotatedBytes + this.journal.size()
+  }
+
+  /** Throws unless a change may be made now; `newWork` is refused earlier, at the size ceiling. */
+  protected writable(newWork = false): void {
+    if (this.failedWith) throw this.failedWith
+    if (this.closed) throw new StorageError('closed', 'The store is closed.', 'The gateway is stopping; retry once it is back.')
+    const size = this.estimatedBytes()
+    const limit = newWork ? this.maxBytes : this.maxBytes * 1.5
+    if (size > limit) {
+      throw new StorageError(
+        'full',
+        `The store ${this.file} holds ${formatBytes(size)}, past its ${formatBytes(limit)} ceiling (the embedded store keeps everything in memory and reads it all at start-up), so it takes no ${newWork ? 'new work' : 'more changes'}.`,
+        'Move to the PostgreSQL store (mpg db import), or archive old transactions into another data dir; payments already accepted still finish.',
+        { file: this.file },
+      )
+    }
+  }
+
+  /** Waits for a flush in progress, so a read never returns what is not on disk yet. */
+  protected async readable(): Promise<void> {
+    if (this.failedWith) throw this.failedWith
+    try {
+      await (this.queued ?? this.writing)
+    } catch (error) {
+      throw this.failedWith ?? error
+    }
+  }
+
+  /** Stores a record (new, or a new version) in memory; written with the next flush. */
+  protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
+    const key = String((record as unknown as Record<string, unknown>)[KEY_OF[c]])
+    this.track(c, key)
+    this.state.put(c, record)
+  }
+
+  protected remove(c: 'idempotency' | 'events' | 'deliveries', key: string): boolean {
+    if (!this.state.tables[c].has(key)) return false
+    this.track(c, key)
+    return this.state.remove(c, key)
+  }
+
+  protected metaChanged(): void {
+    this.metaDirty = true
+  }
+
+  private track(c: Collection, key: string): void {
+    const id = `${c}\u0000${key}`
+    if (!this.dirty.has(id)) this.dirty.set(id, { c, key, base: this.state.tables[c].get(key) as Record<string, unknown> | undefined })
+  }
+
+  /** The journal lines of what changed since the last flush: new records whole, changes as deltas. */
+  private entries(): JournalEntry[] {
+    const entries: JournalEntry[] = []
+    if (this.metaDirty) {
+      entries.push({ m: this.state.meta, s: this.state.nextEventSeq })
+      this.metaDirty = false
+    }
+    for (const { c, key, base } of this.dirty.values()) {
+      const record = this.state.tables[c].get(key) as Record<string, unknown> | undefined
+      if (!record) {
+        if (base) entries.push({ c, d: key })
+      } else if (!base) entries.push({ c, r: record })
+      else {
+        const change = changeOf(base, record)
+        if (change) entries.push({ c, k: key, ...change })
+      }
+    }
+    this.dirty.clear()
+    return entries
+  }
+
+  /** One flush: append what changed; start a fold when the journal has grown. */
+  private async flush(): Promise<void> {
+    if (this.failedWith) throw this.failedWith
+    const entries = this.entries()
+    // A fold's views are taken in the same synchronous step as the entries, so the snapshot holds
+    // exactly what the journal holds once they are appended, and nothing newer.
+    const views = this.foldDue() ? this.openViews() : undefined
+    try {
+      await this.appendOrRetry(entries)
+    } catch (error) {
+      views?.close()
+      throw this.fail(error)
+    }
+    if (views) await this.startFold(views)
+  }
+
+  /**
+   * A fold's temp file takes disk space while appends go on: an append refused for want of space
+   * while a fold is writing (it was cut back whole) is tried once more after that fold ends,
+   * which removes its temp file when it failed.
+   */
+  private async appendOrRetry(entries: JournalEntry[]): Promise<void> {
+    const fold = this.folding
+    try {
+      await this.journal.append(entries)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const during = this.folding ?? fold
+      if (!during || (code !== 'ENOSPC' && code !== 'EDQUOT')) throw error
+      await during
+      await this.journal.append(entries)
+    }
+  }
+
+  private foldDue(): boolean {
+    return !this.folding && this.journal.size() + this.rotatedBytes > Math.max(this.foldMinBytes, this.lastSize) && Date.now() >= this.foldPausedUntil
+  }
+
+  private openViews(): SnapshotSource & { close(): void } {
+    const opened = new Map((Object.keys(KEY_OF) as Collection[]).map((c) => [c, this.state.tables[c].view()]))
+    return {
+      meta: this.state.meta,
+      nextEventSeq: this.state.nextEventSeq,
+      records: (c) => opened.get(c)!.records(),
+      close: () => opened.forEach((view) => view.close()),
+    }
+  }
+
+  /** Rotates the journal (within the flush, so no later append lands before it), then writes the snapshot in the background. */
+  private async startFold(views: SnapshotSource & { close(): void }): Promise<void> {
+    const journalBytes = this.journal.size()
+    let rotated: string
+    try {
+      rotated = await this.journal.rotate()
+    } catch (error) {
+      views.close()
+      // After the rename, a journal that cannot be reopened takes no appends: the store fails.
+      if (error instanceof StorageError) throw this.fail(error)
+      this.pauseFolds(error)
+      return
+    }
+    this.rotatedBytes += journalBytes
+    this.folding = this.writeFold(views, rotated).finally(() => {
+      this.folding = undefined
+    })
+  }
+
+  /** Writes the snapshot a chunk at a time; a failure loses nothing (the rotated journal keeps it all). */
+  private async writeFold(views: SnapshotSource & { close(): void }, rotated: string): Promise<void> {
+    try {
+      this.lastSize = await writeSnapshot(this.file, views)
+    } catch (error) {
+      this.pauseFolds(error)
+      return
+    } finally {
+      views.close()
+    }
+    this.rotatedBytes = 0
+    await this.journal.removeRotated(rotated).catch((error) => this.warn('store.fold_cleanup_failed', { file: rotated, message: storageCause(error) }))
+  }
+
+  private pauseFolds(error: unknown): void {
+    this.foldPausedUntil = Date.now() + FOLD_RETRY_MS
+    this.warn('store.fold_failed', { file: this.file, message: storageCause(error) })
+  }
+
+  /** Folds now and waits for it (start-up migrations). */
+  protected async fold(): Promise<void> {
+    await this.persist()
+    if (this.folding) await this.folding
+    await this.startFold(this.openViews())
+    await this.folding
+  }
+
+  /** Resolves once a write that started after this call has finished. */
+  protected persist(): Promise<void> {
+    if (this.failedWith) return Promise.reject(this.failedWith)
+    if (this.queued) return this.queued
+    const next = this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null
+        this.writing = this.flush()
+        this.writing.catch(() => undefined)
+        return this.writing
+      })
+    next.catch(() => undefined)
+    this.queued = next
+    return next
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    if (!this.failedWith) await this.persist().catch(() => undefined)
+    this.closed = true
+    await this.writing.catch(() => undefined)
+    await this.folding
+    await this.journal.close()
+  }
+
+  sizeBytes(): number {
+    return this.lastSize
+  }
+
+  async ping() {
+    return !this.closed && !this.failedWith
+  }
+
+  /** The only process on this file leads. */
+  async tryLead() {
+    return true
+  }
+}

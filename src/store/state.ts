@@ -1,0 +1,144 @@
+import { KEY_OF, type Collection, type StoreDocument } from './document.js'
+import { seal } from './frozen.js'
+import type { PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord } from './records.js'
+import { Table } from './table.js'
+
+type AnyRecord = Record<string, unknown>
+
+/**
+ * The embedded store's records in memory: one Table per collection (immutable records, see
+ * frozen.ts) and the indexes that keep every hot read and every background pass off a scan: a
+ * callback by its token, a key by its hash, the pending payments the reconciler visits, the
+ * payouts by status, the pending deliveries the worker claims, events by seq for stream replay.
+ */
+export class StoreState {
+  meta: Readonly<Record<string, string>> = Object.freeze({})
+  nextEventSeq = 1
+  readonly tables: { readonly [C in Collection]: Table<StoreDocument[C][number]> } = {
+    accounts: new Table(),
+    api_keys: new Table(),
+    transactions: new Table(),
+    idempotency: new Table(),
+    events: new Table(),
+    webhook_endpoints: new Table(),
+    deliveries: new Table(),
+  }
+
+  /** Transaction ids in creation order, and each one's place (lists page newest first from a cursor). */
+  readonly txOrder: string[] = []
+  readonly txPlace = new Map<string, number>()
+  readonly txByCheckout = new Map<string, string>()
+  readonly txByCallbackToken = new Map<string, string>()
+  readonly txByPayoutToken = new Map<string, string>()
+  /** Payments still pending, oldest first: all the reconciler looks at. */
+  readonly pendingTx = new Set<string>()
+  readonly payoutsByStatus = new Map<PayoutStatus, Set<string>>()
+  readonly keyByHash = new Map<string, string>()
+  /** Events in seq order (never changed; pruned from the front). */
+  readonly eventList: EventRecord[] = []
+  readonly pendingDeliveries = new Set<string>()
+  readonly deliveriesByEvent = new Map<string, string[]>()
+
+  /** Builds the state of a replayed document (its records become the store's own, frozen on first use). */
+  static of(doc: StoreDocument): StoreState {
+    const state = new StoreState()
+    state.meta = Object.freeze({ ...doc.meta })
+    state.nextEventSeq = doc.next_event_seq
+    for (const c of Object.keys(KEY_OF) as Collection[]) {
+      const list = doc[c] as unknown as AnyRecord[]
+      if (c === 'events') list.sort((a, b) => (a.seq as number) - (b.seq as number))
+      for (const record of list) state.put(c, record as never)
+    }
+    return state
+  }
+
+  /** Stores a record (new or a new version of one) and updates the indexes. */
+  put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
+    const key = String((record as unknown as AnyRecord)[KEY_OF[c]])
+    const table = this.tables[c] as unknown as Table<AnyRecord>
+    const old = table.get(key)
+    table.set(key, record as unknown as AnyRecord)
+    if (c === 'transactions') this.indexTransaction(old as TransactionRecord | undefined, record as TransactionRecord)
+    else if (c === 'deliveries') this.indexDelivery(old as DeliveryRecord | undefined, record as DeliveryRecord)
+    else if (c === 'events' && !old) this.eventList.push(record as EventRecord)
+    else if (c === 'api_keys') this.keyByHash.set((record as { hash: string }).hash, key)
+  }
+
+  /**
+   * Removes a record (idempotency keys, and what retention prunes). Events leave `eventList` only
+   * through `dropOldestEvents`, a batch at a time.
+   */
+  remove(c: 'idempotency' | 'events' | 'deliveries', key: string): boolean {
+    const table = this.tables[c] as unknown as Table<AnyRecord>
+    const old = table.get(key)
+    if (!old || !table.delete(key)) return false
+    if (c === 'deliveries') {
+      const d = old as unknown as DeliveryRecord
+      this.pendingDeliveries.delete(key)
+      const ids = this.deliveriesByEvent.get(d.event_id)
+      const rest = ids?.filter((id) => id !== key) ?? []
+      if (rest.length > 0) this.deliveriesByEvent.set(d.event_id, rest)
+      else this.deliveriesByEvent.delete(d.event_id)
+    }
+    return true
+  }
+
+  /** Gets a record, frozen (records read from the files are frozen on first use, not at start-up). */
+  get<C extends Collection>(c: C, key: string): StoreDocument[C][number] | undefined {
+    return seal(this.tables[c].get(key))
+  }
+
+  transactionBy(index: Map<string, string>, key: string): TransactionRecord | undefined {
+    const id = index.get(key)
+    return id === undefined ? undefined : this.get('transactions', id)
+  }
+
+  /** Takes the first `count` events off `eventList`, but those still stored (kept by retention). */
+  dropOldestEvents(count: number): void {
+    const kept = this.eventList.slice(0, count).filter((e) => this.tables.events.has(e.id))
+    this.eventList.splice(0, count, ...kept)
+  }
+
+  /** Index of the first event with seq > afterSeq. */
+  eventsAfter(afterSeq: number): number {
+    let lo = 0
+    let hi = this.eventList.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.eventList[mid].seq <= afterSeq) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  private indexTransaction(old: TransactionRecord | undefined, t: TransactionRecord): void {
+    if (!old) {
+      this.txPlace.set(t.id, this.txOrder.length)
+      this.txOrder.push(t.id)
+    }
+    this.txByCallbackToken.set(t.callback_token, t.id)
+    if (t.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t.id)
+    if (t.payout?.callback_token) this.txByPayoutToken.set(t.payout.callback_token, t.id)
+    if (t.status === 'pending') this.pendingTx.add(t.id)
+    else this.pendingTx.delete(t.id)
+    const was = old?.payout?.status
+    const now = t.payout?.status
+    if (was === now) return
+    if (was) this.payoutsByStatus.get(was)?.delete(t.id)
+    if (now) {
+      let ids = this.payoutsByStatus.get(now)
+      if (!ids) this.payoutsByStatus.set(now, (ids = new Set()))
+      ids.add(t.id)
+    }
+  }
+
+  private indexDelivery(old: DeliveryRecord | undefined, d: DeliveryRecord): void {
+    if (!old) {
+      const ids = this.deliveriesByEvent.get(d.event_id)
+      if (ids) ids.push(d.id)
+      else this.deliveriesByEvent.set(d.event_id, [d.id])
+    }
+    if (d.status === 'pending') this.pendingDeliveries.add(d.id)
+    else this.pendingDeliveries.delete(d.id)
+  }
+}

@@ -1,0 +1,85 @@
+/** Marks a key that had no record when a fold's view was taken. */
+const ABSENT = Symbol('absent')
+
+/**
+ * One collection of immutable records by key, in insertion order (Map order: replacing a record
+ * keeps its place). A fold writes the snapshot in small steps while writes go on; `view()` gives
+ * it the collection exactly as it was when the view was taken, at the cost of remembering the old
+ * record of each key changed since (copy-on-write), never by copying the collection. While a view
+ * is open, deletions only hide their keys (the view's iteration then meets every key once) and are
+ * carried out when it closes.
+ */
+export class Table<T> {
+  private readonly records = new Map<string, T>()
+  /** While a view is open: each key changed since, with its record at the view's start (ABSENT: none). */
+  private before: Map<string, T | typeof ABSENT> | undefined
+  /** While a view is open: keys deleted since (still in `records`). */
+  private hidden = new Set<string>()
+
+  get size(): number {
+    return this.records.size - this.hidden.size
+  }
+
+  get(key: string): T | undefined {
+    return this.hidden.has(key) ? undefined : this.records.get(key)
+  }
+
+  has(key: string): boolean {
+    return this.records.has(key) && !this.hidden.has(key)
+  }
+
+  set(key: string, record: T): void {
+    this.remember(key)
+    this.hidden.delete(key)
+    this.records.set(key, record)
+  }
+
+  delete(key: string): boolean {
+    if (!this.has(key)) return false
+    this.remember(key)
+    if (this.before) this.hidden.add(key)
+    else this.records.delete(key)
+    return true
+  }
+
+  /** Oldest first (insertion order). */
+  *values(): Generator<T> {
+    if (this.hidden.size === 0) {
+      yield* this.records.values()
+      return
+    }
+    for (const [key, record] of this.records) if (!this.hidden.has(key)) yield record
+  }
+
+  private remember(key: string): void {
+    if (this.before && !this.before.has(key)) this.before.set(key, this.has(key) ? this.records.get(key)! : ABSENT)
+  }
+
+  /**
+   * Opens a view of the collection as it is now; iterate it (lazily, at any pace), then close it.
+   * One view at a time.
+   */
+  view(): { records(): Generator<T>; close(): void } {
+    if (this.before) throw new Error('a view of this table is already open')
+    const before = new Map<string, T | typeof ABSENT>()
+    this.before = before
+    const live = this.records
+    return {
+      *records() {
+        for (const [key, record] of live) {
+          if (!before.has(key)) yield record
+          else {
+            const old = before.get(key)!
+            if (old !== ABSENT) yield old
+          }
+        }
+      },
+      close: () => {
+        if (this.before !== before) return
+        this.before = undefined
+        for (const key of this.hidden) this.records.delete(key)
+        this.hidden.clear()
+      },
+    }
+  }
+}
