@@ -71,6 +71,10 @@ export interface GatewayConfig {
    * with the machine's but can be moved ahead (`POST /__emulator/clock/advance`, `mpg emulator clock advance`).
    */
   testMode: boolean
+  /** Events and finished webhook deliveries older than this are pruned (MPG_EVENT_RETENTION_DAYS, default 30 days). */
+  eventRetentionMs: number
+  /** A finished request's Idempotency-Key is kept this long (MPG_IDEMPOTENCY_KEY_TTL_H, default 24 h). */
+  idempotencyKeyTtlMs: number
 }
 
 /** Per-instance limits on the merchant API (see the README's Security section). */
@@ -181,6 +185,8 @@ const envSchema = z.object({
   MPG_RATE_LIMIT_API_BURST: int('MPG_RATE_LIMIT_API_BURST', 1, 1_000_000).default(400),
   MPG_RATE_LIMIT_STREAMS: int('MPG_RATE_LIMIT_STREAMS', 1, 100_000).default(10),
   MPG_RATE_LIMIT_RESENDS_PER_MIN: int('MPG_RATE_LIMIT_RESENDS_PER_MIN', 1, 1_000_000).default(60),
+  MPG_EVENT_RETENTION_DAYS: num('MPG_EVENT_RETENTION_DAYS', 0.00001, 3650).default(30),
+  MPG_IDEMPOTENCY_KEY_TTL_H: num('MPG_IDEMPOTENCY_KEY_TTL_H', 0.0001, 8760).default(24),
 })
 
 function blankToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -293,5 +299,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
     payoutRetryDelaysMs: e.MPG_PAYOUT_RETRY_DELAYS_MS,
     payoutStatusAfterS: e.MPG_PAYOUT_STATUS_AFTER_S,
     testMode: e.MPG_TEST_MODE ?? false,
+    eventRetentionMs: Math.round(e.MPG_EVENT_RETENTION_DAYS * 86_400_000),
+    idempotencyKeyTtlMs: Math.round(e.MPG_IDEMPOTENCY_KEY_TTL_H * 3_600_000),
   }
 }

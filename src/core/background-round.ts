@@ -2,7 +2,7 @@ import type { RoundSummary } from '../schemas/round.js'
 import { newId } from '../utils/ids.js'
 import { deliverDue } from '../webhooks/deliver-due.js'
 import type { GatewayContext } from './context.js'
-import { pruneExpiredIdempotency } from './housekeeping.js'
+import { pruneExpired } from './housekeeping.js'
 import { advancePayouts } from './payouts.js'
 import { reconcileDue } from './reconcile.js'
 
@@ -57,6 +57,7 @@ export async function runRound(ctx: GatewayContext, options: RoundOptions): Prom
 
 async function leaderShare(ctx: GatewayContext, options: RoundOptions) {
   const payments = await reconcileDue(ctx, { limit: options.payments ?? 50 })
-  const pruned = await pruneExpiredIdempotency(ctx)
+  // Retention too (events, delivery logs, keys), a few bounded batches per round.
+  const pruned = (await pruneExpired(ctx, { maxBatches: 4 })).idempotency_keys
   return { payments, pruned }
 }

@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto'
 import type { IdempotencyRecord } from '../store/records.js'
 import { DomainError } from './errors.js'
 
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
-
 /** The stored answer of an earlier request with the same Idempotency-Key, given again. */
 export interface Replay {
   replayed: true
@@ -28,8 +26,9 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex')
 }
 
-export function isExpired(record: IdempotencyRecord, now: number): boolean {
-  return record.state === 'done' && now - Date.parse(record.created_at) > IDEMPOTENCY_TTL_MS
+/** A finished request's key past its life (MPG_IDEMPOTENCY_KEY_TTL_H): the key may be used again. */
+export function isExpired(record: IdempotencyRecord, ttlMs: number, now: number): boolean {
+  return record.state === 'done' && now - Date.parse(record.created_at) > ttlMs
 }
 
 /** A fresh in-flight claim for a request about to create `transactionId`. */

@@ -39,7 +39,7 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
   const print = scope ? fingerprint(body) : ''
   if (scope) {
     const existing = await ctx.store.getIdempotency(scope)
-    if (existing && isExpired(existing, ctx.clock.now())) await ctx.store.deleteIdempotency(scope)
+    if (existing && isExpired(existing, ctx.config.idempotencyKeyTtlMs, ctx.clock.now())) await ctx.store.deleteIdempotency(scope)
     else if (existing) return replayOf(existing, print)
   }
 

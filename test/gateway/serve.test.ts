@@ -55,7 +55,7 @@ describe('mpg serve', () => {
 
   it('prints its ready line first, even when start-up has something to log', async () => {
     const dataDir = tempDir('mpg-serve-')
-    writeFileSync(join(dataDir, 'gateway.json'), JSON.stringify({ version: 1, meta: { padding: 'x'.repeat(7 * 1024 * 1024) } }))
+    writeFileSync(join(dataDir, 'gateway.json'), JSON.stringify({ version: 1, meta: { padding: 'x'.repeat(65 * 1024 * 1024) } }))
     const s = await spawnServe(['--data-dir', dataDir])
     servers.push(s)
     await waitFor(() => s.lines.some((l) => l.event === 'store.large'), { what: 'the store size warning' })

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * Measures the embedded (lowdb) store at size, against the built code (dist/; run `npm run build`
+ * first): what a fold costs the event loop, the heap per 100k transactions and the restart time.
+ *
+ *   node scripts/store-measure.mjs [--transactions N] [--json]
+ *
+ * Each payment is written as the gateway writes a full flow: the transaction with its
+ * Idempotency-Key, Daraja's ids, the success with its event and delivery, the payout's B2C ids and
+ * result with its event and delivery, both deliveries' attempts. The store is then opened again
+ * in a fresh process (restart time, heap after GC) and a fold is forced while a probe samples the
+ * event loop. `measureStore()` is exported for bench/run.js:
+ *
+ *   const { measureStore } = await import('../scripts/store-measure.mjs')
+ *   const { fold_max_stall_ms, heap_mb_per_100k_transactions, restart_ms_per_10k_transactions } = await measureStore({ transactions: 20_000 })
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dist = (path) => pathToFileURL(join(root, 'dist', path)).href
+
+async function openStore(file, options = {}) {
+  const { LowdbStore } = await import(dist('src/store/lowdb-store.js'))
+  const { deliversTo } = await import(dist('src/webhooks/subscriptions.js'))
+  const store = new LowdbStore(file, { deliverTo: deliversTo, ...options })
+  await store.open()
+  return store
+}
+
+/** Writes `count` full payment flows, `concurrency` at a time (they share flushes, as under load). */
+async function fill(file, count, concurrency = 200) {
+  const { transactionView } = await import(dist('src/core/transaction-view.js'))
+  const store = await openStore(file)
+  const now = () => new Date().toISOString()
+  await store.createWebhookEndpoint({ id: 'we_measure', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'x'.repeat(80), created_at: now(), deleted_at: null })
+  const attempt = () => ({ at: now(), status_code: 200, duration_ms: 3, error: null, response_body: 'ok' })
+  const one = async (i) => {
+    const id = `txn_${String(i).padStart(24, '0')}`
+    const scope = `acct_1:test:order-${i}`
+    const t = {
+      id, account_id: 'acct_1', mode: 'test', reference: `ORDER-${i}`, description: 'Payment for order', phone: '254712345678',
+      amount: 100, platform_fee: 1.5, net_amount: 98.5, status: 'pending', merchant_request_id: null, checkout_request_id: null,
+      customer_message: null, mpesa_receipt_number: null, result_code: null, result_desc: null, callback_token: `tok_${i}_${'x'.repeat(20)}`,
+      created_at: now(), completed_at: null, payout: null,
+    }
+    await store.insertTransaction(t, { idempotency: { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: id, created_at: now() } })
+    const pushed = await store.transition({ transactionId: id, guard: () => true, patch: () => ({ merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${i}_${Date.now()}`, customer_message: 'Success. Request accepted for processing' }) })
+    await store.saveIdempotency({ scope, fingerprint: 'f'.repeat(64), state: 'done', status_code: 201, response: transactionView(pushed.transaction), transaction_id: id, created_at: now() })
+    const payout = { status: 'pending', type: 'mpesa', amount: 98.5, destination: { type: 'mpesa', phone: '254712345678' }, originator_conversation_id: `oc_${i}`, callback_token: `ptok_${i}`, attempts: 0, created_at: now(), updated_at: now() }
+    const paid = await store.transition({
+      transactionId: id, guard: (x) => x.status === 'pending',
+      patch: () => ({ status: 'success', mpesa_receipt_number: `SAB${i}`, result_code: '0', result_desc: 'The service request is processed successfully.', completed_at: now(), payout }),
+      events: (x) => [{ event: 'payment.success', data: { ...transactionView(x), transaction_id: x.id, mpesa_receipt: x.mpesa_receipt_number } }],
+    })
+    await store.transition({ transactionId: id, guard: () => true, patch: (x) => ({ payout: { ...x.payout, conversation_id: `AG_${i}`, attempts: 1, updated_at: now() } }) })
+    const settled = await store.transition({
+      transactionId: id, guard: () => true,
+      patch: (x) => ({ payout: { ...x.payout, status: 'success', mpesa_receipt: `B2C${i}`, result_code: '0', result_desc: 'The service request is processed successfully.', updated_at: now(), settled_at: now() } }),
+      events: (x) => [{ event: 'payout.success', data: { ...transactionView(x), transaction_id: x.id } }],
+    })
+    for (const d of [...paid.deliveries, ...settled.deliveries]) {
+      await store.updateDelivery(d.id, (c) => ({ ...c, status: 'succeeded', next_attempt_at: null, attempts: [...c.attempts, attempt()], updated_at: now() }))
+    }
+  }
+  for (let i = 0; i < count; i += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => one(i + j)))
+  await store.close()
+}
+
+/** In a fresh process: open (restart time, heap after GC), then a forced fold under an event-loop probe. */
+async function child(file) {
+  globalThis.gc()
+  const heapBefore = process.memoryUsage().heapUsed
+  const started = performance.now()
+  const store = await openStore(file)
+  const restartMs = performance.now() - started
+  globalThis.gc()
+  const heapAfter = process.memoryUsage().heapUsed
+  const rss = process.memoryUsage().rss
+  // The probe: the longest the loop went without running a 1 ms timer, during the fold.
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  let last = performance.now()
+  let worstGap = 0
+  const tick = setInterval(() => {
+    const at = performance.now()
+    worstGap = Math.max(worstGap, at - last)
+    last = at
+  }, 1)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  worstGap = 0
+  delay.enable()
+  const foldStarted = performance.now()
+  await store.fold()
+  const foldMs = performance.now() - foldStarted
+  delay.disable()
+  clearInterval(tick)
+  await store.close()
+  process.stdout.write(JSON.stringify({ restartMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, foldDelayMaxMs: delay.max / 1e6 }))
+}
+
+export async function measureStore({ transactions = 20_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mpg-store-measure-'))
+  try {
+    const file = join(dir, 'gateway.json')
+    const filled = performance.now()
+    await fill(file, transactions)
+    const fillMs = performance.now() - filled
+    const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8', maxBuffer: 1 << 20 }))
+    const bytes = statSync(file).size + statSync(join(dir, 'gateway.journal')).size
+    return {
+      transactions,
+      store_bytes: bytes,
+      bytes_per_transaction: Math.round(bytes / transactions),
+      fill_ms: Math.round(fillMs),
+      // The gap minus the probe's own 1 ms period: how long the loop was held.
+      fold_max_stall_ms: Math.max(0, Math.round((out.foldWorstGapMs - 1) * 10) / 10),
+      fold_ms: Math.round(out.foldMs),
+      heap_mb_per_100k_transactions: Math.round((out.heapBytes / 1024 / 1024) * (100_000 / transactions)),
+      rss_mb_after_restart: Math.round(out.rss / 1024 / 1024),
+      restart_ms: Math.round(out.restartMs),
+      restart_ms_per_10k_transactions: Math.round(out.restartMs * (10_000 / transactions)),
+    }
+  } finally {
+    if (!process.env.MPG_MEASURE_KEEP) rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2)
+  if (args[0] === '--child') await child(args[1])
+  else {
+    const at = args.indexOf('--transactions')
+    const result = await measureStore({ transactions: at >= 0 ? Number(args[at + 1]) : 20_000 })
+    if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
+    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
+  }
+}
