@@ -90,7 +90,9 @@ async function child(file) {
     worstGap = Math.max(worstGap, at - last)
     last = at
   }, 1)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  // The same probe with nothing to do first: what the machine alone costs (scheduling, timers).
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const idleWorstGap = worstGap
   worstGap = 0
   delay.enable()
   const foldStarted = performance.now()
@@ -99,7 +101,7 @@ async function child(file) {
   delay.disable()
   clearInterval(tick)
   await store.close()
-  process.stdout.write(JSON.stringify({ restartMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, foldDelayMaxMs: delay.max / 1e6 }))
+  process.stdout.write(JSON.stringify({ restartMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, idleWorstGapMs: idleWorstGap, foldDelayMaxMs: delay.max / 1e6 }))
 }
 
 export async function measureStore({ transactions = 20_000 } = {}) {
@@ -119,6 +121,8 @@ export async function measureStore({ transactions = 20_000 } = {}) {
       // The gap minus the probe's own 1 ms period: how long the loop was held.
       fold_max_stall_ms: Math.max(0, Math.round((out.foldWorstGapMs - 1) * 10) / 10),
       fold_ms: Math.round(out.foldMs),
+      // The same probe while idle, for the same process: a stall near this is the machine's, not the fold's.
+      idle_max_stall_ms: Math.max(0, Math.round((out.idleWorstGapMs - 1) * 10) / 10),
       heap_mb_per_100k_transactions: Math.round((out.heapBytes / 1024 / 1024) * (100_000 / transactions)),
       rss_mb_after_restart: Math.round(out.rss / 1024 / 1024),
       restart_ms: Math.round(out.restartMs),

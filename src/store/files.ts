@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Store files hold payments and phone numbers: owner only. */
@@ -46,14 +46,15 @@ export async function writeNewPrivateFile(file: string, data: Buffer | string): 
 
 /**
  * Replaces `file` atomically (temp file 0600 + fsync + rename + fsync of the dir), so a crash
- * leaves the old or the new content, never a torn one. A failed write removes its temp file.
+ * leaves the old or the new content, never a torn one: `write` fills the temp file. A failed
+ * write removes its temp file (`.<name>.<8 hex>.tmp`; one a crash left is removed by the store at start-up).
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function replaceFileAtomic(file: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
   try {
     const handle = await open(temp, 'wx', PRIVATE_FILE_MODE)
     try {
-      await handle.writeFile(data)
+      await write(handle)
       await handle.sync()
     } finally {
       await handle.close()
@@ -64,4 +65,8 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     throw error
   }
   await syncDir(dirname(file))
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  await replaceFileAtomic(file, (handle) => handle.writeFile(data))
 }

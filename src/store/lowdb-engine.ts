@@ -4,7 +4,8 @@ import { journalFileOf, KEY_OF, loadDocument, type Collection, type StoreDocumen
 import { StorageError, storageCause } from './errors.js'
 import { ensurePrivateDir, keepPrivate } from './files.js'
 import { Journal, type JournalEntry } from './journal.js'
-import { writeSnapshot, type SnapshotSource } from './snapshot-file.js'
+import { ChangeSet } from './changes.js'
+import { Folds } from './folds.js'
 import { StoreState } from './state.js'
 import { hashCallbackTokens } from './tokens.js'
 
@@ -20,9 +21,6 @@ export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${Math.round(n / 1024)} KiB`)
 
-/** A failed fold is tried again after this long (the journal keeps everything meanwhile). */
-const FOLD_RETRY_MS = 10_000
-
 export type Warn = (message: string, fields: Record<string, unknown>) => void
 
 export interface LowdbEngineOptions {
@@ -34,36 +32,9 @@ export interface LowdbEngineOptions {
   warn?: Warn
 }
 
-/** A record changed since the last flush, with what the disk holds of it (undefined: nothing). */
-interface Dirty {
-  c: Collection
-  key: string
-  base: Record<string, unknown> | undefined
-}
-
-/** Only the fields that changed between two versions of a record (unchanged parts are shared, so `!==` finds them). */
-function changeOf(base: Record<string, unknown>, record: Record<string, unknown>): { p: Record<string, unknown>; u?: string[] } | undefined {
-  const p: Record<string, unknown> = {}
-  const u: string[] = []
-  let changed = false
-  for (const field in record) {
-    const value = record[field]
-    if (value === base[field]) continue
-    // JSON has no undefined: a field set to undefined is a field removed.
-    if (value === undefined) u.push(field)
-    else {
-      p[field] = value
-      changed = true
-    }
-  }
-  for (const field in base) if (!(field in record) && base[field] !== undefined) u.push(field)
-  if (!changed && u.length === 0) return undefined
-  return u.length > 0 ? { p, u } : { p }
-}
-
 /**
  * Durability of the embedded store: records in memory (StoreState) plus a JSON snapshot and an
- * append-only journal of what changed since (see journal.ts, snapshot-file.ts). Mutations apply
+ * append-only journal of what changed since (journal.ts, snapshot-file.ts, folds.ts). Mutations apply
  * to memory synchronously (so compare-and-set is atomic in this process) and concurrent ones share
  * one flush: a caller's promise resolves after an append that began after its change, i.e. once
  * it is on disk. Reads wait for a flush in progress, so nothing read was not on disk first.
@@ -73,27 +44,19 @@ function changeOf(base: Record<string, unknown>, record: Record<string, unknown>
  * not, so every later call (reads too) rejects with the same StorageError, `whenFailed()`
  * resolves, and the process is expected to exit and start again from what is on disk.
  *
- * Folds never hold the event loop: the journal is rotated at one flush, the snapshot of the store
- * as of that flush (Table views) is written a chunk at a time while writes go on, and the rotated
- * journal is removed once the snapshot is on disk.
- */
+*/
 export abstract class LowdbEngine {
   protected state = new StoreState()
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
-  private lastSize = 0
-  private rotatedBytes = 0
   protected closed = false
   protected failedWith: StorageError | undefined
   private readonly failed: Promise<StorageError>
   private signalFailure!: (error: StorageError) => void
   private readonly journal: Journal
-  private readonly dirty = new Map<string, Dirty>()
-  private metaDirty = false
-  private folding: Promise<void> | undefined
-  private foldPausedUntil = 0
+  private readonly changes = new ChangeSet()
+  private readonly folds: Folds
   private readonly maxBytes: number
-  private readonly foldMinBytes: number
   protected readonly warn: Warn
 
   constructor(
@@ -101,9 +64,9 @@ export abstract class LowdbEngine {
     options: LowdbEngineOptions,
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
-    this.foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
     this.warn = options.warn ?? (() => undefined)
     this.journal = new Journal(journalFileOf(file), this.warn)
+    this.folds = new Folds(file, this.journal, options.foldMinBytes ?? COMPACT_MIN_BYTES, this.warn)
     this.failed = new Promise((resolve) => (this.signalFailure = resolve))
   }
 
@@ -111,8 +74,8 @@ export abstract class LowdbEngine {
     const dir = dirname(this.file)
     await ensurePrivateDir(dir, this.warn)
     const { doc, snapshotBytes, rotatedBytes, journal } = await loadDocument(this.file)
-    this.lastSize = snapshotBytes
-    this.rotatedBytes = rotatedBytes
+    this.folds.snapshotBytes = snapshotBytes
+    this.folds.rotatedBytes = rotatedBytes
     // Cuts (and keeps aside) a torn last line; loadDocument has read the same complete lines.
     await this.journal.open(journal)
     // A store written before callback tokens were hashed: hash them now, and fold at once so
@@ -159,7 +122,7 @@ export abstract class LowdbEngine {
 
   /** Snapshot + journal bytes: never less than the document's JSON length. */
   private estimatedBytes(): number {
-    return this.lastSize + this.rotatedBytes + this.journal.size()
+    return this.folds.snapshotBytes + this.folds.rotatedBytes + this.journal.size()
   }
 
   /** Throws unless a change may be made now; `newWork` is refused earlier, at the size ceiling. */
@@ -190,61 +153,34 @@ export abstract class LowdbEngine {
 
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
   protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
-    const key = String((record as unknown as Record<string, unknown>)[KEY_OF[c]])
-    this.track(c, key)
+    this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]))
     this.state.put(c, record)
   }
 
   protected remove(c: 'idempotency' | 'events' | 'deliveries', key: string): boolean {
     if (!this.state.tables[c].has(key)) return false
-    this.track(c, key)
+    this.changes.track(this.state, c, key)
     return this.state.remove(c, key)
   }
 
   protected metaChanged(): void {
-    this.metaDirty = true
-  }
-
-  private track(c: Collection, key: string): void {
-    const id = `${c}\u0000${key}`
-    if (!this.dirty.has(id)) this.dirty.set(id, { c, key, base: this.state.tables[c].get(key) as Record<string, unknown> | undefined })
-  }
-
-  /** The journal lines of what changed since the last flush: new records whole, changes as deltas. */
-  private entries(): JournalEntry[] {
-    const entries: JournalEntry[] = []
-    if (this.metaDirty) {
-      entries.push({ m: this.state.meta, s: this.state.nextEventSeq })
-      this.metaDirty = false
-    }
-    for (const { c, key, base } of this.dirty.values()) {
-      const record = this.state.tables[c].get(key) as Record<string, unknown> | undefined
-      if (!record) {
-        if (base) entries.push({ c, d: key })
-      } else if (!base) entries.push({ c, r: record })
-      else {
-        const change = changeOf(base, record)
-        if (change) entries.push({ c, k: key, ...change })
-      }
-    }
-    this.dirty.clear()
-    return entries
+    this.changes.metaChanged()
   }
 
   /** One flush: append what changed; start a fold when the journal has grown. */
   private async flush(): Promise<void> {
     if (this.failedWith) throw this.failedWith
-    const entries = this.entries()
+    const entries = this.changes.take(this.state)
     // A fold's views are taken in the same synchronous step as the entries, so the snapshot holds
     // exactly what the journal holds once they are appended, and nothing newer.
-    const views = this.foldDue() ? this.openViews() : undefined
+    const views = this.folds.due() ? this.folds.views(this.state) : undefined
     try {
       await this.appendOrRetry(entries)
     } catch (error) {
       views?.close()
       throw this.fail(error)
     }
-    if (views) await this.startFold(views)
+    if (views) await this.folds.start(views).catch((error) => Promise.reject(this.fail(error)))
   }
 
   /**
@@ -253,76 +189,24 @@ export abstract class LowdbEngine {
    * which removes its temp file when it failed.
    */
   private async appendOrRetry(entries: JournalEntry[]): Promise<void> {
-    const fold = this.folding
+    const fold = this.folds.running
     try {
       await this.journal.append(entries)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      const during = this.folding ?? fold
+      const during = this.folds.running ?? fold
       if (!during || (code !== 'ENOSPC' && code !== 'EDQUOT')) throw error
       await during
       await this.journal.append(entries)
     }
   }
 
-  private foldDue(): boolean {
-    return !this.folding && this.journal.size() + this.rotatedBytes > Math.max(this.foldMinBytes, this.lastSize) && Date.now() >= this.foldPausedUntil
-  }
-
-  private openViews(): SnapshotSource & { close(): void } {
-    const opened = new Map((Object.keys(KEY_OF) as Collection[]).map((c) => [c, this.state.tables[c].view()]))
-    return {
-      meta: this.state.meta,
-      nextEventSeq: this.state.nextEventSeq,
-      records: (c) => opened.get(c)!.records(),
-      close: () => opened.forEach((view) => view.close()),
-    }
-  }
-
-  /** Rotates the journal (within the flush, so no later append lands before it), then writes the snapshot in the background. */
-  private async startFold(views: SnapshotSource & { close(): void }): Promise<void> {
-    const journalBytes = this.journal.size()
-    let rotated: string
-    try {
-      rotated = await this.journal.rotate()
-    } catch (error) {
-      views.close()
-      // After the rename, a journal that cannot be reopened takes no appends: the store fails.
-      if (error instanceof StorageError) throw this.fail(error)
-      this.pauseFolds(error)
-      return
-    }
-    this.rotatedBytes += journalBytes
-    this.folding = this.writeFold(views, rotated).finally(() => {
-      this.folding = undefined
-    })
-  }
-
-  /** Writes the snapshot a chunk at a time; a failure loses nothing (the rotated journal keeps it all). */
-  private async writeFold(views: SnapshotSource & { close(): void }, rotated: string): Promise<void> {
-    try {
-      this.lastSize = await writeSnapshot(this.file, views)
-    } catch (error) {
-      this.pauseFolds(error)
-      return
-    } finally {
-      views.close()
-    }
-    this.rotatedBytes = 0
-    await this.journal.removeRotated(rotated).catch((error) => this.warn('store.fold_cleanup_failed', { file: rotated, message: storageCause(error) }))
-  }
-
-  private pauseFolds(error: unknown): void {
-    this.foldPausedUntil = Date.now() + FOLD_RETRY_MS
-    this.warn('store.fold_failed', { file: this.file, message: storageCause(error) })
-  }
-
-  /** Folds now and waits for it (start-up migrations). */
-  protected async fold(): Promise<void> {
+  /** Folds now and waits for it (start-up migrations, measurements). */
+  async fold(): Promise<void> {
     await this.persist()
-    if (this.folding) await this.folding
-    await this.startFold(this.openViews())
-    await this.folding
+    await this.folds.running
+    await this.folds.start(this.folds.views(this.state)).catch((error) => Promise.reject(this.fail(error)))
+    await this.folds.running
   }
 
   /** Resolves once a write that started after this call has finished. */
@@ -347,12 +231,12 @@ export abstract class LowdbEngine {
     if (!this.failedWith) await this.persist().catch(() => undefined)
     this.closed = true
     await this.writing.catch(() => undefined)
-    await this.folding
+    await this.folds.running
     await this.journal.close()
   }
 
   sizeBytes(): number {
-    return this.lastSize
+    return this.folds.snapshotBytes
   }
 
   async ping() {

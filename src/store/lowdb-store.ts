@@ -1,290 +1,26 @@
-import { newId } from '../utils/ids.js'
 import { DeliveryLeases } from './delivery-leases.js'
-import { PayoutLeases } from './payout-leases.js'
 import { journalFileOf } from './document.js'
 import { frozenCopy } from './frozen.js'
-import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
-import { pruneLowdbHistory, pruneLowdbIdempotency } from './lowdb-retention.js'
-import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
-import type {
-  AccountRecord,
-  ApiKeyRecord,
-  DeliveryRecord,
-  EventRecord,
-  IdempotencyRecord,
-  Mode,
-  PayoutStatus,
-  TransactionRecord,
-  WebhookEndpointRecord,
-} from './records.js'
-import {
-  firstDelivery,
-  type DeliveryRule,
-  type EventDraft,
-  type ListTransactionsQuery,
-  type Store,
-  type TransactionPage,
-  type TransitionInput,
-  type TransitionResult,
-  type WebhookEndpointUpdate,
-} from './store.js'
+import { LowdbPayments, type LowdbStoreOptions } from './lowdb-payments.js'
+import type { DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from './records.js'
+import type { EventDraft, Store, WebhookEndpointUpdate } from './store.js'
 
 export { journalFileOf }
 export { DEFAULT_MAX_BYTES } from './lowdb-engine.js'
-
-export interface LowdbStoreOptions extends LowdbEngineOptions {
-  /** Which endpoints get a delivery of an event (the webhooks' rule). */
-  deliverTo: DeliveryRule
-  /**
-   * Business time (the gateway's clock): events are stamped with it (their first delivery is due
-   * then), and it decides which deliveries and payouts are due and how long leases run. Default Date.now.
-   */
-  now?: () => number
-}
+export type { LowdbStoreOptions }
 
 /**
- * The embedded store (lowdb's file adapter under a snapshot + journal, see lowdb-engine.ts).
- * Records are immutable (frozen.ts): reads return the stored records themselves, never copies,
- * and a change stores a new record sharing the unchanged parts of the old one.
+ * The embedded store: lowdb's file adapter under a snapshot + journal (lowdb-engine.ts), payments
+ * (lowdb-payments.ts), and here webhook endpoints, events and deliveries.
  */
-export class LowdbStore extends LowdbEngine implements Store {
+export class LowdbStore extends LowdbPayments implements Store {
   readonly kind = 'lowdb'
   /** One process owns the file. */
   readonly shared = false
-  private readonly deliverTo: DeliveryRule
-  private readonly now: () => number
   private readonly leases = new DeliveryLeases()
-  private readonly payoutLeases = new PayoutLeases()
 
   constructor(file: string, options: LowdbStoreOptions) {
     super(file, options)
-    this.deliverTo = options.deliverTo
-    this.now = options.now ?? Date.now
-  }
-
-  async getMeta(key: string) {
-    await this.readable()
-    return this.state.meta[key]
-  }
-
-  async setMeta(key: string, value: string) {
-    this.writable()
-    this.state.meta = Object.freeze({ ...this.state.meta, [key]: value })
-    this.metaChanged()
-    await this.persist()
-  }
-
-  async createAccount(account: AccountRecord) {
-    this.writable(true)
-    this.put('accounts', frozenCopy(account))
-    await this.persist()
-  }
-
-  async getAccount(id: string) {
-    await this.readable()
-    return this.state.get('accounts', id)
-  }
-
-  async listAccounts() {
-    await this.readable()
-    return [...this.state.tables.accounts.values()].map((a) => this.state.get('accounts', a.id)!)
-  }
-
-  async createApiKey(key: ApiKeyRecord) {
-    this.writable(true)
-    this.put('api_keys', frozenCopy(key))
-    await this.persist()
-  }
-
-  async findApiKeyByHash(hash: string) {
-    await this.readable()
-    const id = this.state.keyByHash.get(hash)
-    return id === undefined ? undefined : this.state.get('api_keys', id)
-  }
-
-  async listApiKeys() {
-    await this.readable()
-    return [...this.state.tables.api_keys.values()].map((k) => this.state.get('api_keys', k.id)!)
-  }
-
-  async revokeApiKey(id: string, at: string) {
-    this.writable()
-    const found = this.state.get('api_keys', id)
-    if (!found) return undefined
-    const revoked = found.revoked_at ? found : Object.freeze({ ...found, revoked_at: at })
-    this.put('api_keys', revoked)
-    await this.persist()
-    return revoked
-  }
-
-  touchApiKey(id: string, at: string) {
-    if (this.failedWith || this.closed) return
-    const found = this.state.get('api_keys', id)
-    // To the minute is enough for "last used", and spares the journal a line on every request.
-    if (!found || (found.last_used_at && Date.parse(at) - Date.parse(found.last_used_at) < 60_000)) return
-    this.put('api_keys', Object.freeze({ ...found, last_used_at: at }))
-  }
-
-  async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
-    const claim = options.idempotency
-    const taken = claim && this.state.get('idempotency', claim.scope)
-    if (taken) {
-      // Answer from the key's record only once it is on disk.
-      await this.readable()
-      return { existing: this.state.get('idempotency', claim.scope) ?? taken }
-    }
-    this.writable(true)
-    if (claim) this.put('idempotency', frozenCopy(claim))
-    const stored = { ...transaction }
-    hashCallbackTokens(stored)
-    this.put('transactions', frozenCopy(stored))
-    await this.persist()
-    return {}
-  }
-
-  async getTransaction(id: string) {
-    await this.readable()
-    return this.state.get('transactions', id)
-  }
-
-  async findTransactionByCheckoutRequestId(checkoutRequestId: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByCheckout, checkoutRequestId)
-  }
-
-  async findTransactionByCallbackToken(token: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByCallbackToken, callbackTokenHash(token))
-  }
-
-  async findTransactionByPayoutToken(token: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByPayoutToken, callbackTokenHash(token))
-  }
-
-  async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
-    await this.readable()
-    const order = this.state.txOrder
-    let start = order.length - 1
-    if (query.starting_after) {
-      const place = this.state.txPlace.get(query.starting_after)
-      if (place === undefined) return { data: [], has_more: false }
-      start = place - 1
-    }
-    const data: TransactionRecord[] = []
-    for (let i = start; i >= 0; i--) {
-      const t = this.state.tables.transactions.get(order[i])!
-      if (t.account_id !== query.account_id || t.mode !== query.mode) continue
-      if (query.status && t.status !== query.status) continue
-      if (query.reference !== undefined && t.reference !== query.reference) continue
-      if (data.length === query.limit) return { data, has_more: true }
-      data.push(this.state.get('transactions', t.id)!)
-    }
-    return { data, has_more: false }
-  }
-
-  async listPendingTransactions(createdBefore: string) {
-    await this.readable()
-    const found: TransactionRecord[] = []
-    // The pending index, oldest first: the reconciler never walks settled payments.
-    for (const id of this.state.pendingTx) {
-      const t = this.state.get('transactions', id)!
-      if (t.created_at <= createdBefore) found.push(t)
-    }
-    return found
-  }
-
-  async listPendingPayouts() {
-    return this.listPayoutsByStatus('pending', Number.POSITIVE_INFINITY)
-  }
-
-  async listPayoutsByStatus(status: PayoutStatus, limit: number) {
-    await this.readable()
-    return this.payoutsIn(status).slice(0, limit)
-  }
-
-  /** Transactions whose payout is in `status` (from the index), oldest first. */
-  private payoutsIn(status: PayoutStatus): TransactionRecord[] {
-    const ids = [...(this.state.payoutsByStatus.get(status) ?? [])].sort((a, b) => this.state.txPlace.get(a)! - this.state.txPlace.get(b)!)
-    return ids.map((id) => this.state.get('transactions', id)!)
-  }
-
-  async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
-    this.writable()
-    const current = this.state.get('transactions', input.transactionId)
-    if (!current) return undefined
-    if (input.payoutLeaseOwner !== undefined && !this.payoutLeases.holds(current.id, input.payoutLeaseOwner)) return undefined
-    if (!input.guard(current)) return undefined
-    const next = { ...current, ...input.patch(current) }
-    hashCallbackTokens(next)
-    const updated = frozenCopy(next)
-    this.put('transactions', updated)
-    const { events, deliveries } = this.appendEvents(updated.account_id, updated.mode, input.events?.(updated) ?? [])
-    await this.persist()
-    return { transaction: updated, events, deliveries }
-  }
-
-  /** Stores events of one account and mode, with a delivery per endpoint the webhooks' rule picks. */
-  private appendEvents(accountId: string, mode: Mode, drafts: EventDraft[]): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
-    const events: EventRecord[] = []
-    const deliveries: DeliveryRecord[] = []
-    for (const draft of drafts) {
-      const event: EventRecord = frozenCopy({
-        id: newId('evt'),
-        seq: this.state.nextEventSeq++,
-        account_id: accountId,
-        mode,
-        event: draft.event,
-        created_at: new Date(this.now()).toISOString(),
-        data: draft.data,
-      })
-      this.put('events', event)
-      this.metaChanged()
-      events.push(event)
-      for (const endpoint of this.state.tables.webhook_endpoints.values()) {
-        if (!this.deliverTo(endpoint, event)) continue
-        const delivery = frozenCopy(firstDelivery(newId('del'), event, endpoint.id))
-        this.put('deliveries', delivery)
-        deliveries.push(delivery)
-      }
-    }
-    return { events, deliveries }
-  }
-
-  async getIdempotency(scope: string) {
-    await this.readable()
-    return this.state.get('idempotency', scope)
-  }
-
-  async listInFlightIdempotency() {
-    await this.readable()
-    return [...this.state.tables.idempotency.values()].filter((r) => r.state === 'in_flight').map((r) => this.state.get('idempotency', r.scope)!)
-  }
-
-  async saveIdempotency(record: IdempotencyRecord) {
-    this.writable()
-    this.put('idempotency', frozenCopy(record))
-    await this.persist()
-  }
-
-  async deleteIdempotency(scope: string) {
-    this.writable()
-    if (!this.remove('idempotency', scope)) return
-    await this.persist()
-  }
-
-  async pruneIdempotency(createdBefore: string, limit = Number.POSITIVE_INFINITY) {
-    this.writable()
-    const removed = pruneLowdbIdempotency(this.state, createdBefore, limit, (scope) => this.remove('idempotency', scope))
-    if (removed > 0) await this.persist()
-    return removed
-  }
-
-  async pruneHistory(before: string, limit: number) {
-    this.writable()
-    const removed = pruneLowdbHistory(this.state, { before, limit }, (c, key) => this.remove(c, key))
-    if (removed.events + removed.deliveries > 0) await this.persist()
-    return removed
   }
 
   async createWebhookEndpoint(endpoint: WebhookEndpointRecord) {
@@ -433,19 +169,5 @@ export class LowdbStore extends LowdbEngine implements Store {
 
   async releaseDelivery(id: string, owner: string) {
     this.leases.end(id, owner)
-  }
-
-  async claimDuePayouts(owner: string, leaseMs: number, limit: number) {
-    await this.readable()
-    return this.payoutLeases.claimDue(this.payoutsIn('pending'), owner, leaseMs, limit, this.now())
-  }
-
-  async claimPayout(transactionId: string, owner: string, leaseMs: number) {
-    await this.readable()
-    return this.payoutLeases.claim(this.state.get('transactions', transactionId), owner, leaseMs, this.now())
-  }
-
-  async releasePayout(transactionId: string, owner: string) {
-    this.payoutLeases.end(transactionId, owner)
   }
 }

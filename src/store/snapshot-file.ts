@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import { open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
 import { emptyDocument, KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
-import { PRIVATE_FILE_MODE, syncDir } from './files.js'
+import { replaceFileAtomic } from './files.js'
 
 /**
  * The snapshot (`gateway.json`) is one JSON document, laid out one record per line:
@@ -25,8 +22,8 @@ import { PRIVATE_FILE_MODE, syncDir } from './files.js'
  */
 const LAYOUT_MARK = '{"version":1,"layout":"lines",'
 
-/** Bytes of JSON written between two turns of the event loop (~1 ms of JSON.stringify). */
-const CHUNK_CHARS = 256 * 1024
+/** Bytes of JSON written between two turns of the event loop (well under 1 ms of JSON.stringify). */
+const CHUNK_BYTES = 64 * 1024
 
 const collections = () => Object.keys(KEY_OF) as Collection[]
 
@@ -118,46 +115,45 @@ export interface SnapshotSource {
 }
 
 /**
- * Writes a snapshot in the line layout and puts it in place atomically (temp file 0600 + fsync +
- * rename + fsync of the dir), a chunk at a time: the event loop runs between chunks. A failure
- * removes the temp file and leaves the old snapshot. Resolves with the bytes written.
+ * Writes a snapshot in the line layout and puts it in place atomically (replaceFileAtomic), a
+ * buffer at a time: the event loop runs between buffers, and no
+ * string longer than one record is ever built. A failure removes the temp file and leaves the old
+ * snapshot. Resolves with the bytes written.
  */
 export async function writeSnapshot(file: string, source: SnapshotSource): Promise<number> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
   let bytes = 0
-  try {
-    const handle = await open(temp, 'wx', PRIVATE_FILE_MODE)
-    try {
-      let chunk = `${LAYOUT_MARK}"meta":${JSON.stringify(source.meta)},"next_event_seq":${source.nextEventSeq},\n`
-      const flush = async () => {
-        const data = Buffer.from(chunk)
-        chunk = ''
-        bytes += data.length
-        // A full disk can make a write short without an error: write until all of it is written.
-        for (let at = 0; at < data.length; ) at += (await handle.write(data, at)).bytesWritten
-      }
-      const all = collections()
-      for (const [i, c] of all.entries()) {
-        chunk += `"${c}":[`
-        let first = true
-        for (const record of source.records(c)) {
-          chunk += `${first ? '\n' : ',\n'}${JSON.stringify(record)}`
-          first = false
-          if (chunk.length >= CHUNK_CHARS) await flush()
-        }
-        chunk += i === all.length - 1 ? '\n]}' : '\n],\n'
-      }
-      chunk += '\n'
-      await flush()
-      await handle.sync()
-    } finally {
-      await handle.close()
+  await replaceFileAtomic(file, async (handle) => {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
+    let used = 0
+    // A full disk can make a write short without an error: write until all of it is written.
+    const writeAll = async (data: Buffer, length: number) => {
+      for (let at = 0; at < length; ) at += (await handle.write(data, at, length - at)).bytesWritten
+      bytes += length
     }
-    await rename(temp, file)
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined)
-    throw error
-  }
-  await syncDir(dirname(file))
+    const flush = async () => {
+      await writeAll(buffer, used)
+      used = 0
+    }
+    const add = async (text: string) => {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (used + text.length * 3 > CHUNK_BYTES) await flush()
+      if (text.length * 3 > CHUNK_BYTES) {
+        const large = Buffer.from(text)
+        await writeAll(large, large.length)
+      } else used += buffer.write(text, used)
+    }
+    await add(`${LAYOUT_MARK}"meta":${JSON.stringify(source.meta)},"next_event_seq":${source.nextEventSeq},\n`)
+    const all = collections()
+    for (const [i, c] of all.entries()) {
+      await add(`"${c}":[`)
+      let first = true
+      for (const record of source.records(c)) {
+        await add(`${first ? '\n' : ',\n'}${JSON.stringify(record)}`)
+        first = false
+      }
+      await add(i === all.length - 1 ? '\n]}\n' : '\n],\n')
+    }
+    await flush()
+  })
   return bytes
 }

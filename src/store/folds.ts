@@ -1,0 +1,91 @@
+import { KEY_OF, type Collection } from './document.js'
+import { StorageError, storageCause } from './errors.js'
+import type { Journal } from './journal.js'
+import { writeSnapshot, type SnapshotSource } from './snapshot-file.js'
+import type { StoreState } from './state.js'
+
+/** A failed fold is tried again after this long (the journal keeps everything meanwhile). */
+const FOLD_RETRY_MS = 10_000
+
+type Views = SnapshotSource & { close(): void }
+
+/**
+ * Folds (compaction) of the embedded store, which never hold the event loop: the journal is
+ * rotated at one flush (`gateway.journal.<n>`), the snapshot of the store as of that flush (Table
+ * views, copy-on-write) is written a buffer at a time while writes go on, and the rotated journal
+ * is removed once the snapshot is on disk. A fold that fails loses nothing: the rotated journal
+ * still holds it all, and start-up replays it.
+ */
+export class Folds {
+  /** Bytes of the snapshot on disk. */
+  snapshotBytes = 0
+  /** Bytes of rotated journals not yet removed (their changes are not in the snapshot yet). */
+  rotatedBytes = 0
+  /** The fold writing now, if one is. */
+  running: Promise<void> | undefined
+  private pausedUntil = 0
+
+  constructor(
+    private readonly file: string,
+    private readonly journal: Journal,
+    private readonly minBytes: number,
+    private readonly warn: (message: string, fields: Record<string, unknown>) => void,
+  ) {}
+
+  /** Whether the journal has grown past the snapshot (and the threshold) and no fold runs. */
+  due(): boolean {
+    return !this.running && this.journal.size() + this.rotatedBytes > Math.max(this.minBytes, this.snapshotBytes) && Date.now() >= this.pausedUntil
+  }
+
+  /** Views of every collection as it is now: take them in the same synchronous step as the flush's entries. */
+  views(state: StoreState): Views {
+    const opened = new Map((Object.keys(KEY_OF) as Collection[]).map((c) => [c, state.tables[c].view()]))
+    return {
+      meta: state.meta,
+      nextEventSeq: state.nextEventSeq,
+      records: (c) => opened.get(c)!.records(),
+      close: () => opened.forEach((view) => view.close()),
+    }
+  }
+
+  /**
+   * Rotates the journal (call within the flush, so that no later append lands before it), then
+   * writes the snapshot in the background. Rejects only when the journal can take no more appends
+   * (the caller fails the store).
+   */
+  async start(views: Views): Promise<void> {
+    const journalBytes = this.journal.size()
+    let rotated: string
+    try {
+      rotated = await this.journal.rotate()
+    } catch (error) {
+      views.close()
+      // After the rename, a journal that cannot be reopened takes no appends.
+      if (error instanceof StorageError) throw error
+      this.pause(error)
+      return
+    }
+    this.rotatedBytes += journalBytes
+    this.running = this.write(views, rotated).finally(() => {
+      this.running = undefined
+    })
+  }
+
+  private async write(views: Views, rotated: string): Promise<void> {
+    try {
+      this.snapshotBytes = await writeSnapshot(this.file, views)
+    } catch (error) {
+      this.pause(error)
+      return
+    } finally {
+      views.close()
+    }
+    this.rotatedBytes = 0
+    await this.journal.removeRotated(rotated).catch((error) => this.warn('store.fold_cleanup_failed', { file: rotated, message: storageCause(error) }))
+  }
+
+  private pause(error: unknown): void {
+    this.pausedUntil = Date.now() + FOLD_RETRY_MS
+    this.warn('store.fold_failed', { file: this.file, message: storageCause(error) })
+  }
+}
