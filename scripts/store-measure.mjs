@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -101,7 +101,13 @@ async function child(file) {
   delay.disable()
   clearInterval(tick)
   await store.close()
-  process.stdout.write(JSON.stringify({ restartMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, idleWorstGapMs: idleWorstGap, foldDelayMaxMs: delay.max / 1e6 }))
+  // What reading the same bytes costs this machine now with one JSON.parse: the restart in
+  // units of it is comparable across machines and loads.
+  const { readFileSync } = await import('node:fs')
+  const parseStarted = performance.now()
+  JSON.parse(readFileSync(file, 'utf8'))
+  const parseMs = performance.now() - parseStarted
+  process.stdout.write(JSON.stringify({ parseMs, restartMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, idleWorstGapMs: idleWorstGap, foldDelayMaxMs: delay.max / 1e6 }))
 }
 
 export async function measureStore({ transactions = 20_000 } = {}) {
@@ -127,6 +133,9 @@ export async function measureStore({ transactions = 20_000 } = {}) {
       rss_mb_after_restart: Math.round(out.rss / 1024 / 1024),
       restart_ms: Math.round(out.restartMs),
       restart_ms_per_10k_transactions: Math.round(out.restartMs * (10_000 / transactions)),
+      // The restart over one JSON.parse of the snapshot on the same machine at the same moment.
+      restart_vs_json_parse: Math.round((out.restartMs / out.parseMs) * 100) / 100,
+      load_average: os.loadavg()[0],
     }
   } finally {
     if (!process.env.MPG_MEASURE_KEEP) rmSync(dir, { recursive: true, force: true })

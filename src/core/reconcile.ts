@@ -20,8 +20,9 @@ export interface Reconciler {
 
 /**
  * Settles payments whose callback never came: every pending transaction older than
- * MPG_RECONCILE_AFTER_S is asked about with STK Query. Racing a late callback is safe because
- * both go through finalizePayment's compare-and-set.
+ * MPG_RECONCILE_AFTER_S is asked about with STK Query. A pass visits only pending payments (the
+ * store's index of them), never the settled ones, however many there are. Racing a late callback
+ * is safe because both go through finalizePayment's compare-and-set.
  */
 export function startReconciler(ctx: GatewayContext): Reconciler {
   const afterMs = ctx.config.reconcileAfterS * 1000
