@@ -14,7 +14,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
 } else if (existsSync(new URL('../dist/bundle/mpg.js', import.meta.url)) && !process.env.MPG_NO_BUNDLE) {
   // The plainest forms of the commands scripts call most run without oclif (src/cli/fast-path.ts);
   // it answers false for anything else. The first-word test keeps other commands from loading it.
-  const fast = args[0] === 'transactions' ? await (await import('../dist/bundle/fast.js')).runFastPath(args) : false
+  const fast = args[0] === 'transactions' ? await (await import('./fast-path.js')).runFastPath(args) : false
   if (fast !== false) {
     process.exitCode = fast
     await exitWhenFlushed()
