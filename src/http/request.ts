@@ -78,9 +78,12 @@ function guardedLookup(allow: (address: string) => boolean) {
 /**
  * Connections are kept alive and pooled per origin (an Agent holds one Pool per origin). The
  * limit keeps a burst from opening a socket per request; requests beyond it wait in the pool,
- * inside their own deadline.
+ * inside their own deadline. An idle socket is kept 4 s unless the server's `Keep-Alive` header
+ * says otherwise: under the 5 s many servers and proxies close idle sockets at without saying so,
+ * since a request sent on a socket the other side is closing fails, and a failed STK push is
+ * ambiguous (it may have reached Daraja).
  */
-const POOL_OPTIONS = { connections: 128, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 }
+const POOL_OPTIONS = { connections: 128, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000 }
 
 let undici: typeof import('undici') | undefined
 let undiciModule: Promise<typeof import('undici')> | undefined
