@@ -1,6 +1,6 @@
-// "A day of retries in milliseconds" (#17): a gateway and its emulator on one virtual clock,
-// walked through webhook retries, endpoint disabling, Idempotency-Key expiry, reconciliation and
-// payout retries by advancing time, with each step asserted on what a user can observe.
+// "A day of retries in milliseconds" (#17): a gateway and its emulator on one virtual clock, walked
+// through webhook retries, endpoint disabling, prompt expiry, Idempotency-Key expiry,
+// reconciliation and payout retries by advancing time, each step asserted on what a user can observe.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createVirtualClock, type VirtualClock } from '../../src/utils/virtual-clock.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
@@ -84,6 +84,18 @@ describe('virtual clock: a day in milliseconds', () => {
     const deliveries = await listDeliveries(g, endpoint.id)
     expect(deliveries.find((d) => d.event_id !== delivery.event_id)?.status).toBe('failed')
     expect((await transaction(g, second.body.transaction_id)).status).toBe('success')
+  })
+
+  it('a prompt nobody answers expires on the clock: the sandbox profile’s 1037 after 26 s, not before', async () => {
+    const clock = createVirtualClock(START)
+    const g = await startOnClock(clock, { MPG_EMULATOR_PROFILE: 'sandbox', MPG_EMULATOR_CALLBACK_DELAY_MS: '17000' })
+    // The sandbox's generic test number: no one answers the prompt, Daraja gives up after ~26 s.
+    const { body } = await push(g, { phone: '254708374149' })
+    await clock.advance(25_000)
+    expect((await transaction(g, body.transaction_id)).status).toBe('pending')
+    await clock.advance(1_000)
+    const t = (await (await g.api(`/api/v1/transactions/${body.transaction_id}`)).json()) as { transaction: { status: string; result_code: string | null } }
+    expect(t.transaction).toMatchObject({ status: 'failed', result_code: '1037' })
   })
 
   it('an Idempotency-Key lives 24 h: replayed before, a new payment after', async () => {
