@@ -43,7 +43,12 @@ interface Entry {
 
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** Event-loop turns without new work after which the system counts as settled. */
+/**
+ * Event-loop turns without new work after which the system counts as settled: work nobody passed
+ * to track() (a promise chain that ends by scheduling a timer due now) gets this long to show up.
+ * Tracked work is waited for however long it takes, so a receiver that hangs holds up an advance
+ * until its request times out.
+ */
 const QUIET_TURNS = 2
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
