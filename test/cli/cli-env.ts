@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import { removeDir, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startCheckingProxy, type CheckingProxy } from '../helpers/openapi-proxy.js'
 import { repoRoot, runBin } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -10,24 +11,37 @@ export function tempConfigDir(): string {
   return tempDir('mpg-cli-config-')
 }
 
+/** What a CLI test file works with. */
+export interface CliRig {
+  gateway: TestGateway
+  configDir: string
+  /** The gateway behind a proxy that holds every answer to the OpenAPI document: give `mpg` its URL. */
+  checked: CheckingProxy
+}
+
 /**
  * A test gateway and a private config dir for the CLI tests of a file: a fresh pair for each test
  * (`'test'`) or one for the whole file (`'file'`), closed and removed after; `use` hands them to
- * the file's own variables: `cliGateway('test', (rig) => ({ gateway, configDir } = rig))`.
+ * the file's own variables: `cliGateway('test', (rig) => ({ gateway, configDir } = rig))`. An
+ * answer `mpg` got through `checked` that the OpenAPI document does not describe fails the file.
  */
-export function cliGateway(per: 'test' | 'file', use: (rig: { gateway: TestGateway; configDir: string }) => void): void {
-  let rig: { gateway: TestGateway; configDir: string } | undefined
+export function cliGateway(per: 'test' | 'file', use: (rig: CliRig) => void): void {
+  let rig: CliRig | undefined
   const [before, after] = per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll]
   before(async () => {
-    rig = { gateway: await startTestGateway(), configDir: tempConfigDir() }
+    const gateway = await startTestGateway()
+    rig = { gateway, configDir: tempConfigDir(), checked: await startCheckingProxy(gateway.url) }
     use(rig)
   })
   after(async () => {
     if (!rig) return
+    const { checked } = rig
+    await checked.close()
     await rig.gateway.close()
     removeDir(rig.gateway.dataDir)
     removeDir(rig.configDir)
     rig = undefined
+    expect(checked.drift).toEqual([])
   })
 }
 

@@ -2,14 +2,17 @@ import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
+import type { CheckingProxy } from '../helpers/openapi-proxy.js'
 import { cliGateway, cliEnv, flat } from './cli-env.js'
 
 let gateway: TestGateway
+/** `mpg` talks to the gateway through this: every answer it gets is held to the OpenAPI document. */
+let checked: CheckingProxy
 let configDir: string
-cliGateway('test', (rig) => ({ gateway, configDir } = rig))
+cliGateway('test', (rig) => ({ gateway, configDir, checked } = rig))
 
 const push = ['stk-push', '--phone', '254708374149', '--amount', '100', '--reference', 'ORDER-1', '--description', 'T-shirt']
-const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
+const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv({ url: checked.url, key: gateway.key }, configDir, extra) })
 
 async function transactionsOnGateway(): Promise<Array<{ id: string; status: string }>> {
   const res = await gateway.api('/api/v1/transactions?limit=100')

@@ -4,18 +4,21 @@ import { describe, expect, it } from 'vitest'
 import type { TestGateway } from '../helpers/gateway.js'
 import { runInPty, shellLine } from '../helpers/pty.js'
 import { runBin, runCli } from '../helpers/run-cli.js'
+import type { CheckingProxy } from '../helpers/openapi-proxy.js'
 import { cliGateway, cliEnv, spawnCli } from './cli-env.js'
 
 let gateway: TestGateway
+/** `mpg` talks to the gateway through this: every answer it gets is held to the OpenAPI document. */
+let checked: CheckingProxy
 let configDir: string
-cliGateway('file', (rig) => ({ gateway, configDir } = rig))
+cliGateway('file', (rig) => ({ gateway, configDir, checked } = rig))
 
-const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
+const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv({ url: checked.url, key: gateway.key }, configDir, extra) })
 const configFile = () => JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { profiles: Record<string, Record<string, string>> }
 
 describe('Stripe CLI parity', () => {
   it('`config unset` removes one setting; `logout` forgets the saved key, and commands then say how to set one', async () => {
-    expect((await mpg(['config', 'set', '--api-key', gateway.key, '--base-url', gateway.url])).exitCode).toBe(0)
+    expect((await mpg(['config', 'set', '--api-key', gateway.key, '--base-url', checked.url])).exitCode).toBe(0)
     const unset = await mpg(['config', 'unset', 'base-url', '--json'])
     expect(unset.exitCode, unset.stderr).toBe(0)
     expect(JSON.parse(unset.stdout)).toMatchObject({ removed: ['base-url'] })
@@ -68,7 +71,7 @@ describe('Stripe CLI parity', () => {
     for (const [args, extra] of [[['--log-level', 'debug'], {}], [[], { MPG_DEBUG: '1' }]] as const) {
       const result = await mpg(['transactions', 'list', ...args], extra)
       expect(result.exitCode, result.stderr).toBe(0)
-      expect(result.stderr).toContain(`[debug] > GET ${gateway.url}/api/v1/transactions`)
+      expect(result.stderr).toContain(`[debug] > GET ${checked.url}/api/v1/transactions`)
       expect(result.stderr).toMatch(/\[debug\] < 200 GET .*\(\d+ ms\)/)
       expect(result.stderr).toMatch(/authorization: Bearer mpg_test_\w\w…\w{4}/)
       expect(result.stderr).not.toContain(gateway.key)
@@ -76,7 +79,7 @@ describe('Stripe CLI parity', () => {
   })
 
   it('--color always colours without a terminal; --color never keeps a terminal plain', async () => {
-    const always = spawnCli(['listen', '--forward-to', '3999', '--color', 'always'], cliEnv(gateway, configDir))
+    const always = spawnCli(['listen', '--forward-to', '3999', '--color', 'always'], cliEnv({ url: checked.url, key: gateway.key }, configDir))
     try {
       expect(await always.nextLine(1)).toMatch(/^Signing secret: \u001b\[1mwhsec_/)
     } finally {
@@ -85,7 +88,7 @@ describe('Stripe CLI parity', () => {
     }
     const line = (colour: string) => shellLine([process.execPath, runBin, 'listen', '--forward-to', '3999', '--color', colour])
     for (const [colour, coloured] of [['auto', true], ['never', false]] as const) {
-      const run = runInPty(line(colour), { ...cliEnv(gateway, configDir), NO_COLOR: '' })
+      const run = runInPty(line(colour), { ...cliEnv({ url: checked.url, key: gateway.key }, configDir), NO_COLOR: '' })
       await run.waitFor(/Connected; waiting/)
       run.type('\x03')
       expect(await run.exited).toBe(130)

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
+import type { CheckingProxy } from '../helpers/openapi-proxy.js'
 import { cliGateway, cliEnv } from './cli-env.js'
 
 let gateway: TestGateway
+/** `mpg` talks to the gateway through this: every answer it gets is held to the OpenAPI document. */
+let checked: CheckingProxy
 let configDir: string
-cliGateway('test', (rig) => ({ gateway, configDir } = rig))
+cliGateway('test', (rig) => ({ gateway, configDir, checked } = rig))
 
-const mpg = (args: string[]) => runCli(args, { env: cliEnv(gateway, configDir) })
+const mpg = (args: string[]) => runCli(args, { env: cliEnv({ url: checked.url, key: gateway.key }, configDir) })
 
 async function pushAndSettle(phone: string, status: 'success' | 'failed'): Promise<string> {
   const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone }) })

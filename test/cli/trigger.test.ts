@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest'
 import type { TestGateway } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
 import { FAILURE_PHONES } from '../../src/services/test-phones.js'
+import type { CheckingProxy } from '../helpers/openapi-proxy.js'
 import { cliGateway, cliEnv } from './cli-env.js'
 
 let gateway: TestGateway
+/** `mpg` talks to the gateway through this: every answer it gets is held to the OpenAPI document. */
+let checked: CheckingProxy
 let configDir: string
-cliGateway('test', (rig) => ({ gateway, configDir } = rig))
+cliGateway('test', (rig) => ({ gateway, configDir, checked } = rig))
 
-const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv(gateway, configDir, extra) })
+const mpg = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: cliEnv({ url: checked.url, key: gateway.key }, configDir, extra) })
 
 interface StoredTransaction {
   status: string

@@ -1,27 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { admin, GatewayApiError, GatewayClient, MpgError, verifyWebhookSignature, webhooks } from '../../src/index.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import { startCheckingProxy, type CheckingProxy } from '../helpers/openapi-proxy.js'
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 let gw: TestGateway
+/** The SDK/snippets talk to the gateway through this: every answer they get is held to the OpenAPI document. */
+let checked: CheckingProxy
 let receiver: CallbackReceiver
 beforeEach(async () => {
   gw = await startTestGateway()
+  checked = await startCheckingProxy(gw.url)
   receiver = await startCallbackReceiver()
 })
 afterEach(async () => {
+  await checked.close()
   await gw.close()
+  expect(checked.drift).toEqual([])
   await receiver.close()
 })
 
 describe('the typed SDK against a real gateway', () => {
   it('admin → key → webhook → STK push → signed delivery → transaction, as a merchant would script it', async () => {
-    const operator = new GatewayClient({ baseUrl: gw.url, adminToken: gw.adminToken })
+    const operator = new GatewayClient({ baseUrl: checked.url, adminToken: gw.adminToken })
     const account = await admin.createAccount(operator, { name: 'Duka', payout_account: { type: 'mpesa', phone: '0712345678' } })
     expect(account.payout_account).toEqual({ type: 'mpesa', phone: '254712345678' })
     const { key } = await admin.createKey(operator, { account_id: account.id, mode: 'test' })
 
-    const client = new GatewayClient({ baseUrl: gw.url, apiKey: key })
+    const client = new GatewayClient({ baseUrl: checked.url, apiKey: key })
     const endpoint = await webhooks.create(client, { url: `${receiver.url}/hooks`, events: ['payment.success'] })
     expect(endpoint.secret).toMatch(/^whsec_/)
     expect((await webhooks.list(client)).map((e) => e.id)).toEqual([endpoint.id])
@@ -52,7 +58,7 @@ describe('the typed SDK against a real gateway', () => {
   })
 
   it('errors are typed: the API error with its status and hint, an unreachable gateway with a next step', async () => {
-    const client = new GatewayClient({ baseUrl: gw.url, apiKey: gw.key })
+    const client = new GatewayClient({ baseUrl: checked.url, apiKey: gw.key })
     const missing = await client.getTransaction('no-such-id').catch((e: unknown) => e)
     expect(missing).toBeInstanceOf(GatewayApiError)
     expect(missing).toMatchObject({ status: 404, kind: 'not_found', body: { error: 'Transaction not found' } })

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startCheckingProxy, type CheckingProxy } from '../helpers/openapi-proxy.js'
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 const run = promisify(execFile)
@@ -10,11 +11,16 @@ const run = promisify(execFile)
  * against a real gateway and emulator; then polling reaches success with a receipt.
  */
 let gw: TestGateway
+/** The SDK/snippets talk to the gateway through this: every answer they get is held to the OpenAPI document. */
+let checked: CheckingProxy
 beforeEach(async () => {
   gw = await startTestGateway()
+  checked = await startCheckingProxy(gw.url)
 })
 afterEach(async () => {
+  await checked.close()
   await gw.close()
+  expect(checked.drift).toEqual([])
 })
 
 function expectSeedResponse(data: Record<string, unknown>) {
@@ -59,7 +65,7 @@ async function pollToSuccess(id: string) {
 
 describe('the seed examples, verbatim', () => {
   it('curl', async () => {
-    const script = `curl -X POST ${gw.url}/api/v1/stk-push \\
+    const script = `curl -X POST ${checked.url}/api/v1/stk-push \\
 -H "Authorization: Bearer ${gw.key}" \\
 -H "Content-Type: application/json" \\
 -H "Idempotency-Key: order-1234-attempt-1" \\
@@ -80,7 +86,7 @@ describe('the seed examples, verbatim', () => {
   it('Node fetch', async () => {
     // The snippet runs as its own ES module, exactly as a merchant would paste it.
     const program = `const orderId = 77;
-const res = await fetch("${gw.url}/api/v1/stk-push", {
+const res = await fetch("${checked.url}/api/v1/stk-push", {
 method: "POST",
 headers: {
 Authorization: \`Bearer \${process.env.MPESA_GATEWAY_KEY}\`,
@@ -117,7 +123,7 @@ console.log(data.transaction_id);
     const program = `import os, requests
 order_id = 42
 r = requests.post(
-"${gw.url}/api/v1/stk-push",
+"${checked.url}/api/v1/stk-push",
 headers={
 "Authorization": f"Bearer {os.environ['MPESA_GATEWAY_KEY']}",
 "Content-Type": "application/json",
@@ -149,7 +155,7 @@ print(r.json()["transaction_id"])
     }
     expect(php, 'no php with the curl extension: .ci/run installs php-cli and php-curl').toBeTruthy()
     const program = `$orderId = 55;
-$ch = curl_init("${gw.url}/api/v1/stk-push");
+$ch = curl_init("${checked.url}/api/v1/stk-push");
 curl_setopt_array($ch, [
 CURLOPT_RETURNTRANSFER => true,
 CURLOPT_POST => true,
