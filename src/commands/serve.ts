@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/base-command.js'
+import { StreamingCommand } from '../cli/streaming-command.js'
 import { serveGateway } from '../services/serve-gateway.js'
 
-export default class Serve extends BaseCommand<typeof Serve> {
+export default class Serve extends StreamingCommand<typeof Serve> {
   static summary = 'Start the gateway (on the bundled Daraja emulator unless Daraja credentials are set).'
   static description = `Serves the merchant REST API. With no DARAJA_* settings it starts the bundled emulator in-process and needs no configuration. Settings come from the environment (PORT, HOST, MPG_DATA_DIR, DATABASE_URL, MPG_SEAL_KEY, DARAJA_ENV, DARAJA_*, PUBLIC_SITE_URL, PLATFORM_FEE_PERCENT, MPG_ADMIN_TOKEN, MPG_RECONCILE_AFTER_S, MPG_EMULATOR_CALLBACK_DELAY_MS, MPG_WEBHOOK_*); flags win over them. Stops cleanly on Ctrl-C or SIGTERM.`
   static examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 0 --json', 'DARAJA_ENV=sandbox DARAJA_CONSUMER_KEY=… PUBLIC_SITE_URL=https://pay.example.com <%= config.bin %> serve']
@@ -16,21 +16,15 @@ export default class Serve extends BaseCommand<typeof Serve> {
     }),
   }
 
-  /** `--json` output is NDJSON: an error that ends the stream is one line too. */
-  public logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json)}\n`)
-  }
-
   async run(): Promise<void> {
     const json = this.jsonEnabled()
-    const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`)
     const stops = this.watchStops()
     await serveGateway(this.flags, {
       json,
       signal: stops.signal,
       events: {
         ready: (info) => {
-          if (json) return out({ type: 'ready', event: 'ready', ...info, dashboard_url: `${info.url}/dashboard` })
+          if (json) return this.line({ type: 'ready', event: 'ready', ...info, dashboard_url: `${info.url}/dashboard` })
           this.log(`mpesa-gateway listening on ${info.url} (dashboard: ${info.url}/dashboard)`)
           this.log(`Daraja: ${info.daraja_env}${info.daraja_url ? ` (${info.daraja_url})` : ''}`)
           if (info.key) {
@@ -42,7 +36,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
           if (info.test_mode) this.log('Test mode: time can be moved ahead with `mpg emulator clock advance 24h`.')
           this.log('Press Ctrl-C to stop.')
         },
-        stopped: () => (json ? out({ type: 'stopped', event: 'stopped' }) : this.log('Stopped.')),
+        stopped: () => (json ? this.line({ type: 'stopped', event: 'stopped' }) : this.log('Stopped.')),
       },
     })
   }
