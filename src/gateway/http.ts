@@ -118,3 +118,9 @@ export async function readJsonBody<S extends z.ZodType>(event: H3Event, schema: 
   if (!result.success) throw validationError(result.error, hint)
   return { data: result.data, raw }
 }
+
+/** A JSON body that may be left out (no Content-Length, no chunks): `absent` stands in for it. */
+export async function readOptionalJsonBody<S extends z.ZodType>(event: H3Event, schema: S, hint: string, absent: () => z.infer<S>): Promise<z.infer<S>> {
+  const hasBody = Number(event.req.headers.get('content-length') ?? '0') > 0 || event.req.headers.has('transfer-encoding')
+  return hasBody ? (await readJsonBody(event, schema, hint)).data : absent()
+}

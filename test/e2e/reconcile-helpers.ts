@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { runCli, type CliResult } from '../helpers/run-cli.js'
@@ -82,6 +83,23 @@ export async function untilDarajaFinal(world: ReconcileWorld, id: string): Promi
   if (!checkout) throw new Error('the push has no CheckoutRequestID')
   await waitFor(() => world.gw.emulator!.transaction(checkout)?.status === 'completed', { what: 'the emulator to settle the push' })
   return checkout
+}
+
+/**
+ * The payment and its payout succeeded once: one payment.success and one payout.success (events
+ * and webhooks), one B2C; and a second `mpg reconcile --fix` finds nothing left and changes nothing.
+ */
+export async function expectPaidOnceAndSettled(world: ReconcileWorld, id: string): Promise<void> {
+  expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
+  await world.receiver.waitFor(2, { filter: (r) => (r.json as { data?: { transaction_id?: string } })?.data?.transaction_id === id })
+  expect(world.webhooksFor(id).sort()).toEqual(['payment.success', 'payout.success'])
+  expect(world.b2cRequestsFor(id)).toBe(1)
+
+  const again = await world.reconcile('--fix')
+  expect(again.exitCode, again.stderr).toBe(0)
+  expect(again.stdout).toMatch(/^Daraja agrees with the gateway on all 1 payment and 1 payout/)
+  expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
+  expect(world.b2cRequestsFor(id)).toBe(1)
 }
 
 export async function untilStatus(world: ReconcileWorld, id: string, check: (t: Transaction) => boolean, what: string, key?: string): Promise<Transaction> {

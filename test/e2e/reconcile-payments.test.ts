@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/gateway.js'
 import { runCli } from '../helpers/run-cli.js'
-import { startReconcileWorld, untilDarajaFinal, untilStatus, type ReconcileWorld } from './reconcile-helpers.js'
+import { expectPaidOnceAndSettled, startReconcileWorld, untilDarajaFinal, untilStatus, type ReconcileWorld } from './reconcile-helpers.js'
 
 let world: ReconcileWorld | undefined
 afterEach(async () => {
@@ -51,17 +51,7 @@ describe('mpg reconcile: payments', () => {
 
     const t = await untilStatus(world, id, (t) => t.payout?.status === 'success', 'the payout to be paid')
     expect(t.status).toBe('success')
-    expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
-    await world.receiver.waitFor(2, { filter: (r) => (r.json as { data?: { transaction_id?: string } })?.data?.transaction_id === id })
-    expect(world.webhooksFor(id).sort()).toEqual(['payment.success', 'payout.success'])
-    expect(world.b2cRequestsFor(id)).toBe(1)
-
-    // A second run finds nothing left and changes nothing.
-    const again = await world.reconcile('--fix')
-    expect(again.exitCode, again.stderr).toBe(0)
-    expect(again.stdout).toMatch(/^Daraja agrees with the gateway on all 1 payment and 1 payout/)
-    expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
-    expect(world.b2cRequestsFor(id)).toBe(1)
+    await expectPaidOnceAndSettled(world, id)
   })
 
   it('failed at Daraja, pending here (the cancel callback lost) → --fix makes it failed with one payment.failed', async () => {

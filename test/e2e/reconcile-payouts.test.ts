@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/gateway.js'
-import { startReconcileWorld, untilStatus, type ReconcileWorld } from './reconcile-helpers.js'
+import { expectPaidOnceAndSettled, startReconcileWorld, untilStatus, type ReconcileWorld } from './reconcile-helpers.js'
 
 let world: ReconcileWorld | undefined
 afterEach(async () => {
@@ -56,15 +56,7 @@ describe('mpg reconcile: payouts', () => {
     expect(row(fixed.stdout, id)).toMatch(/pending paid payout without a result fixed$/)
     const t = await world.transaction(id)
     expect(t.payout).toMatchObject({ status: 'success', mpesa_receipt: expect.stringMatching(/^[A-Z0-9]{10}$/) })
-    expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
-    await world.receiver.waitFor(2, { filter: (r) => (r.json as { data?: { transaction_id?: string } })?.data?.transaction_id === id })
-    expect(world.webhooksFor(id).sort()).toEqual(['payment.success', 'payout.success'])
-    expect(world.b2cRequestsFor(id)).toBe(1)
-
-    const again = await world.reconcile('--fix')
-    expect(again.exitCode, again.stderr).toBe(0)
-    expect(again.stdout).toMatch(/^Daraja agrees with the gateway on all 1 payment and 1 payout/)
-    expect(await world.events(id)).toEqual(['payment.success', 'payout.success'])
+    await expectPaidOnceAndSettled(world, id)
   })
 
   it('needs_attention (Transaction Status did not know it three times): reconcile asks again and --fix settles what Daraja now says', async () => {

@@ -1,7 +1,7 @@
 import { settlePayoutBodySchema } from '../../schemas/admin.js'
 import { settlePayout } from '../../core/payouts.js'
 import { transactionView } from '../../core/transaction-view.js'
-import { json, readJsonBody } from '../http.js'
+import { json, readOptionalJsonBody } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
 
@@ -11,8 +11,7 @@ export default defineRoute({
   path: '/api/v1/admin/payouts/:transactionId/settle',
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
-    const hasBody = Number(event.req.headers.get('content-length') ?? '0') > 0 || event.req.headers.has('transfer-encoding')
-    const input = hasBody ? (await readJsonBody(event, settlePayoutBodySchema, 'Send no body, or {"mpesa_receipt": "UJT1234567"} for a B2C found on the M-Pesa statement.')).data : {}
+    const input = await readOptionalJsonBody(event, settlePayoutBodySchema, 'Send no body, or {"mpesa_receipt": "UJT1234567"} for a B2C found on the M-Pesa statement.', () => ({}))
     const t = await settlePayout(ctx, event.context.params?.transactionId ?? '', input)
     return json(200, { transaction: transactionView(t) })
   },

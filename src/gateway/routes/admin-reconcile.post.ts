@@ -1,6 +1,6 @@
 import { reconcileWithDaraja } from '../../core/reconcile-with-daraja.js'
 import { reconcileBodySchema } from '../../schemas/reconcile.js'
-import { json, readJsonBody } from '../http.js'
+import { json, readOptionalJsonBody } from '../http.js'
 import { requireAdmin } from '../middleware/auth.js'
 import { defineRoute } from '../route.js'
 
@@ -13,9 +13,8 @@ export default defineRoute({
   path: '/api/v1/admin/reconcile',
   handler: async (ctx, event) => {
     requireAdmin(ctx, event)
-    const hasBody = Number(event.req.headers.get('content-length') ?? '0') > 0 || event.req.headers.has('transfer-encoding')
     const hint = 'Send no body, or e.g. {"since": "24h", "fix": true}; since is a number and s, m, h or d; force needs fix.'
-    const input = hasBody ? (await readJsonBody(event, reconcileBodySchema, hint)).data : reconcileBodySchema.parse({})
+    const input = await readOptionalJsonBody(event, reconcileBodySchema, hint, () => reconcileBodySchema.parse({}))
     return json(200, await reconcileWithDaraja(ctx, input))
   },
 })
