@@ -61,12 +61,15 @@ export function createFetchHandler(options: FetchHandlerOptions = {}): FetchHand
       opening = undefined
       const err = error instanceof MpgError ? error : undefined
       log.error('gateway.open_failed', { message: error instanceof Error ? error.message : String(error) })
-      const body = {
+      const problem = {
         error: 'Gateway unavailable',
         hint: err?.suggestion ?? 'The gateway could not open its database; check DATABASE_URL and that PostgreSQL answers, then retry.',
         detail: 'the store could not be opened',
       }
-      return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' } })
+      // /health keeps its own shape, so a load balancer or uptime check reads it as it always does.
+      const health = new URL(request.url).pathname === '/health'
+      const body = health ? { status: 'unavailable', daraja_env: config.darajaEnv, store: { kind: 'postgres', reachable: false }, ...problem } : problem
+      return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json; charset=utf-8', ...(health ? {} : { 'retry-after': '5' }) } })
     }
     return gateway.app.fetch(request)
   }

@@ -27,13 +27,17 @@ describe('createFetchHandler settings', () => {
     expect(refusal({ ...base, DATABASE_URL: undefined }).suggestion).toMatch(/PostgreSQL/)
   })
 
-  it('answers 503 with a hint while the database cannot be reached, and opens it on a later request', async () => {
+  it('answers 503 with a hint, as documented, on every request while the database cannot be reached (/health in its own shape)', async () => {
     const handler = createFetchHandler({ env: { ...secrets, DARAJA_BASE_URL: 'http://127.0.0.1:9', PUBLIC_SITE_URL: 'https://pay.example.com', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/mpg' }, logger: silent })
     for (let i = 0; i < 2; i++) {
       const res = await handler(new Request('https://pay.example.com/api/v1/account'))
       expect(res.status).toBe(503)
+      await checkResponse('GET', '/api/v1/account', res.clone())
       expect(await res.json()).toEqual({ error: 'Gateway unavailable', hint: expect.stringContaining('DATABASE_URL'), detail: 'the store could not be opened' })
     }
+    const health = await handler(new Request('https://pay.example.com/health'))
+    await checkResponse('GET', '/health', health.clone())
+    expect(await health.json()).toMatchObject({ status: 'unavailable', store: { kind: 'postgres', reachable: false }, error: 'Gateway unavailable' })
     await handler.close()
   })
 })
