@@ -7,7 +7,7 @@ import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './
  * An append-only log of record upserts and deletions beside the snapshot. Appending the few
  * records a request changed costs microseconds whatever the store's size, where rewriting the
  * whole JSON file costs ~40 ms at 10k transactions. The snapshot is rewritten (compacted) only
- * once the log has grown as large as the snapshot, so that cost is paid rarely.
+ * once the log has grown half as large as the snapshot, so that cost is paid rarely.
  *
  * Lines are JSON: `{"c":collection,"r":record}` (a new record, whole), `{"c":collection,"k":key,
  * "p":{changed fields},"u":[removed fields]}` (a change: only what changed, never the whole record

@@ -9,7 +9,7 @@ import { Folds } from './folds.js'
 import { StoreState } from './state.js'
 import { hashCallbackTokens } from './tokens.js'
 
-/** The journal is folded into the snapshot once it is this large and as large as the snapshot. */
+/** The journal is folded into the snapshot once it is this large and half as large as the snapshot. */
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024
 
 /**
@@ -26,7 +26,7 @@ export type Warn = (message: string, fields: Record<string, unknown>) => void
 export interface LowdbEngineOptions {
   /** New work is refused past this size of snapshot + journal (default DEFAULT_MAX_BYTES); everything stops at 1.5×. */
   maxBytes?: number
-  /** The journal is folded once it is past this size and as large as the snapshot (default 4 MiB). */
+  /** The journal is folded once it is past this size and half as large as the snapshot (default 4 MiB), and at close once past this size. */
   foldMinBytes?: number
   /** Operational warnings (a file mode fixed, a torn line kept, a fold that failed). */
   warn?: Warn
@@ -229,6 +229,8 @@ export abstract class LowdbEngine {
   async close(): Promise<void> {
     if (this.closed) return
     if (!this.failedWith) await this.persist().catch(() => undefined)
+    // A clean stop leaves the next start only the snapshot to read (a failed fold loses nothing).
+    if (!this.failedWith && this.folds.dueAtClose()) await this.fold().catch(() => undefined)
     this.closed = true
     await this.writing.catch(() => undefined)
     await this.folds.running
