@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { removeDir, waitFor } from '../helpers/gateway.js'
@@ -110,6 +111,11 @@ describe('kill -9 under load', () => {
     const port = Number(new URL(first.url).port)
     const key = first.key!
     expect(key).toMatch(/^mpg_test_/)
+    // Daraja answers each push after 300 ms and the pushes go out 2 ms apart: ~150 are in flight
+    // whenever the kill lands, however fast this machine answers (all at once, a fast gateway had
+    // answered all 300 before the signal arrived).
+    const slowDaraja = await fetch(`${emulator.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'latency', endpoint: 'stk_push', ms: 300 }) })
+    expect(slowDaraja.status).toBe(201)
 
     const phones = ['254708374149', '254700000001', '254712345678', '254700000005', '254700000003']
     const N = 300
@@ -118,6 +124,7 @@ describe('kill -9 under load', () => {
     const serverErrors: string[] = []
     let killed = false
     const requests = Array.from({ length: N }, async (_, i) => {
+      await sleep(2 * i)
       try {
         const res = await fetch(`${first.url}/api/v1/stk-push`, {
           method: 'POST',
