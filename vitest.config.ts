@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/slow/**', 'node_modules/**'],
     disableConsoleIntercept: true,
-    globalSetup: ['test/setup/postgres.ts'],
+    globalSetup: ['test/setup/contract.ts', 'test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

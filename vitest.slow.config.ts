@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/slow/**/*.test.ts'],
     disableConsoleIntercept: true,
-    globalSetup: ['test/setup/postgres.ts'],
+    globalSetup: ['test/setup/contract.ts', 'test/setup/postgres.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',

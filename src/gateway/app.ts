@@ -3,6 +3,7 @@ import type { GatewayContext } from '../core/context.js'
 import { DomainError } from '../core/errors.js'
 import { isStorageError } from '../store/errors.js'
 import { maskCallbackToken } from '../utils/callback-paths.js'
+import { contractRecorder } from './contract-recorder.js'
 import { ApiError, errors, fromDomainError, storageUnavailable } from './errors.js'
 import { json } from './http.js'
 import type { Answer, Route } from './route.js'
@@ -24,6 +25,7 @@ async function runRoute(ctx: GatewayContext, route: Route, event: H3Event): Prom
 /** The gateway's h3 app: every route from routes/, errors as `{error, hint, detail}`, one access-log line per request. */
 export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
   let requestCounter = 0
+  const contract = contractRecorder()
   const app = new H3({
     onRequest(event) {
       event.context.startedAt = performance.now()
@@ -37,7 +39,8 @@ export function createApp(ctx: GatewayContext, extraRoutes: Route[] = []): H3 {
       if (status < 500) return json(status, new ApiError(status, 'Bad request', 'Check the request URL and headers.', '').body())
       return json(500, errors.internal(String(event.context.requestId ?? 'unknown')).body())
     },
-    onResponse(response, event) {
+    async onResponse(response, event) {
+      if (contract) await contract(response, event)
       const started = event.context.startedAt as number | undefined
       ctx.log.info('request', {
         request_id: event.context.requestId,
