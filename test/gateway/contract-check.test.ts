@@ -75,6 +75,8 @@ describe('the response contract check (MPG_CONTRACT_CHECK_FILE)', () => {
     expect(await checker.check('GET', '/api/v1/nothing-here', answer(404, error))).toBeUndefined()
     expect(await checker.check('GET', '/api/v1/nothing-here', answer(404, '{"oops":1}'))).toMatch(/body does not match/)
     expect(await checker.check('GET', '/api/v1/nothing-here', answer(200, '{}'))).toMatch(/describes no such operation/)
+    expect(await checker.check('HEAD', '/health', answer(200, '', { 'content-type': 'application/json' }))).toBeUndefined()
+    expect(await checker.check('HEAD', '/health', answer(201, '', { 'content-type': 'application/json' }))).toMatch(/^status 201 is not documented/)
     expect(await checker.check('GET', '/dashboard/assets/app.js', answer(200, 'js', { 'content-type': 'text/javascript' }))).toBeUndefined()
     expect(await checker.check('POST', '/api/v1/callbacks/daraja/stk/tok', answer(200, '{"ResultCode":0}'))).toBeUndefined()
   })

@@ -38,19 +38,18 @@ describe('domain errors at the HTTP edge', () => {
 
   it('a conflict with a known retry time carries Retry-After', async () => {
     const store = gw.context.store
-    const get = store.getTransaction.bind(store)
-    store.getTransaction = async () => {
+    const insert = store.insertTransaction.bind(store)
+    store.insertTransaction = async () => {
       throw new DomainError('conflict', 'Busy', 'Retry.', '', 3)
     }
     try {
-      // Plain fetch: the injected conflict is one this endpoint never gives, so the API document
-      // (which api() holds every answer to) rightly does not list it.
-      const res = await fetch(`${gw.url}/api/v1/transactions/abc`, { headers: { authorization: `Bearer ${gw.key}` } })
+      // On STK push, whose 409 with Retry-After the API document lists (every answer is held to it).
+      const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
       expect(res.status).toBe(409)
       expect(res.headers.get('retry-after')).toBe('3')
       expect(await res.json()).toEqual({ error: 'Busy', hint: 'Retry.', detail: '' })
     } finally {
-      store.getTransaction = get
+      store.insertTransaction = insert
     }
   })
 })

@@ -31,6 +31,6 @@ describe('the OpenAPI-checking proxy', () => {
     const drifted = await client.getTransaction('t1').catch((error: unknown) => error)
     expect(drifted).toBeInstanceOf(GatewayApiError)
     expect(drifted).toMatchObject({ status: 502, body: { error: 'OpenAPI drift' } })
-    expect(proxy.drift).toEqual([expect.stringMatching(/GET \/api\/v1\/transactions\/\{id\} → 200 body does not match the document/)])
+    expect(proxy.drift).toEqual([expect.stringMatching(/GET \/api\/v1\/transactions\/\{id\} → 200: body does not match the document/)])
   })
 })

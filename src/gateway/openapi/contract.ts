@@ -97,13 +97,15 @@ export function createContractChecker(document: Json): ContractChecker {
 
   const check = async (method: string, url: string, answer: CheckedAnswer): Promise<string | undefined> => {
     if (unchecked(url)) return undefined
-    const route = operationFor(method, url)
+    // HEAD is GET without the body (HTTP semantics; h3 answers it with the GET route).
+    const head = method.toUpperCase() === 'HEAD'
+    const route = operationFor(head ? 'GET' : method, url)
     const type = (answer.headers.get('content-type') ?? '').split(';')[0].trim()
     if (!route) {
-      // An unknown route or method: the router's 404/405, which must still be `{error, hint, detail}`.
-      if (answer.status !== 404 && answer.status !== 405) return `${method.toUpperCase()} ${pathOf(url)} → ${answer.status}: the document describes no such operation`
+      // An unknown route or method, or a URL the router cannot read: its 400/404/405 is still `{error, hint, detail}`.
+      if (![400, 404, 405].includes(answer.status)) return 'the document describes no such operation'
       if (type !== 'application/json') return `unknown route answered ${type || 'no content type'}, not application/json`
-      return jsonBody(answer, { $ref: '#/components/schemas/Error' })
+      return head ? undefined : jsonBody(answer, { $ref: '#/components/schemas/Error' })
     }
     const responses = route.op.responses as Record<string, Json>
     const documentedAnswer = responses[String(answer.status)]
@@ -122,7 +124,7 @@ export function createContractChecker(document: Json): ContractChecker {
     const [mediaType, media] = Object.entries(documentedAnswer.content as Record<string, { schema: Json }>)[0]
     if (type !== mediaType) return `answered ${type || 'no content type'}, the document says ${mediaType}`
     // Event streams: status, media type and headers are checked; the body never ends, so it is not read.
-    if (mediaType !== 'application/json') return undefined
+    if (mediaType !== 'application/json' || head) return undefined
     return jsonBody(answer, media.schema)
   }
 
