@@ -155,8 +155,10 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     const { id: accountId } = (await account.json()) as { id: string }
     const created = await leader.admin('/api/v1/admin/keys', { method: 'POST', json: { account_id: accountId, mode: 'test' } })
     const payoutKey = ((await created.json()) as { key: string }).key
-    // The first B2C (sent by the instance that settles the payment) is refused for now: a retry is scheduled.
-    leader.emulator!.setFault({ kind: 'error', endpoint: 'b2c', status: 503, count: 1 })
+    // The first B2C is refused for now, so a retry is scheduled. Either instance may send that first one
+    // (the one settling the payment, or the follower's payout pass leasing it first), each to its own
+    // emulator: both refuse their first.
+    for (const gw of [leader, follower]) gw.emulator!.setFault({ kind: 'error', endpoint: 'b2c', status: 503, count: 1 })
     const res = await leader.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference: 'LEASED-1' }), auth: payoutKey })
     expect(res.status).toBe(201)
     const { transaction_id } = (await res.json()) as { transaction_id: string }
@@ -170,9 +172,13 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     // Earlier tests' payments have payouts too: count this one's B2Cs.
     const b2c = (gw: TestGateway) =>
       gw.emulator!.requests().filter((r) => r.endpoint === 'b2c_v3' && (r.request.body as { OriginatorConversationID?: string }).OriginatorConversationID === `mpg-${transaction_id}`)
-    expect(b2c(leader)).toHaveLength(1)
-    expect(b2c(follower)).toHaveLength(1)
-    expect(settled.payout?.attempts).toBe(2)
+    // One B2C per recorded attempt: 2, or 3 when the follower's retry met its own emulator's refusal.
+    // The leader runs no payout passes, so it sent at most the first; every retry was the follower's.
+    const attempts = settled.payout?.attempts ?? 0
+    expect([2, 3]).toContain(attempts)
+    expect(b2c(leader).length + b2c(follower).length).toBe(attempts)
+    expect(b2c(leader).length).toBeLessThanOrEqual(1)
+    expect(b2c(follower).length).toBeGreaterThanOrEqual(attempts - 1)
     const events = await follower.context.store.listEventsAfter(accountId, 'test', 0, 100)
     expect(events.filter((e) => e.event === 'payout.success')).toHaveLength(1)
   })
