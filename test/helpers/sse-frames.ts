@@ -10,7 +10,7 @@ export interface Frame {
  * Reads an SSE body into `frames` (split on blank lines) as it arrives. Resolves 'done' when the
  * server ends the stream, or with the error text (an abort, a reset).
  */
-export async function readFrames(body: ReadableStream<Uint8Array>, frames: Frame[]): Promise<string> {
+export async function readFrames(body: ReadableStream<Uint8Array>, frames: { push(frame: Frame): unknown }): Promise<string> {
   const decoder = new TextDecoder()
   let buffer = ''
   try {
@@ -34,4 +34,11 @@ export async function readFrames(body: ReadableStream<Uint8Array>, frames: Frame
   } catch (error) {
     return String(error)
   }
+}
+
+/** The event ids of an SSE body as they arrive (frames without an id, such as keep-alives, skipped). */
+export function readEventIds(body: ReadableStream<Uint8Array>): { ids: string[]; done: Promise<string> } {
+  const ids: string[] = []
+  const done = readFrames(body, { push: (frame) => frame.id !== undefined && ids.push(frame.id) })
+  return { ids, done }
 }

@@ -13,6 +13,7 @@ import { removeDir, stkBody } from '../helpers/gateway.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 import { repoRoot, runBin } from '../helpers/run-cli.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
+import { readFrames } from '../helpers/sse-frames.js'
 
 const KEYS = 300
 const KILL_AFTER = 100
@@ -80,19 +81,10 @@ function followStream(url: string, key: string, lastEventId?: string): { ids: st
   const ended = (async () => {
     try {
       const res = await fetch(`${url}/api/v1/events/stream`, { headers, signal: controller.signal })
-      const decoder = new TextDecoder()
-      let buffer = ''
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const id = /^id: (.+)$/m.exec(buffer.slice(0, end))?.[1]
-          if (id) ids.push(id)
-          buffer = buffer.slice(end + 2)
-        }
-      }
+      // Aborted, or the instance died: either way the stream is over.
+      await readFrames(res.body!, { push: (frame) => frame.id !== undefined && ids.push(frame.id) })
     } catch {
-      // Aborted, or the instance died.
+      // The connection was refused: the instance is gone.
     }
   })()
   return { ids, ended, abort: () => controller.abort() }

@@ -5,6 +5,7 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 import { runCli } from '../helpers/run-cli.js'
+import { readEventIds } from '../helpers/sse-frames.js'
 
 describe('PostgreSQL settings', () => {
   it('with DATABASE_URL, start-up refuses without MPG_SEAL_KEY and MPG_ADMIN_TOKEN, naming them in one line', async () => {
@@ -28,29 +29,6 @@ describe('PostgreSQL settings', () => {
     expect(cli.stderr).not.toMatch(/\n\s+at /)
   })
 })
-
-/** Reads an SSE response's events (id, event) as they arrive. */
-function readEvents(res: Response): { ids: string[]; done: Promise<void> } {
-  const ids: string[] = []
-  const done = (async () => {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const id = /^id: (.+)$/m.exec(buffer.slice(0, end))?.[1]
-          if (id) ids.push(id)
-          buffer = buffer.slice(end + 2)
-        }
-      }
-    } catch {
-      // Aborted by the test.
-    }
-  })()
-  return { ids, done }
-}
 
 describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL database', () => {
   let a: TestGateway
@@ -114,7 +92,7 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     const controller = new AbortController()
     const streamB = await b.api('/api/v1/events/stream', { headers: { accept: 'text/event-stream' }, signal: controller.signal, auth: key })
     expect(streamB.status).toBe(200)
-    const onB = readEvents(streamB)
+    const onB = readEventIds(streamB.body!)
     const pushed: string[] = []
     for (let i = 0; i < 3; i++) {
       const res = await a.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference: `MULTI-${i}` }), auth: key })
@@ -128,7 +106,7 @@ describe.skipIf(pgServerUrl === null)('two gateway processes on one PostgreSQL d
     // Resume on A after the first event: the other two, in the same order.
     const resumed = new AbortController()
     const streamA = await a.api('/api/v1/events/stream', { headers: { accept: 'text/event-stream', 'last-event-id': onB.ids[0] }, signal: resumed.signal, auth: key })
-    const onA = readEvents(streamA)
+    const onA = readEventIds(streamA.body!)
     await waitFor(() => onA.ids.length >= 2, { what: 'replayed events', timeoutMs: 20_000 })
     expect(onA.ids.slice(0, 2)).toEqual(onB.ids.slice(1, 3))
     resumed.abort()
