@@ -26,6 +26,7 @@ const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const asJson = args.has('--json')
 const profile = args.has('--profile')
+const onlyParts = process.argv.includes('--only')
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
 
 const plan = quick
@@ -207,7 +208,9 @@ function storeBytes(dataDir) {
 async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {}) {
   const name = `${pushPathOnly ? 'push-path' : 'full-flow'}-${emulator}`
   log(`gateway, ${pushPathOnly ? 'push path (callbacks held back)' : 'full flow (callbacks, payouts)'}, ${emulator === 'process' ? 'emulator in its own process' : 'in-process emulator'} …`)
-  const profileDir = profile && !pushPathOnly && emulator === 'process' ? join(root, 'bench/.profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined
+  // With --only, --profile profiles whichever gateway part is asked for; in a full run the full flow.
+  const profiled = onlyParts ? emulator === 'process' : !pushPathOnly && emulator === 'process'
+  const profileDir = profile && profiled ? join(root, 'bench/.profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined
   const pair = await startGatewayPair(name, { profileDir, callbackDelayMs: pushPathOnly ? 600_000 : 100, emulator })
   const config = {
     url: pair.url,
@@ -569,7 +572,16 @@ async function benchCli() {
 // `--only a,b`: run just those parts and print their raw results (for working on the bench).
 const onlyIndex = process.argv.indexOf('--only')
 if (onlyIndex >= 0) {
-  const parts = { 'store-scale': benchStoreScale, cli: benchCli, postgres: benchOnPostgres, store: benchStore }
+  const parts = {
+    'store-scale': benchStoreScale,
+    cli: benchCli,
+    postgres: benchOnPostgres,
+    store: benchStore,
+    bare: benchBare,
+    reference: benchReference,
+    'push-path': () => benchGateway({ pushPathOnly: true }),
+    'full-flow': () => benchGateway(),
+  }
   const out = {}
   for (const name of process.argv[onlyIndex + 1].split(',')) {
     if (!parts[name]) throw new Error(`--only knows ${Object.keys(parts).join(', ')}`)

@@ -39,3 +39,31 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (event, fields) => log('error', event, fields),
   }
 }
+
+/**
+ * Lines written together: every line logged during one turn of the event loop goes out in one
+ * write when the turn ends (a busy gateway logs two or three lines per request, each otherwise
+ * its own write system call). `flush()` writes what is waiting at once (before exit, or before
+ * anything else is printed on the same stream).
+ */
+export function batchedLines(writeText: (text: string) => void): { write(line: string): void; flush(): void } {
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    writeText(text)
+  }
+  return {
+    write(line) {
+      pending += `${line}\n`
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    },
+    flush,
+  }
+}

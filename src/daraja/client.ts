@@ -68,10 +68,18 @@ export function createDarajaClient(settings: DarajaSettings): DarajaClient {
     now: settings.now,
   })
   const common = { baseUrl: settings.baseUrl, tokens, timeoutMs: settings.timeoutMs }
+  // Timestamp and Password change once a second: computed once for every call in that second.
+  let second = -1
+  let current = { BusinessShortCode: settings.shortcode, Password: '', Timestamp: '' }
   const credentials = () => {
-    // Daraja's convention is East Africa Time, which is what we send.
-    const timestamp = darajaTimestamp()
-    return { BusinessShortCode: settings.shortcode, Password: stkPassword(settings.shortcode, settings.passkey, timestamp), Timestamp: timestamp }
+    const now = Date.now()
+    if (Math.floor(now / 1000) !== second) {
+      second = Math.floor(now / 1000)
+      // Daraja's convention is East Africa Time, which is what we send.
+      const timestamp = darajaTimestamp(new Date(now))
+      current = { BusinessShortCode: settings.shortcode, Password: stkPassword(settings.shortcode, settings.passkey, timestamp), Timestamp: timestamp }
+    }
+    return current
   }
 
   return {

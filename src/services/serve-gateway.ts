@@ -1,4 +1,4 @@
-import { createLogger } from '../core/logger.js'
+import { batchedLines, createLogger } from '../core/logger.js'
 import type { ServeFlags } from '../config/gateway-config.js'
 
 export interface ServeEvents {
@@ -11,7 +11,10 @@ export async function serveGateway(flags: ServeFlags, options: { json: boolean; 
   const { createGateway } = await import('../gateway/create-gateway.js')
   // The ready line comes first: what start-up logs (recovery, warnings) waits behind it.
   let held: string[] | undefined = []
-  const write = (line: string) => (held ? held.push(line) : process.stdout.write(`${line}\n`))
+  const lines = batchedLines((text) => process.stdout.write(text))
+  // Whatever is still waiting goes out before the process ends, however it ends.
+  process.once('exit', lines.flush)
+  const write = (line: string) => (held ? held.push(line) : lines.write(line))
   const logger = createLogger({ json: options.json, write })
   const gateway = await createGateway({ flags, requirePublicUrl: true, logger })
   options.events.ready({
@@ -35,6 +38,8 @@ export async function serveGateway(flags: ServeFlags, options: { json: boolean; 
     void gateway.failed.then(resolve)
   })
   await gateway.close()
+  lines.flush()
+  process.off('exit', lines.flush)
   if (failure) {
     const { MpgError } = await import('../errors.js')
     throw new MpgError('internal', `The gateway stopped: ${failure.message}`, {
