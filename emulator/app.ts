@@ -1,8 +1,8 @@
-import { H3, HTTPResponse } from 'h3'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CONTROL_PREFIX, handleControl } from './control/router.js'
 import type { Emulator } from './emulator.js'
 import { DarajaErrors, darajaError, type EmResponse } from './errors.js'
-import type { EmRequest } from './http.js'
+import { emRequest, type EmRequest } from './http.js'
 import { accountBalance } from './routes/account-balance.js'
 import { b2cPayment } from './routes/b2c.js'
 import { c2bRegister, c2bSimulate } from './routes/c2b.js'
@@ -13,7 +13,6 @@ import { stkQuery } from './routes/stk-query.js'
 import { transactionStatus } from './routes/transaction-status.js'
 import type { FaultEndpoint } from './faults.js'
 import type { RequestEntry } from './state.js'
-import { parseJsonObject } from './validate.js'
 import { toWireJson } from './wire-json.js'
 
 type Endpoint = NonNullable<RequestEntry['endpoint']>
@@ -45,12 +44,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** `reset`: a fault destroyed the connection instead of answering (after the handler ran, when `after`). */
 type Handled = { res: EmResponse; endpoint: Endpoint | null; reset?: boolean }
 
-async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
-  const route = DARAJA_ROUTES[req.path]
+/** Answers at once unless a latency fault or a callback that must overtake the answer holds it back. */
+function handleDaraja(em: Emulator, req: EmRequest): Handled | Promise<Handled> {
+  const route = Object.hasOwn(DARAJA_ROUTES, req.path) ? DARAJA_ROUTES[req.path] : undefined
   if (!route) return { res: darajaError(DarajaErrors.resourceNotFound, em.ids.serverId()), endpoint: null }
   if (req.method !== route.method) return { res: darajaError(DarajaErrors.methodNotAllowed, em.ids.serverId()), endpoint: route.endpoint }
   const latency = em.faults.takeLatency(route.fault)
-  if (latency > 0) await sleep(latency)
+  if (latency > 0) return sleep(latency).then(() => runRoute(em, req, route))
+  return runRoute(em, req, route)
+}
+
+function runRoute(em: Emulator, req: EmRequest, route: DarajaRoute): Handled | Promise<Handled> {
   const reset = em.faults.takeReset(route.fault)
   if (reset && !reset.after) return { res: { status: 0, body: null }, endpoint: route.endpoint, reset: true }
   const fault = em.faults.takeError(route.fault)
@@ -60,61 +64,86 @@ async function handleDaraja(em: Emulator, req: EmRequest): Promise<Handled> {
     return { res: darajaError(DarajaErrors.spikeArrest, em.ids.serverId()), endpoint: route.endpoint }
   }
   const res = route.handler(em, req)
-  if (res.after) await res.after
-  return { res, endpoint: route.endpoint, reset: reset !== undefined }
+  const handled = { res, endpoint: route.endpoint, reset: reset !== undefined }
+  return res.after ? res.after.then(() => handled, () => handled) : handled
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' }
+const EMPTY_HEADERS = { 'content-length': '0' }
 
-/** h3's light response: on node:http its string is written straight out (a web Response is read back through a stream). */
-function toResponse(res: EmResponse): HTTPResponse {
-  if (res.body === undefined) return new HTTPResponse(null, { status: res.status })
-  return new HTTPResponse(toWireJson(res.body), { status: res.status, headers: JSON_HEADERS })
+/** One write: the JSON text with its length (a Daraja answer is small and complete before it is sent). */
+function send(nodeRes: ServerResponse, res: EmResponse): void {
+  if (res.body === undefined) {
+    nodeRes.writeHead(res.status, EMPTY_HEADERS)
+    nodeRes.end()
+    return
+  }
+  const text = toWireJson(res.body)
+  nodeRes.writeHead(res.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  nodeRes.end(text)
 }
 
-/** The emulator's h3 app: Daraja's surface plus the control API under `/__emulator/`. */
-export function createEmulatorApp(em: Emulator): H3 {
-  // A malformed path (`/mpesa/%E0%A4%A`) reaches the route table undecoded and gets Daraja's own
-  // 404.001.01 envelope, not h3's generic 400 body.
-  const app = new H3({ allowMalformedURL: true })
-  app.use(async (event) => {
-    const url = event.url
-    const bodyText = event.req.method === 'GET' || event.req.method === 'HEAD' ? '' : await event.req.text()
-    let json: Record<string, unknown> | undefined | null = null
-    const req: EmRequest = {
-      method: event.req.method.toUpperCase(),
-      path: url.pathname,
-      query: url.searchParams,
-      headers: event.req.headers,
-      bodyText,
-      get json() {
-        if (json === null) json = bodyText === '' ? undefined : parseJsonObject(bodyText)
-        return json
-      },
-    }
-    if (req.path.startsWith(CONTROL_PREFIX)) return toResponse(handleControl(em, req))
+/**
+ * The emulator's HTTP surface on node:http: Daraja's paths plus the control API under
+ * `/__emulator/`. Handlers are plain functions of an EmRequest, so no framework sits in between:
+ * the body is read from the Node request and each answer is written in one `end` (this is the hot
+ * path of every test suite and of the bench).
+ */
+export function createEmulatorListener(em: Emulator): (req: IncomingMessage, res: ServerResponse) => void {
+  const failed = (nodeRes: ServerResponse, control: boolean, error: unknown) => {
+    console.error('[emulator] failed to answer:', error)
+    if (nodeRes.headersSent) return void nodeRes.destroy()
+    send(
+      nodeRes,
+      control
+        ? { status: 500, body: { error: 'the emulator failed to answer this request', hint: 'This is a bug in the emulator: please report it with the request.' } }
+        : darajaError(DarajaErrors.internalServerError, em.ids.serverId()),
+    )
+  }
 
-    const started = performance.now()
-    const at = em.now().toISOString()
-    const { res, endpoint, reset } = await handleDaraja(em, req)
+  const finish = (nodeReq: IncomingMessage, nodeRes: ServerResponse, req: EmRequest, handled: Handled, at: string, started: number) => {
+    const { res, endpoint, reset } = handled
     em.record({
       id: em.state.nextRequestId(),
       at,
       method: req.method,
-      path: `${url.pathname}${url.search}`,
+      path: `${req.path}${req.search}`,
       endpoint,
       status: reset ? 0 : res.status,
       // Node's own header object (lower-case names, built once per request) rather than a copy.
-      request: { headers: (event.runtime?.node?.req.headers as Record<string, string> | undefined) ?? Object.fromEntries(req.headers), body: bodyText === '' ? null : (req.json ?? bodyText) },
+      request: { headers: req.headers as Record<string, string>, body: req.bodyText === '' ? null : (req.json ?? req.bodyText) },
       response: { body: res.body ?? null },
       duration_ms: Math.round(performance.now() - started),
     })
-    if (reset) {
-      // Recorded with status 0: the caller got no answer at all.
-      event.runtime?.node?.req.socket.destroy()
-      return new HTTPResponse(null, { status: 500 })
+    // Recorded with status 0: the caller gets no answer at all.
+    if (reset) nodeReq.socket.destroy()
+    else send(nodeRes, res)
+  }
+
+  const answer = (nodeReq: IncomingMessage, nodeRes: ServerResponse, bodyText: string) => {
+    let control = false
+    try {
+      const req = emRequest(nodeReq, bodyText)
+      control = req.path.startsWith(CONTROL_PREFIX)
+      if (control) return send(nodeRes, handleControl(em, req))
+      const started = performance.now()
+      const at = em.now().toISOString()
+      const handled = handleDaraja(em, req)
+      if (handled instanceof Promise) {
+        handled.then((h) => finish(nodeReq, nodeRes, req, h, at, started)).catch((error: unknown) => failed(nodeRes, false, error))
+      } else finish(nodeReq, nodeRes, req, handled, at, started)
+    } catch (error) {
+      failed(nodeRes, control, error)
     }
-    return toResponse(res)
-  })
-  return app
+  }
+
+  return (nodeReq, nodeRes) => {
+    if (nodeReq.method === 'GET' || nodeReq.method === 'HEAD') return answer(nodeReq, nodeRes, '')
+    let first: Buffer | undefined
+    let more: Buffer[] | undefined
+    nodeReq.on('data', (chunk: Buffer) => {
+      if (!first) first = chunk
+      else (more ??= [first]).push(chunk)
+    })
+    nodeReq.on('end', () => answer(nodeReq, nodeRes, first === undefined ? '' : more ? Buffer.concat(more).toString() : first.toString()))
+  }
 }

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http'
-import { toNodeHandler } from 'h3/node'
 import { listenOn } from '../src/http/listen.js'
-import { createEmulatorApp } from './app.js'
+import { createEmulatorListener } from './app.js'
 import type { CallbackEntry } from './callbacks.js'
 import { Emulator, stkView as stkViewOf, type StkTransactionView } from './emulator.js'
 import type { Fault, FaultInput } from './faults.js'
@@ -55,7 +54,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const config = resolveOptions(options)
   const em = new Emulator(config)
-  const server = createServer(toNodeHandler(createEmulatorApp(em)))
+  const server = createServer(createEmulatorListener(em))
   const { port, url } = await listenOn(server, config.port, config.host)
   let closing: Promise<void> | undefined
 

@@ -16,14 +16,30 @@ export class Decimal {
   }
 }
 
+/** Whether a Decimal sits anywhere in `value` (most answers hold none: they go to JSON.stringify whole). */
+function holdsDecimal(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  if (value instanceof Decimal) return true
+  if (Array.isArray(value)) {
+    for (const item of value) if (holdsDecimal(item)) return true
+    return false
+  }
+  for (const key in value) if (holdsDecimal((value as Record<string, unknown>)[key])) return true
+  return false
+}
+
 /** JSON.stringify, except that a `Decimal` keeps its decimal point. */
 export function toWireJson(value: unknown): string {
+  return holdsDecimal(value) ? withDecimals(value) : JSON.stringify(value)
+}
+
+function withDecimals(value: unknown): string {
   if (value instanceof Decimal) return value.toString()
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : toWireJson(item))).join(',')}]`
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : withDecimals(item))).join(',')}]`
   if (value !== null && typeof value === 'object') {
     const fields = Object.entries(value as Record<string, unknown>)
       .filter(([, item]) => item !== undefined)
-      .map(([key, item]) => `${JSON.stringify(key)}:${toWireJson(item)}`)
+      .map(([key, item]) => `${JSON.stringify(key)}:${withDecimals(item)}`)
     return `{${fields.join(',')}}`
   }
   return JSON.stringify(value)
