@@ -41,6 +41,14 @@ const routes: ControlRoute[] = [
   { method: 'POST', pattern: /^stk\/([^/]+)\/resolve$/, handler: resolveStk },
 ]
 
+function decodeParam(param: string): string {
+  try {
+    return decodeURIComponent(param)
+  } catch {
+    throw new ControlError(400, `${param} is not a valid id: it holds a malformed %-escape`, 'Send the id exactly as the emulator gave it, URL-encoded once.')
+  }
+}
+
 /** Dispatches `/__emulator/*`; errors come back as `{ error, hint?, detail? }`. */
 export function handleControl(em: Emulator, req: EmRequest): EmResponse {
   const rest = req.path.slice(CONTROL_PREFIX.length)
@@ -54,7 +62,7 @@ export function handleControl(em: Emulator, req: EmRequest): EmResponse {
       throw new ControlError(405, `${req.method} is not allowed on ${req.path}`, `Use ${matching.map((r) => r.method).join(' or ')}.`)
     }
     const param = route.pattern.exec(rest)?.[1]
-    return route.handler(em, req, param === undefined ? undefined : decodeURIComponent(param))
+    return route.handler(em, req, param === undefined ? undefined : decodeParam(param))
   } catch (error) {
     if (error instanceof ControlError) return controlErrorResponse(error)
     throw error

@@ -312,6 +312,10 @@ describe('malformed paths', () => {
       const control = await fetch(`${em.url}/__emulator/%E0%A4%A`)
       expect(control.status).toBe(404)
       expect(await control.json()).toMatchObject({ error: expect.any(String), hint: expect.any(String) })
+      // A malformed escape in a control route's parameter is a bad id, not a failure of the emulator.
+      const param = await fetch(`${em.url}/__emulator/stk/%E0%A4%A`)
+      expect(param.status).toBe(400)
+      expect(await param.json()).toMatchObject({ error: expect.stringContaining('%E0%A4%A'), hint: expect.any(String) })
     } finally {
       await em.close()
     }
