@@ -3,7 +3,7 @@ import type { GatewayClient } from '../client/gateway-client.js'
 import { isMpgError, MpgError } from '../errors.js'
 import { closeOutboundConnections } from '../client/connections.js'
 import { ExitCode, exitCodeForKind } from './exit-codes.js'
-import { asSentence, cliError } from './messages.js'
+import { cliError, errorDocument, errorLine } from './messages.js'
 import { Interrupted, stopSignals, type StopSignals } from './stop-signals.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -100,7 +100,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected toErrorJson(error: unknown): unknown {
     if (isMpgError(error)) {
-      return { error: { kind: error.kind, message: asSentence(error.message), suggestion: error.suggestion && asSentence(error.suggestion), exit_code: exitCodeForKind[error.kind] } }
+      return errorDocument(error)
     }
     if (error instanceof Errors.CLIError) {
       return { error: { kind: 'usage', message: error.message, exit_code: error.oclif?.exit ?? ExitCode.FAILURE } }
@@ -135,8 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(error))
         return
       }
-      // One line, unwrapped (CI logs and greps see it whole): what went wrong. What to do next.
-      process.stderr.write(`Error: ${[error.message, error.suggestion].filter(Boolean).map((s) => asSentence(s!)).join(' ')}\n`)
+      process.stderr.write(errorLine(error))
       this.exit(exit)
     }
     return super.catch(error)

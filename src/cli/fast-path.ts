@@ -1,17 +1,32 @@
-import { isMpgError, MpgError } from '../errors.js'
+import './zod-jitless.js'
+import { GatewayClient, type GatewayClientOptions } from '../client/gateway-client.js'
+import { sendOneShot } from '../client/connections.js'
 import { exitCodeForKind } from './exit-codes.js'
-import { asSentence, cliError } from './messages.js'
+import { cliError, errorDocument, errorLine } from './messages.js'
+import { resolveSettings } from './settings.js'
+import { transactionLines } from './transaction-view.js'
+
+/** Where a fast-path command reads its settings and writes its output; the process's own by default. */
+export interface FastPathContext {
+  env: NodeJS.ProcessEnv
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+  /** How the request goes out (the build's code-cache warm-up answers it without a network). */
+  send: NonNullable<GatewayClientOptions['send']>
+}
 
 /**
  * The commands a CI script calls over and over, run without loading oclif (its core alone costs
  * more to load than a whole `node -e 0`). bin/run.js offers every invocation here first; only the
  * plainest forms are taken (no help, no flags but the ones below, no debug tracing), and anything
  * else returns false so that oclif runs it as usual. Output, errors and exit codes are the
- * oclif command's own (src/commands/transactions/get.ts shares its rendering).
+ * oclif command's own (src/commands/transactions/get.ts shares its rendering, messages.ts the
+ * error forms): test/cli/fast-path.test.ts holds the two to the same bytes.
  *
  * Resolves with the exit code of a command it ran, or false when it did not take the invocation.
  */
-export async function runFastPath(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | false> {
+export async function runFastPath(argv: string[], context: Partial<FastPathContext> = {}): Promise<number | false> {
+  const { env = process.env, stdout = process.stdout, stderr = process.stderr, send = sendOneShot } = context
   if (argv[0] !== 'transactions' || argv[1] !== 'get') return false
   if (env.MPG_DEBUG && env.MPG_DEBUG !== '0') return false
   const parsed = parseFlags(argv.slice(2), ['base-url', 'api-key', 'profile'])
@@ -19,33 +34,19 @@ export async function runFastPath(argv: string[], env: NodeJS.ProcessEnv = proce
   const [id] = parsed.positionals
   const json = parsed.json
   try {
-    const [{ z }, { GatewayClient }, { resolveSettings }, { transactionLines }] = await Promise.all([
-      import('zod'),
-      import('../client/gateway-client.js'),
-      import('./settings.js'),
-      import('./transaction-view.js'),
-    ])
-    // One answer is parsed per process: zod's generated parsers would cost more to build than they save.
-    z.config({ jitless: true })
     // As oclif's --profile flag does: MPG_PROFILE is the flag's environment variable.
     const profile = parsed.flags.profile ?? (env.MPG_PROFILE || undefined)
     const settings = resolveSettings({ flags: { 'base-url': parsed.flags['base-url'], 'api-key': parsed.flags['api-key'], profile }, env })
-    const client = new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value, adminToken: settings.adminToken?.value })
+    // One request, then exit: Node's own http client (sendOneShot) rather than undici's pool.
+    const client = new GatewayClient({ baseUrl: settings.baseUrl.value, apiKey: settings.apiKey?.value, adminToken: settings.adminToken?.value, send })
     const transaction = await client.getTransaction(id)
-    process.stdout.write(json ? `${JSON.stringify({ transaction }, null, 2)}\n` : `${transactionLines(transaction).join('\n')}\n`)
+    stdout.write(json ? `${JSON.stringify({ transaction }, null, 2)}\n` : `${transactionLines(transaction).join('\n')}\n`)
     return 0
   } catch (caught) {
     const error = cliError(caught as Error)
-    const kind = isMpgError(error) ? error.kind : 'internal'
-    const exit = exitCodeForKind[kind]
-    if (json) {
-      const mpg = error as MpgError
-      const body = { error: { kind, message: asSentence(mpg.message), suggestion: mpg.suggestion && asSentence(mpg.suggestion), exit_code: exit } }
-      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
-    } else {
-      process.stderr.write(`Error: ${[error.message, (error as MpgError).suggestion].filter(Boolean).map((s) => asSentence(s!)).join(' ')}\n`)
-    }
-    return exit
+    if (json) stdout.write(`${JSON.stringify(errorDocument(error), null, 2)}\n`)
+    else stderr.write(errorLine(error))
+    return exitCodeForKind[error.kind]
   }
 }
 

@@ -1,11 +1,22 @@
 import { GatewayApiError } from '../client/errors.js'
 import { MpgError } from '../errors.js'
+import { exitCodeForKind } from './exit-codes.js'
 
 /** One style for every line `mpg` prints about a problem: "Sentence. Next step." */
 export function asSentence(text: string): string {
   const flat = text.replace(/\s*\n\s*/g, ' ').trim()
   if (flat === '') return flat
   return /[.!?]["'`)]*$/.test(flat) ? flat : `${flat}.`
+}
+
+/** What `--json` prints for a typed error (stdout, the exit code named inside). */
+export function errorDocument(error: MpgError) {
+  return { error: { kind: error.kind, message: asSentence(error.message), suggestion: error.suggestion && asSentence(error.suggestion), exit_code: exitCodeForKind[error.kind] } }
+}
+
+/** The one line a typed error gets on stderr, unwrapped (CI logs and greps see it whole): what went wrong. What to do next. */
+export function errorLine(error: MpgError): string {
+  return `Error: ${[error.message, error.suggestion].filter(Boolean).map((s) => asSentence(s!)).join(' ')}\n`
 }
 
 const FILE_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EEXIST'])

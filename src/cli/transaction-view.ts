@@ -1,4 +1,4 @@
-import type { Transaction } from '../schemas/gateway.js'
+import type { Transaction } from '../schemas/gateway-responses.js'
 import { maskPhone } from '../utils/phone.js'
 
 /** `mpg transactions get` for people: one aligned "label value" line per field, the phone masked. */

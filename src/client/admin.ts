@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { transactionEnvelopeSchema } from '../schemas/gateway.js'
+import { transactionEnvelopeSchema } from '../schemas/gateway-responses.js'
 import { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES, type PayoutStatus } from '../schemas/admin.js'
 export { accountSchema, apiKeySchema, createdApiKeySchema, payoutListSchema, PAYOUT_STATUSES }
 export type { Account, ApiKey, PayoutList, PayoutStatus } from '../schemas/admin.js'

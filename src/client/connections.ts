@@ -3,3 +3,6 @@
  * sockets do not hold the process open; a later request opens new ones.
  */
 export { closeOutboundConnections } from '../http/request.js'
+
+/** A transport without a pool (GatewayClientOptions.send), for a process that sends one request and exits. */
+export { sendOneShot } from '../http/one-shot-request.js'

@@ -1,6 +1,6 @@
 import { MpgError, type ErrorKind } from '../errors.js'
 import { parseJsonBody } from '../http/request.js'
-import { errorBodySchema } from '../schemas/gateway.js'
+import { errorBodySchema } from '../schemas/gateway-responses.js'
 
 /** The gateway answered with an error (`{error, hint, detail}`) */
 export class GatewayApiError extends MpgError {

@@ -1,12 +1,12 @@
 import { MpgError } from '../errors.js'
-import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import { NetworkError, parseJsonBody, sendRequest, type OutboundRequest, type OutboundResponse } from '../http/request.js'
 import {
   stkPushResponseSchema,
   transactionEnvelopeSchema,
   transactionListSchema,
   type StkPushResult,
   type Transaction,
-} from '../schemas/gateway.js'
+} from '../schemas/gateway-responses.js'
 import { z } from 'zod'
 import { gatewayApiError } from './errors.js'
 
@@ -26,6 +26,11 @@ export interface GatewayClientOptions {
    * when the wait is at most `maxWaitS` (default 3 retries, 10 s); otherwise the 429 is thrown.
    */
   rateLimitRetry?: { retries?: number; maxWaitS?: number }
+  /**
+   * How requests go out: sendRequest (pooled undici) unless given. A process that makes one
+   * request and exits (the CLI's fast path) passes sendOneShot, which does not load undici.
+   */
+  send?: (req: OutboundRequest) => Promise<OutboundResponse>
 }
 
 export interface StkPushInput {
@@ -68,6 +73,7 @@ export class GatewayClient {
   private readonly timeoutMs: number
   private readonly rateLimitRetries: number
   private readonly rateLimitMaxWaitS: number
+  private readonly transport: (req: OutboundRequest) => Promise<OutboundResponse>
 
   constructor(options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -76,6 +82,7 @@ export class GatewayClient {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.rateLimitRetries = options.rateLimitRetry?.retries ?? 3
     this.rateLimitMaxWaitS = options.rateLimitRetry?.maxWaitS ?? 10
+    this.transport = options.send ?? sendRequest
   }
 
   /** Low-level call; throws GatewayApiError for error answers and MpgError('unreachable') without one. */
@@ -118,7 +125,7 @@ export class GatewayClient {
 
   private async send<T>(options: CallOptions<T>, token: string) {
     try {
-      return await sendRequest({
+      return await this.transport({
         method: options.method,
         url: `${this.baseUrl}${options.path}`,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...options.headers },
@@ -139,7 +146,7 @@ export class GatewayClient {
   async health(): Promise<{ status: string; daraja_env: string; emulator_url?: string }> {
     let res
     try {
-      res = await sendRequest({ method: 'GET', url: `${this.baseUrl}/health`, timeoutMs: this.timeoutMs })
+      res = await this.transport({ method: 'GET', url: `${this.baseUrl}/health`, timeoutMs: this.timeoutMs })
     } catch (error) {
       if (error instanceof NetworkError) {
         throw new MpgError('unreachable', `The gateway at ${this.baseUrl} did not answer (${error.message}).`, {

@@ -44,16 +44,6 @@ describe('mpg transactions', () => {
     expect(result.exitCode).toBe(6)
   })
 
-  it('get answers the same through the fast path and through oclif: output, errors and exit codes', async () => {
-    const id = await pushAndSettle('254708374149', 'success')
-    // bin/run.js runs plain `transactions get` without oclif (src/cli/fast-path.ts); `--color never`
-    // changes nothing in this output but is a flag the fast path leaves to oclif.
-    for (const args of [['transactions', 'get', id], ['transactions', 'get', id, '--json'], ['transactions', 'get', 'no-such-transaction'], ['transactions', 'get', 'no-such-transaction', '--json'], ['transactions', 'get', id, '--profile', 'nope']]) {
-      const [fast, oclif] = [await mpg(args), await mpg([...args, '--color', 'never'])]
-      expect({ args, code: fast.exitCode, stdout: fast.stdout, stderr: fast.stderr }).toEqual({ args, code: oclif.exitCode, stdout: oclif.stdout, stderr: oclif.stderr })
-    }
-  })
-
   it('list --reference finds a reference by exact match; the next-page hint keeps the filter', async () => {
     const ids: string[] = []
     for (const reference of ['ORDER-1', 'ORDER-2', 'ORDER-1']) {
