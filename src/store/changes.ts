@@ -1,3 +1,4 @@
+import { decode, isCold } from './cold.js'
 import type { Collection } from './document.js'
 import type { JournalEntry } from './journal.js'
 import type { StoreState } from './state.js'
@@ -54,9 +55,11 @@ export class ChangeSet {
       const record = state.tables[c].get(key) as AnyRecord | undefined
       if (!record) {
         if (base) entries.push({ c, d: key })
-      } else if (!base) entries.push({ c, r: record })
-      else {
-        const change = changeOf(base, record)
+      } else if (!base || isCold(record)) {
+        // A cold record is written whole from its text (no delta to compute, nothing parsed).
+        if (base !== record) entries.push({ c, r: record })
+      } else {
+        const change = changeOf(decode(base), record)
         if (change) entries.push({ c, k: key, ...change })
       }
     }

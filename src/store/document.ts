@@ -1,3 +1,4 @@
+import { decode, type Cold } from './cold.js'
 import { readJournal, readRotatedJournal, rotatedJournals, type JournalContents, type JournalEntry } from './journal.js'
 import { readSnapshot } from './snapshot-file.js'
 import type {
@@ -91,7 +92,7 @@ export function applyJournal(doc: StoreDocument, entries: JournalEntry[]): void 
       // A change: only the fields that changed (a change to a record no longer there is moot).
       const i = at.get(entry.k)
       if (i === undefined) continue
-      const changed: Record<string, unknown> = { ...list[i], ...entry.p }
+      const changed: Record<string, unknown> = { ...decode(list[i]), ...entry.p }
       for (const field of entry.u ?? []) delete changed[field]
       list[i] = changed
       continue
@@ -110,18 +111,22 @@ export function applyJournal(doc: StoreDocument, entries: JournalEntry[]): void 
 
 /**
  * The one reader of a store's files: the snapshot with the journal replayed over it, exactly as
- * the store opens them, but without changing anything on disk (for tools and tests).
+ * the store opens them, but without changing anything on disk (for tools and tests). `keepCold`
+ * (the store itself): cold records stay text (cold.ts); otherwise every record is parsed.
  */
-export async function loadDocument(file: string): Promise<{ doc: StoreDocument; snapshotBytes: number; rotatedBytes: number; journal: JournalContents }> {
-  const { doc, bytes } = await readSnapshot(file)
+export async function loadDocument(
+  file: string,
+  { keepCold = false } = {},
+): Promise<{ doc: StoreDocument; snapshotBytes: number; rotatedBytes: number; journal: JournalContents; unchecked: Array<Cold<unknown>> }> {
+  const { doc, bytes, unchecked } = await readSnapshot(file, keepCold)
   let rotatedBytes = 0
   // Rotated journals (a fold a crash or a failure interrupted) come before the current one.
   for (const rotated of await rotatedJournals(journalFileOf(file))) {
-    const contents = await readRotatedJournal(rotated)
+    const contents = await readRotatedJournal(rotated, keepCold)
     applyJournal(doc, contents.entries)
     rotatedBytes += contents.goodBytes
   }
-  const journal = await readJournal(journalFileOf(file))
+  const journal = await readJournal(journalFileOf(file), keepCold)
   applyJournal(doc, journal.entries)
-  return { doc, snapshotBytes: bytes, rotatedBytes, journal }
+  return { doc, snapshotBytes: bytes, rotatedBytes, journal, unchecked }
 }

@@ -1,5 +1,6 @@
 import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { cold, coolable, HEAD_FIELDS, jsonOf } from './cold.js'
 import { StorageError, storageCause } from './errors.js'
 import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './files.js'
 
@@ -50,8 +51,11 @@ function isEntry(value: unknown): value is JournalEntry {
 const corrupt = (file: string, what: string) =>
   new StorageError('corrupt', `The store journal ${file} ${what}.`, `Restore ${file} from a backup, or move it aside to start from the snapshot alone (its changes are then lost).`, { file })
 
-/** Reads every complete entry of a journal file (none when it does not exist) without changing it. */
-export async function readJournal(file: string): Promise<JournalContents> {
+/**
+ * Reads every complete entry of a journal file (none when it does not exist) without changing it.
+ * `keepCold`: a whole record that is cold (cold.ts) is kept as its text and head.
+ */
+export async function readJournal(file: string, keepCold = false): Promise<JournalContents> {
   let bytes: Buffer
   try {
     bytes = await readFile(file)
@@ -64,18 +68,26 @@ export async function readJournal(file: string): Promise<JournalContents> {
   const torn = bytes.subarray(goodBytes)
   // A foreign file is not a torn append: ours start every line with `{"`.
   if (bytes.length > 0 && !(bytes[0] === 0x7b && (bytes.length === 1 || bytes[1] === 0x22))) throw corrupt(file, 'is not a gateway journal (it does not start with a journal line)')
-  const lines = bytes.subarray(0, goodBytes).toString('utf8').split('\n')
   const entries: JournalEntry[] = []
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] === '') continue
+  for (let i = 0, at = 0; at < goodBytes; i++) {
+    // Each line is decoded on its own, so a record kept as text holds its line, not the whole file.
+    const end = bytes.indexOf(0x0a, at)
+    const line = bytes.toString('utf8', at, end)
+    at = end + 1
+    if (line === '') continue
     let entry: unknown
     try {
-      entry = JSON.parse(lines[i])
+      entry = JSON.parse(line)
     } catch {
       throw corrupt(file, `is corrupt at line ${i + 1} (not JSON)`)
     }
     if (!isEntry(entry)) throw corrupt(file, `is corrupt at line ${i + 1} (not a journal entry)`)
-    entries.push(entry)
+    if (keepCold && 'r' in entry && entry.c in HEAD_FIELDS && coolable(entry.c, entry.r)) {
+      // The record's text is the line's, between `{"c":"<collection>","r":` and the closing brace.
+      const prefix = `{"c":${JSON.stringify(entry.c)},"r":`
+      if (line.startsWith(prefix)) entry = { c: entry.c, r: cold(entry.c, line.slice(prefix.length, -1), entry.r) }
+    }
+    entries.push(entry as JournalEntry)
   }
   return { entries, goodBytes, torn: Buffer.from(torn) }
 }
@@ -98,10 +110,15 @@ export async function rotatedJournals(file: string): Promise<string[]> {
 }
 
 /** Reads a rotated journal: it was complete when rotated, so a torn end means it was damaged. */
-export async function readRotatedJournal(file: string): Promise<JournalContents> {
-  const contents = await readJournal(file)
+export async function readRotatedJournal(file: string, keepCold = false): Promise<JournalContents> {
+  const contents = await readJournal(file, keepCold)
   if (contents.torn.length > 0) throw corrupt(file, 'ends in a partial line (a rotated journal is always whole)')
   return contents
+}
+
+/** One journal line: a whole record is written from its text (a cold record's is kept, not made again). */
+function lineOf(entry: JournalEntry): string {
+  return 'r' in entry ? `{"c":${JSON.stringify(entry.c)},"r":${jsonOf(entry.r)}}` : JSON.stringify(entry)
 }
 
 export class Journal {
@@ -144,7 +161,7 @@ export class Journal {
   async append(entries: JournalEntry[]): Promise<void> {
     if (entries.length === 0 || !this.handle) return
     if (this.broken) throw this.broken
-    const text = Buffer.from(`${entries.map((e) => JSON.stringify(e)).join('\n')}\n`)
+    const text = Buffer.from(`${entries.map(lineOf).join('\n')}\n`)
     try {
       await this.handle.appendFile(text)
       // Acknowledged means durable, power loss included: ~0.3 ms here, shared by a whole flush.

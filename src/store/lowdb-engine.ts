@@ -5,6 +5,7 @@ import { StorageError, storageCause } from './errors.js'
 import { ensurePrivateDir, keepPrivate } from './files.js'
 import { Journal, type JournalEntry } from './journal.js'
 import { ChangeSet } from './changes.js'
+import { damagedRecord, isWhole, type Cold } from './cold.js'
 import { Folds } from './folds.js'
 import { StoreState } from './state.js'
 import { hashCallbackTokens } from './tokens.js'
@@ -47,6 +48,8 @@ export interface LowdbEngineOptions {
 */
 export abstract class LowdbEngine {
   protected state = new StoreState()
+  /** The check of history lines start-up did not parse (checkCold). */
+  private checking: Promise<void> = Promise.resolve()
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
   protected closed = false
@@ -73,7 +76,7 @@ export abstract class LowdbEngine {
   async open(): Promise<void> {
     const dir = dirname(this.file)
     await ensurePrivateDir(dir, this.warn)
-    const { doc, snapshotBytes, rotatedBytes, journal } = await loadDocument(this.file)
+    const { doc, snapshotBytes, rotatedBytes, journal, unchecked } = await loadDocument(this.file, { keepCold: true })
     this.folds.snapshotBytes = snapshotBytes
     this.folds.rotatedBytes = rotatedBytes
     // Cuts (and keeps aside) a torn last line; loadDocument has read the same complete lines.
@@ -82,6 +85,7 @@ export abstract class LowdbEngine {
     // that no file keeps them in clear.
     const migrated = doc.transactions.filter((t) => hashCallbackTokens(t)).length
     this.state = StoreState.of(doc)
+    this.state.file = this.file
     if (migrated > 0) {
       await this.fold()
       this.warn('store.callback_tokens_hashed', { transactions: migrated })
@@ -93,6 +97,25 @@ export abstract class LowdbEngine {
       if (!entry.isFile()) continue
       if (temp.test(entry.name)) await rm(join(dir, entry.name), { force: true })
       else await keepPrivate(join(dir, entry.name), this.warn)
+    }
+    this.checking = this.checkCold(unchecked)
+  }
+
+  /**
+   * Start-up reads history lines (cold.ts) without parsing them; this parses each one in full
+   * afterwards, a few milliseconds at a time between turns of the event loop, and names any that
+   * is damaged (reading it answers the same StorageError).
+   */
+  private async checkCold(unchecked: Array<Cold<unknown>>): Promise<void> {
+    const SLICE_MS = 2
+    for (let i = 0; i < unchecked.length && !this.closed; ) {
+      const until = performance.now() + SLICE_MS
+      while (i < unchecked.length && performance.now() < until) {
+        for (let j = 0; j < 64 && i < unchecked.length; j++, i++) {
+          if (!isWhole(unchecked[i])) this.warn('store.damaged_record', { file: this.file, detail: damagedRecord(this.file, unchecked[i]).message })
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
 
@@ -232,6 +255,7 @@ export abstract class LowdbEngine {
     // A clean stop leaves the next start only the snapshot to read (a failed fold loses nothing).
     if (!this.failedWith && this.folds.dueAtClose()) await this.fold().catch(() => undefined)
     this.closed = true
+    await this.checking
     await this.writing.catch(() => undefined)
     await this.folds.running
     await this.journal.close()

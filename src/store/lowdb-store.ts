@@ -3,6 +3,7 @@ import { journalFileOf } from './document.js'
 import { frozenCopy } from './frozen.js'
 import { LowdbPayments, type LowdbStoreOptions } from './lowdb-payments.js'
 import type { DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from './records.js'
+import type { EventHead } from './state.js'
 import type { EventDraft, Store, WebhookEndpointUpdate } from './store.js'
 
 export { journalFileOf }
@@ -83,7 +84,7 @@ export class LowdbStore extends LowdbPayments implements Store {
     return this.eventsAfter(afterSeq, limit, () => true)
   }
 
-  private eventsAfter(afterSeq: number, limit: number, wanted: (e: EventRecord) => boolean): EventRecord[] {
+  private eventsAfter(afterSeq: number, limit: number, wanted: (e: EventHead) => boolean): EventRecord[] {
     const list = this.state.eventList
     const out: EventRecord[] = []
     for (let i = this.state.eventsAfter(afterSeq); i < list.length && out.length < limit; i++) {

@@ -1,5 +1,8 @@
+import { isAscii } from 'node:buffer'
+import { open } from 'node:fs/promises'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
+import { cold, coolable, headOfText, HEAD_FIELDS, jsonOf, type Cold, type ColdCollection } from './cold.js'
 import { emptyDocument, KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { replaceFileAtomic } from './files.js'
@@ -43,50 +46,128 @@ function checkSnapshot(file: string, value: unknown): StoreDocument {
   return { ...emptyDocument(), ...(rest as Partial<StoreDocument>) }
 }
 
-/** Parses the line layout a line at a time (never one parse of the whole text). */
-function parseLines(file: string, text: string): StoreDocument {
+/**
+ * Parses the line layout a line at a time (never one parse of the whole text). With `keepCold`,
+ * records that are cold (cold.ts) are kept as their line's text and head.
+ */
+function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: Array<Cold<unknown>>): StoreDocument {
   const damaged = (line: number, why: string) => new StorageError('corrupt', `The store snapshot ${file} is damaged at line ${line} (${why}).`, whatToDo(file), { file })
-  let at = text.indexOf('\n')
-  const header = text.slice(0, at)
+  // Decoded in pieces of whole lines: the history collections (from idempotency on) apart, as
+  // strings that the cold records' texts are slices of (large strings the GC never copies or
+  // traces, instead of one string per record), the rest as strings dropped once parsed. No piece
+  // is longer than PIECE_BYTES, so the file's size is not bound by V8's longest string.
+  const pieces = decodePieces(bytes, keepCold ? bytes.indexOf('\n"idempotency":[\n') + 1 : 0)
+  const first = pieces[0]
   let doc: StoreDocument
   try {
-    doc = checkSnapshot(file, JSON.parse(`${header.slice(0, -1)}}`))
+    // The header line ends with a comma: closed, it is the document without its collections.
+    doc = checkSnapshot(file, JSON.parse(`${first.slice(0, first.indexOf('\n') - 1)}}`))
   } catch (error) {
     if (error instanceof StorageError) throw error
     throw damaged(1, 'not JSON')
   }
   let list: unknown[] | undefined
-  for (let line = 2; at < text.length - 1; line++) {
-    const end = text.indexOf('\n', at + 1)
-    const raw = text.slice(at + 1, end < 0 ? text.length : end)
-    at = end < 0 ? text.length : end
-    if (raw.startsWith('"')) {
-      const name = raw.slice(1, raw.indexOf('"', 1)) as Collection
-      if (!(name in KEY_OF) || !raw.endsWith(':[')) throw damaged(line, 'not a collection')
-      list = doc[name] as unknown[]
-      continue
+  let name: Collection | undefined
+  let line = 1
+  for (const [p, text] of pieces.entries()) {
+    let at = p === 0 ? text.indexOf('\n') : -1
+    for (line++; at < text.length - 1; line++) {
+      const end = text.indexOf('\n', at + 1)
+      const raw = text.slice(at + 1, end < 0 ? text.length : end)
+      at = end < 0 ? text.length : end
+      if (raw.startsWith('"')) {
+        name = raw.slice(1, raw.indexOf('"', 1)) as Collection
+        if (!(name in KEY_OF) || !raw.endsWith(':[')) throw damaged(line, 'not a collection')
+        list = doc[name] as unknown[]
+        continue
+      }
+      if (raw === '],' || raw === ']}') {
+        list = undefined
+        continue
+      }
+      if (!list || raw === '') throw damaged(line, 'outside a collection')
+      const json = raw.endsWith(',') ? raw.slice(0, -1) : raw
+      if (keepCold && name! in HEAD_FIELDS) {
+        // A history line in the store's own layout is not parsed now (see cold.ts): it is checked
+        // in full after start-up (LowdbEngine.checkCold) and whenever it is read.
+        const head = headOfText(name as ColdCollection, json)
+        if (head && coolable(name!, head)) {
+          const record = cold(name as ColdCollection, json, head)
+          unchecked.push(record)
+          list.push(record)
+          continue
+        }
+      }
+      let record: Record<string, unknown>
+      try {
+        record = JSON.parse(json)
+      } catch {
+        throw damaged(line, 'not JSON')
+      }
+      list.push(keepCold && name! in HEAD_FIELDS && coolable(name!, record) ? cold(name!, json, record) : record)
     }
-    if (raw === '],' || raw === ']}') {
-      list = undefined
-      continue
-    }
-    if (!list || raw === '') throw damaged(line, 'outside a collection')
-    try {
-      list.push(JSON.parse(raw.endsWith(',') ? raw.slice(0, -1) : raw))
-    } catch {
-      throw damaged(line, 'not JSON')
-    }
+    line--
   }
   return doc
 }
 
-/** Reads the snapshot through lowdb's file adapter; a missing file is an empty store. */
-export async function readSnapshot(file: string): Promise<{ doc: StoreDocument; bytes: number }> {
+/** Bytes of a snapshot decoded into one string (well under V8's longest string, ~512 M characters). */
+const PIECE_BYTES = 32 * 1024 * 1024
+
+/** The file as strings of whole lines, one of them starting at `split` (when > 0). */
+function decodePieces(bytes: Buffer, split: number): string[] {
+  // ASCII (the usual case) decodes as a plain copy (held outside the V8 heap); anything else as UTF-8.
+  const encoding = isAscii(bytes) ? 'latin1' : 'utf8'
+  const pieces: string[] = []
+  for (let start = 0; start < bytes.length; ) {
+    let end = bytes.length
+    if (split > start) end = split
+    if (end - start > PIECE_BYTES) end = bytes.lastIndexOf(0x0a, start + PIECE_BYTES) + 1
+    if (end <= start) end = Math.min(bytes.length, split > start ? split : bytes.length)
+    pieces.push(bytes.toString(encoding, start, end))
+    start = end
+  }
+  return pieces.length > 0 ? pieces : ['']
+}
+
+/** Reads a snapshot file's bytes in one read (readFile reads a large file in small steps); undefined when there is none. */
+async function readBytes(file: string): Promise<Buffer | undefined> {
+  try {
+    const handle = await open(file, 'r')
+    try {
+      const size = (await handle.stat()).size
+      const bytes = Buffer.allocUnsafe(size)
+      let read = 0
+      while (read < size) {
+        const { bytesRead } = await handle.read(bytes, read, size - read, read)
+        if (bytesRead === 0) break
+        read += bytesRead
+      }
+      return bytes.subarray(0, read)
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
+  }
+}
+
+/**
+ * Reads the snapshot (the line layout from its bytes, an older single-line one through lowdb's file
+ * adapter); a missing file is an empty store. `keepCold`: cold records stay text (for the store
+ * itself; tools get plain records).
+ */
+export async function readSnapshot(file: string, keepCold = false): Promise<{ doc: StoreDocument; bytes: number; unchecked: Array<Cold<unknown>> }> {
+  // The line layout (what the store writes) is read a line at a time, from the file's bytes.
+  const lines = await readBytes(file)
+  const unchecked: Array<Cold<unknown>> = []
+  if (lines === undefined) return { doc: emptyDocument(), bytes: 0, unchecked }
+  if (lines.subarray(0, LAYOUT_MARK.length).toString('latin1') === LAYOUT_MARK) return { doc: parseLines(file, lines, keepCold, unchecked), bytes: lines.length, unchecked }
   let bytes = 0
   const adapter = new DataFile<StoreDocument>(file, {
     parse: (text) => {
       bytes = Buffer.byteLength(text)
-      if (text.startsWith(LAYOUT_MARK)) return parseLines(file, text)
       let value: unknown
       try {
         value = JSON.parse(text)
@@ -104,7 +185,7 @@ export async function readSnapshot(file: string): Promise<{ doc: StoreDocument; 
     if (error instanceof StorageError) throw error
     throw new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
   }
-  return { doc: { ...emptyDocument(), ...db.data }, bytes }
+  return { doc: { ...emptyDocument(), ...db.data }, bytes, unchecked }
 }
 
 /** What a fold writes: the store as it was at one journal position. */
@@ -148,7 +229,7 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       await add(`"${c}":[`)
       let first = true
       for (const record of source.records(c)) {
-        await add(`${first ? '\n' : ',\n'}${JSON.stringify(record)}`)
+        await add(`${first ? '\n' : ',\n'}${jsonOf(record as object)}`)
         first = false
       }
       await add(i === all.length - 1 ? '\n]}\n' : '\n],\n')

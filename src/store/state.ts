@@ -1,9 +1,22 @@
+import { cold, coolable, decode, isCold, type Cold } from './cold.js'
 import { KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { seal } from './frozen.js'
-import type { PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord } from './records.js'
+import type { PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord, IdempotencyRecord } from './records.js'
 import { Table } from './table.js'
 
 type AnyRecord = Record<string, unknown>
+
+export type EventHead = Pick<EventRecord, 'id' | 'seq' | 'account_id' | 'mode' | 'created_at'>
+export type DeliveryHead = Pick<DeliveryRecord, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'created_at'>
+export type IdempotencyHead = Pick<IdempotencyRecord, 'scope' | 'state' | 'created_at'>
+interface Heads {
+  events: EventHead
+  deliveries: DeliveryHead
+  idempotency: IdempotencyHead
+}
+
+/** What a table holds: records, and for events, deliveries and idempotency also cold ones (cold.ts). */
+export type Stored<C extends Collection> = C extends keyof Heads ? StoreDocument[C][number] | Cold<Heads[C]> : StoreDocument[C][number]
 
 /**
  * The embedded store's records in memory: one Table per collection (immutable records, see
@@ -12,9 +25,11 @@ type AnyRecord = Record<string, unknown>
  * payouts by status, the pending deliveries the worker claims, events by seq for stream replay.
  */
 export class StoreState {
+  /** The snapshot file, named when a damaged record is read. */
+  file = 'the store'
   meta: Readonly<Record<string, string>> = Object.freeze({})
   nextEventSeq = 1
-  readonly tables: { readonly [C in Collection]: Table<StoreDocument[C][number]> } = {
+  readonly tables: { readonly [C in Collection]: Table<Stored<C>> } = {
     accounts: new Table(),
     api_keys: new Table(),
     transactions: new Table(),
@@ -34,12 +49,15 @@ export class StoreState {
   readonly pendingTx = new Set<string>()
   readonly payoutsByStatus = new Map<PayoutStatus, Set<string>>()
   readonly keyByHash = new Map<string, string>()
-  /** Events in seq order (never changed; pruned from the front). */
-  readonly eventList: EventRecord[] = []
+  /** Events in seq order (never changed; pruned from the front): their heads. */
+  readonly eventList: EventHead[] = []
   readonly pendingDeliveries = new Set<string>()
   readonly deliveriesByEvent = new Map<string, string[]>()
 
-  /** Builds the state of a replayed document (its records become the store's own, frozen on first use). */
+  /**
+   * Builds the state of a replayed document (its records become the store's own, frozen on first
+   * use; cold ones may come cold already, see loadDocument).
+   */
   static of(doc: StoreDocument): StoreState {
     const state = new StoreState()
     state.meta = Object.freeze({ ...doc.meta })
@@ -52,16 +70,22 @@ export class StoreState {
     return state
   }
 
-  /** Stores a record (new or a new version of one) and updates the indexes. */
-  put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
-    const key = String((record as unknown as AnyRecord)[KEY_OF[c]])
+  /**
+   * Stores a record (new or a new version of one) and updates the indexes. A record that will not
+   * change on the hot path again is kept cold (its JSON text; cold.ts); returns what is stored.
+   */
+  put<C extends Collection>(c: C, record: StoreDocument[C][number] | Stored<C>): Stored<C> {
+    const r = record as unknown as AnyRecord
+    const key = String(r[KEY_OF[c]])
+    const stored = (!isCold(r) && coolable(c, r) ? cold(c, JSON.stringify(r), r) : r) as unknown as Stored<C>
     const table = this.tables[c] as unknown as Table<AnyRecord>
     const old = table.get(key)
-    table.set(key, record as unknown as AnyRecord)
+    table.set(key, stored as unknown as AnyRecord)
     if (c === 'transactions') this.indexTransaction(old as TransactionRecord | undefined, record as TransactionRecord)
-    else if (c === 'deliveries') this.indexDelivery(old as DeliveryRecord | undefined, record as DeliveryRecord)
-    else if (c === 'events' && !old) this.eventList.push(record as EventRecord)
+    else if (c === 'deliveries') this.indexDelivery(old as DeliveryHead | undefined, stored as DeliveryHead)
+    else if (c === 'events' && !old) this.eventList.push(stored as EventHead)
     else if (c === 'api_keys') this.keyByHash.set((record as { hash: string }).hash, key)
+    return stored
   }
 
   /**
@@ -73,7 +97,7 @@ export class StoreState {
     const old = table.get(key)
     if (!old || !table.delete(key)) return false
     if (c === 'deliveries') {
-      const d = old as unknown as DeliveryRecord
+      const d = old as unknown as DeliveryHead
       this.pendingDeliveries.delete(key)
       const ids = this.deliveriesByEvent.get(d.event_id)
       const rest = ids?.filter((id) => id !== key) ?? []
@@ -83,9 +107,13 @@ export class StoreState {
     return true
   }
 
-  /** Gets a record, frozen (records read from the files are frozen on first use, not at start-up). */
+  /**
+   * Gets a record, frozen (records read from the files are frozen on first use, not at start-up;
+   * a cold one is parsed from its text).
+   */
   get<C extends Collection>(c: C, key: string): StoreDocument[C][number] | undefined {
-    return seal(this.tables[c].get(key))
+    const stored = this.tables[c].get(key)
+    return stored === undefined ? undefined : (seal(decode(stored as unknown as StoreDocument[C][number], this.file)) as StoreDocument[C][number])
   }
 
   transactionBy(index: Map<string, string>, key: string): TransactionRecord | undefined {
@@ -132,7 +160,7 @@ export class StoreState {
     }
   }
 
-  private indexDelivery(old: DeliveryRecord | undefined, d: DeliveryRecord): void {
+  private indexDelivery(old: DeliveryHead | undefined, d: DeliveryHead): void {
     if (!old) {
       const ids = this.deliveriesByEvent.get(d.event_id)
       if (ids) ids.push(d.id)

@@ -84,3 +84,61 @@ describe('a damaged or foreign store stops start-up, naming the file, and change
     await reopened.close()
   })
 })
+
+describe('history records kept as text (events, finished deliveries, answered Idempotency-Keys)', () => {
+  async function storeWithHistory(dir: string) {
+    const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
+    await store.open()
+    await store.createWebhookEndpoint({ id: 'we_1', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'sealed', created_at: new Date().toISOString(), deleted_at: null })
+    const scope = 'acct_1:test:order-1'
+    await store.insertTransaction(transaction('txn_1'), { idempotency: { scope, fingerprint: 'f', state: 'in_flight', status_code: null, response: null, transaction_id: 'txn_1', created_at: new Date().toISOString() } })
+    await store.saveIdempotency({ scope, fingerprint: 'f', state: 'done', status_code: 201, response: { id: 'txn_1', note: 'ünïcode "quoted"' }, transaction_id: 'txn_1', created_at: new Date().toISOString() })
+    const result = await store.transition({ transactionId: 'txn_1', guard: () => true, patch: () => ({ status: 'success' }), events: (t) => [{ event: 'payment.success', data: { id: t.id, status: t.status } }] })
+    const delivery = result!.deliveries[0]
+    await store.updateDelivery(delivery.id, (d) => ({ ...d, status: 'succeeded', next_attempt_at: null, attempts: [{ at: new Date().toISOString(), status_code: 200, duration_ms: 1, error: null, response_body: '{"created_at":"x"}' }] }))
+    return { store, scope, event: result!.events[0], delivery: (await store.getDelivery(delivery.id))! }
+  }
+
+  it('read back the same after a restart from the journal and from the snapshot', async () => {
+    const dir = dataDir()
+    const { store, scope, event, delivery } = await storeWithHistory(dir)
+    const idempotency = await store.getIdempotency(scope)
+    await store.close()
+    for (const fold of [false, true]) {
+      const reopened = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
+      await reopened.open()
+      expect(await reopened.getEvent(event.id)).toEqual(event)
+      expect(await reopened.listAllEventsAfter(0, 10)).toEqual([event])
+      expect(await reopened.getDelivery(delivery.id)).toEqual(delivery)
+      expect(await reopened.listDeliveries('we_1')).toEqual([delivery])
+      expect(await reopened.listDeliveriesForEvent(event.id)).toEqual([delivery])
+      expect(await reopened.getIdempotency(scope)).toEqual(idempotency)
+      expect(Object.isFrozen(await reopened.getEvent(event.id))).toBe(true)
+      if (fold) await reopened.fold()
+      await reopened.close()
+    }
+  })
+
+  it('a history line damaged inside (start-up reads its head only) is named when read, and reported after start-up', async () => {
+    const dir = dataDir()
+    const { store, event } = await storeWithHistory(dir)
+    await store.fold()
+    await store.close()
+    const file = join(dir, 'gateway.json')
+    const text = readFileSync(file, 'utf8')
+    const line = text.split('\n').find((l) => l.startsWith(`{"id":"${event.id}"`))!
+    // The head (id, seq, account, mode, time) is intact; the body is not JSON.
+    writeFileSync(file, text.replace(line, line.replace('"data":{"id":', '"data":{"id":,')))
+    const warnings: Array<Record<string, unknown>> = []
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo, warn: (message, fields) => warnings.push({ message, ...fields }) })
+    await reopened.open()
+    const error = await reopened.getEvent(event.id).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).reason).toBe('corrupt')
+    expect((error as Error).message).toMatch(/gateway\.json is damaged: the record "evt_\w+" is not JSON/)
+    expect((error as StorageError).hint).toMatch(/Restore .*gateway\.json from a backup/)
+    expect((await reopened.getTransaction('txn_1'))?.status).toBe('success')
+    await reopened.close()
+    expect(warnings).toContainEqual(expect.objectContaining({ message: 'store.damaged_record', file }))
+  })
+})

@@ -1,0 +1,117 @@
+import { StorageError } from './errors.js'
+import { seal } from './frozen.js'
+
+/**
+ * Cold records: what a running gateway keeps but never reads on its hot path — every event (never
+ * changed once made), finished deliveries, Idempotency-Keys whose answer is stored — are held as
+ * their JSON text (the very line of the snapshot or journal) plus a small head of the fields the
+ * store's indexes and background passes look at. Only an API call that reads one (event list or
+ * replay, delivery list, an idempotent replay) parses it, each time, into a fresh frozen record.
+ *
+ * Why: parsed, each of them is a tree of 10–40 objects that the garbage collector traces on
+ * every major GC and that start-up builds one by one; a string is one leaf (never traced), the
+ * head one small object. Memory per payment falls a little, start-up and GC pauses a lot.
+ */
+const RAW = Symbol('raw')
+
+/** A cold record: the fields `H` of its record, and its JSON text. */
+export type Cold<H> = H & { readonly [RAW]: string }
+
+/** Each collection's cold-record head: the fields indexes, filters and retention read. */
+export const HEAD_FIELDS = {
+  events: ['id', 'seq', 'account_id', 'mode', 'created_at'],
+  deliveries: ['id', 'event_id', 'endpoint_id', 'status', 'created_at'],
+  idempotency: ['scope', 'state', 'created_at'],
+} as const
+
+export type ColdCollection = keyof typeof HEAD_FIELDS
+
+/** Whether a record of collection `c` is cold: it will not change on the hot path again. */
+export function coolable(c: string, record: Record<string, unknown>): c is ColdCollection {
+  if (c === 'events') return true
+  if (c === 'deliveries') return record.status !== 'pending'
+  if (c === 'idempotency') return record.state === 'done'
+  return false
+}
+
+/** A cold record from its JSON text and the parsed record (or at least its head fields). */
+export function cold<H>(c: ColdCollection, raw: string, record: Record<string, unknown>): Cold<H> {
+  const head: Record<string | symbol, unknown> = { [RAW]: raw }
+  for (const field of HEAD_FIELDS[c]) head[field] = record[field]
+  return head as Cold<H>
+}
+
+/**
+ * The head of a cold record read from its text without parsing it, when the text has the layout
+ * the store writes (fields in the order the store makes them; no escapes in the head's values):
+ * a start-up then reads history lines at the speed of a regular expression, not of JSON.parse
+ * building a tree it would throw away. Anything else (another field order, an escape, a record
+ * still hot) gives undefined and is parsed. Each pattern is anchored at both ends of the line and
+ * matches key tokens only where JSON puts keys (a `"` inside a string is always escaped), so on a
+ * line that is JSON it reads the top-level fields and nothing else.
+ */
+const PREFIX = {
+  events: /^\{"id":"([^"\\]*)","seq":(\d{1,15}),"account_id":"([^"\\]*)","mode":"([^"\\]*)","event":"[^"\\]*","created_at":"([^"\\]*)","data":\{/,
+  deliveries: /^\{"id":"([^"\\]*)","event_id":"([^"\\]*)","endpoint_id":"([^"\\]*)","account_id":"[^"\\]*","mode":"[^"\\]*","event":"[^"\\]*","status":"([^"\\]*)","attempts":\[/,
+  idempotency: /^\{"scope":"([^"\\]*)","fingerprint":"[^"\\]*","state":"([^"\\]*)",/,
+}
+/** The end of the line, from the last `,"created_at":"` on (`y`: matched exactly there). */
+const SUFFIX = {
+  deliveries: /,"created_at":"([^"\\]*)","updated_at":"[^"\\]*"\}$/y,
+  idempotency: /,"created_at":"([^"\\]*)"\}$/y,
+}
+
+export function headOfText(c: ColdCollection, text: string): Record<string, unknown> | undefined {
+  const m = PREFIX[c].exec(text)
+  if (!m) return undefined
+  if (c === 'events') return text.endsWith('}}') ? { id: m[1], seq: Number(m[2]), account_id: m[3], mode: m[4], created_at: m[5] } : undefined
+  const suffix = SUFFIX[c]
+  suffix.lastIndex = text.lastIndexOf(',"created_at":"')
+  const end = suffix.lastIndex > 0 ? suffix.exec(text) : null
+  if (!end) return undefined
+  if (c === 'deliveries') return { id: m[1], event_id: m[2], endpoint_id: m[3], status: m[4], created_at: end[1] }
+  return { scope: m[1], state: m[2], created_at: end[1] }
+}
+
+export function isCold(value: unknown): value is Cold<unknown> {
+  return value !== null && typeof value === 'object' && RAW in value
+}
+
+/**
+ * The record itself: a cold one parsed from its text (a fresh frozen copy every time). A text
+ * that is not JSON (a snapshot damaged where start-up did not parse it) is refused naming `file`.
+ */
+export function decode<T>(value: T | Cold<unknown>, file = 'the store'): T {
+  if (!isCold(value)) return value
+  try {
+    return seal(JSON.parse(value[RAW]) as T)
+  } catch {
+    throw damagedRecord(file, value)
+  }
+}
+
+/** Whether a cold record's text is JSON (the check start-up leaves to after it, see LowdbEngine). */
+export function isWhole(value: Cold<unknown>): boolean {
+  try {
+    JSON.parse(value[RAW])
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function damagedRecord(file: string, value: Cold<unknown>): StorageError {
+  const head = value as unknown as Record<string, unknown>
+  const key = head.id ?? head.scope
+  return new StorageError(
+    'corrupt',
+    `The store snapshot ${file} is damaged: the record ${JSON.stringify(key)} is not JSON.`,
+    `Restore ${file} from a backup; the rest of the store is readable.`,
+    { file },
+  )
+}
+
+/** The JSON text of a stored record, hot or cold. */
+export function jsonOf(value: object): string {
+  return isCold(value) ? value[RAW] : JSON.stringify(value)
+}
