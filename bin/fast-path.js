@@ -48,7 +48,7 @@ export async function runFastPath(argv) {
 
 /**
  * Build step: the code cache of the fast path once it has run what a command runs: each form of
- * `transactions get` (text, --json, an error answer), answered here without a network.
+ * `transactions get` and `list` (text, --json, an error answer), answered here without a network.
  */
 export async function writeCodeCache() {
   const { fastPath, script } = load()
@@ -71,15 +71,26 @@ export async function writeCodeCache() {
     checkout_request_id: 'ws_CO_1',
     payout: null,
   }
-  const send = async (req) =>
-    req.url.endsWith('/warm-up')
-      ? { status: 200, headers: {}, body: JSON.stringify({ transaction }), truncated: false, durationMs: 0 }
-      : { status: 404, headers: {}, body: JSON.stringify({ error: 'Transaction not found', hint: 'Check the id.', detail: '' }), truncated: false, durationMs: 0 }
+  const answer = (status, body) => ({ status, headers: {}, body: JSON.stringify(body), truncated: false, durationMs: 0 })
+  const send = async (req) => {
+    const path = new URL(req.url).pathname
+    if (path === '/api/v1/transactions') return answer(200, { data: [transaction], has_more: true, next_cursor: transaction.id })
+    if (path.endsWith('/warm-up')) return answer(200, { transaction })
+    return answer(404, { error: 'Transaction not found', hint: 'Check the id.', detail: '' })
+  }
   const sink = { write: () => true }
   const env = { MPG_BASE_URL: 'http://127.0.0.1:8787', MPG_API_KEY: 'mpg_test_warmup', MPG_CONFIG_DIR: dirname(file) }
-  for (const argv of [['transactions', 'get', 'warm-up'], ['transactions', 'get', 'warm-up', '--json'], ['transactions', 'get', 'missing'], ['transactions', 'get', 'missing', '--json']]) {
+  const runs = [
+    [['transactions', 'get', 'warm-up'], 0],
+    [['transactions', 'get', 'warm-up', '--json'], 0],
+    [['transactions', 'get', 'missing'], 6],
+    [['transactions', 'get', 'missing', '--json'], 6],
+    [['transactions', 'list', '--status', 'success', '--limit', '5'], 0],
+    [['transactions', 'list', '--json'], 0],
+  ]
+  for (const [argv, expected] of runs) {
     const code = await fastPath.runFastPath(argv, { env, stdout: sink, stderr: sink, send })
-    if (code !== (argv[2] === 'warm-up' ? 0 : 6)) throw new Error(`code-cache warm-up: ${argv.join(' ')} exited ${code}`)
+    if (code !== expected) throw new Error(`code-cache warm-up: ${argv.join(' ')} exited ${code}, not ${expected}`)
   }
   writeCache(script)
 }

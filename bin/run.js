@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `mpg --version` answers without loading oclif (about 100 ms of module loading), in oclif's format,
-// and so does `mpg transactions get` (see src/cli/fast-path.ts).
+// and so do the plainest forms of `mpg transactions get` and `list` (see src/cli/fast-path.ts).
 import { existsSync, readFileSync } from 'node:fs'
 
 const args = process.argv.slice(2)

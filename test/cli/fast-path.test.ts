@@ -59,47 +59,79 @@ beforeAll(async () => {
 })
 afterAll(() => new Promise((resolve) => notGateway.close(resolve)))
 
-describe('mpg transactions get: the fast path and oclif answer byte for byte alike', () => {
-  it('for success, not found, unreachable, a refused or missing key, a bad profile and a server that is not a gateway, with and without --json', async () => {
-    const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
-    const { transaction_id: id } = (await res.json()) as { transaction_id: string }
-    const unreachable = `http://127.0.0.1:${await closedPort()}`
-    const cases: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv; exit: number }> = [
-      { name: 'success', args: [id], exit: 0 },
-      { name: 'not found', args: ['no-such-transaction'], exit: 6 },
-      { name: 'unreachable gateway', args: [id], env: { MPG_BASE_URL: unreachable }, exit: 4 },
-      { name: 'unreachable gateway (--base-url)', args: [id, '--base-url', unreachable], exit: 4 },
-      { name: 'key the gateway refuses', args: [id], env: { MPG_API_KEY: 'mpg_test_NotAKeyThisGatewayIssued000000' }, exit: 5 },
-      { name: 'key the gateway refuses (--api-key=)', args: [id, '--api-key=mpg_test_NotAKeyThisGatewayIssued000000'], exit: 5 },
-      { name: 'no key at all', args: [id], env: { MPG_API_KEY: '' }, exit: 5 },
-      { name: 'profile that does not exist', args: [id, '--profile', 'nope'], exit: 3 },
-      { name: 'base URL that is not a URL', args: [id], env: { MPG_BASE_URL: 'localhost' }, exit: 3 },
-      { name: 'server that is not a gateway', args: [id], env: { MPG_BASE_URL: notGatewayUrl }, exit: 3 },
-    ]
-    for (const { name, args: rest, env: extra, exit } of cases) {
-      for (const json of [false, true]) {
-        const args = ['transactions', 'get', ...rest, ...(json ? ['--json'] : [])]
-        const env = cliEnv({ url: checked.url, key: gateway.key }, configDir, extra)
-        // `--color never` changes nothing in this output, but it is a flag the fast path leaves to oclif.
-        const [fast, viaRun, oclif] = [await fastPathAlone(args, env), await runCli(args, { env }), await runCli([...args, '--color', 'never'], { env })]
-        const seen = (r: CliResult) => ({ case: name, json, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr })
-        expect(oclif.exitCode, `${name} ${json ? '--json' : ''}: ${oclif.stderr}`).toBe(exit)
-        expect(seen(fast)).toEqual(seen(oclif))
-        expect(seen(viaRun)).toEqual(seen(oclif))
-        // Something was said: the answer on stdout, or the error on stderr (on stdout under --json).
-        expect(exit === 0 || json ? oclif.stdout : oclif.stderr).not.toBe('')
-      }
+/** What the cases below run against: transactions pushed once, a port nothing listens on. */
+interface Fixture {
+  ids: string[]
+  unreachable: string
+}
+let fixture: Fixture
+beforeAll(async () => {
+  const ids: string[] = []
+  // A reference with a format directive and a non-ASCII character: printed as is by both.
+  for (const reference of ['ORDER-1', '50% off – café', 'ORDER-1']) {
+    const res = await gateway.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference }) })
+    ids.push(((await res.json()) as { transaction_id: string }).transaction_id)
+  }
+  fixture = { ids, unreachable: `http://127.0.0.1:${await closedPort()}` }
+})
+
+const refusedKey = 'mpg_test_NotAKeyThisGatewayIssued000000'
+const cases: Array<{ name: string; args: (f: Fixture) => string[]; env?: (f: Fixture) => NodeJS.ProcessEnv; exit: number; says?: RegExp }> = [
+  { name: 'get', args: (f) => ['get', f.ids[0]], exit: 0 },
+  { name: 'get with % and – in the reference', args: (f) => ['get', f.ids[1]], exit: 0 },
+  { name: 'get, not found', args: () => ['get', 'no-such-transaction'], exit: 6 },
+  { name: 'get, unreachable gateway', args: (f) => ['get', f.ids[0]], env: (f) => ({ MPG_BASE_URL: f.unreachable }), exit: 4 },
+  { name: 'get, unreachable gateway (--base-url)', args: (f) => ['get', f.ids[0], '--base-url', f.unreachable], exit: 4 },
+  { name: 'get, key the gateway refuses', args: (f) => ['get', f.ids[0]], env: () => ({ MPG_API_KEY: refusedKey }), exit: 5 },
+  { name: 'get, key the gateway refuses (--api-key=)', args: (f) => ['get', f.ids[0], `--api-key=${refusedKey}`], exit: 5 },
+  { name: 'get, no key at all', args: (f) => ['get', f.ids[0]], env: () => ({ MPG_API_KEY: '' }), exit: 5 },
+  { name: 'get, profile that does not exist', args: (f) => ['get', f.ids[0], '--profile', 'nope'], exit: 3 },
+  { name: 'get, base URL that is not a URL', args: (f) => ['get', f.ids[0]], env: () => ({ MPG_BASE_URL: 'localhost' }), exit: 3 },
+  { name: 'get, server that is not a gateway', args: (f) => ['get', f.ids[0]], env: () => ({ MPG_BASE_URL: notGatewayUrl }), exit: 3 },
+  { name: 'list', args: () => ['list'], exit: 0 },
+  { name: 'list, a page with more after it', args: () => ['list', '--limit', '1'], exit: 0, says: /^More: mpg transactions list --starting-after \S+$/m },
+  { name: 'list, by status', args: () => ['list', '--status', 'pending', '--limit', '2'], exit: 0 },
+  { name: 'list, by reference, the next page', args: (f) => ['list', '--reference=ORDER-1', '--limit=1', '--starting-after', f.ids[2]], exit: 0 },
+  { name: 'list, nothing matches', args: () => ['list', '--reference', 'NO-SUCH-ORDER'], exit: 0 },
+  { name: 'list, unreachable gateway', args: () => ['list'], env: (f) => ({ MPG_BASE_URL: f.unreachable }), exit: 4 },
+  { name: 'list, key the gateway refuses', args: () => ['list', '--status', 'failed'], env: () => ({ MPG_API_KEY: refusedKey }), exit: 5 },
+]
+
+describe('mpg transactions get and list: the fast path and oclif answer byte for byte alike', () => {
+  it.each(cases)('$name (exit $exit), with and without --json', async ({ name, args: argsFor, env: envFor, exit, says }) => {
+    for (const json of [false, true]) {
+      const args = ['transactions', ...argsFor(fixture), ...(json ? ['--json'] : [])]
+      const env = cliEnv({ url: checked.url, key: gateway.key }, configDir, envFor?.(fixture))
+      // `--color never` changes nothing in this output, but it is a flag the fast path leaves to oclif.
+      const [fast, viaRun, oclif] = await Promise.all([fastPathAlone(args, env), runCli(args, { env }), runCli([...args, '--color', 'never'], { env })])
+      const seen = (r: CliResult) => ({ case: name, json, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr })
+      expect(oclif.exitCode, `${name} ${json ? '--json' : ''}: ${oclif.stderr}`).toBe(exit)
+      expect(seen(fast)).toEqual(seen(oclif))
+      expect(seen(viaRun)).toEqual(seen(oclif))
+      // Something was said: the answer on stdout, or the error on stderr (on stdout under --json).
+      expect(exit === 0 || json ? oclif.stdout : oclif.stderr).not.toBe('')
+      if (says && !json) expect(oclif.stdout).toMatch(says)
     }
   })
 
-  it('leaves to oclif what it does not take: help, other flags, debug tracing, a missing id', async () => {
+  it('leaves to oclif what it does not take: help, other flags, values oclif refuses, debug tracing, a missing id', async () => {
     const env = cliEnv({ url: checked.url, key: gateway.key }, configDir)
     for (const [args, extra] of [
       [['transactions', 'get', 'x', '--help'], {}],
       [['transactions', 'get', 'x', '--color', 'never'], {}],
       [['transactions', 'get', 'x'], { MPG_DEBUG: '1' }],
       [['transactions', 'get'], {}],
+      [['transactions', 'get', 'x', 'y'], {}],
       [['transactions', 'get', 'x', '--', 'y'], {}],
+      [['transactions', 'get', 'x', '--json', '--json'], {}],
+      [['transactions', 'list', 'x'], {}],
+      [['transactions', 'list', '--limit', '0'], {}],
+      [['transactions', 'list', '--limit', '5.5'], {}],
+      [['transactions', 'list', '--status', 'paid'], {}],
+      [['transactions', 'list', '--reference='], {}],
+      [['transactions', 'list', '--status', 'failed', '--status', 'success'], {}],
+      [['transactions', 'list', '--data-dir', '.'], {}],
+      [['transactions', 'watch'], {}],
     ] as Array<[string[], NodeJS.ProcessEnv]>) {
       const fast = await fastPathAlone(args, { ...env, ...extra })
       expect({ args, exitCode: fast.exitCode, stdout: fast.stdout, stderr: fast.stderr }).toEqual({ args, exitCode: 99, stdout: '', stderr: 'declined\n' })

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
-import { renderTable } from '../../cli/render.js'
-import { maskPhone } from '../../utils/phone.js'
+import { transactionListLines } from '../../cli/transaction-view.js'
 
 export default class TransactionsList extends BaseCommand<typeof TransactionsList> {
   static summary = 'List transactions, newest first.'
@@ -18,30 +17,7 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
 
   async run() {
     const page = await (await this.client()).listTransactions({ status: this.flags.status, reference: this.flags.reference, limit: this.flags.limit, starting_after: this.flags['starting-after'] })
-    const rows = page.data.map((t) => ({
-      id: t.id,
-      created: t.created_at,
-      status: t.status,
-      amount: t.amount,
-      phone: maskPhone(t.phone),
-      reference: t.reference,
-      receipt: t.mpesa_receipt_number,
-      payout: t.payout?.status,
-    }))
-    this.log(
-      renderTable(rows, [
-        { key: 'id', header: 'ID' },
-        { key: 'created', header: 'CREATED' },
-        { key: 'status', header: 'STATUS' },
-        { key: 'amount', header: 'KES' },
-        { key: 'phone', header: 'PHONE' },
-        { key: 'reference', header: 'REFERENCE' },
-        { key: 'receipt', header: 'RECEIPT' },
-        { key: 'payout', header: 'PAYOUT' },
-      ]),
-    )
-    const filters = `${this.flags.status ? ` --status ${this.flags.status}` : ''}${this.flags.reference ? ` --reference ${JSON.stringify(this.flags.reference)}` : ''}`
-    if (page.has_more && page.next_cursor) this.log(`More: mpg transactions list${filters} --starting-after ${page.next_cursor}`)
+    for (const line of transactionListLines(page, this.flags)) this.log(line)
     return page
   }
 }
