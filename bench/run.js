@@ -586,6 +586,14 @@ if (onlyIndex >= 0) {
     reference: benchReference,
     'push-path': () => benchGateway({ pushPathOnly: true }),
     'full-flow': () => benchGateway(),
+    emulator: async () => {
+      const receiver = start('receiver', [here('servers/receiver.js')])
+      try {
+        return await benchEmulator((await receiver.ready).url)
+      } finally {
+        await receiver.stop()
+      }
+    },
   }
   const out = {}
   for (const name of process.argv[onlyIndex + 1].split(',')) {

@@ -1,14 +1,57 @@
+/**
+ * Keys oldest first from an iterator kept between calls. A fresh `keys()` would step over every
+ * entry deleted from the front since V8 last compacted the table (it does so only when the table
+ * fills), so evicting one key cost up to ~60 µs in a full 200,000-entry map instead of O(1).
+ */
+class OldestFirst<K> {
+  #keys: Iterator<K> | undefined
+  constructor(readonly source: { keys(): Iterator<K> }) {}
+  /** The oldest remaining key; only called while the collection holds one. */
+  take(): K {
+    this.#keys ??= this.source.keys()
+    return this.#keys.next().value as K
+  }
+  /** After clear(): start again from the new first entry. */
+  restart(): void {
+    this.#keys = undefined
+  }
+}
+
 /** A Map that forgets its oldest entries past `max`, so a long-running emulator keeps bounded memory. */
 export class BoundedMap<K, V> extends Map<K, V> {
   readonly #max: number
+  readonly #oldest = new OldestFirst<K>(this)
   constructor(max: number) {
     super()
     this.#max = max
   }
   override set(key: K, value: V): this {
     super.set(key, value)
-    while (this.size > this.#max) this.delete(this.keys().next().value as K)
+    while (this.size > this.#max) this.delete(this.#oldest.take())
     return this
+  }
+  override clear(): void {
+    super.clear()
+    this.#oldest.restart()
+  }
+}
+
+/** A Set that forgets its oldest members past `max` (the same kept iterator as BoundedMap). */
+export class BoundedSet<T> extends Set<T> {
+  readonly #max: number
+  readonly #oldest = new OldestFirst<T>(this)
+  constructor(max: number) {
+    super()
+    this.#max = max
+  }
+  override add(value: T): this {
+    super.add(value)
+    while (this.size > this.#max) this.delete(this.#oldest.take())
+    return this
+  }
+  override clear(): void {
+    super.clear()
+    this.#oldest.restart()
   }
 }
 

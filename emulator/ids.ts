@@ -1,5 +1,6 @@
 import { randomBytes, randomFillSync, randomInt } from 'node:crypto'
 import { eatClockParts } from '../src/utils/daraja-time.js'
+import { BoundedSet } from './bounded.js'
 
 const DIGITS = '0123456789'
 const UPPER_ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -53,7 +54,7 @@ export class IdFactory {
   #counter = randomInt(1_000_000, 9_000_000)
   #lastSecond = ''
   #lastMs = -1
-  readonly #receipts = new Set<string>()
+  readonly #receipts = new BoundedSet<string>(100_000)
 
   /** `xxxx-xxxx-xxxx-xxxxxxxxxxxx<counter>`: MerchantRequestID, error requestId, server OriginatorConversationID. */
   serverId(): string {
@@ -89,7 +90,6 @@ export class IdFactory {
       const receipt = `${prefix}${randomFrom(DIGITS, 1)}${randomFrom(UPPER_ALNUM, 6)}`
       if (this.#receipts.has(receipt)) continue
       this.#receipts.add(receipt)
-      if (this.#receipts.size > 100_000) this.#receipts.delete(this.#receipts.values().next().value as string)
       return receipt
     }
   }
