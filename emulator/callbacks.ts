@@ -1,4 +1,5 @@
 import { systemClock, type Clock, type Timer } from '../src/utils/clock.js'
+import { isVirtualClock } from '../src/utils/virtual-clock.js'
 import { sendRequest } from '../src/http/request.js'
 import { BoundedList } from './bounded.js'
 import { toWireJson } from './wire-json.js'
@@ -42,9 +43,21 @@ export interface OutgoingCallback {
 
 /** A task waiting for its time on the emulator's clock. */
 interface ScheduledTask {
+  /** When it is due on the emulator's clock (which `advanceClock` moves). */
   dueAt: number
+  /** When its timer fires on the timer clock. */
+  runAt: number
   task: () => void
-  timer: Timer
+  /** Its own timer, on a virtual clock (see CallbackSender.schedule). */
+  timer: Timer | undefined
+}
+
+/** The tasks scheduled with one delay, due in the order they were scheduled, under one timer. */
+interface DelayQueue {
+  delayMs: number
+  tasks: Array<ScheduledTask | undefined>
+  head: number
+  timer: Timer | undefined
 }
 
 /**
@@ -59,6 +72,8 @@ export class CallbackSender {
   readonly #listeners = new Set<(entry: CallbackEntry) => void>()
   /** Scheduled tasks and when they are due on the emulator's clock (which `advanceClock` can move). */
   #timers = new Set<ScheduledTask>()
+  /** One queue and one timer per delay in use (machine time), instead of a timer per task. */
+  #queues = new Map<number, DelayQueue>()
   #inFlight = new Set<Promise<void>>()
   #abort = new AbortController()
   #seq = 0
@@ -84,9 +99,50 @@ export class CallbackSender {
    * clock past it. The task usually ends by calling `send`.
    */
   schedule(delayMs: number, task: () => void): void {
-    const entry: ScheduledTask = { dueAt: this.#now().getTime() + delayMs, task, timer: undefined as unknown as Timer }
-    entry.timer = this.#clock.setTimer(() => this.#run(entry), delayMs, 'emulator.callback')
+    const entry: ScheduledTask = { dueAt: this.#now().getTime() + delayMs, runAt: this.#clock.now() + delayMs, task, timer: undefined }
     this.#timers.add(entry)
+    // A virtual clock runs each task at its own time and counts it (a test reads both), so each
+    // gets its timer there. On the machine's clock, tasks of the same delay fall due in the order
+    // they were scheduled: one timer for the earliest serves them all, and a busy emulator keeps
+    // hundreds of callbacks pending without a timer object (and its closures) for each.
+    if (isVirtualClock(this.#clock)) {
+      entry.timer = this.#clock.setTimer(() => this.#run(entry), delayMs, 'emulator.callback')
+      return
+    }
+    let queue = this.#queues.get(delayMs)
+    if (!queue) {
+      queue = { delayMs, tasks: [], head: 0, timer: undefined }
+      this.#queues.set(delayMs, queue)
+    }
+    queue.tasks.push(entry)
+    queue.timer ??= this.#armQueue(queue)
+  }
+
+  #armQueue(queue: DelayQueue): Timer {
+    const first = queue.tasks[queue.head] as ScheduledTask
+    return this.#clock.setTimer(() => this.#drainQueue(queue), Math.max(0, first.runAt - this.#clock.now()), 'emulator.callback')
+  }
+
+  /** Runs the queue's tasks that are due (those `runDue` ran already are skipped), then waits for the next. */
+  #drainQueue(queue: DelayQueue): void {
+    const now = this.#clock.now()
+    const tasks = queue.tasks
+    while (queue.head < tasks.length && (tasks[queue.head] as ScheduledTask).runAt <= now) {
+      const entry = tasks[queue.head] as ScheduledTask
+      tasks[queue.head++] = undefined
+      this.#run(entry)
+    }
+    if (queue.tasks !== tasks) return // cancelAll() ran meanwhile
+    if (queue.head === tasks.length) {
+      queue.timer = undefined
+      if (this.#queues.get(queue.delayMs) === queue) this.#queues.delete(queue.delayMs)
+      return
+    }
+    if (queue.head > 1024 && queue.head * 2 > tasks.length) {
+      queue.tasks = tasks.slice(queue.head)
+      queue.head = 0
+    }
+    queue.timer = this.#armQueue(queue)
   }
 
   /** Runs, oldest first, every scheduled task that is due by the clock now (after `advanceClock`). */
@@ -98,7 +154,7 @@ export class CallbackSender {
 
   #run(entry: ScheduledTask): void {
     if (!this.#timers.delete(entry)) return
-    entry.timer.cancel()
+    entry.timer?.cancel()
     try {
       entry.task()
     } finally {
@@ -150,8 +206,14 @@ export class CallbackSender {
 
   /** Cancels scheduled callbacks and aborts those in flight; the journal is kept. */
   cancelAll(): void {
-    for (const entry of this.#timers) entry.timer.cancel()
+    for (const entry of this.#timers) entry.timer?.cancel()
     this.#timers.clear()
+    for (const queue of this.#queues.values()) {
+      queue.timer?.cancel()
+      queue.tasks = []
+      queue.head = 0
+    }
+    this.#queues.clear()
     this.#abort.abort()
     this.#abort = new AbortController()
     this.#inFlight.clear()

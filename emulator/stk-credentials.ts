@@ -40,9 +40,19 @@ export function readStkRequest(em: Emulator, req: EmRequest): StkRequest | { ref
   return { ...request, credentials }
 }
 
+/** The last Password computed: a client sends the same Timestamp (so Password) for a second or more. */
+let lastPassword = { shortcode: '', passkey: '', timestamp: '', password: '' }
+
+function expectedPassword(shortcode: string, passkey: string, timestamp: string): string {
+  const last = lastPassword
+  if (last.timestamp === timestamp && last.shortcode === shortcode && last.passkey === passkey) return last.password
+  lastPassword = { shortcode, passkey, timestamp, password: stkPassword(shortcode, passkey, timestamp) }
+  return lastPassword.password
+}
+
 /** `Merchant does not exist` for another shortcode, `Wrong credentials` for a wrong Password. */
 export function credentialsError(em: Emulator, c: StkCredentials): DarajaErrorSpec | undefined {
   if (c.shortcode !== em.config.shortcode) return DarajaErrors.merchantDoesNotExist
-  if (c.password !== stkPassword(c.shortcode, em.config.passkey, c.timestamp)) return DarajaErrors.wrongCredentials
+  if (c.password !== expectedPassword(c.shortcode, em.config.passkey, c.timestamp)) return DarajaErrors.wrongCredentials
   return undefined
 }

@@ -33,10 +33,17 @@ export function amountField(body: Body, name = 'Amount'): number | undefined {
   return amount >= 1 && Number.isSafeInteger(amount) ? amount : undefined
 }
 
+/** The last timestamp found valid: clients send the same one for a second or more. */
+let lastValidTimestamp = ''
+
 /** `YYYYMMDDHHmmss`, a real calendar time. Its timezone is not checked (real clients send UTC). */
 export function timestampField(body: Body, name = 'Timestamp'): string | undefined {
   const value = digits(body[name])
-  return value && parseDarajaTimestamp(value) ? value : undefined
+  if (!value) return undefined
+  if (value === lastValidTimestamp) return value
+  if (!parseDarajaTimestamp(value)) return undefined
+  lastValidTimestamp = value
+  return value
 }
 
 export function stringField(body: Body, name: string): string | undefined {

@@ -196,3 +196,39 @@ describe('STK push outcome table, end to end', () => {
     expect(entry.error).toBeTruthy()
   })
 })
+
+describe('callbacks of many pushes with one delay (one timer serves them all)', () => {
+  it('each push gets its one callback, not before the delay, in push order; one with another delay keeps its own time', async () => {
+    const started = Date.now()
+    const pushes = await Promise.all(Array.from({ length: 40 }, (_, i) => push(`2547110${String(i).padStart(5, '0')}`, `/many/${i}`)))
+    const ids = pushes.map((res) => res.body.CheckoutRequestID as string)
+    // A scenario's own delay puts this one in another queue, due after every other.
+    await http('POST', `${em.url}/__emulator/scenarios`, { body: { phone: '254711099999', outcome: 'success', delay_ms: 150 } })
+    const late = await push('254711099999', '/late')
+    const received = await receiver.waitFor(41, { timeoutMs: 5_000 })
+    await em.settle()
+    expect(receiver.received()).toHaveLength(41)
+    expect(received.at(-1)?.path).toBe('/late')
+    expect(received.at(-1)?.receivedAt).toBeGreaterThanOrEqual(started + 150)
+    const sent = em.callbacks().filter((c) => c.kind === 'stk')
+    expect(sent.map((c) => c.transaction_id)).toEqual([...new Set(sent.map((c) => c.transaction_id))])
+    expect(new Set(sent.map((c) => c.transaction_id))).toEqual(new Set([...ids, late.body.CheckoutRequestID]))
+    // Scheduled in push order on one queue: started (journal `at`) in that order.
+    const starts = ids.map((id) => Date.parse(sent.find((c) => c.transaction_id === id)!.at))
+    expect(starts).toEqual([...starts].sort((a, b) => a - b))
+    for (const at of starts) expect(at).toBeGreaterThanOrEqual(started + 20)
+  })
+
+  it('a reset cancels the callbacks still waiting, and pushes after it get theirs', async () => {
+    const phones = Array.from({ length: 10 }, (_, i) => `2547120${String(i).padStart(5, '0')}`)
+    // Two seconds: still waiting when the reset comes, however slow the machine.
+    for (const phone of phones) await http('POST', `${em.url}/__emulator/scenarios`, { body: { phone, outcome: 'success', delay_ms: 2_000 } })
+    await Promise.all(phones.map((phone, i) => push(phone, `/before/${i}`)))
+    em.reset()
+    const after = await push('254712099999', '/after')
+    await receiver.waitFor(1, { filter: (r) => r.path === '/after' })
+    await em.settle()
+    expect(receiver.received().map((r) => r.path)).toEqual(['/after'])
+    expect(em.callbacks().map((c) => c.transaction_id)).toEqual([after.body.CheckoutRequestID])
+  })
+})
