@@ -4,6 +4,7 @@
  * first): what a fold costs the event loop, the heap per 100k transactions and the restart time.
  *
  *   node scripts/store-measure.mjs [--transactions N] [--json]
+ *   node scripts/store-measure.mjs --ceiling [--json]   (filled until it refuses new payments: the bound)
  *
  * Each payment is written as the gateway writes a full flow: the transaction with its
  * Idempotency-Key, Daraja's ids, the success with its event and delivery, the payout's B2C ids and
@@ -32,13 +33,17 @@ async function openStore(file, options = {}) {
   return store
 }
 
-/** Writes `count` full payment flows, `concurrency` at a time (they share flushes, as under load). */
+/**
+ * Writes `count` full payment flows, `concurrency` at a time (they share flushes, as under load).
+ * Stops early, once every flow begun has finished, when the store refuses new payments at its size
+ * ceiling; resolves with the payments stored.
+ */
 async function fill(file, count, concurrency = 200) {
   const { transactionView } = await import(dist('src/core/transaction-view.js'))
   const store = await openStore(file)
   const now = () => new Date().toISOString()
   await store.createWebhookEndpoint({ id: 'we_measure', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'x'.repeat(80), created_at: now(), deleted_at: null })
-  const attempt = () => ({ at: now(), status_code: 200, duration_ms: 3, error: null, response_body: 'ok' })
+  const deliveryAttempt = () => ({ at: now(), status_code: 200, duration_ms: 3, error: null, response_body: 'ok' })
   const one = async (i) => {
     const id = `txn_${String(i).padStart(24, '0')}`
     const scope = `acct_1:test:order-${i}`
@@ -64,11 +69,23 @@ async function fill(file, count, concurrency = 200) {
       events: (x) => [{ event: 'payout.success', data: { ...transactionView(x), transaction_id: x.id } }],
     })
     for (const d of [...paid.deliveries, ...settled.deliveries]) {
-      await store.updateDelivery(d.id, (c) => ({ ...c, status: 'succeeded', next_attempt_at: null, attempts: [...c.attempts, attempt()], updated_at: now() }))
+      await store.updateDelivery(d.id, (c) => ({ ...c, status: 'succeeded', next_attempt_at: null, attempts: [...c.attempts, deliveryAttempt()], updated_at: now() }))
     }
   }
-  for (let i = 0; i < count; i += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => one(i + j)))
+  let stored = 0
+  let full = false
+  const attempt = async (i) => {
+    try {
+      await one(i)
+      stored++
+    } catch (error) {
+      if (error?.reason !== 'full') throw error
+      full = true
+    }
+  }
+  for (let i = 0; i < count && !full; i += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => attempt(i + j)))
   await store.close()
+  return stored
 }
 
 /** In a fresh process: open (restart time, heap after GC), then a forced fold under an event-loop probe. */
@@ -120,11 +137,12 @@ async function child(file) {
 }
 
 export async function measureStore({ transactions = 20_000 } = {}) {
+  if (transactions === 'ceiling') return measureCeiling()
   const dir = mkdtempSync(join(tmpdir(), 'mpg-store-measure-'))
   try {
     const file = join(dir, 'gateway.json')
     const filled = performance.now()
-    await fill(file, transactions)
+    transactions = await fill(file, transactions)
     const fillMs = performance.now() - filled
     const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8', maxBuffer: 1 << 20 }))
     const bytes = statSync(file).size + statSync(join(dir, 'gateway.journal')).size
@@ -139,6 +157,7 @@ export async function measureStore({ transactions = 20_000 } = {}) {
       // The same probe while idle, for the same process: a stall near this is the machine's, not the fold's.
       idle_max_stall_ms: Math.max(0, Math.round((out.idleWorstGapMs - 1) * 10) / 10),
       heap_mb_per_100k_transactions: Math.round((out.heapBytes / 1024 / 1024) * (100_000 / transactions)),
+      heap_mb_after_restart: Math.round(out.heapBytes / 1024 / 1024),
       rss_mb_after_restart: Math.round(out.rss / 1024 / 1024),
       restart_ms: Math.round(out.restartMs),
       restart_ms_per_10k_transactions: Math.round(out.restartMs * (10_000 / transactions)),
@@ -151,12 +170,35 @@ export async function measureStore({ transactions = 20_000 } = {}) {
   }
 }
 
+/**
+ * The bound: a store filled with full flows until it refuses new payments at its default size
+ * ceiling, opened in a fresh process. What the embedded store can cost at most in memory and
+ * restart time (everything stops at 1.5× the ceiling, but only payments already accepted finish
+ * past it).
+ */
+export async function measureCeiling() {
+  const { DEFAULT_MAX_BYTES } = await import(dist('src/store/lowdb-engine.js'))
+  // More than fit: fill stops at the first payment refused.
+  const measured = await measureStore({ transactions: Math.ceil(DEFAULT_MAX_BYTES / 3000) })
+  return {
+    store_ceiling_mib: DEFAULT_MAX_BYTES / 1048576,
+    transactions_at_store_ceiling: measured.transactions,
+    store_mib_at_ceiling: Math.round(measured.store_bytes / 1048576),
+    // V8 heap plus what it holds outside (the store's text), after GC, in a fresh process.
+    heap_mb_at_store_ceiling: measured.heap_mb_after_restart,
+    rss_mb_after_restart_at_store_ceiling: measured.rss_mb_after_restart,
+    restart_ms_at_store_ceiling: measured.restart_ms,
+    fold_max_stall_ms_at_store_ceiling: measured.fold_max_stall_ms,
+    load_average: measured.load_average,
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
   if (args[0] === '--child') await child(args[1])
   else {
     const at = args.indexOf('--transactions')
-    const result = await measureStore({ transactions: at >= 0 ? Number(args[at + 1]) : 20_000 })
+    const result = args.includes('--ceiling') ? await measureCeiling() : await measureStore({ transactions: at >= 0 ? Number(args[at + 1]) : 20_000 })
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
     else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
   }

@@ -37,6 +37,7 @@ if (file) {
       loop_delay_max_ms: delay.max_ms,
       loop_delay_p99_ms: delay.p99_ms,
       loop_delay_mean_ms: delay.mean_ms,
+      loop_delay_max_on_cpu_ms: delay.max_on_cpu_ms,
       gc_max_ms: Math.round(gcMax * 10) / 10,
       gc_total_ms: Math.round(gcTotal * 10) / 10,
     }
@@ -45,8 +46,9 @@ if (file) {
     appendFileSync(file, `${JSON.stringify(line)}\n`)
   }
   setInterval(sample, every).unref()
-  // SIGUSR2: one line now, after a full GC when the process runs with --expose-gc (the heap the
-  // live data holds, not garbage not yet collected).
+  // SIGUSR2: one line now (the soak sends it before stopping the process, so the last, partial
+  // window is measured too), after a full GC when the process runs with --expose-gc (the heap
+  // the live data holds, not garbage not yet collected).
   process.on('SIGUSR2', () => {
     globalThis.gc?.()
     sample()

@@ -112,17 +112,17 @@ function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: A
 }
 
 /** Bytes of a snapshot decoded into one string (well under V8's longest string, ~512 M characters). */
-const PIECE_BYTES = 32 * 1024 * 1024
+export const PIECE_BYTES = 32 * 1024 * 1024
 
-/** The file as strings of whole lines, one of them starting at `split` (when > 0). */
-function decodePieces(bytes: Buffer, split: number): string[] {
+/** The file as strings of whole lines (at most `pieceBytes` each, unless one line is longer), one of them starting at `split` (when > 0). */
+export function decodePieces(bytes: Buffer, split: number, pieceBytes = PIECE_BYTES): string[] {
   // ASCII (the usual case) decodes as a plain copy (held outside the V8 heap); anything else as UTF-8.
   const encoding = isAscii(bytes) ? 'latin1' : 'utf8'
   const pieces: string[] = []
   for (let start = 0; start < bytes.length; ) {
     let end = bytes.length
     if (split > start) end = split
-    if (end - start > PIECE_BYTES) end = bytes.lastIndexOf(0x0a, start + PIECE_BYTES) + 1
+    if (end - start > pieceBytes) end = bytes.lastIndexOf(0x0a, start + pieceBytes - 1) + 1
     if (end <= start) end = Math.min(bytes.length, split > start ? split : bytes.length)
     pieces.push(bytes.toString(encoding, start, end))
     start = end

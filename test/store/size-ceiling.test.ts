@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { StorageError } from '../../src/store/errors.js'
+import { decodePieces, PIECE_BYTES } from '../../src/store/snapshot-file.js'
 import { DEFAULT_MAX_BYTES, LowdbStore } from '../../src/store/lowdb-store.js'
 import { transaction } from './records.js'
 
-/** V8's longest string on 64-bit Node 20 (2^29 − 24 characters): the snapshot must stay well below it. */
+/** V8's longest string on 64-bit Node 20 (2^29 − 24 characters): no string the store builds may come near it. */
 const V8_MAX_STRING_LENGTH = 2 ** 29 - 24
 
 const dirs: string[] = []
@@ -17,11 +18,21 @@ afterEach(() => {
 })
 
 describe('a store that grows towards the largest JSON string', () => {
-  it('the real ceiling leaves room: new work stops at half the string limit, every change at three quarters', () => {
-    // Snapshot + journal bytes bound the snapshot's characters from above (a character is ≥ 1 byte).
-    expect(DEFAULT_MAX_BYTES).toBe(256 * 1024 * 1024)
-    expect(DEFAULT_MAX_BYTES * 1.5).toBeLessThan(V8_MAX_STRING_LENGTH * 0.8)
+  it('the real ceiling is 384 MiB, and start-up never decodes the snapshot as one string (pieces of whole lines, each far below the string limit)', () => {
+    expect(DEFAULT_MAX_BYTES).toBe(384 * 1024 * 1024)
+    // Every change stops at 1.5× the ceiling: past V8's longest string, so the snapshot is read in pieces.
+    expect(DEFAULT_MAX_BYTES * 1.5).toBeGreaterThan(V8_MAX_STRING_LENGTH)
+    expect(PIECE_BYTES).toBeLessThan(V8_MAX_STRING_LENGTH / 8)
     expect(() => 'x'.repeat(V8_MAX_STRING_LENGTH + 1)).toThrow(RangeError)
+    const lines = Array.from({ length: 50 }, (_, i) => `{"id":"r${i}","note":"ü${'x'.repeat(i)}"}\n`)
+    const bytes = Buffer.from(`header\n${lines.join('')}`)
+    const split = bytes.indexOf('{"id":"r20"')
+    const pieces = decodePieces(bytes, split, 200)
+    expect(pieces.join('')).toBe(bytes.toString('utf8'))
+    expect(pieces.length).toBeGreaterThan(5)
+    for (const piece of pieces) expect(piece.endsWith('\n')).toBe(true)
+    expect(pieces.some((piece) => piece.startsWith('{"id":"r20"'))).toBe(true)
+    expect(Math.max(...pieces.map((piece) => Buffer.byteLength(piece)))).toBeLessThanOrEqual(200)
   })
 
   it('refuses new work past its ceiling with a clear error, loses no acknowledged write, and lets accepted work finish', async () => {
