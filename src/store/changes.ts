@@ -31,13 +31,18 @@ export function changeOf(base: AnyRecord, record: AnyRecord): { p: AnyRecord; u?
  * as deltas, deletions by key, and nothing for a record made and removed between two flushes.
  */
 export class ChangeSet {
-  private readonly touched = new Map<string, { c: Collection; key: string; base: AnyRecord | undefined }>()
+  private readonly touched = new Map<string, { c: Collection; key: string; base: AnyRecord | undefined; latest?: AnyRecord }>()
   private meta = false
 
-  /** Call before a record is stored or removed (the first call since the last flush keeps its base). */
-  track(state: StoreState, c: Collection, key: string): void {
+  /**
+   * Call before a record is stored (`record`: the new version) or removed (the first call since
+   * the last flush keeps its base).
+   */
+  track(state: StoreState, c: Collection, key: string, record?: AnyRecord): void {
     const id = `${c}\u0000${key}`
-    if (!this.touched.has(id)) this.touched.set(id, { c, key, base: state.tables[c].get(key) as AnyRecord | undefined })
+    let entry = this.touched.get(id)
+    if (!entry) this.touched.set(id, (entry = { c, key, base: state.tables[c].get(key) as AnyRecord | undefined }))
+    entry.latest = record
   }
 
   metaChanged(): void {
@@ -51,15 +56,18 @@ export class ChangeSet {
       entries.push({ m: state.meta, s: state.nextEventSeq })
       this.meta = false
     }
-    for (const { c, key, base } of this.touched.values()) {
+    for (const { c, key, base, latest } of this.touched.values()) {
       const record = state.tables[c].get(key) as AnyRecord | undefined
       if (!record) {
         if (base) entries.push({ c, d: key })
-      } else if (!base || isCold(record)) {
-        // A cold record is written whole from its text (no delta to compute, nothing parsed).
+      } else if (!base || isCold(base)) {
+        // Whole: a cold record from its text (nothing stringified again). A change to a record
+        // that was cold already is rare (a resend, a late success): whole too, nothing parsed.
         if (base !== record) entries.push({ c, r: record })
       } else {
-        const change = changeOf(decode(base), record)
+        // A change: the delta from the hot base to the new version (the object stored, or the one
+        // it was made cold from).
+        const change = changeOf(base, isCold(record) ? (latest ?? decode(record)) : record)
         if (change) entries.push({ c, k: key, ...change })
       }
     }

@@ -3,14 +3,16 @@ import { seal } from './frozen.js'
 
 /**
  * Cold records: what a running gateway keeps but never reads on its hot path — every event (never
- * changed once made), finished deliveries, Idempotency-Keys whose answer is stored — are held as
- * their JSON text (the very line of the snapshot or journal) plus a small head of the fields the
- * store's indexes and background passes look at. Only an API call that reads one (event list or
- * replay, delivery list, an idempotent replay) parses it, each time, into a fresh frozen record.
+ * changed once made), finished deliveries, Idempotency-Keys whose answer is stored, finished
+ * payments — are held as their JSON text (the very line of the snapshot or journal) plus a small
+ * head of the fields the store's indexes and background passes look at. Only a call that reads
+ * one (a transaction GET or list, event list or replay, delivery list, an idempotent replay)
+ * parses it, each time, into a fresh frozen record.
  *
  * Why: parsed, each of them is a tree of 10–40 objects that the garbage collector traces on
  * every major GC and that start-up builds one by one; a string is one leaf (never traced), the
- * head one small object. Memory per payment falls a little, start-up and GC pauses a lot.
+ * head one small object. Start-up and GC pauses fall; memory stays about the same (JSON text
+ * repeats every key, objects share their layout).
  */
 const RAW = Symbol('raw')
 
@@ -19,6 +21,7 @@ export type Cold<H> = H & { readonly [RAW]: string }
 
 /** Each collection's cold-record head: the fields indexes, filters and retention read. */
 export const HEAD_FIELDS = {
+  transactions: ['id', 'account_id', 'mode', 'reference', 'status', 'callback_token', 'checkout_request_id', 'created_at', 'payout'],
   events: ['id', 'seq', 'account_id', 'mode', 'created_at'],
   deliveries: ['id', 'event_id', 'endpoint_id', 'status', 'created_at'],
   idempotency: ['scope', 'state', 'created_at'],
@@ -26,9 +29,19 @@ export const HEAD_FIELDS = {
 
 export type ColdCollection = keyof typeof HEAD_FIELDS
 
+/** Payout states nothing moves on by itself (a person may still settle `needs_attention`: not final). */
+const FINAL_PAYOUTS = new Set(['success', 'failed', 'settled'])
+const hashed = (token: unknown) => typeof token === 'string' && token.startsWith('sha256:')
+
 /** Whether a record of collection `c` is cold: it will not change on the hot path again. */
 export function coolable(c: string, record: Record<string, unknown>): c is ColdCollection {
   if (c === 'events') return true
+  if (c === 'transactions') {
+    // A finished payment whose payout (if any) is finished too, its tokens stored hashed (a store
+    // written before hashing is migrated at open, on parsed records).
+    const payout = record.payout as { status?: string; callback_token?: string } | null | undefined
+    return record.status !== 'pending' && hashed(record.callback_token) && (!payout || (FINAL_PAYOUTS.has(payout.status!) && (payout.callback_token === undefined || hashed(payout.callback_token))))
+  }
   if (c === 'deliveries') return record.status !== 'pending'
   if (c === 'idempotency') return record.state === 'done'
   return false
@@ -38,6 +51,11 @@ export function coolable(c: string, record: Record<string, unknown>): c is ColdC
 export function cold<H>(c: ColdCollection, raw: string, record: Record<string, unknown>): Cold<H> {
   const head: Record<string | symbol, unknown> = { [RAW]: raw }
   for (const field of HEAD_FIELDS[c]) head[field] = record[field]
+  if (c === 'transactions' && record.payout) {
+    // Only what the payout indexes read.
+    const payout = record.payout as { status: string; callback_token?: string }
+    head.payout = { status: payout.status, callback_token: payout.callback_token }
+  }
   return head as Cold<H>
 }
 
@@ -50,7 +68,23 @@ export function cold<H>(c: ColdCollection, raw: string, record: Record<string, u
  * matches key tokens only where JSON puts keys (a `"` inside a string is always escaped), so on a
  * line that is JSON it reads the top-level fields and nothing else.
  */
+const STRING = '"(?:[^"\\\\]|\\\\.)*"'
 const PREFIX = {
+  transactions: new RegExp(
+    '^\\{"id":"([^"\\\\]*)","account_id":"([^"\\\\]*)","mode":"([^"\\\\]*)","reference":"([^"\\\\]*)","description":' +
+      STRING +
+      ',"phone":"[^"\\\\]*","amount":[-0-9.e]+,"platform_fee":[-0-9.e]+,"net_amount":[-0-9.e]+,"status":"([^"\\\\]*)","merchant_request_id":(?:null|' +
+      STRING +
+      '),"checkout_request_id":(?:null|"([^"\\\\]*)"),"customer_message":(?:null|' +
+      STRING +
+      '),"mpesa_receipt_number":(?:null|' +
+      STRING +
+      '),"result_code":(?:null|' +
+      STRING +
+      '),"result_desc":(?:null|' +
+      STRING +
+      '),"callback_token":"([^"\\\\]*)","created_at":"([^"\\\\]*)","completed_at":(?:null|"[^"\\\\]*"),"payout":(?:(null)|\\{"status":"([^"\\\\]*)")',
+  ),
   events: /^\{"id":"([^"\\]*)","seq":(\d{1,15}),"account_id":"([^"\\]*)","mode":"([^"\\]*)","event":"[^"\\]*","created_at":"([^"\\]*)","data":\{/,
   deliveries: /^\{"id":"([^"\\]*)","event_id":"([^"\\]*)","endpoint_id":"([^"\\]*)","account_id":"[^"\\]*","mode":"[^"\\]*","event":"[^"\\]*","status":"([^"\\]*)","attempts":\[/,
   idempotency: /^\{"scope":"([^"\\]*)","fingerprint":"[^"\\]*","state":"([^"\\]*)",/,
@@ -64,6 +98,18 @@ const SUFFIX = {
 export function headOfText(c: ColdCollection, text: string): Record<string, unknown> | undefined {
   const m = PREFIX[c].exec(text)
   if (!m) return undefined
+  if (c === 'transactions') {
+    if (!text.endsWith('}')) return undefined
+    const head = { id: m[1], account_id: m[2], mode: m[3], reference: m[4], status: m[5], checkout_request_id: m[6] ?? null, callback_token: m[7], created_at: m[8], payout: null as unknown }
+    if (m[9] === undefined) {
+      // The payout's token is its only `callback_token` key (the transaction's own comes before
+      // the payout; nothing after it has one).
+      const at = text.indexOf(',"callback_token":"', m[0].length)
+      const token = at < 0 ? undefined : /^,"callback_token":"([^"\\]*)"/.exec(text.slice(at, at + 120))?.[1]
+      head.payout = { status: m[10], callback_token: token }
+    }
+    return head
+  }
   if (c === 'events') return text.endsWith('}}') ? { id: m[1], seq: Number(m[2]), account_id: m[3], mode: m[4], created_at: m[5] } : undefined
   const suffix = SUFFIX[c]
   suffix.lastIndex = text.lastIndexOf(',"created_at":"')

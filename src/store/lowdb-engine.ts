@@ -177,7 +177,7 @@ export abstract class LowdbEngine {
 
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
   protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
-    this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]))
+    this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]), record as unknown as Record<string, unknown>)
     this.state.put(c, record)
   }
 

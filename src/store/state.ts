@@ -1,7 +1,7 @@
 import { cold, coolable, decode, isCold, type Cold } from './cold.js'
 import { KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { seal } from './frozen.js'
-import type { PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord, IdempotencyRecord } from './records.js'
+import type { PayoutRecord, PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord, IdempotencyRecord } from './records.js'
 import { Table } from './table.js'
 
 type AnyRecord = Record<string, unknown>
@@ -9,7 +9,12 @@ type AnyRecord = Record<string, unknown>
 export type EventHead = Pick<EventRecord, 'id' | 'seq' | 'account_id' | 'mode' | 'created_at'>
 export type DeliveryHead = Pick<DeliveryRecord, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'created_at'>
 export type IdempotencyHead = Pick<IdempotencyRecord, 'scope' | 'state' | 'created_at'>
+/** A finished payment's head: what lists filter on and the token and payout indexes read. */
+export type TransactionHead = Pick<TransactionRecord, 'id' | 'account_id' | 'mode' | 'reference' | 'status' | 'callback_token' | 'checkout_request_id' | 'created_at'> & {
+  payout: Pick<PayoutRecord, 'status' | 'callback_token'> | null
+}
 interface Heads {
+  transactions: TransactionHead
   events: EventHead
   deliveries: DeliveryHead
   idempotency: IdempotencyHead
@@ -81,7 +86,7 @@ export class StoreState {
     const table = this.tables[c] as unknown as Table<AnyRecord>
     const old = table.get(key)
     table.set(key, stored as unknown as AnyRecord)
-    if (c === 'transactions') this.indexTransaction(old as TransactionRecord | undefined, record as TransactionRecord)
+    if (c === 'transactions') this.indexTransaction(old as TransactionHead | undefined, stored as TransactionHead)
     else if (c === 'deliveries') this.indexDelivery(old as DeliveryHead | undefined, stored as DeliveryHead)
     else if (c === 'events' && !old) this.eventList.push(stored as EventHead)
     else if (c === 'api_keys') this.keyByHash.set((record as { hash: string }).hash, key)
@@ -139,7 +144,7 @@ export class StoreState {
     return lo
   }
 
-  private indexTransaction(old: TransactionRecord | undefined, t: TransactionRecord): void {
+  private indexTransaction(old: TransactionHead | undefined, t: TransactionHead): void {
     if (!old) {
       this.txPlace.set(t.id, this.txOrder.length)
       this.txOrder.push(t.id)
