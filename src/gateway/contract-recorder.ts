@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs'
-import type { H3Event } from 'h3'
 import { maskCallbackToken } from '../utils/callback-paths.js'
 import type { ContractChecker } from './openapi/contract.js'
+import type { RouteEvent } from './route.js'
 
 /** Set by the test setup: every answer is held to the OpenAPI document and each drift appended here. */
 export const CONTRACT_CHECK_ENV = 'MPG_CONTRACT_CHECK_FILE'
@@ -14,7 +14,7 @@ export interface ContractViolation {
   why: string
 }
 
-export type ContractHook = (response: Response, event: H3Event) => Promise<void>
+export type ContractHook = (response: Response, event: Pick<RouteEvent, 'req' | 'url'>) => Promise<void>
 
 /**
  * The gateway's response contract check, for the tests: when MPG_CONTRACT_CHECK_FILE names a

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { toNodeHandler } from 'h3/node'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
 import type { Clock } from '../core/clock.js'
@@ -12,7 +11,8 @@ import { MpgError } from '../errors.js'
 import { listenOn } from '../http/listen.js'
 import { isStorageError } from '../store/errors.js'
 import type { Store } from '../store/store.js'
-import { createApp } from './app.js'
+import { createApp, requestHooks } from './app.js'
+import { createRequestListener } from './node-listener.js'
 import { composeGateway } from './compose.js'
 import { startBackgroundWork } from './background.js'
 
@@ -80,8 +80,8 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
 
   // Before the server listens: its cursor starts at the events stored so far.
   if (context.bus instanceof StoreEventBus) await context.bus.start()
-  const app = createApp(context)
-  const server = createServer(toNodeHandler(app))
+  const hooks = requestHooks(context)
+  const server = createServer(createRequestListener(context, createApp(context, [], hooks), hooks))
   server.keepAliveTimeout = 5000
   let listening: { port: number; url: string }
   try {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { HTTPResponse, type H3Event } from 'h3'
+import { HTTPResponse } from 'h3'
 import type { z } from 'zod'
 import { ApiError, validationError } from './errors.js'
-import type { Answer } from './route.js'
+import type { Answer, RouteEvent } from './route.js'
 
 export const MAX_BODY_BYTES = 16 * 1024
 
@@ -14,7 +14,17 @@ export const MAX_BODY_BYTES = 16 * 1024
  */
 export function json(status: number, body: unknown, headers?: Record<string, string>): Answer {
   const init = { status, headers: headers ? { 'content-type': JSON_TYPE, ...headers } : JSON_HEADERS }
-  return status < 400 ? new HTTPResponse(JSON.stringify(body), init) : new Response(JSON.stringify(body), init)
+  return status < 400 ? new JsonAnswer(JSON.stringify(body), init) : new Response(JSON.stringify(body), init)
+}
+
+/** A successful JSON answer whose text and headers node-listener.ts can write without building web Headers. */
+export class JsonAnswer extends HTTPResponse {
+  constructor(
+    readonly text: string,
+    readonly init: { status: number; headers: Readonly<Record<string, string>> },
+  ) {
+    super(text, init)
+  }
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -23,7 +33,7 @@ const JSON_HEADERS = { 'content-type': JSON_TYPE }
 const tooLarge = (limit: number) => new ApiError(413, 'Payload too large', `Send a JSON body of at most ${limit / 1024} KiB.`, `limit ${limit} bytes`)
 
 /** The Node request under the event when nothing has started reading its body (served by node:http). */
-function untouchedNodeRequest(event: H3Event): IncomingMessage | undefined {
+function untouchedNodeRequest(event: RouteEvent): IncomingMessage | undefined {
   const req = event.runtime?.node?.req as IncomingMessage | undefined
   return req && !req.readableDidRead && req.listenerCount('data') === 0 ? req : undefined
 }
@@ -74,7 +84,7 @@ function readNodeBody(req: IncomingMessage, res: ServerResponse | undefined, lim
 }
 
 /** Reads at most `limit` bytes of the body, so a huge upload cannot fill memory. */
-export async function readRawBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<Buffer> {
+export async function readRawBody(event: RouteEvent, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const nodeReq = untouchedNodeRequest(event)
   const declared = Number((nodeReq ? nodeReq.headers['content-length'] : event.req.headers.get('content-length')) ?? '0')
   if (declared > limit) throw tooLarge(limit)
@@ -102,7 +112,7 @@ export async function readRawBody(event: H3Event, limit = MAX_BODY_BYTES): Promi
  * The edge of every JSON endpoint: content type (415), size (413), syntax (400) and shape (400),
  * in that order, each with a hint. Returns the raw text too, for fingerprints and signatures.
  */
-export async function readJsonBody<S extends z.ZodType>(event: H3Event, schema: S, hint: string): Promise<{ data: z.infer<S>; raw: string }> {
+export async function readJsonBody<S extends z.ZodType>(event: RouteEvent, schema: S, hint: string): Promise<{ data: z.infer<S>; raw: string }> {
   const contentType = (event.runtime?.node?.req as IncomingMessage | undefined)?.headers['content-type'] ?? event.req.headers.get('content-type') ?? ''
   if (!/^application\/json\b/i.test(contentType.trim())) {
     throw new ApiError(415, 'Unsupported media type', 'Send the body as JSON with `Content-Type: application/json`.', contentType ? 'content-type is not application/json' : 'no content-type header')
@@ -120,7 +130,7 @@ export async function readJsonBody<S extends z.ZodType>(event: H3Event, schema: 
 }
 
 /** A JSON body that may be left out (no Content-Length, no chunks): `absent` stands in for it. */
-export async function readOptionalJsonBody<S extends z.ZodType>(event: H3Event, schema: S, hint: string, absent: () => z.infer<S>): Promise<z.infer<S>> {
+export async function readOptionalJsonBody<S extends z.ZodType>(event: RouteEvent, schema: S, hint: string, absent: () => z.infer<S>): Promise<z.infer<S>> {
   const hasBody = Number(event.req.headers.get('content-length') ?? '0') > 0 || event.req.headers.has('transfer-encoding')
   return hasBody ? (await readJsonBody(event, schema, hint)).data : absent()
 }

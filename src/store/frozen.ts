@@ -23,3 +23,18 @@ export function frozenCopy<T>(value: T): T {
   for (const [key, part] of Object.entries(value)) if (part !== undefined) copy[key] = frozenCopy(part)
   return Object.freeze(copy) as T
 }
+
+/**
+ * Freezes a record the store has just built itself (a spread of a stored record and a change, so
+ * no caller holds it) in place: only its parts that are not frozen yet (the change's own objects)
+ * are copied, instead of the whole record again. `undefined` fields are dropped, as frozenCopy does.
+ */
+export function frozenFresh<T extends object>(record: T): T {
+  const fields = record as Record<string, unknown>
+  for (const key in fields) {
+    const part = fields[key]
+    if (part === undefined) delete fields[key]
+    else if (part !== null && typeof part === 'object' && !Object.isFrozen(part)) fields[key] = frozenCopy(part)
+  }
+  return Object.freeze(record)
+}

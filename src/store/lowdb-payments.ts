@@ -1,6 +1,6 @@
 import { newId } from '../utils/ids.js'
 import { PayoutLeases } from './payout-leases.js'
-import { frozenCopy } from './frozen.js'
+import { frozenCopy, frozenFresh } from './frozen.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
 import { pruneLowdbHistory, pruneLowdbIdempotency } from './lowdb-retention.js'
 import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
@@ -127,7 +127,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     if (claim) this.put('idempotency', frozenCopy(claim))
     const stored = { ...transaction }
     hashCallbackTokens(stored)
-    this.put('transactions', frozenCopy(stored))
+    this.put('transactions', frozenFresh(stored))
     await this.persist()
     return {}
   }
@@ -207,7 +207,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     if (!input.guard(current)) return undefined
     const next = { ...current, ...input.patch(current) }
     hashCallbackTokens(next)
-    const updated = frozenCopy(next)
+    const updated = frozenFresh(next)
     this.put('transactions', updated)
     const { events, deliveries } = this.appendEvents(updated.account_id, updated.mode, input.events?.(updated) ?? [])
     await this.persist()
@@ -219,7 +219,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
     for (const draft of drafts) {
-      const event: EventRecord = frozenCopy({
+      const event: EventRecord = frozenFresh({
         id: newId('evt'),
         seq: this.state.nextEventSeq++,
         account_id: accountId,
@@ -233,7 +233,7 @@ export abstract class LowdbPayments extends LowdbEngine {
       events.push(event)
       for (const endpoint of this.state.tables.webhook_endpoints.values()) {
         if (!this.deliverTo(endpoint, event)) continue
-        const delivery = frozenCopy(firstDelivery(newId('del'), event, endpoint.id))
+        const delivery = frozenFresh(firstDelivery(newId('del'), event, endpoint.id))
         this.put('deliveries', delivery)
         deliveries.push(delivery)
       }

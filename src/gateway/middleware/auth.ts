@@ -1,8 +1,8 @@
-import type { H3Event } from 'h3'
 import { hashApiKey, API_KEY_PATTERN, secretsEqual } from '../../core/api-keys.js'
 import type { GatewayContext } from '../../core/context.js'
 import type { AccountRecord, ApiKeyRecord, Mode } from '../../store/records.js'
 import { ApiError, errors } from '../errors.js'
+import type { RouteEvent } from '../route.js'
 import { enforceRateLimit } from './rate-limit.js'
 
 export interface ApiKeyAuth {
@@ -11,7 +11,7 @@ export interface ApiKeyAuth {
   mode: Mode
 }
 
-function bearer(event: H3Event): string {
+function bearer(event: RouteEvent): string {
   const values = event.req.headers.get('authorization')
   if (!values) throw errors.unauthorized('no Authorization header')
   if (values.includes(',')) throw errors.unauthorized('more than one Authorization header')
@@ -21,7 +21,7 @@ function bearer(event: H3Event): string {
 }
 
 /** API-key auth: 401 for a missing, unknown or revoked key; 400 when the key's mode is not this gateway's. */
-export async function requireApiKey(ctx: GatewayContext, event: H3Event): Promise<ApiKeyAuth> {
+export async function requireApiKey(ctx: GatewayContext, event: RouteEvent): Promise<ApiKeyAuth> {
   const presented = bearer(event)
   if (!API_KEY_PATTERN.test(presented)) throw errors.unauthorized('the key is not of the form mpg_test_… or mpg_live_…')
   const key = await ctx.store.findApiKeyByHash(hashApiKey(presented))
@@ -47,7 +47,7 @@ export async function requireApiKey(ctx: GatewayContext, event: H3Event): Promis
 }
 
 /** Admin API: Bearer admin token (MPG_ADMIN_TOKEN or <data-dir>/admin-token). */
-export function requireAdmin(ctx: GatewayContext, event: H3Event): void {
+export function requireAdmin(ctx: GatewayContext, event: RouteEvent): void {
   const presented = bearer(event)
   if (!secretsEqual(presented, ctx.adminToken)) {
     throw new ApiError(401, 'Unauthorized', 'Use the admin token from MPG_ADMIN_TOKEN or <data-dir>/admin-token.', 'the admin token is wrong')
@@ -58,7 +58,7 @@ export function requireAdmin(ctx: GatewayContext, event: H3Event): void {
  * The cron tick: Bearer MPG_CRON_SECRET. Without a secret configured the route is off (503 naming
  * the setting), so a scheduler pointed at a gateway that was never given one fails loudly.
  */
-export function requireCronSecret(ctx: GatewayContext, event: H3Event): void {
+export function requireCronSecret(ctx: GatewayContext, event: RouteEvent): void {
   const secret = ctx.config.cronSecret
   if (!secret) {
     throw new ApiError(503, 'Cron tick not configured', 'Set MPG_CRON_SECRET (openssl rand -hex 24) on the gateway and send it as `Authorization: Bearer <secret>`.', 'MPG_CRON_SECRET is not set')

@@ -1,7 +1,7 @@
-import type { H3Event } from 'h3'
 import type { GatewayContext } from '../../core/context.js'
 import type { Take, TokenBuckets } from '../../core/rate-limits.js'
 import { ApiError } from '../errors.js'
+import type { RouteEvent } from '../route.js'
 import type { ApiKeyAuth } from './auth.js'
 
 /** The merchant API's limits as HTTP: 429 with Retry-After and the IETF RateLimit headers. */
@@ -26,7 +26,7 @@ function tooMany(bucket: TokenBuckets, take: Take, what: string, per: string): A
  * Counts one API-key request against its limits; throws a 429 when a limit is spent. Successful
  * answers get the limit's headers too, so clients can pace themselves.
  */
-export function enforceRateLimit(ctx: GatewayContext, event: H3Event, auth: ApiKeyAuth): void {
+export function enforceRateLimit(ctx: GatewayContext, event: RouteEvent, auth: ApiKeyAuth): void {
   const limiter = ctx.rateLimiter
   if (!limiter?.config.enabled) return
   const isPush = event.req.method === 'POST' && event.url.pathname === '/api/v1/stk-push'

@@ -3,9 +3,9 @@ import { applyB2cResult } from '../../core/payouts.js'
 import { CALLBACK_ACK } from '../../core/stk-callback.js'
 import { b2cResultSchema } from '../../schemas/daraja.js'
 import { json, readJsonBody } from '../http.js'
-import { defineRoute } from '../route.js'
+import { defineHotRoute } from '../route.js'
 
-export default defineRoute({
+export default defineHotRoute({
   method: 'POST',
   path: callbackRoutePath('b2c'),
   handler: async (ctx, event) => {

@@ -2,9 +2,9 @@ import { callbackRoutePath } from '../../utils/callback-paths.js'
 import { applyStkCallback, CALLBACK_ACK } from '../../core/stk-callback.js'
 import { stkCallbackSchema } from '../../schemas/daraja.js'
 import { json, readJsonBody } from '../http.js'
-import { defineRoute } from '../route.js'
+import { defineHotRoute } from '../route.js'
 
-export default defineRoute({
+export default defineHotRoute({
   method: 'POST',
   path: callbackRoutePath('stk'),
   handler: async (ctx, event) => {

@@ -3,12 +3,12 @@ import { idempotencyKeySchema, stkPushBodySchema } from '../../schemas/gateway.j
 import { ApiError, validationError } from '../errors.js'
 import { json, readJsonBody } from '../http.js'
 import { requireApiKey } from '../middleware/auth.js'
-import { defineRoute } from '../route.js'
+import { defineHotRoute } from '../route.js'
 import { ACCEPTED_PHONE_FORMS } from '../../utils/phone.js'
 
 const HINT = `Send {"amount": whole KES 1–150000, "phone": ${ACCEPTED_PHONE_FORMS}, "reference": ≤40 chars, "description": ≤60 chars}.`
 
-export default defineRoute({
+export default defineHotRoute({
   method: 'POST',
   path: '/api/v1/stk-push',
   handler: async (ctx, event) => {
