@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sendOneShot } from '../../src/http/one-shot-request.js'
-import { NetworkError, sendRequest } from '../../src/http/request.js'
+import { sendRequest } from '../../src/http/request.js'
+import { networkFailure as failure } from '../helpers/network-failure.js'
 
 let server: Server | undefined
 afterEach(async () => {
@@ -15,15 +16,6 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
   server = createServer(handle)
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-const failure = async (promise: Promise<unknown>): Promise<NetworkError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(NetworkError)
-  return error as NetworkError
 }
 
 /** The CLI's fast path sends with sendOneShot: it must answer as sendRequest does, or the fast path's messages would differ from oclif's. */

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NetworkError, sendRequest } from '../../src/http/request.js'
+import { sendRequest } from '../../src/http/request.js'
+import { networkFailure as failure } from '../helpers/network-failure.js'
 
 let server: Server | undefined
 afterEach(async () => {
@@ -17,15 +18,6 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
   server.on('connection', () => connections++)
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections }
-}
-
-const failure = async (promise: Promise<unknown>): Promise<NetworkError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(NetworkError)
-  return error as NetworkError
 }
 
 describe('sendRequest (the one outbound path)', () => {
