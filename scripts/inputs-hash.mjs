@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 export const root = fileURLToPath(new URL('..', import.meta.url))
 export const stampFile = join(root, 'dist', '.inputs-hash')
 
-const INPUTS = ['src', 'emulator', 'dashboard', 'package.json', 'package-lock.json', 'tsconfig.json']
+// The build's own scripts count too: a change to how the bundles are made is a change to dist/.
+const INPUTS = ['src', 'emulator', 'dashboard', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs', 'scripts/write-openapi.mjs', 'scripts/sort-manifest.mjs', 'bin/fast-path.js']
 const SKIP = new Set(['node_modules', 'dist', '.git'])
 
 function files(path) {
