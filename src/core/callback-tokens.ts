@@ -4,6 +4,9 @@ import type { GatewayContext } from './context.js'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
+/** The seal key of each gateway's settings, decoded once (a payment derives its token two or three times). */
+const keys = new WeakMap<object, Buffer>()
+
 /**
  * The token in a payout's B2C ResultURL: 32 base62 characters like every callback token, but
  * derived from the seal key (MPG_SEAL_KEY, shared by every instance, or the data dir's) and the transaction instead of stored. The store keeps
@@ -11,9 +14,11 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
  * rebuilds the same URL, so Daraja's result for any attempt finds the payout.
  */
 export function b2cResultToken(ctx: GatewayContext, transactionId: string): string {
+  let key = keys.get(ctx.config)
+  if (!key) keys.set(ctx.config, (key = sealKeyFor(ctx.config)))
   let out = ''
   for (let round = 0; out.length < 32; round++) {
-    const bytes = createHmac('sha256', sealKeyFor(ctx.config)).update(`b2c-result:${round}:${transactionId}`).digest()
+    const bytes = createHmac('sha256', key).update(`b2c-result:${round}:${transactionId}`).digest()
     // Bytes ≥ 248 are skipped so that every character is equally likely (as randomBase62 does).
     for (const byte of bytes) if (byte < 248 && out.length < 32) out += BASE62[byte % 62]
   }

@@ -14,14 +14,18 @@ function randomByte(): number {
   return pool[poolOffset++]
 }
 
+const BASE62_CODES = Buffer.from(BASE62, 'latin1')
+/** Ids are written here a byte at a time and read out once (no string grown a character at a time). */
+const scratch = Buffer.alloc(64)
+
 /** Uniform random base62 (rejection sampling, so no character is favoured). */
 export function randomBase62(length: number): string {
-  let out = ''
-  while (out.length < length) {
+  const out = length <= scratch.length ? scratch : Buffer.alloc(length)
+  for (let n = 0; n < length; ) {
     const byte = randomByte()
-    if (byte < 248) out += BASE62[byte % 62]
+    if (byte < 248) out[n++] = BASE62_CODES[byte % 62]
   }
-  return out
+  return out.toString('latin1', 0, length)
 }
 
 /** Opaque prefixed ids: `acct_…`, `key_…`, `txn_…`, `evt_…`, `we_…`, `del_…`. */
