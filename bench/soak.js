@@ -174,6 +174,7 @@ export async function soak({ root, argv, asJson, log }) {
       loop_delay_p99_ms: probe.loop_delay_p99_ms ?? null,
       loop_delay_max_on_cpu_ms: probe.loop_delay_max_on_cpu_ms ?? null,
       gc_max_ms: probe.gc_max_ms ?? null,
+      gc_max_kind: probe.gc_max_kind ?? null,
       gateway_cpu_pct: cpu === null || lastCpu === null ? null : round(((cpu - lastCpu) / (now - lastSampleAt)) * 100, 1),
       store_mb: storeMb(dataDir),
       stream_events: streamed.size,
@@ -319,6 +320,7 @@ export async function soak({ root, argv, asJson, log }) {
     // time the machine gave other processes is taken out (equal to the above on an idle machine).
     soak_worst_pause_on_cpu_ms: during.length ? Math.max(...during.map((p) => p.loop_delay_max_on_cpu_ms ?? 0)) : null,
     soak_worst_gc_pause_ms: during.length ? Math.max(...during.map((p) => p.gc_max_ms)) : null,
+    soak_worst_gc_pause_kind: during.length ? during.reduce((a, b) => (b.gc_max_ms > a.gc_max_ms ? b : a)).gc_max_kind ?? null : null,
     soak_restart_ms: restartMs,
     soak_restart_ms_per_10k_transactions: transactions.size ? round(restartMs / (transactions.size / 10_000), 0) : null,
     soak_all_accounted_exactly_once: checks.all_accounted_exactly_once,

@@ -9,7 +9,7 @@
 // It changes nothing in the process but adding two timers and one observer (all unref'd) and a
 // SIGUSR2 listener.
 import { appendFileSync } from 'node:fs'
-import { PerformanceObserver } from 'node:perf_hooks'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { stallMeter } from './stalls.js'
 
 const file = process.env.MPG_BENCH_PROBE_FILE
@@ -17,10 +17,16 @@ if (file) {
   const every = Number(process.env.MPG_BENCH_PROBE_MS ?? 10_000)
   const stalls = stallMeter(Number(process.env.MPG_BENCH_PROBE_RESOLUTION_MS ?? 5))
   let gcMax = 0
+  let gcMaxKind = null
   let gcTotal = 0
+  // Which kind the longest pause was: a scavenge (young generation) or a mark-compact (all of it).
+  const KINDS = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' }
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      gcMax = Math.max(gcMax, entry.duration)
+      if (entry.duration > gcMax) {
+        gcMax = entry.duration
+        gcMaxKind = KINDS[entry.detail?.kind] ?? String(entry.detail?.kind)
+      }
       gcTotal += entry.duration
     }
   })
@@ -39,9 +45,11 @@ if (file) {
       loop_delay_mean_ms: delay.mean_ms,
       loop_delay_max_on_cpu_ms: delay.max_on_cpu_ms,
       gc_max_ms: Math.round(gcMax * 10) / 10,
+      gc_max_kind: gcMaxKind,
       gc_total_ms: Math.round(gcTotal * 10) / 10,
     }
     gcMax = 0
+    gcMaxKind = null
     gcTotal = 0
     appendFileSync(file, `${JSON.stringify(line)}\n`)
   }

@@ -95,28 +95,42 @@ const SUFFIX = {
   idempotency: /,"created_at":"([^"\\]*)"\}$/y,
 }
 
+/**
+ * One string for each of the few values heads repeat (modes, states, accounts, endpoints): the
+ * copies a pattern makes die young instead of being kept, one per record (the pool stops growing
+ * at POOL_MAX values; past it a value is kept as it is).
+ */
+const POOL_MAX = 4096
+const pool = new Map<string, string>()
+function pooled(value: string): string {
+  const known = pool.get(value)
+  if (known !== undefined) return known
+  if (pool.size < POOL_MAX) pool.set(value, value)
+  return value
+}
+
 export function headOfText(c: ColdCollection, text: string): Record<string, unknown> | undefined {
   const m = PREFIX[c].exec(text)
   if (!m) return undefined
   if (c === 'transactions') {
     if (!text.endsWith('}')) return undefined
-    const head = { id: m[1], account_id: m[2], mode: m[3], reference: m[4], status: m[5], checkout_request_id: m[6] ?? null, callback_token: m[7], created_at: m[8], payout: null as unknown }
+    const head = { id: m[1], account_id: pooled(m[2]), mode: pooled(m[3]), reference: m[4], status: pooled(m[5]), checkout_request_id: m[6] ?? null, callback_token: m[7], created_at: m[8], payout: null as unknown }
     if (m[9] === undefined) {
       // The payout's token is its only `callback_token` key (the transaction's own comes before
       // the payout; nothing after it has one).
       const at = text.indexOf(',"callback_token":"', m[0].length)
       const token = at < 0 ? undefined : /^,"callback_token":"([^"\\]*)"/.exec(text.slice(at, at + 120))?.[1]
-      head.payout = { status: m[10], callback_token: token }
+      head.payout = { status: pooled(m[10]), callback_token: token }
     }
     return head
   }
-  if (c === 'events') return text.endsWith('}}') ? { id: m[1], seq: Number(m[2]), account_id: m[3], mode: m[4], created_at: m[5] } : undefined
+  if (c === 'events') return text.endsWith('}}') ? { id: m[1], seq: Number(m[2]), account_id: pooled(m[3]), mode: pooled(m[4]), created_at: m[5] } : undefined
   const suffix = SUFFIX[c]
   suffix.lastIndex = text.lastIndexOf(',"created_at":"')
   const end = suffix.lastIndex > 0 ? suffix.exec(text) : null
   if (!end) return undefined
-  if (c === 'deliveries') return { id: m[1], event_id: m[2], endpoint_id: m[3], status: m[4], created_at: end[1] }
-  return { scope: m[1], state: m[2], created_at: end[1] }
+  if (c === 'deliveries') return { id: m[1], event_id: m[2], endpoint_id: pooled(m[3]), status: pooled(m[4]), created_at: end[1] }
+  return { scope: m[1], state: pooled(m[2]), created_at: end[1] }
 }
 
 export function isCold(value: unknown): value is Cold<unknown> {

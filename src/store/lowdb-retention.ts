@@ -45,7 +45,7 @@ export function pruneLowdbHistory(
     // In seq order, which is the order they were made in: the rest are younger.
     if (events >= limit || visited >= visitsFor(limit) || e.created_at >= before) break
     visited++
-    if (state.deliveriesByEvent.has(e.id)) continue
+    if (state.hasDeliveries(e.id)) continue
     remove('events', e.id)
     events++
   }

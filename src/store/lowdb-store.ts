@@ -122,7 +122,7 @@ export class LowdbStore extends LowdbPayments implements Store {
 
   async listDeliveriesForEvent(eventId: string) {
     await this.readable()
-    return (this.state.deliveriesByEvent.get(eventId) ?? []).map((id) => this.state.get('deliveries', id)!)
+    return this.state.deliveriesOfEvent(eventId).map((id) => this.state.get('deliveries', id)!)
   }
 
   async createDelivery(delivery: DeliveryRecord) {

@@ -57,7 +57,8 @@ export class StoreState {
   /** Events in seq order (never changed; pruned from the front): their heads. */
   readonly eventList: EventHead[] = []
   readonly pendingDeliveries = new Set<string>()
-  readonly deliveriesByEvent = new Map<string, string[]>()
+  /** Each event's deliveries: one id, or a list when several endpoints get it (no array per event in the common case). */
+  private readonly deliveryIdsByEvent = new Map<string, string | string[]>()
 
   /**
    * Builds the state of a replayed document (its records become the store's own, frozen on first
@@ -104,10 +105,10 @@ export class StoreState {
     if (c === 'deliveries') {
       const d = old as unknown as DeliveryHead
       this.pendingDeliveries.delete(key)
-      const ids = this.deliveriesByEvent.get(d.event_id)
-      const rest = ids?.filter((id) => id !== key) ?? []
-      if (rest.length > 0) this.deliveriesByEvent.set(d.event_id, rest)
-      else this.deliveriesByEvent.delete(d.event_id)
+      const rest = this.deliveriesOfEvent(d.event_id).filter((id) => id !== key)
+      if (rest.length > 1) this.deliveryIdsByEvent.set(d.event_id, rest)
+      else if (rest.length === 1) this.deliveryIdsByEvent.set(d.event_id, rest[0])
+      else this.deliveryIdsByEvent.delete(d.event_id)
     }
     return true
   }
@@ -165,11 +166,22 @@ export class StoreState {
     }
   }
 
+  /** Ids of an event's deliveries, oldest first. */
+  deliveriesOfEvent(eventId: string): string[] {
+    const ids = this.deliveryIdsByEvent.get(eventId)
+    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids
+  }
+
+  hasDeliveries(eventId: string): boolean {
+    return this.deliveryIdsByEvent.has(eventId)
+  }
+
   private indexDelivery(old: DeliveryHead | undefined, d: DeliveryHead): void {
     if (!old) {
-      const ids = this.deliveriesByEvent.get(d.event_id)
-      if (ids) ids.push(d.id)
-      else this.deliveriesByEvent.set(d.event_id, [d.id])
+      const ids = this.deliveryIdsByEvent.get(d.event_id)
+      if (ids === undefined) this.deliveryIdsByEvent.set(d.event_id, d.id)
+      else if (typeof ids === 'string') this.deliveryIdsByEvent.set(d.event_id, [ids, d.id])
+      else ids.push(d.id)
     }
     if (d.status === 'pending') this.pendingDeliveries.add(d.id)
     else this.pendingDeliveries.delete(d.id)
