@@ -49,8 +49,6 @@ export interface LowdbEngineOptions {
 */
 export abstract class LowdbEngine {
   protected state = new StoreState()
-  /** The check of history lines start-up did not parse (checkCold). */
-  private checking: Promise<void> = Promise.resolve()
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
   protected closed = false
@@ -99,24 +97,25 @@ export abstract class LowdbEngine {
       if (temp.test(entry.name)) await rm(join(dir, entry.name), { force: true })
       else await keepPrivate(join(dir, entry.name), this.warn)
     }
-    this.checking = this.checkCold(unchecked)
+    void this.checkCold(unchecked)
   }
 
   /**
    * Start-up reads history lines (cold.ts) without parsing them; this parses each one in full
-   * afterwards, a few milliseconds at a time between turns of the event loop, and names any that
-   * is damaged (reading it answers the same StorageError).
+   * afterwards and names any that is damaged (reading it answers the same StorageError). Gently:
+   * 1 ms of it every 10 ms, since the trees it builds and drops would otherwise make the GC
+   * collect the young generation every few milliseconds (~20k lines a second).
    */
   private async checkCold(unchecked: Array<Cold<unknown>>): Promise<void> {
-    const SLICE_MS = 2
     for (let i = 0; i < unchecked.length && !this.closed; ) {
-      const until = performance.now() + SLICE_MS
+      const until = performance.now() + 1
       while (i < unchecked.length && performance.now() < until) {
-        for (let j = 0; j < 64 && i < unchecked.length; j++, i++) {
+        for (let j = 0; j < 16 && i < unchecked.length; j++, i++) {
           if (!isWhole(unchecked[i])) this.warn('store.damaged_record', { file: this.file, detail: damagedRecord(this.file, unchecked[i]).message })
         }
       }
-      await new Promise((resolve) => setImmediate(resolve))
+      // Unref'd: a process that is otherwise done does not wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 10).unref())
     }
   }
 
@@ -255,8 +254,8 @@ export abstract class LowdbEngine {
     if (!this.failedWith) await this.persist().catch(() => undefined)
     // A clean stop leaves the next start only the snapshot to read (a failed fold loses nothing).
     if (!this.failedWith && this.folds.dueAtClose()) await this.fold().catch(() => undefined)
+    // (A check of history lines in progress stops at its next step: it only reads.)
     this.closed = true
-    await this.checking
     await this.writing.catch(() => undefined)
     await this.folds.running
     await this.journal.close()
