@@ -142,3 +142,40 @@ describe('history records kept as text (events, finished deliveries, answered Id
     expect(warnings).toContainEqual(expect.objectContaining({ message: 'store.damaged_record', file }))
   })
 })
+
+describe('finished payments kept as text', () => {
+  it('are found by id, list, checkout id, callback token and payout token after restarts from the journal and from the snapshot, and can still change', async () => {
+    const dir = dataDir()
+    const file = join(dir, 'gateway.json')
+    const store = new LowdbStore(file, { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('txn_done', { reference: 'ORDER "7" ü', description: 'a \\ backslash', callback_token: 'stk-token' }))
+    await store.insertTransaction(transaction('txn_open'))
+    const payout = { status: 'success' as const, type: 'mpesa' as const, amount: 98, destination: { type: 'mpesa' as const, phone: '254712345678' }, callback_token: 'b2c-token', created_at: new Date().toISOString(), updated_at: new Date().toISOString() }
+    await store.transition({ transactionId: 'txn_done', guard: () => true, patch: () => ({ status: 'success', checkout_request_id: 'ws_CO_done', payout }) })
+    const done = (await store.getTransaction('txn_done'))!
+    await store.close()
+    for (const fold of [false, true]) {
+      const reopened = new LowdbStore(file, { deliverTo: deliversTo })
+      await reopened.open()
+      expect(await reopened.getTransaction('txn_done')).toEqual(done)
+      expect(await reopened.findTransactionByCheckoutRequestId('ws_CO_done')).toEqual(done)
+      expect(await reopened.findTransactionByCallbackToken('stk-token')).toEqual(done)
+      expect(await reopened.findTransactionByPayoutToken('b2c-token')).toEqual(done)
+      expect((await reopened.listTransactions({ account_id: 'acct_1', mode: 'test', limit: 10, status: 'success' })).data).toEqual([done])
+      expect((await reopened.listTransactions({ account_id: 'acct_1', mode: 'test', limit: 10, reference: 'ORDER "7" ü' })).data).toEqual([done])
+      expect((await reopened.listPayoutsByStatus('success', 10)).map((t) => t.id)).toEqual(['txn_done'])
+      expect((await reopened.listPendingTransactions(new Date(Date.now() + 1000).toISOString())).map((t) => t.id)).toEqual(['txn_open'])
+      if (fold) {
+        // A late change to a finished payment (kept as text) is stored like any other.
+        await reopened.transition({ transactionId: 'txn_done', guard: () => true, patch: () => ({ result_desc: 'noted' }) })
+        await reopened.fold()
+      }
+      await reopened.close()
+    }
+    const last = new LowdbStore(file, { deliverTo: deliversTo })
+    await last.open()
+    expect(await last.getTransaction('txn_done')).toEqual({ ...done, result_desc: 'noted' })
+    await last.close()
+  })
+})
