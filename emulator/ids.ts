@@ -35,6 +35,30 @@ function hexPrefix(): string {
   return `${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 24)}`
 }
 
+/** Text of the EAT clock that ids repeat for a whole second (or day): computed once per second. */
+class SecondText {
+  #second = Number.NaN
+  #ddmmyyyyhhmmss = ''
+  #receiptPrefix = ''
+  #update(date: Date): void {
+    const second = Math.floor(date.getTime() / 1000)
+    if (second === this.#second) return
+    const p = eatClockParts(date)
+    this.#second = second
+    this.#ddmmyyyyhhmmss = `${p.day}${p.month}${p.year}${p.hour}${p.minute}${p.second}`
+    this.#receiptPrefix = receiptPrefix(date)
+  }
+  /** DDMMYYYYHHmmss in EAT. */
+  checkoutSecond(date: Date): string {
+    this.#update(date)
+    return this.#ddmmyyyyhhmmss
+  }
+  receiptPrefix(date: Date): string {
+    this.#update(date)
+    return this.#receiptPrefix
+  }
+}
+
 /** Receipt letters of daraja.md §2.2: year (L = 2017 … U = 2026), month (A = Jan), day (1–9, A = 10 … V = 31). */
 export function receiptPrefix(date: Date): string {
   const p = eatClockParts(date)
@@ -55,6 +79,7 @@ export class IdFactory {
   #lastSecond = ''
   #lastMs = -1
   readonly #receipts = new BoundedSet<string>(100_000)
+  readonly #clockText = new SecondText()
 
   /** `xxxx-xxxx-xxxx-xxxxxxxxxxxx<counter>`: MerchantRequestID, error requestId, server OriginatorConversationID. */
   serverId(): string {
@@ -68,9 +93,8 @@ export class IdFactory {
    * pushes in one second it grows to four digits rather than repeat.
    */
   checkoutRequestId(msisdn: string, now: Date): string {
-    const p = eatClockParts(now)
-    const second = `${p.day}${p.month}${p.year}${p.hour}${p.minute}${p.second}`
-    let ms = p.ms
+    const second = this.#clockText.checkoutSecond(now)
+    let ms = ((now.getTime() % 1000) + 1000) % 1000
     if (second === this.#lastSecond && ms <= this.#lastMs) ms = this.#lastMs + 1
     this.#lastSecond = second
     this.#lastMs = ms
@@ -85,7 +109,7 @@ export class IdFactory {
 
   /** A 10-character M-Pesa receipt (date letters, a digit, six alphanumerics), unique within this instance's recent receipts. */
   receipt(now: Date): string {
-    const prefix = receiptPrefix(now)
+    const prefix = this.#clockText.receiptPrefix(now)
     for (;;) {
       const receipt = `${prefix}${randomFrom(DIGITS, 1)}${randomFrom(UPPER_ALNUM, 6)}`
       if (this.#receipts.has(receipt)) continue
