@@ -40,13 +40,20 @@ class SecondText {
   #second = Number.NaN
   #ddmmyyyyhhmmss = ''
   #receiptPrefix = ''
+  #yyyymmdd = ''
   #update(date: Date): void {
     const second = Math.floor(date.getTime() / 1000)
     if (second === this.#second) return
     const p = eatClockParts(date)
     this.#second = second
     this.#ddmmyyyyhhmmss = `${p.day}${p.month}${p.year}${p.hour}${p.minute}${p.second}`
+    this.#yyyymmdd = `${p.year}${p.month}${p.day}`
     this.#receiptPrefix = receiptPrefix(date)
+  }
+  /** YYYYMMDD in EAT. */
+  yyyymmdd(date: Date): string {
+    this.#update(date)
+    return this.#yyyymmdd
   }
   /** DDMMYYYYHHmmss in EAT. */
   checkoutSecond(date: Date): string {
@@ -103,8 +110,7 @@ export class IdFactory {
 
   /** `AG_YYYYMMDD_` + 20 lower-case alphanumerics. */
   conversationId(now: Date): string {
-    const p = eatClockParts(now)
-    return `AG_${p.year}${p.month}${p.day}_${randomFrom(LOWER_ALNUM, 20)}`
+    return `AG_${this.#clockText.yyyymmdd(now)}_${randomFrom(LOWER_ALNUM, 20)}`
   }
 
   /** A 10-character M-Pesa receipt (date letters, a digit, six alphanumerics), unique within this instance's recent receipts. */

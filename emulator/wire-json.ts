@@ -33,14 +33,22 @@ export function toWireJson(value: unknown): string {
   return holdsDecimal(value) ? withDecimals(value) : JSON.stringify(value)
 }
 
+/** The generic writer, for values that hold a Decimal (B2C, balance and reversal results): no intermediate arrays. */
 function withDecimals(value: unknown): string {
   if (value instanceof Decimal) return value.toString()
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : withDecimals(item))).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const fields = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .map(([key, item]) => `${JSON.stringify(key)}:${withDecimals(item)}`)
-    return `{${fields.join(',')}}`
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : withDecimals(item)}`
+    }
+    return `${out}]`
   }
-  return JSON.stringify(value)
+  let out = ''
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (item === undefined) continue
+    out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${withDecimals(item)}`
+  }
+  return `{${out}}`
 }
