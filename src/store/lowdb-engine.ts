@@ -47,6 +47,8 @@ export interface LowdbEngineOptions {
  * resolves, and the process is expected to exit and start again from what is on disk.
  *
 */
+const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 export abstract class LowdbEngine {
   protected state = new StoreState()
   private writing: Promise<void> = Promise.resolve()
@@ -236,8 +238,13 @@ export abstract class LowdbEngine {
   protected persist(): Promise<void> {
     if (this.failedWith) return Promise.reject(this.failedWith)
     if (this.queued) return this.queued
+    // The flush starts in the check phase, after every socket that was ready in this turn of the
+    // event loop has been read: the changes of all those requests share one write and one
+    // fdatasync (starting it on the first request's microtasks left the rest for the next one).
+    // Nothing is acknowledged earlier for it: callers still wait for the flush.
     const next = this.writing
       .catch(() => undefined)
+      .then(afterThisTurn)
       .then(() => {
         this.queued = null
         this.writing = this.flush()
