@@ -98,39 +98,102 @@ const SUFFIX = {
 /**
  * One string for each of the few values heads repeat (modes, states, accounts, endpoints): the
  * copies a pattern makes die young instead of being kept, one per record (the pool stops growing
- * at POOL_MAX values; past it a value is kept as it is).
+ * at POOL_MAX values; past it a value is kept as it is). Each call site (`slot`) remembers the
+ * value it got last: consecutive lines nearly always repeat it, and comparing two short strings
+ * costs less than hashing one for the pool.
  */
 const POOL_MAX = 4096
 const pool = new Map<string, string>()
-function pooled(value: string): string {
-  const known = pool.get(value)
-  if (known !== undefined) return known
-  if (pool.size < POOL_MAX) pool.set(value, value)
-  return value
+const recent = ['', '', '', '', '', '', '', '', '', '']
+function pooled(value: string, slot: number): string {
+  if (value === recent[slot]) return recent[slot]
+  let known = pool.get(value)
+  if (known === undefined) {
+    if (pool.size < POOL_MAX) pool.set(value, value)
+    known = value
+  }
+  recent[slot] = known
+  return known
 }
 
-export function headOfText(c: ColdCollection, text: string): Record<string, unknown> | undefined {
-  const m = PREFIX[c].exec(text)
-  if (!m) return undefined
-  if (c === 'transactions') {
-    if (!text.endsWith('}')) return undefined
-    const head = { id: m[1], account_id: pooled(m[2]), mode: pooled(m[3]), reference: m[4], status: pooled(m[5]), checkout_request_id: m[6] ?? null, callback_token: m[7], created_at: m[8], payout: null as unknown }
-    if (m[9] === undefined) {
-      // The payout's token is its only `callback_token` key (the transaction's own comes before
-      // the payout; nothing after it has one).
-      const at = text.indexOf(',"callback_token":"', m[0].length)
-      const token = at < 0 ? undefined : /^,"callback_token":"([^"\\]*)"/.exec(text.slice(at, at + 120))?.[1]
-      head.payout = { status: pooled(m[10]), callback_token: token }
-    }
-    return head
+const PAYOUT_TOKEN_KEY = ',"callback_token":"'
+
+/**
+ * A cold record read from its text without parsing it (see PREFIX), or undefined when the text
+ * does not have the store's own layout. Built as one object (the head's fields and the text), the
+ * same shape `cold()` gives.
+ */
+export function coldOfText(c: ColdCollection, text: string): Cold<unknown> | undefined {
+  if (c === 'transactions') return transactionOfText(text)
+  // Events, deliveries and Idempotency-Keys: the pattern checks the layout (no captures made), then
+  // the fields are read where that layout puts them, each value ending at the next `"` (the
+  // pattern allows none escaped in them), a repeated one compared in place (no string made).
+  if (!PREFIX[c].test(text)) return undefined
+  if (c === 'events') {
+    if (text.charCodeAt(text.length - 1) !== 0x7d || text.charCodeAt(text.length - 2) !== 0x7d) return undefined
+    const idEnd = text.indexOf('"', 7)
+    // `","seq":` then 1–15 digits (an exact double).
+    let seq = 0
+    let at = idEnd + 8
+    for (let ch = text.charCodeAt(at); ch >= 0x30 && ch <= 0x39; ch = text.charCodeAt(++at)) seq = seq * 10 + (ch - 0x30)
+    const account = valueAt(text, at + 15, 4) // ,"account_id":"
+    const mode = valueAt(text, valueEnd + 10, 5) // ","mode":"
+    const createdAt = text.indexOf('"', valueEnd + 11) + 16 // ","event":"…","created_at":"
+    return { [RAW]: text, id: text.slice(7, idEnd), seq, account_id: account, mode, created_at: text.slice(createdAt, text.indexOf('"', createdAt)) } as Cold<unknown>
   }
-  if (c === 'events') return text.endsWith('}}') ? { id: m[1], seq: Number(m[2]), account_id: pooled(m[3]), mode: pooled(m[4]), created_at: m[5] } : undefined
   const suffix = SUFFIX[c]
-  suffix.lastIndex = text.lastIndexOf(',"created_at":"')
-  const end = suffix.lastIndex > 0 ? suffix.exec(text) : null
-  if (!end) return undefined
-  if (c === 'deliveries') return { id: m[1], event_id: m[2], endpoint_id: pooled(m[3]), status: pooled(m[4]), created_at: end[1] }
-  return { scope: m[1], state: pooled(m[2]), created_at: end[1] }
+  const tail = text.lastIndexOf(',"created_at":"')
+  suffix.lastIndex = tail
+  if (tail <= 0 || !suffix.test(text)) return undefined
+  const createdAt = text.slice(tail + 15, text.indexOf('"', tail + 15))
+  if (c === 'deliveries') {
+    const idEnd = text.indexOf('"', 7)
+    const eventEnd = text.indexOf('"', idEnd + 14) // ","event_id":"
+    const endpoint = valueAt(text, eventEnd + 17, 6) // ","endpoint_id":"
+    const accountEnd = text.indexOf('"', valueEnd + 16) // ","account_id":"
+    const modeEnd = text.indexOf('"', accountEnd + 10) // ","mode":"
+    const eventNameEnd = text.indexOf('"', modeEnd + 11) // ","event":"
+    const status = valueAt(text, eventNameEnd + 12, 7) // ","status":"
+    return { [RAW]: text, id: text.slice(7, idEnd), event_id: text.slice(idEnd + 14, eventEnd), endpoint_id: endpoint, status, created_at: createdAt } as Cold<unknown>
+  }
+  const scopeEnd = text.indexOf('"', 10)
+  const fingerprintEnd = text.indexOf('"', scopeEnd + 17) // ","fingerprint":"
+  const state = valueAt(text, fingerprintEnd + 11, 8) // ","state":"
+  return { [RAW]: text, scope: text.slice(10, scopeEnd), state, created_at: createdAt } as Cold<unknown>
+}
+
+/** Where the value valueAt read last ends (its closing quote). */
+let valueEnd = 0
+
+/** The string value starting at `from` (ending at the next `"`), pooled in `slot` (see pooled). */
+function valueAt(text: string, from: number, slot: number): string {
+  const end = text.indexOf('"', from)
+  valueEnd = end
+  const last = recent[slot]
+  return end - from === last.length && text.startsWith(last, from) ? last : pooled(text.slice(from, end), slot)
+}
+
+function transactionOfText(text: string): Cold<unknown> | undefined {
+  const m = PREFIX.transactions.exec(text)
+  if (!m) return undefined
+  if (text.charCodeAt(text.length - 1) !== 0x7d) return undefined
+  let payout: { status: string; callback_token: string | undefined } | null = null
+  if (m[9] === undefined) {
+    // The payout's token is its only `callback_token` key (the transaction's own comes before
+    // the payout; nothing after it has one).
+    const at = text.indexOf(PAYOUT_TOKEN_KEY, m[0].length)
+    let token: string | undefined
+    if (at >= 0) {
+      const from = at + PAYOUT_TOKEN_KEY.length
+      const to = text.indexOf('"', from)
+      if (to < 0) return undefined
+      token = text.slice(from, to)
+      // An escape in it: read by JSON.parse instead.
+      if (token.includes('\\')) return undefined
+    }
+    payout = { status: pooled(m[10], 3), callback_token: token }
+  }
+  return { [RAW]: text, id: m[1], account_id: pooled(m[2], 0), mode: pooled(m[3], 1), reference: m[4], status: pooled(m[5], 2), callback_token: m[7], checkout_request_id: m[6] ?? null, created_at: m[8], payout } as Cold<unknown>
 }
 
 export function isCold(value: unknown): value is Cold<unknown> {

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer'
 import { open } from 'node:fs/promises'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
-import { cold, coolable, headOfText, HEAD_FIELDS, jsonOf, type Cold, type ColdCollection } from './cold.js'
+import { cold, coldOfText, coolable, HEAD_FIELDS, jsonOf, type Cold, type ColdCollection } from './cold.js'
 import { emptyDocument, KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { replaceFileAtomic } from './files.js'
@@ -68,31 +68,38 @@ function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: A
   }
   let list: unknown[] | undefined
   let name: Collection | undefined
+  /** The current collection's, when its records may be kept cold. */
+  let coldName: ColdCollection | undefined
   let line = 1
   for (const [p, text] of pieces.entries()) {
+    // Walked by index: a line is sliced out only as its record's text (or a collection's name).
     let at = p === 0 ? text.indexOf('\n') : -1
     for (line++; at < text.length - 1; line++) {
-      const end = text.indexOf('\n', at + 1)
-      const raw = text.slice(at + 1, end < 0 ? text.length : end)
-      at = end < 0 ? text.length : end
-      if (raw.startsWith('"')) {
+      const start = at + 1
+      const newline = text.indexOf('\n', start)
+      const end = newline < 0 ? text.length : newline
+      at = end
+      const first = text.charCodeAt(start)
+      if (first === 0x22 /* " */) {
+        const raw = text.slice(start, end)
         name = raw.slice(1, raw.indexOf('"', 1)) as Collection
         if (!(name in KEY_OF) || !raw.endsWith(':[')) throw damaged(line, 'not a collection')
         list = doc[name] as unknown[]
+        coldName = keepCold && name in HEAD_FIELDS ? (name as ColdCollection) : undefined
         continue
       }
-      if (raw === '],' || raw === ']}') {
+      // `],` or `]}`: the end of a collection.
+      if (first === 0x5d /* ] */ && end - start === 2 && (text.charCodeAt(start + 1) === 0x2c || text.charCodeAt(start + 1) === 0x7d)) {
         list = undefined
         continue
       }
-      if (!list || raw === '') throw damaged(line, 'outside a collection')
-      const json = raw.endsWith(',') ? raw.slice(0, -1) : raw
-      if (keepCold && name! in HEAD_FIELDS) {
+      if (!list || end === start) throw damaged(line, 'outside a collection')
+      const json = text.slice(start, text.charCodeAt(end - 1) === 0x2c /* , */ ? end - 1 : end)
+      if (coldName) {
         // A history line in the store's own layout is not parsed now (see cold.ts): it is checked
         // in full after start-up (LowdbEngine.checkCold) and whenever it is read.
-        const head = headOfText(name as ColdCollection, json)
-        if (head && coolable(name!, head)) {
-          const record = cold(name as ColdCollection, json, head)
+        const record = coldOfText(coldName, json)
+        if (record && coolable(coldName, record as unknown as Record<string, unknown>)) {
           unchecked.push(record)
           list.push(record)
           continue
@@ -104,7 +111,7 @@ function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: A
       } catch {
         throw damaged(line, 'not JSON')
       }
-      list.push(keepCold && name! in HEAD_FIELDS && coolable(name!, record) ? cold(name!, json, record) : record)
+      list.push(coldName && coolable(coldName, record) ? cold(coldName, json, record) : record)
     }
     line--
   }
