@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer'
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { Low } from 'lowdb'
 import { DataFile } from 'lowdb/node'
 import { cold, coldOfText, coolable, HEAD_FIELDS, jsonOf, type Cold, type ColdCollection } from './cold.js'
@@ -47,17 +47,15 @@ function checkSnapshot(file: string, value: unknown): StoreDocument {
 }
 
 /**
- * Parses the line layout a line at a time (never one parse of the whole text). With `keepCold`,
- * records that are cold (cold.ts) are kept as their line's text and head.
+ * Parses the line layout a line at a time (never one parse of the whole text), from pieces of
+ * whole lines as they are read (linePieces). With `keepCold`, records that are cold (cold.ts) are
+ * kept as their line's text and head.
  */
-function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: Array<Cold<unknown>>): StoreDocument {
+async function parseLines(file: string, source: AsyncIterable<string>, keepCold: boolean, unchecked: Array<Cold<unknown>>): Promise<StoreDocument> {
   const damaged = (line: number, why: string) => new StorageError('corrupt', `The store snapshot ${file} is damaged at line ${line} (${why}).`, whatToDo(file), { file })
-  // Decoded in pieces of whole lines: the history collections (from idempotency on) apart, as
-  // strings that the cold records' texts are slices of (large strings the GC never copies or
-  // traces, instead of one string per record), the rest as strings dropped once parsed. No piece
-  // is longer than PIECE_BYTES, so the file's size is not bound by V8's longest string.
-  const pieces = decodePieces(bytes, keepCold ? bytes.indexOf('\n"idempotency":[\n') + 1 : 0)
-  const first = pieces[0]
+  const iterator = source[Symbol.asyncIterator]()
+  const head = await iterator.next()
+  const first = head.done ? '' : head.value
   let doc: StoreDocument
   try {
     // The header line ends with a comma: closed, it is the document without its collections.
@@ -71,7 +69,12 @@ function parseLines(file: string, bytes: Buffer, keepCold: boolean, unchecked: A
   /** The current collection's, when its records may be kept cold. */
   let coldName: ColdCollection | undefined
   let line = 1
-  for (const [p, text] of pieces.entries()) {
+  for (let text = first, p = 0; ; p++) {
+    if (p > 0) {
+      const next = await iterator.next()
+      if (next.done) break
+      text = next.value
+    }
     // Walked by index: a line is sliced out only as its record's text (or a collection's name).
     let at = p === 0 ? text.indexOf('\n') : -1
     for (line++; at < text.length - 1; line++) {
@@ -137,26 +140,65 @@ export function decodePieces(bytes: Buffer, split: number, pieceBytes = PIECE_BY
   return pieces.length > 0 ? pieces : ['']
 }
 
-/** Reads a snapshot file's bytes in one read (readFile reads a large file in small steps); undefined when there is none. */
-async function readBytes(file: string): Promise<Buffer | undefined> {
+/** Bytes read ahead while the lines read before them are parsed. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+
+const unreadable = (file: string, error: unknown) =>
+  new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
+
+/** Reads up to `length` bytes at `at` (fewer only at the end of the file); resolves with the bytes read. */
+async function readAt(file: string, handle: FileHandle, bytes: Buffer, at: number, length: number): Promise<number> {
+  let read = 0
   try {
-    const handle = await open(file, 'r')
-    try {
-      const size = (await handle.stat()).size
-      const bytes = Buffer.allocUnsafe(size)
-      let read = 0
-      while (read < size) {
-        const { bytesRead } = await handle.read(bytes, read, size - read, read)
-        if (bytesRead === 0) break
-        read += bytesRead
-      }
-      return bytes.subarray(0, read)
-    } finally {
-      await handle.close()
+    while (read < length) {
+      const { bytesRead } = await handle.read(bytes, at + read, length - read, at + read)
+      if (bytesRead === 0) break
+      read += bytesRead
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
+    throw unreadable(file, error)
+  }
+  return read
+}
+
+/**
+ * The snapshot's text as pieces of whole lines (decodePieces), each given out as soon as it is
+ * read while the next READ_AHEAD_BYTES are being read: reading the file and parsing it overlap
+ * instead of one waiting for the other. `read` bytes are in `bytes` already; `size` (the file's
+ * length) is updated as it is read. The history collections (from idempotency on) start a piece
+ * of their own when `keepCold`: those are kept as strings the cold records' texts are slices of
+ * (large strings the GC never copies or traces, instead of one string per record), the rest are
+ * strings dropped once parsed. No piece is longer than PIECE_BYTES (or READ_AHEAD_BYTES and one
+ * line), so the file's size is not bound by V8's longest string.
+ */
+async function* linePieces(file: string, handle: FileHandle, bytes: Buffer, read: number, keepCold: boolean, total: { size: number }): AsyncGenerator<string> {
+  const HISTORY = '"idempotency":[\n'
+  let historyFound = !keepCold
+  let from = 0
+  for (;;) {
+    const ahead = read < total.size ? readAt(file, handle, bytes, read, Math.min(READ_AHEAD_BYTES, total.size - read)) : undefined
+    // Awaited below, unless parsing stops first at a damaged line: then its failure is moot.
+    ahead?.catch(() => undefined)
+    // Whole lines read so far (everything, once the whole file is).
+    const end = ahead === undefined ? total.size : bytes.lastIndexOf(0x0a, read - 1) + 1
+    if (end > from) {
+      const region = bytes.subarray(from, end)
+      let split = 0
+      if (!historyFound) {
+        // A line of its own: JSON escapes every `"` and newline inside a record's line.
+        const at = region.indexOf(HISTORY)
+        if (at >= 0 && (at > 0 ? region[at - 1] === 0x0a : from === 0 || bytes[from - 1] === 0x0a)) {
+          historyFound = true
+          split = at
+        }
+      }
+      yield* decodePieces(region, split)
+      from = end
+    }
+    if (ahead === undefined) return
+    const got = await ahead
+    read += got
+    if (got === 0) total.size = read
   }
 }
 
@@ -166,11 +208,32 @@ async function readBytes(file: string): Promise<Buffer | undefined> {
  * itself; tools get plain records).
  */
 export async function readSnapshot(file: string, keepCold = false): Promise<{ doc: StoreDocument; bytes: number; unchecked: Array<Cold<unknown>> }> {
-  // The line layout (what the store writes) is read a line at a time, from the file's bytes.
-  const lines = await readBytes(file)
   const unchecked: Array<Cold<unknown>> = []
-  if (lines === undefined) return { doc: emptyDocument(), bytes: 0, unchecked }
-  if (lines.subarray(0, LAYOUT_MARK.length).toString('latin1') === LAYOUT_MARK) return { doc: parseLines(file, lines, keepCold, unchecked), bytes: lines.length, unchecked }
+  let handle: FileHandle
+  try {
+    handle = await open(file, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { doc: emptyDocument(), bytes: 0, unchecked }
+    throw unreadable(file, error)
+  }
+  try {
+    // The line layout (what the store writes) is read a line at a time, from the file's bytes.
+    let size: number
+    try {
+      size = (await handle.stat()).size
+    } catch (error) {
+      throw unreadable(file, error)
+    }
+    const bytes = Buffer.allocUnsafe(size)
+    const read = await readAt(file, handle, bytes, 0, Math.min(READ_AHEAD_BYTES, size))
+    if (read >= LAYOUT_MARK.length && bytes.toString('latin1', 0, LAYOUT_MARK.length) === LAYOUT_MARK) {
+      const total = { size }
+      const doc = await parseLines(file, linePieces(file, handle, bytes, read, keepCold, total), keepCold, unchecked)
+      return { doc, bytes: total.size, unchecked }
+    }
+  } finally {
+    await handle.close()
+  }
   let bytes = 0
   const adapter = new DataFile<StoreDocument>(file, {
     parse: (text) => {

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LowdbStore } from '../../src/store/lowdb-store.js'
+import { deliversTo } from '../../src/webhooks/subscriptions.js'
+import { transaction } from './records.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a snapshot larger than what start-up reads at once (it parses while it reads on)', () => {
+  it('reads back every record the same, lines across the reads included, from a snapshot of several reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-snapshot-read-'))
+    dirs.push(dir)
+    const file = join(dir, 'gateway.json')
+    const store = new LowdbStore(file, { deliverTo: deliversTo })
+    await store.open()
+    await store.createWebhookEndpoint({ id: 'we_1', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'sealed', created_at: new Date().toISOString(), deleted_at: null })
+    const ids: string[] = []
+    // Lines of ~0.7 MB and multi-byte characters: some lines cross the 4 MiB reads, and the
+    // history (idempotency on) starts past the first read.
+    for (let i = 0; i < 14; i++) {
+      const id = `txn_${i}`
+      ids.push(id)
+      const scope = `acct_1:test:order-${i}`
+      await store.insertTransaction(transaction(id, { description: `ü${'d'.repeat(700_000 + i)}`, callback_token: `sha256:${i}` }), {
+        idempotency: { scope, fingerprint: 'f', state: 'in_flight', status_code: null, response: null, transaction_id: id, created_at: new Date().toISOString() },
+      })
+      await store.saveIdempotency({ scope, fingerprint: 'f', state: 'done', status_code: 201, response: { id, note: 'x'.repeat(300_000) }, transaction_id: id, created_at: new Date().toISOString() })
+      await store.transition({ transactionId: id, guard: () => true, patch: () => ({ status: i % 3 === 0 ? 'pending' : 'success' }), events: (t) => [{ event: 'payment.success', data: { id: t.id } }] })
+    }
+    await store.fold()
+    const before = await Promise.all(ids.map((id) => store.getTransaction(id)))
+    const keys = await Promise.all(ids.map((_, i) => store.getIdempotency(`acct_1:test:order-${i}`)))
+    const events = await store.listAllEventsAfter(0, 100)
+    await store.close()
+    expect(statSync(file).size).toBeGreaterThan(3 * 4 * 1024 * 1024)
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo })
+    await reopened.open()
+    expect(await Promise.all(ids.map((id) => reopened.getTransaction(id)))).toEqual(before)
+    expect(await Promise.all(ids.map((_, i) => reopened.getIdempotency(`acct_1:test:order-${i}`)))).toEqual(keys)
+    expect(await reopened.listAllEventsAfter(0, 100)).toEqual(events)
+    expect((await reopened.listPendingTransactions(new Date(Date.now() + 1000).toISOString())).map((t) => t.id)).toEqual(ids.filter((_, i) => i % 3 === 0))
+    await reopened.close()
+  })
+})
