@@ -62,7 +62,7 @@ export function cold<H>(c: ColdCollection, raw: string, record: Record<string, u
 /**
  * The head of a cold record read from its text without parsing it, when the text has the layout
  * the store writes (fields in the order the store makes them; no escapes in the head's values):
- * a start-up then reads history lines at the speed of a regular expression, not of JSON.parse
+ * a start-up then reads history lines at the speed of a pattern check and a few indexOf, not of JSON.parse
  * building a tree it would throw away. Anything else (another field order, an escape, a record
  * still hot) gives undefined and is parsed. Each pattern is anchored at both ends of the line and
  * matches key tokens only where JSON puts keys (a `"` inside a string is always escaped), so on a
