@@ -259,7 +259,10 @@ export abstract class LowdbEngine {
   async close(): Promise<void> {
     if (this.closed) return
     if (!this.failedWith) await this.persist().catch(() => undefined)
-    // A clean stop leaves the next start only the snapshot to read (a failed fold loses nothing).
+    // A clean stop leaves the next start only the snapshot to read (a failed fold loses nothing):
+    // a fold still running holds only what was written when it began, so it is waited for and
+    // what came after it folded too.
+    await this.folds.running?.catch(() => undefined)
     if (!this.failedWith && this.folds.dueAtClose()) await this.fold().catch(() => undefined)
     // (A check of history lines in progress stops at its next step: it only reads.)
     this.closed = true

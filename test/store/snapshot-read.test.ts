@@ -47,3 +47,24 @@ describe('a snapshot larger than what start-up reads at once (it parses while it
     await reopened.close()
   })
 })
+
+describe('a clean stop', () => {
+  it('leaves the next start only the snapshot to read, even when a fold was running as it stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpg-close-fold-'))
+    dirs.push(dir)
+    const file = join(dir, 'gateway.json')
+    const store = new LowdbStore(file, { deliverTo: deliversTo, foldMinBytes: 16 * 1024 })
+    await store.open()
+    // Writes on while folds run (each fold starts once the journal is half the snapshot), then a stop.
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.insertTransaction(transaction(`txn_${round}_${i}`, { description: 'd'.repeat(2000) }))))
+    }
+    await store.close()
+    expect(statSync(join(dir, 'gateway.journal')).size).toBeLessThanOrEqual(16 * 1024)
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo })
+    await reopened.open()
+    expect((await reopened.listTransactions({ account_id: 'acct_1', mode: 'test', limit: 100 })).data).toHaveLength(100)
+    expect(await reopened.getTransaction('txn_7_99')).toMatchObject({ id: 'txn_7_99' })
+    await reopened.close()
+  })
+})
