@@ -29,6 +29,26 @@ const profile = args.has('--profile')
 const onlyParts = process.argv.includes('--only')
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
 
+// A mistyped option must not start a five-minute run that ignores it: the usage, and exit 2.
+const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- --only PART,...] [-- --out DIR]
+       npm run bench -- --soak [--minutes N] [--rate R] [--out DIR] [--json]
+What each figure measures: bench/README.md.
+`
+const WITH_VALUE = new Set(['--only', '--minutes', '--rate', '--out'])
+const FLAGS = new Set(['--quick', '--json', '--profile', '--soak'])
+for (let i = 2; i < process.argv.length; i++) {
+  const token = process.argv[i]
+  if (token === '--help' || token === '-h') {
+    process.stdout.write(USAGE)
+    process.exit(0)
+  }
+  if (WITH_VALUE.has(token)) i++
+  else if (!FLAGS.has(token)) {
+    process.stderr.write(`bench: unknown option ${token}.\n${USAGE}`)
+    process.exit(2)
+  }
+}
+
 const plan = quick
   ? { warmup: 1, duration: 3, cliRuns: 5, storeWrites: { 1000: 10, 10000: 5, 100000: 2 }, webhookPayments: 300, workerDeliveries: 2000 }
   : { warmup: 2, duration: 10, cliRuns: 15, storeWrites: { 1000: 30, 10000: 15, 100000: 5 }, webhookPayments: 2000, workerDeliveries: 10000 }
