@@ -5,6 +5,7 @@ import { exitCodeForKind } from './exit-codes.js'
 import { cliError, errorDocument, errorLine } from './messages.js'
 import { resolveSettings } from './settings.js'
 import { transactionLines, transactionListLines } from './transaction-view.js'
+import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from '../schemas/transaction-list.js'
 
 /** Where a fast-path command reads its settings and writes its output; the process's own by default. */
 export interface FastPathContext {
@@ -20,9 +21,9 @@ const CONNECTION_FLAGS = ['base-url', 'api-key', 'profile']
 
 /** Flags whose values oclif checks itself: the fast path takes only values oclif would accept as they are. */
 const ACCEPTS: Record<string, (value: string) => boolean> = {
-  status: (value) => ['pending', 'success', 'failed'].includes(value),
-  // Flags.integer({ min: 1, max: 100 }): digits only, in range.
-  limit: (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 100,
+  status: (value) => (TRANSACTION_STATUSES as readonly string[]).includes(value),
+  // Flags.integer({ min, max }): digits only, in range.
+  limit: (value) => /^\d+$/.test(value) && Number(value) >= TRANSACTION_LIST_LIMIT.min && Number(value) <= TRANSACTION_LIST_LIMIT.max,
 }
 
 type Parsed = NonNullable<ReturnType<typeof parseFlags>>
@@ -43,7 +44,7 @@ const COMMANDS: Record<string, { flags: string[]; args: number; run(client: Gate
     flags: [...CONNECTION_FLAGS, 'status', 'reference', 'limit', 'starting-after'],
     args: 0,
     async run(client, { flags }) {
-      const page = await client.listTransactions({ status: flags.status, reference: flags.reference, limit: Number(flags.limit ?? 20), starting_after: flags['starting-after'] })
+      const page = await client.listTransactions({ status: flags.status, reference: flags.reference, limit: Number(flags.limit ?? TRANSACTION_LIST_LIMIT.default), starting_after: flags['starting-after'] })
       return { json: page, lines: transactionListLines(page, flags) }
     },
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { TRANSACTION_STATUSES } from './transaction-list.js'
 
 /**
  * The gateway's answers, as the SDK and `mpg` validate them at their edge. Kept apart from the
@@ -15,7 +16,7 @@ export const stkPushResponseSchema = z.object({
   amount: z.number(),
   platform_fee: z.number(),
   net_amount: z.number(),
-  status: z.enum(['pending', 'success', 'failed']),
+  status: z.enum(TRANSACTION_STATUSES),
   poll_url: z.string(),
 })
 export type StkPushResult = z.infer<typeof stkPushResponseSchema>
@@ -40,7 +41,7 @@ export const transactionSchema = z.object({
   amount: z.number(),
   platform_fee: z.number(),
   net_amount: z.number(),
-  status: z.enum(['pending', 'success', 'failed']),
+  status: z.enum(TRANSACTION_STATUSES),
   mpesa_receipt_number: z.string().nullable(),
   result_code: z.string().nullable(),
   result_desc: z.string().nullable(),

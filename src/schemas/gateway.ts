@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { amountSchema } from '../utils/money.js'
 import { ACCEPTED_PHONE_FORMS, phoneSchema } from '../utils/phone.js'
+import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from './transaction-list.js'
 
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value)
 
@@ -32,13 +33,13 @@ export const idempotencyKeySchema = z
 
 export const listTransactionsQuerySchema = z
   .object({
-    status: z.enum(['pending', 'success', 'failed'], { error: 'status must be pending, success or failed' }).optional(),
+    status: z.enum(TRANSACTION_STATUSES, { error: 'status must be pending, success or failed' }).optional(),
     limit: z.coerce
       .number({ error: 'limit must be a number' })
       .int('limit must be a whole number')
-      .min(1, 'limit must be at least 1')
-      .max(100, 'limit must be at most 100')
-      .default(20),
+      .min(TRANSACTION_LIST_LIMIT.min, `limit must be at least ${TRANSACTION_LIST_LIMIT.min}`)
+      .max(TRANSACTION_LIST_LIMIT.max, `limit must be at most ${TRANSACTION_LIST_LIMIT.max}`)
+      .default(TRANSACTION_LIST_LIMIT.default),
     starting_after: z.string().max(100, 'starting_after is not a transaction id').optional(),
     /** Exact match on the merchant's reference (stored trimmed, so compared trimmed). */
     reference: boundedText('reference', 40).optional(),

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { connectionFlags } from '../../cli/flags.js'
 import { transactionListLines } from '../../cli/transaction-view.js'
+import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from '../../schemas/transaction-list.js'
 
 export default class TransactionsList extends BaseCommand<typeof TransactionsList> {
   static summary = 'List transactions, newest first.'
@@ -9,9 +10,9 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
 
   static flags = {
     ...connectionFlags,
-    status: Flags.string({ summary: 'Only transactions in this state.', options: ['pending', 'success', 'failed'] }),
+    status: Flags.string({ summary: 'Only transactions in this state.', options: [...TRANSACTION_STATUSES] }),
     reference: Flags.string({ summary: 'Only transactions with exactly this reference (case-sensitive).' }),
-    limit: Flags.integer({ summary: 'How many (1 to 100).', default: 20, min: 1, max: 100 }),
+    limit: Flags.integer({ summary: `How many (${TRANSACTION_LIST_LIMIT.min} to ${TRANSACTION_LIST_LIMIT.max}).`, ...TRANSACTION_LIST_LIMIT }),
     'starting-after': Flags.string({ summary: 'Cursor: list transactions older than this id (next_cursor of the previous page).' }),
   }
 
