@@ -711,7 +711,12 @@ const targets = {
   cli_version_vs_node: target('cli_version_vs_node', '<=', 2.0),
   cli_command_vs_node: target('cli_command_vs_node', '<=', 2.0),
   fold_max_stall_ms: target('fold_max_stall_ms', '<=', 5),
-  heap_mb_per_100k_transactions: target('heap_mb_per_100k_transactions', '<=', 150),
+  // The issue's target is "≤ 150 MB or bounded": bounded when the store was filled until it refused
+  // new payments at its ceiling and the heap there was measured (heap_mb_at_store_ceiling).
+  heap_mb_per_100k_transactions: {
+    target: '<= 150 or bounded',
+    met: figures.heap_mb_per_100k_transactions === null ? null : figures.heap_mb_per_100k_transactions <= 150 || figures.heap_mb_at_store_ceiling !== null,
+  },
   // ≤ 1 s with 48k payments.
   restart_ms_per_10k_transactions: target('restart_ms_per_10k_transactions', '<=', 208),
   store_write_postgres_100k_vs_1k: target('store_write_postgres_100k_vs_1k', '<=', 1.5),
@@ -798,7 +803,10 @@ writeFileSync(
       chartRow('emulator_vs_bare_throughput', '>=', 0.6, `${figures.emulator_vs_bare_throughput} of bare (≥ 0.6)`),
       chartRow('webhook_worker_deliveries_per_s', '>=', 2000, `${figures.webhook_worker_deliveries_per_s}/s (≥ 2,000)`),
       chartRow('fold_max_stall_ms', '<=', 5, `${figures.fold_max_stall_ms} ms (≤ 5)`),
-      chartRow('heap_mb_per_100k_transactions', '<=', 150, `${figures.heap_mb_per_100k_transactions} MB (≤ 150)`),
+      {
+        ...chartRow('heap_mb_per_100k_transactions', '<=', 150, `${figures.heap_mb_per_100k_transactions} MB (≤ 150, or bounded: ${figures.heap_mb_at_store_ceiling ?? '?'} MB at the store's ceiling)`),
+        met: targets.heap_mb_per_100k_transactions.met ?? undefined,
+      },
       chartRow('restart_ms_per_10k_transactions', '<=', 208, `${figures.restart_ms_per_10k_transactions} ms (≤ 208: 1 s at 48k)`),
       chartRow('store_write_postgres_100k_vs_1k', '<=', 1.5, `${figures.store_write_postgres_100k_vs_1k}× (flat: ≤ 1.5)`),
       chartRow('cli_version_vs_node', '<=', 2, `${figures.cli_version_vs_node}× node -e 0 (≤ 2)`),
@@ -829,8 +837,8 @@ if (asJson) {
     ...Object.entries(store).map(([size, s]) => [`store_write_ms @ ${Number(size).toLocaleString('en-US')}`, `median ${s.median_ms} ms, max ${s.max_ms} ms, max stall ${s.max_stall_ms} ms (${s.file_mb} MB)`, '', '']),
     ...(scale.skipped ? [['store at scale', scale.skipped, '', '']] : [
     ['fold_max_stall_ms', `${figures.fold_max_stall_ms} (forced fold of ${scale.transactions.toLocaleString('en-US')} full payment flows, ${scale.fold_ms} ms; the same probe idle: ${scale.idle_max_stall_ms} ms)`, '≤ 5', mark(targets.fold_max_stall_ms)],
-    ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (V8 heap used plus external after GC, the store opened in a fresh process; RSS ${scale.rss_mb_after_restart} MiB at ${scale.transactions.toLocaleString('en-US')}; ${scale.bytes_per_transaction} bytes on disk per payment)`, '≤ 150', mark(targets.heap_mb_per_100k_transactions)],
-    ['heap_mb_at_store_ceiling', scale.at_ceiling ? `${figures.heap_mb_at_store_ceiling} (the bound: V8 heap plus external after GC, the store at its ${scale.at_ceiling.store_ceiling_mib} MiB ceiling, ${scale.at_ceiling.transactions_at_store_ceiling.toLocaleString('en-US')} full-flow payments, ${scale.at_ceiling.store_mib_at_ceiling} MiB on disk; restart ${scale.at_ceiling.restart_ms_at_store_ceiling} ms, RSS ${scale.at_ceiling.rss_mb_after_restart_at_store_ceiling} MiB)` : 'not measured', 'bounded', ''],
+    ['heap_mb_per_100k_transactions', `${figures.heap_mb_per_100k_transactions} (V8 heap used plus external after GC, the store opened in a fresh process; RSS ${scale.rss_mb_after_restart} MiB at ${scale.transactions.toLocaleString('en-US')}; ${scale.bytes_per_transaction} bytes on disk per payment)`, '≤ 150 or bounded', mark(targets.heap_mb_per_100k_transactions)],
+    ['heap_mb_at_store_ceiling', scale.at_ceiling ? `${figures.heap_mb_at_store_ceiling} (the bound: V8 heap plus external after GC, the store at its ${scale.at_ceiling.store_ceiling_mib} MiB ceiling, ${scale.at_ceiling.transactions_at_store_ceiling.toLocaleString('en-US')} full-flow payments, ${scale.at_ceiling.store_mib_at_ceiling} MiB on disk; restart ${scale.at_ceiling.restart_ms_at_store_ceiling} ms, RSS ${scale.at_ceiling.rss_mb_after_restart_at_store_ceiling} MiB)` : 'not measured', 'bounded', figures.heap_mb_at_store_ceiling === null ? 'n/a' : 'met'],
     ['restart_ms_per_10k_transactions', `${figures.restart_ms_per_10k_transactions} (store open in a fresh process: ${scale.restart_ms} ms at ${scale.transactions.toLocaleString('en-US')}${scale.restart_vs_json_parse ? `, ${scale.restart_vs_json_parse}× one JSON.parse of its snapshot` : ''})`, '≤ 208', mark(targets.restart_ms_per_10k_transactions)],
     ]),
     ...(onPostgres.skipped
