@@ -176,10 +176,15 @@ export abstract class LowdbPayments extends LowdbEngine {
   async listPendingTransactions(createdBefore: string) {
     await this.readable()
     const found: TransactionRecord[] = []
-    // The pending index, oldest first: the reconciler never walks settled payments.
-    for (const id of this.state.pendingTx) {
-      const t = this.state.get('transactions', id)!
-      if (t.created_at <= createdBefore) found.push(t)
+    // The pending index, oldest first: the reconciler never walks settled payments, nor (in
+    // creation order, the usual case) the pending ones too young to be due.
+    const { pendingTx, pendingInCreationOrder, tables } = this.state
+    for (const id of pendingTx) {
+      if (tables.transactions.get(id)!.created_at > createdBefore) {
+        if (pendingInCreationOrder) break
+        continue
+      }
+      found.push(this.state.get('transactions', id)!)
     }
     return found
   }

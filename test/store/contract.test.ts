@@ -436,6 +436,17 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect((await store.listPayoutsByStatus('needs_attention', 100)).map((t) => t.id)).toContain(older.id)
   })
 
+  it.skipIf(!available)('a pending payment stored after a younger one (a clock stepped back) is still listed once due', async () => {
+    const account_id = `acct_pending_${++counter}`
+    const younger = transaction({ account_id })
+    const older = transaction({ account_id, created_at: new Date(Date.now() - 60_000).toISOString() })
+    await store.insertTransaction(younger)
+    await store.insertTransaction(older)
+    const ours = async (createdBefore: string) => (await store.listPendingTransactions(createdBefore)).filter((t) => t.account_id === account_id).map((t) => t.id)
+    expect(await ours(new Date(Date.now() - 30_000).toISOString())).toEqual([older.id])
+    expect((await ours(new Date(Date.now() + 1000).toISOString())).sort()).toEqual([older.id, younger.id].sort())
+  })
+
   it.skipIf(!available)('retention: finished deliveries and then their events go after the window, in bounded batches; pending deliveries, their events and transactions stay', async () => {
     const account_id = `acct_retention_${++counter}`
     await store.createWebhookEndpoint(endpoint({ account_id }))
