@@ -26,6 +26,14 @@ export function changeOf(base: AnyRecord, record: AnyRecord): { p: AnyRecord; u?
 }
 
 /**
+ * Collections whose records, once cold, are journalled whole from their text rather than as a
+ * change: an Idempotency-Key's outcome is mostly its stored answer, so the change would be nearly
+ * as long as the record (449 against 580 bytes for an STK push's) and would stringify that answer
+ * a second time. A payment's final change stays a change: it is a fraction of the record.
+ */
+const WHOLE_WHEN_COLD = new Set<Collection>(['idempotency'])
+
+/**
  * What changed in memory since the last flush: each record touched, with what the disk holds of
  * it (its version at the last flush, or nothing), so the journal gets new records whole, changes
  * as deltas, deletions by key, and nothing for a record made and removed between two flushes.
@@ -60,7 +68,7 @@ export class ChangeSet {
       const record = state.tables[c].get(key) as AnyRecord | undefined
       if (!record) {
         if (base) entries.push({ c, d: key })
-      } else if (!base || isCold(base)) {
+      } else if (!base || isCold(base) || (isCold(record) && WHOLE_WHEN_COLD.has(c))) {
         // Whole: a cold record from its text (nothing stringified again). A change to a record
         // that was cold already is rare (a resend, a late success): whole too, nothing parsed.
         if (base !== record) entries.push({ c, r: record })

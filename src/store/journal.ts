@@ -163,7 +163,9 @@ export class Journal {
     if (this.broken) throw this.broken
     const text = Buffer.from(`${entries.map(lineOf).join('\n')}\n`)
     try {
-      await this.handle.appendFile(text)
+      // The file is opened for appending: each write lands at its end. A full disk can make a
+      // write short without an error, so what is left is written until all of it is.
+      for (let at = 0; at < text.length; ) at += (await this.handle.write(text, at, text.length - at)).bytesWritten
       // Acknowledged means durable, power loss included: ~0.3 ms here, shared by a whole flush.
       await this.handle.datasync()
     } catch (error) {

@@ -1,4 +1,5 @@
 import { newId } from '../utils/ids.js'
+import { coolable } from './cold.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh } from './frozen.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
@@ -258,7 +259,8 @@ export abstract class LowdbPayments extends LowdbEngine {
 
   async saveIdempotency(record: IdempotencyRecord) {
     this.writable()
-    this.put('idempotency', frozenCopy(record))
+    // A key with its outcome is kept cold (its text, made at once): no frozen copy is needed.
+    this.put('idempotency', coolable('idempotency', record as unknown as Record<string, unknown>) ? record : frozenCopy(record))
     await this.persist()
   }
 

@@ -285,9 +285,12 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       await writeAll(buffer, used)
       used = 0
     }
+    // Whether `text` must wait for the buffer to be written first (then call add): most records
+    // fit, and are copied in without a turn of the event loop of their own.
+    const full = (text: string) => used + text.length * 3 + 2 > CHUNK_BYTES
     const add = async (text: string) => {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (used + text.length * 3 > CHUNK_BYTES) await flush()
+      if (full(text)) await flush()
       if (text.length * 3 > CHUNK_BYTES) {
         const large = Buffer.from(text)
         await writeAll(large, large.length)
@@ -299,7 +302,11 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       await add(`"${c}":[`)
       let first = true
       for (const record of source.records(c)) {
-        await add(`${first ? '\n' : ',\n'}${jsonOf(record as object)}`)
+        const text = jsonOf(record as object)
+        if (full(text)) await add(first ? '\n' : ',\n')
+        else used += buffer.write(first ? '\n' : ',\n', used, 'latin1')
+        if (full(text)) await add(text)
+        else used += buffer.write(text, used)
         first = false
       }
       await add(i === all.length - 1 ? '\n]}\n' : '\n],\n')
