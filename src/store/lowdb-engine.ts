@@ -60,6 +60,8 @@ export abstract class LowdbEngine {
   private readonly journal: Journal
   private readonly changes = new ChangeSet()
   private readonly folds: Folds
+  /** A fold asked for (fold()): the next flush starts it. */
+  private foldWanted = false
   private readonly maxBytes: number
   protected readonly warn: Warn
 
@@ -198,7 +200,9 @@ export abstract class LowdbEngine {
     const entries = this.changes.take(this.state)
     // A fold's views are taken in the same synchronous step as the entries, so the snapshot holds
     // exactly what the journal holds once they are appended, and nothing newer.
-    const views = this.folds.due() ? this.folds.views(this.state) : undefined
+    const folding = !this.folds.running && (this.foldWanted || this.folds.due())
+    if (folding) this.foldWanted = false
+    const views = folding ? this.folds.views(this.state) : undefined
     try {
       await this.appendOrRetry(entries)
     } catch (error) {
@@ -226,11 +230,23 @@ export abstract class LowdbEngine {
     }
   }
 
-  /** Folds now and waits for it (start-up migrations, measurements). */
+  /**
+   * Folds now and waits for it (start-up migrations, close, measurements). The fold starts within
+   * a flush, as one that is due does: started beside the flushes, its rotation of the journal
+   * could close the file under an append in progress (EBADF, and the store failed).
+   */
   async fold(): Promise<void> {
-    await this.persist()
-    await this.folds.running
-    await this.folds.start(this.folds.views(this.state)).catch((error) => Promise.reject(this.fail(error)))
+    this.foldWanted = true
+    try {
+      // A fold another flush started meanwhile holds only what was written before it: wait, ask again.
+      while (this.foldWanted) {
+        await this.folds.running
+        await this.persist()
+      }
+    } catch (error) {
+      this.foldWanted = false
+      throw error
+    }
     await this.folds.running
   }
 

@@ -276,6 +276,26 @@ describe('journal deltas and background folds', () => {
     expect(written).toHaveLength(400)
   })
 
+  it('a fold asked for while writes are in flight (as at close) fails nothing, and every write is there after reopening', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('first'))
+    const writes = Array.from({ length: 300 }, async (_, i) => {
+      // Spread over several turns of the event loop, so appends run while the fold rotates the journal.
+      await new Promise((resolve) => setTimeout(resolve, i % 30))
+      await store.insertTransaction(transaction(`f${i}`))
+      await store.transition({ transactionId: `f${i}`, guard: () => true, patch: () => ({ status: 'success' }) })
+    })
+    const folds = [store.fold(), new Promise((resolve) => setTimeout(resolve, 10)).then(() => store.fold())]
+    await Promise.all([...writes, ...folds])
+    expect(store.failure()).toBeUndefined()
+    await store.close()
+    const doc = await readDoc(dir)
+    expect(doc.transactions).toHaveLength(301)
+    expect(doc.transactions.filter((t) => t.status === 'success')).toHaveLength(300)
+  })
+
   it('a fold cut short by a crash (its rotated journal left, no new snapshot) loses nothing, and the next fold removes it', async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
