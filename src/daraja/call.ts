@@ -22,18 +22,28 @@ export interface DarajaAnswer<T> {
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
 /**
+ * The headers of a call with `token`: built once per token and shared by every call with it
+ * (sendRequest only reads them). Daraja's bodies are JSON, so the content type is in them too.
+ */
+let lastHeaders: { token: string; value: Record<string, string> } | undefined
+function headersFor(token: string): Record<string, string> {
+  if (lastHeaders?.token !== token) lastHeaders = { token, value: Object.freeze({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }) }
+  return lastHeaders.value
+}
+
+/**
  * One authenticated POST to Daraja. Never retried blindly (an STK push is not idempotent):
  * only an invalid-token answer is retried, once, with a fresh token.
  */
 export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<DarajaAnswer<T>> {
-  let token = await options.tokens.get()
+  let token = options.tokens.current() ?? (await options.tokens.get())
   for (let attempt = 0; ; attempt++) {
     let res
     try {
       res = await sendRequest({
         method: 'POST',
         url: `${options.baseUrl}${options.path}`,
-        headers: { authorization: `Bearer ${token}` },
+        headers: headersFor(token),
         json: options.body,
         timeoutMs: options.timeoutMs,
       })

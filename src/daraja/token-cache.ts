@@ -27,8 +27,12 @@ export class TokenCache {
   }
 
   async get(): Promise<string> {
-    if (this.token && this.now() < this.expiresAt) return this.token
-    return this.refresh()
+    return this.current() ?? this.refresh()
+  }
+
+  /** The token while it is fresh, without waiting (undefined when it must be fetched). */
+  current(): string | undefined {
+    return this.token && this.now() < this.expiresAt ? this.token : undefined
   }
 
   /** Drops `stale` (if it is still the current token) and fetches a new one, sharing the fetch. */

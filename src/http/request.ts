@@ -127,6 +127,28 @@ function splitUrl(url: string): { origin: string; path: string } {
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
 }
 
+/**
+ * The same few URLs come back on every call (Daraja's endpoints, a merchant's webhook URL): their
+ * split is remembered (frozen, shared), in a small map that starts over when it fills.
+ */
+const SPLIT_URLS_KEPT = 256
+const splitUrls = new Map<string, Readonly<{ origin: string; path: string }>>()
+
+function splitUrlOnce(url: string): Readonly<{ origin: string; path: string }> {
+  let split = splitUrls.get(url)
+  if (split === undefined) {
+    split = Object.freeze(splitUrl(url))
+    if (splitUrls.size >= SPLIT_URLS_KEPT) splitUrls.clear()
+    splitUrls.set(url, split)
+  }
+  return split
+}
+
+function hasContentType(headers: Record<string, string>): boolean {
+  for (const name in headers) if (name.length === 12 && name.toLowerCase() === 'content-type') return true
+  return false
+}
+
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   for (const name in headers) {
     // undici gives lower-case names; only repeated headers arrive as arrays.
@@ -270,8 +292,20 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
-  const lib = undici ?? (await loadUndici())
+/**
+ * One attempt. Once undici is loaded it runs synchronously up to the dispatch (no promise layer of
+ * its own); whatever it throws on the way is a rejection, as from an async function.
+ */
+function attempt(req: OutboundRequest): Promise<OutboundResponse> {
+  if (undici === undefined) return loadUndici().then(() => attempt(req))
+  try {
+    return dispatchOnce(req, undici)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+function dispatchOnce(req: OutboundRequest, lib: typeof import('undici')): Promise<OutboundResponse> {
   if (req.allowAddress) {
     // An address literal is connected to without a lookup, so it is checked here.
     const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '')
@@ -284,10 +318,10 @@ async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
   let body = req.body
   if (body === undefined && req.json !== undefined) {
     body = JSON.stringify(req.json)
-    if (!headers) headers = { 'content-type': 'application/json' }
-    else if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers = { ...headers, 'content-type': 'application/json' }
+    if (!headers) headers = JSON_CONTENT_TYPE
+    else if (!hasContentType(headers)) headers = { ...headers, 'content-type': 'application/json' }
   }
-  const { origin, path } = splitUrl(req.url)
+  const { origin, path } = splitUrlOnce(req.url)
   const exchange = new Exchange(req)
   dispatcherFor(lib, req.allowAddress).dispatch(
     { origin, path, method: req.method, headers, body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
@@ -296,10 +330,19 @@ async function attempt(req: OutboundRequest): Promise<OutboundResponse> {
   return exchange.promise
 }
 
+/** Shared by every JSON request without headers of its own (undici only reads it). */
+const JSON_CONTENT_TYPE: Record<string, string> = Object.freeze({ 'content-type': 'application/json' })
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Sends a request; retries (when asked) only on network errors and 5xx, with exponential backoff. */
-export async function sendRequest(req: OutboundRequest): Promise<OutboundResponse> {
+export function sendRequest(req: OutboundRequest): Promise<OutboundResponse> {
+  // Most calls have no retries: their one attempt is the answer, without a loop around it.
+  if (!req.retries) return attempt(req)
+  return withRetries(req)
+}
+
+async function withRetries(req: OutboundRequest): Promise<OutboundResponse> {
   const retries = req.retries ?? 0
   let delay = req.retryDelayMs ?? 200
   for (let attemptNo = 0; ; attemptNo++) {
