@@ -63,29 +63,51 @@ function header(req: IncomingMessage, name: string): string | null {
   return all.length > 1 ? all.join(', ') : value
 }
 
-function lightEvent(req: IncomingMessage, res: ServerResponse, hot: Hot, successHeaders: Record<string, string>): RouteEvent {
-  return {
-    req: {
-      method: 'POST',
-      headers: { get: (name) => header(req, name), has: (name) => header(req, name) !== null },
-    },
-    url: { pathname: hot.path },
-    context: { params: hot.params },
-    res: { headers: { set: (name, value) => void (successHeaders[name.toLowerCase()] = value) } },
-    runtime: { node: { req, res } },
+/** The request's headers as the routes read them (`get`/`has`), straight from the Node request. */
+class NodeHeaders {
+  constructor(private readonly req: IncomingMessage) {}
+  get(name: string): string | null {
+    return header(this.req, name)
+  }
+  has(name: string): boolean {
+    return header(this.req, name) !== null
+  }
+}
+
+/** Headers a successful answer carries besides its own (the rate limiter's), as h3's `event.res.headers`. */
+class SuccessHeaders {
+  values: Record<string, string> | undefined
+  set(name: string, value: string): void {
+    ;(this.values ??= {})[name.toLowerCase()] = value
+  }
+}
+
+/** What the hot routes read of a request (RouteEvent), built from the Node request without closures. */
+class LightEvent implements RouteEvent {
+  readonly req: RouteEvent['req']
+  readonly url: { pathname: string }
+  readonly context: { params: Record<string, string>; [key: string]: unknown }
+  readonly res = { headers: new SuccessHeaders() }
+  readonly runtime: { node: { req: IncomingMessage; res: ServerResponse } }
+
+  constructor(req: IncomingMessage, res: ServerResponse, hot: Hot) {
+    this.req = { method: 'POST', headers: new NodeHeaders(req) }
+    this.url = { pathname: hot.path }
+    this.context = { params: hot.params }
+    this.runtime = { node: { req, res } }
   }
 }
 
 async function serve(ctx: GatewayContext, hooks: RequestHooks, hot: Hot, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const successHeaders: Record<string, string> = {}
-    const event = lightEvent(req, res, hot, successHeaders)
+    const event = new LightEvent(req, res, hot)
     hooks.begin(event)
     const answer = await runRoute(ctx, hot.route.handler, event)
-    const { status, headers, text } = await plain(answer, successHeaders)
+    const { status, headers, text } = answer instanceof JsonAnswer ? plainJson(answer, event.res.headers.values) : await plainResponse(answer as Response)
     hooks.end(status, event)
     if (hooks.contract) await hooks.contract(new Response(text, { status, headers }), event)
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) })
+    headers['content-length'] = String(Buffer.byteLength(text))
+    res.writeHead(status, headers)
     res.end(text)
   } catch (error) {
     // Only a bug in the lines above gets here (runRoute answers every route error).
@@ -95,10 +117,19 @@ async function serve(ctx: GatewayContext, hooks: RequestHooks, hot: Hot, req: In
   }
 }
 
-/** Status, headers and text of an answer; a success also carries `successHeaders` (the rate limiter's), as through h3. */
-async function plain(answer: Answer, successHeaders: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; text: string }> {
-  if (answer instanceof JsonAnswer) return { status: answer.init.status, headers: { ...answer.init.headers, ...successHeaders }, text: answer.text }
-  // Errors (and any other answer) are web Responses.
-  const response = answer as Response
+interface Plain {
+  status: number
+  /** A fresh object: the content length is added to it. */
+  headers: Record<string, string>
+  text: string
+}
+
+/** A success's status, headers and text; it also carries `successHeaders` (the rate limiter's), as through h3. */
+function plainJson(answer: JsonAnswer, successHeaders: Record<string, string> | undefined): Plain {
+  return { status: answer.init.status, headers: successHeaders ? { ...answer.init.headers, ...successHeaders } : { ...answer.init.headers }, text: answer.text }
+}
+
+/** Errors (and any other answer) are web Responses. */
+async function plainResponse(response: Response): Promise<Plain> {
   return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() }
 }
