@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, Mode } from '../store/records.js'
 import type { Store } from '../store/store.js'
 import { newId, randomBase62 } from '../utils/ids.js'
 
 export const API_KEY_PATTERN = /^mpg_(test|live)_[0-9A-Za-z]{32}$/
 
+/** SHA-256 in hex: one call, no Hash object (a key is hashed on every authenticated request). */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  return hash('sha256', key, 'hex')
 }
 
 export interface CreatedApiKey {
@@ -49,7 +50,5 @@ export function apiKeyView(k: ApiKeyRecord) {
 
 /** Constant-time comparison of two secrets of any length. */
 export function secretsEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest()
-  const hb = createHash('sha256').update(b).digest()
-  return timingSafeEqual(ha, hb)
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'))
 }

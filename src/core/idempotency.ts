@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { IdempotencyRecord } from '../store/records.js'
 import { DomainError } from './errors.js'
 
@@ -14,16 +14,22 @@ export interface Replay {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+    const record = value as Record<string, unknown>
+    // Keys in UTF-16 code-unit order (the default sort's), fields that are undefined left out.
+    const keys = Object.keys(record).sort()
+    let text = '{'
+    for (const key of keys) {
+      const part = record[key]
+      if (part === undefined) continue
+      text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(part)}`
+    }
+    return `${text}}`
   }
   return JSON.stringify(value)
 }
 
 export function fingerprint(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+  return hash('sha256', canonicalJson(body), 'hex')
 }
 
 /** A finished request's key past its life (MPG_IDEMPOTENCY_KEY_TTL_H): the key may be used again. */
