@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { batchedLines, createLogger } from '../../src/core/logger.js'
 
-describe('log lines of one event-loop turn', () => {
-  it('go out in one write, in order, each ending in a newline', async () => {
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('log lines written together', () => {
+  it('lines within the wait go out in one write, in order, each ending in a newline', async () => {
     const writes: string[] = []
-    const lines = batchedLines((text) => writes.push(text))
+    const lines = batchedLines((text) => writes.push(text), 30)
     const log = createLogger({ json: true, write: lines.write })
     log.info('request', { status: 201 })
+    await new Promise((resolve) => setImmediate(resolve))
     log.warn('stk.unconfirmed', { transaction_id: 't1' })
     expect(writes).toEqual([])
-    await new Promise((resolve) => setImmediate(resolve))
+    await wait(80)
     expect(writes).toHaveLength(1)
     const parsed = writes[0].split('\n')
     expect(parsed.at(-1)).toBe('')
@@ -18,13 +21,34 @@ describe('log lines of one event-loop turn', () => {
 
   it('flush() writes what is waiting at once, and nothing twice', async () => {
     const writes: string[] = []
-    const lines = batchedLines((text) => writes.push(text))
+    const lines = batchedLines((text) => writes.push(text), 10)
     lines.write('one')
     lines.flush()
     expect(writes).toEqual(['one\n'])
-    await new Promise((resolve) => setImmediate(resolve))
+    await wait(40)
+    expect(writes).toEqual(['one\n'])
     lines.write('two')
-    await new Promise((resolve) => setImmediate(resolve))
+    await wait(40)
     expect(writes).toEqual(['one\n', 'two\n'])
+  })
+
+  it('64 KiB waiting are written without waiting for the timer', () => {
+    const writes: string[] = []
+    const lines = batchedLines((text) => writes.push(text), 60_000)
+    const line = 'x'.repeat(1023)
+    for (let i = 0; i < 64; i++) lines.write(line)
+    expect(writes).toHaveLength(1)
+    expect(writes[0]).toHaveLength(64 * 1024)
+    lines.flush()
+    expect(writes).toHaveLength(1)
+  })
+
+  it('a line waiting does not keep the process alive, and is written before it exits', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const script = `import('${new URL('../../dist/src/core/logger.js', import.meta.url).href}').then(({ batchedLines }) => { const l = batchedLines((t) => process.stdout.write(t), 60000); process.once('exit', l.flush); l.write('last words') })`
+    const started = Date.now()
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+    expect(run.stdout).toBe('last words\n')
+    expect(Date.now() - started).toBeLessThan(30_000)
   })
 })
