@@ -25,12 +25,15 @@ export async function finalizePayment(
   const before = await ctx.store.getTransaction(transactionId)
   if (!before || !movable(before)) return false
   const account = patch.status === 'success' ? await ctx.store.getAccount(before.account_id) : undefined
+  // A B2C payout's ResultURL token (an HMAC): derived once here, stored hashed, and handed to the
+  // first B2C rather than derived again for it.
+  const resultToken = account?.payout_account?.type === 'mpesa' ? b2cResultToken(ctx, transactionId) : ''
   const result = await ctx.store.transition({
     transactionId,
     guard: movable,
     patch: (t) => {
       const final = { ...t, ...patch, completed_at: isoNow(ctx.clock) }
-      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, b2cResultToken(ctx, final.id), final.completed_at) : null }
+      return { ...patch, completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, resultToken, final.completed_at) : null }
     },
     events: (t) => {
       const events: EventDraft[] = [paymentEvent(t)]
@@ -41,6 +44,6 @@ export async function finalizePayment(
   if (!result) return false
   ctx.log.info('payment.final', { transaction_id: transactionId, status: patch.status, result_code: patch.result_code, source })
   ctx.bus.publish(result.events)
-  startPayout(ctx, result.transaction)
+  startPayout(ctx, result.transaction, resultToken)
   return true
 }

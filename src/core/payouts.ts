@@ -45,10 +45,13 @@ export function planPayout(destination: PayoutAccount | null | undefined, t: Tra
   }
 }
 
-/** Starts the B2C of a freshly planned payout without holding up the caller (a Daraja callback). */
-export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
+/**
+ * Starts the B2C of a freshly planned payout without holding up the caller (a Daraja callback).
+ * `resultToken`: its ResultURL token when the caller derived it already (b2cResultToken).
+ */
+export function startPayout(ctx: GatewayContext, t: TransactionRecord, resultToken?: string): void {
   if (t.payout?.status !== 'pending') return
-  const work = sendB2c(ctx, t).catch((error) =>
+  const work = sendB2c(ctx, t, ctx.clock.now(), resultToken || undefined).catch((error) =>
     ctx.log.error('payout.failed_to_send', { transaction_id: t.id, message: error instanceof Error ? error.message : String(error) }),
   )
   // Serverless: the platform may freeze the function once it answered; if it does anyway, the
@@ -61,14 +64,14 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord): void {
  * Sends (or re-sends) the B2C of a pending payout when it is due. Every attempt uses the same
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
-export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now()): Promise<void> {
+export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now(), resultToken?: string): Promise<void> {
   // The leased copy is read inside the lease: the caller's may predate an attempt that just ended.
   await withPayoutLease(ctx, t.id, async (current) => {
-    if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current)
+    if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current, resultToken)
   })
 }
 
-async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<void> {
+async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToken = b2cResultToken(ctx, t.id)): Promise<void> {
   const payout = t.payout
   if (!payout || payout.status !== 'pending' || payout.destination.type !== 'mpesa' || !payout.callback_token) return
   const base = ctx.publicUrl()
@@ -76,7 +79,7 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord): Promise<v
     ctx.log.error('payout.misconfigured', { transaction_id: t.id, message: 'PUBLIC_SITE_URL is not set' })
     return
   }
-  const resultUrl = b2cResultUrl(base, b2cResultToken(ctx, t.id))
+  const resultUrl = b2cResultUrl(base, resultToken)
   const attempt = (payout.attempts ?? 0) + 1
   try {
     const ack = await ctx.daraja.b2c({

@@ -1,7 +1,7 @@
 import { isoIn, isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
-import type { DeliveryAttempt, DeliveryRecord, EventRecord } from '../store/records.js'
+import type { DeliveryAttempt, DeliveryRecord, EventRecord, WebhookEndpointRecord } from '../store/records.js'
 import { serializeEvent } from './event-body.js'
 import { recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
@@ -69,7 +69,7 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
   }
   let result: DeliveryAttempt
   try {
-    const secret = unseal(sealKeyFor(ctx.config), endpoint.sealed_secret, endpoint.id)
+    const secret = endpointSecret(ctx, endpoint)
     result = await send(ctx, delivery, event, endpoint.url, secret, options.signal)
   } catch (error) {
     if (options.signal.aborted) {
@@ -102,6 +102,20 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
     ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
   )
   return { outcome: updated.status === 'pending' ? 'retrying' : updated.status === 'succeeded' ? 'succeeded' : 'failed', delivery: updated }
+}
+
+/** Unsealed endpoint secrets of each gateway's settings, by endpoint: a secret is unsealed once, not per attempt. */
+const secrets = new WeakMap<object, Map<string, { sealed: string; secret: string }>>()
+
+/** The endpoint's signing secret; unsealed again only when its sealed value changed. */
+function endpointSecret(ctx: GatewayContext, endpoint: WebhookEndpointRecord): string {
+  let known = secrets.get(ctx.config)
+  if (!known) secrets.set(ctx.config, (known = new Map()))
+  const hit = known.get(endpoint.id)
+  if (hit?.sealed === endpoint.sealed_secret) return hit.secret
+  const secret = unseal(sealKeyFor(ctx.config), endpoint.sealed_secret, endpoint.id)
+  known.set(endpoint.id, { sealed: endpoint.sealed_secret, secret })
+  return secret
 }
 
 async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal): Promise<DeliveryAttempt> {

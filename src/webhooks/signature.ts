@@ -28,8 +28,6 @@ interface SignedMessage {
   timestamp?: number
 }
 
-const bytes = (body: RawBody): Buffer => (typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
-
 /** The key the scheme uses for a secret string (see the module comment). */
 function signingKey(scheme: SignatureScheme, secret: string): Buffer {
   if (scheme === 'mpg') return Buffer.from(secret, 'utf8')
@@ -37,15 +35,14 @@ function signingKey(scheme: SignatureScheme, secret: string): Buffer {
   return Buffer.from(encoded, 'base64')
 }
 
-/** The one place that decides what is signed: the raw body, or `${id}.${timestamp}.${body}`. */
-function signedContent(scheme: SignatureScheme, message: SignedMessage): Buffer {
-  const body = bytes(message.rawBody)
-  if (scheme === 'mpg') return body
-  return Buffer.concat([Buffer.from(`${message.id}.${message.timestamp}.`, 'utf8'), body])
-}
-
+/**
+ * The one place that decides what is signed: the raw body, or `${id}.${timestamp}.${body}`. The
+ * parts go to the HMAC as they are (a string as its UTF-8 bytes), without copying the body.
+ */
 function mac(scheme: SignatureScheme, secret: string, message: SignedMessage): Buffer {
-  return createHmac('sha256', signingKey(scheme, secret)).update(signedContent(scheme, message)).digest()
+  const hmac = createHmac('sha256', signingKey(scheme, secret))
+  if (scheme === 'standard') hmac.update(`${message.id}.${message.timestamp}.`, 'utf8')
+  return (typeof message.rawBody === 'string' ? hmac.update(message.rawBody, 'utf8') : hmac.update(message.rawBody)).digest()
 }
 
 /** `X-Mpesa-Gateway-Signature`: lowercase hex. */
