@@ -126,7 +126,13 @@ interface Plain {
 
 /** A success's status, headers and text; it also carries `successHeaders` (the rate limiter's), as through h3. */
 function plainJson(answer: JsonAnswer, successHeaders: Record<string, string> | undefined): Plain {
-  return { status: answer.init.status, headers: successHeaders ? { ...answer.init.headers, ...successHeaders } : { ...answer.init.headers }, text: answer.text }
+  // Copied one by one into a literal: on Node 20 a spread copy that then gets fields its source
+  // lacks (the rate limiter's, the content length) takes V8's slow path, ~1-3 µs per object.
+  const headers: Record<string, string> = {}
+  const own = answer.init.headers
+  for (const name in own) headers[name] = own[name]
+  if (successHeaders) for (const name in successHeaders) headers[name] = successHeaders[name]
+  return { status: answer.init.status, headers, text: answer.text }
 }
 
 /** Errors (and any other answer) are web Responses. */
