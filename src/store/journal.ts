@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { cold, coolable, HEAD_FIELDS, jsonOf } from './cold.js'
@@ -23,6 +24,14 @@ import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './
  * before anything else may be appended, so a torn line can only ever be the last one (a crash
  * mid-append), and that one was never acknowledged.
  */
+/**
+ * The journal is opened O_DSYNC where the platform has it: each append is durable when its write
+ * returns, as if an fdatasync followed it, in one call to the thread pool instead of two (~25 µs
+ * less CPU per append here, and one hop less of latency). Elsewhere an explicit fdatasync follows.
+ */
+const DSYNC = constants.O_DSYNC ?? 0
+const APPEND_FLAGS = DSYNC ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC : 'a'
+
 export type JournalEntry =
   | { c: string; r: Record<string, unknown> }
   | { c: string; k: string; p: Record<string, unknown>; u?: string[] }
@@ -141,7 +150,7 @@ export class Journal {
   async open(read?: JournalContents): Promise<JournalEntry[]> {
     // The caller may have read the file already (start-up replays it first): not parsed twice.
     const { entries, goodBytes, torn } = read ?? (await readJournal(this.file))
-    this.handle = await open(this.file, 'a', PRIVATE_FILE_MODE)
+    this.handle = await open(this.file, APPEND_FLAGS, PRIVATE_FILE_MODE)
     await keepPrivate(this.file, this.warn)
     if (torn.length > 0) {
       const aside = `${this.file}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`
@@ -167,7 +176,7 @@ export class Journal {
       // write short without an error, so what is left is written until all of it is.
       for (let at = 0; at < text.length; ) at += (await this.handle.write(text, at, text.length - at)).bytesWritten
       // Acknowledged means durable, power loss included: ~0.3 ms here, shared by a whole flush.
-      await this.handle.datasync()
+      if (!DSYNC) await this.handle.datasync()
     } catch (error) {
       await this.cutBack(error)
       throw error
@@ -200,7 +209,7 @@ export class Journal {
     this.handle = undefined
     this.bytes = 0
     try {
-      this.handle = await open(this.file, 'a', PRIVATE_FILE_MODE)
+      this.handle = await open(this.file, APPEND_FLAGS, PRIVATE_FILE_MODE)
       await syncDir(dirname(this.file))
     } catch (error) {
       this.broken = new StorageError('write_failed', `Cannot start a new store journal ${this.file}: ${storageCause(error)}.`, 'Stop the gateway, fix the disk and start it again: start-up replays the rotated journal.', { file: this.file, cause: error })
