@@ -5,6 +5,7 @@
  *
  *   node scripts/store-measure.mjs [--transactions N] [--json]
  *   node scripts/store-measure.mjs --ceiling [--json]   (filled until it refuses new payments: the bound)
+ *   node scripts/store-measure.mjs --pushes N [--in-flight C] [--json]   (CPU per push, push path; see measurePushes)
  *
  * Each payment is written as the gateway writes a full flow: the transaction with its
  * Idempotency-Key, Daraja's ids, the success with its event and delivery, the payout's B2C ids and
@@ -171,6 +172,75 @@ export async function measureStore({ transactions = 20_000 } = {}) {
 }
 
 /**
+ * The store's CPU per push: `pushes` STK pushes written through the real store as the push path
+ * writes them (the Idempotency-Key read, the payment with its key claimed, then Daraja's ids and
+ * the key's outcome in one flush), `inFlight` at a time (few in flight: small group commits, as at
+ * half rate; many: large ones), the payments left pending as when Daraja's callbacks are held
+ * back. Then the reconciler's look-up of due payments over all of them. CPU is this process's
+ * (user + system, the thread pool's appends included), after 2,000 pushes of warm-up.
+ */
+export async function measurePushes({ pushes = 20_000, inFlight = 4 } = {}) {
+  const { randomBytes, randomUUID } = await import('node:crypto')
+  const { PerformanceObserver } = await import('node:perf_hooks')
+  const { stkPushResponseView } = await import(dist('src/core/transaction-view.js'))
+  const dir = mkdtempSync(join(tmpdir(), 'mpg-store-pushes-'))
+  try {
+    const store = await openStore(join(dir, 'gateway.json'))
+    let gcMs = 0
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => (gcMs += e.duration)))
+    observer.observe({ entryTypes: ['gc'] })
+    let n = 0
+    const push = async () => {
+      const i = ++n
+      const scope = `acct_1:test:push-${i}`
+      await store.getIdempotency(scope)
+      const createdAt = new Date().toISOString()
+      const t = {
+        id: randomUUID(), account_id: 'acct_1', mode: 'test', reference: 'ORDER-1234', description: 'T-shirt', phone: '254708374149', amount: 100, platform_fee: 1.5,
+        net_amount: 98.5, status: 'pending', merchant_request_id: null, checkout_request_id: null, customer_message: null, mpesa_receipt_number: null, result_code: null,
+        result_desc: null, callback_token: randomBytes(24).toString('base64url'), created_at: createdAt, completed_at: null, payout: null, daraja_error: null,
+      }
+      const claim = { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: t.id, created_at: createdAt }
+      await store.insertTransaction(t, { idempotency: claim })
+      const ids = { merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${Date.now()}${i}`, customer_message: 'Success. Request accepted for processing' }
+      await Promise.all([
+        store.transition({ transactionId: t.id, guard: (x) => x.checkout_request_id === null, patch: () => ids }),
+        store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView({ ...t, ...ids }) }),
+      ])
+    }
+    const run = async (count) => {
+      let left = count
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (left-- > 0) await push()
+      }))
+    }
+    await run(2_000)
+    const cpu = process.cpuUsage()
+    const gcBefore = gcMs
+    await run(pushes)
+    const used = process.cpuUsage(cpu)
+    const started = performance.now()
+    await store.listPendingTransactions(new Date(Date.now() - 60_000).toISOString())
+    const lookUpMs = performance.now() - started
+    observer.disconnect()
+    await store.close()
+    return {
+      pushes,
+      in_flight: inFlight,
+      pending_at_end: n,
+      cpu_us_per_push: Math.round((used.user + used.system) / pushes),
+      user_us_per_push: Math.round(used.user / pushes),
+      system_us_per_push: Math.round(used.system / pushes),
+      gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
+      reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
+      load_average: os.loadavg()[0],
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
  * The bound: a store filled with full flows until it refuses new payments at its default size
  * ceiling, opened in a fresh process. What the embedded store can cost at most in memory and
  * restart time (everything stops at 1.5× the ceiling, but only payments already accepted finish
@@ -197,8 +267,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
   if (args[0] === '--child') await child(args[1])
   else {
-    const at = args.indexOf('--transactions')
-    const result = args.includes('--ceiling') ? await measureCeiling() : await measureStore({ transactions: at >= 0 ? Number(args[at + 1]) : 20_000 })
+    const valueOf = (flag, fallback) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback)
+    const result = args.includes('--ceiling')
+      ? await measureCeiling()
+      : args.includes('--pushes')
+        ? await measurePushes({ pushes: valueOf('--pushes', 20_000), inFlight: valueOf('--in-flight', 4) })
+        : await measureStore({ transactions: valueOf('--transactions', 20_000) })
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
     else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
   }
