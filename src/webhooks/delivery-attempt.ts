@@ -28,6 +28,11 @@ export interface AttemptOptions {
   leaseMs: number
   /** Aborts an attempt in flight (stopping): the delivery is given back, still pending. */
   signal: AbortSignal
+  /**
+   * The delivery's event when the caller holds it already (the worker keeps the events it was just
+   * told about): spares reading it back from the store, where it is kept as text and parsed again.
+   */
+  event?: EventRecord
 }
 
 /** How one attempt ended; `delivery` is the stored record after it, where there is one. */
@@ -59,7 +64,8 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
   if (found.next_attempt_at && Date.parse(found.next_attempt_at) > ctx.clock.now() + 5) return { outcome: 'not_due', delivery: found }
   const delivery = await ctx.store.claimDelivery(id, owner, options.leaseMs)
   if (!delivery) return { outcome: 'skipped' }
-  const [event, endpoint] = await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
+  const given = options.event?.id === delivery.event_id ? options.event : undefined
+  const [event, endpoint] = await Promise.all([given ?? ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
   if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
     const now = isoNow(ctx.clock)
     await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))

@@ -26,6 +26,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  */
 export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const timers = new Map<string, Timer>()
+  /** The event of each delivery scheduled from the bus, until its first attempt starts (retries read it from the store). */
+  const events = new Map<string, EventRecord>()
   const queued = new Set<string>()
   /** Resolvers of enqueue's promises, by delivery id. */
   const finished = new Map<string, (value: unknown) => void>()
@@ -52,9 +54,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   let stopped = false
   let stopping: Promise<void> | undefined
 
-  const schedule = (delivery: DeliveryRecord) => {
+  /** `event`: the delivery's event, when the bus just brought it (its first attempt need not read it back). */
+  const schedule = (delivery: DeliveryRecord, event?: EventRecord) => {
     if (stopped || delivery.status !== 'pending' || running.has(delivery.id) || queued.has(delivery.id)) return
     timers.get(delivery.id)?.cancel()
+    if (event) events.set(delivery.id, event)
     const now = ctx.clock.now()
     const due = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : now
     const timer = ctx.clock.setTimer(() => {
@@ -128,22 +132,24 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
 
   /** One attempt; returns the delivery when it is to be scheduled again. */
   const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
+    const event = events.get(id)
+    events.delete(id)
     if (stopped) return
-    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal })
+    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal, event })
     return result.outcome === 'not_due' || result.outcome === 'retrying' ? result.delivery : undefined
   }
 
   const onEvent = (event: EventRecord) => {
     void track(ctx.store
       .listDeliveriesForEvent(event.id)
-      .then((deliveries) => deliveries.forEach(schedule))
+      .then((deliveries) => deliveries.forEach((delivery) => schedule(delivery, event)))
       .catch((error) => ctx.log.error('webhook.schedule_failed', { event_id: event.id, message: message(error) })))
   }
   // Subscribe before loading the queue, so a delivery created in between is not missed (schedule dedupes).
   const unsubscribe = ctx.bus.subscribe(onEvent)
   const loading = ctx.store
     .listPendingDeliveries()
-    .then((pending) => pending.forEach(schedule))
+    .then((pending) => pending.forEach((delivery) => schedule(delivery)))
     .catch((error) => ctx.log.error('webhook.load_failed', { message: message(error) }))
 
   // A store shared with other processes: deliveries they stored, or left leased when they died,
@@ -170,6 +176,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
         unsubscribe()
         for (const timer of timers.values()) timer.cancel()
         timers.clear()
+        events.clear()
         queued.clear()
         for (const resolve of finished.values()) resolve(undefined)
         finished.clear()
