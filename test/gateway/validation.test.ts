@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestGateway, stkBody, type TestGateway } from '../helpers/gateway.js'
 import { testStore } from '../helpers/store-env.js'
@@ -137,6 +138,36 @@ describe('bodies read from the connection (chunked, no Content-Length)', () => {
     const res = await sendChunked('/api/v1/stk-push', [text.slice(0, 8000), text.slice(8000, 16000), text.slice(16000, 24000), text.slice(24000)])
     expect(res).toMatchObject({ status: 413 })
     expect(JSON.parse((res as { body: string }).body)).toMatchObject({ error: 'Payload too large', hint: expect.any(String), detail: expect.any(String) })
+    expect(await transactionCount()).toBe(before)
+  })
+})
+
+/** Sends one whole chunked request in a single write (so the gateway has all of it before reading the body); answers the raw response text. */
+function sendWholeChunked(path: string, body: string): Promise<string> {
+  const url = new URL(gw.url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname)
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (c: string) => (text += c))
+    socket.on('end', () => resolve(text))
+    socket.on('error', reject)
+    const bytes = Buffer.byteLength(body)
+    const head = [`POST ${path} HTTP/1.1`, `host: ${url.host}`, `authorization: Bearer ${gw.key}`, 'content-type: application/json', `idempotency-key: whole-${Math.random()}`, 'transfer-encoding: chunked', 'connection: close']
+    socket.write(`${head.join('\r\n')}\r\n\r\n${bytes.toString(16)}\r\n${body}\r\n0\r\n\r\n`)
+  })
+}
+
+describe('bodies the gateway has whole before reading them (one write, chunked)', () => {
+  it('is read whole', async () => {
+    const answer = await sendWholeChunked('/api/v1/stk-push', JSON.stringify(stkBody()))
+    expect(answer).toMatch(/^HTTP\/1\.1 201 /)
+  })
+  it('over 16 KiB is refused (413 with the error shape), nothing stored', async () => {
+    const before = await transactionCount()
+    const answer = await sendWholeChunked('/api/v1/stk-push', JSON.stringify({ ...stkBody(), padding: 'x'.repeat(20_000) }))
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'Payload too large', hint: expect.any(String), detail: expect.any(String) })
     expect(await transactionCount()).toBe(before)
   })
 })
