@@ -366,8 +366,13 @@ export class Emulator {
 
   #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): Promise<void> {
     const action = this.faults.takeCallbackAction(callback.kind)
+    // A literal, not a spread that adds `drop` (V8's slow path, ~1 µs per callback).
     return this.callbacks.send({
-      ...callback,
+      kind: callback.kind,
+      url: callback.url,
+      transactionId: callback.transactionId,
+      headers: callback.headers,
+      body: callback.body,
       copies: action === 'duplicate' ? callback.copies + 1 : callback.copies,
       drop: action === 'drop',
     })

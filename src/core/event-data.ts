@@ -4,10 +4,13 @@ import { payoutView, transactionView } from './transaction-view.js'
 
 /** payment.success / payment.failed: the transaction's fields; success adds `mpesa_receipt` (seed). */
 export function paymentEvent(t: TransactionRecord): EventDraft {
-  if (t.status === 'success') {
-    return { event: 'payment.success', data: { ...transactionView(t), transaction_id: t.id, mpesa_receipt: t.mpesa_receipt_number } }
-  }
-  return { event: 'payment.failed', data: { ...transactionView(t), transaction_id: t.id } }
+  // Fields are added to the view itself: a spread copy that gets new fields takes V8's slow path
+  // (~3 µs on Node 20, bench/README.md), once per payment.
+  const data: Record<string, unknown> = transactionView(t)
+  data.transaction_id = t.id
+  if (t.status !== 'success') return { event: 'payment.failed', data }
+  data.mpesa_receipt = t.mpesa_receipt_number
+  return { event: 'payment.success', data }
 }
 
 /** payout.*: the payout's fields with the transaction they pay out. */

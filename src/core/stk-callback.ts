@@ -37,19 +37,16 @@ export async function applyStkCallback(ctx: GatewayContext, token: string, paylo
     return { applied: false }
   }
 
-  let patch: Partial<TransactionRecord> & { status: 'success' | 'failed' }
-  if (resultCode === '0') {
-    patch = { status: 'success', mpesa_receipt_number: readSuccess(ctx, transaction, cb).receipt }
-  } else {
-    patch = { status: 'failed' }
-  }
-  const finalized = await finalizePayment(ctx, transaction.id, {
-    ...patch,
+  const paid = resultCode === '0'
+  const patch: Partial<TransactionRecord> & { status: 'success' | 'failed' } = {
+    status: paid ? 'success' : 'failed',
     checkout_request_id: transaction.checkout_request_id ?? cb.CheckoutRequestID,
     merchant_request_id: transaction.merchant_request_id ?? cb.MerchantRequestID,
     result_code: resultCode,
     result_desc: cb.ResultDesc,
-  }, 'callback')
+  }
+  if (paid) patch.mpesa_receipt_number = readSuccess(ctx, transaction, cb).receipt
+  const finalized = await finalizePayment(ctx, transaction.id, patch, 'callback')
   return { applied: finalized }
 }
 
