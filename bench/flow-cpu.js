@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// CPU time per payment of the full flow, every payment followed to its end: `mpg serve` on the
+// emulator in its own process (as the bench's full-flow part), STK pushes at a fixed rate for a few
+// seconds after a warm-up, then the gateway's and the emulator's CPU time (from /proc) from the
+// start of the load until both are idle again (every callback, B2C and B2C result handled), divided
+// by the pushes sent. With --webhook a webhook endpoint on a local receiver takes every payment and
+// payout event, and the count waits for every delivery too. For comparing two builds of the flow's
+// back half, which the bench's saturated figure only sees mixed with the push path and the load.
+//
+//   node bench/flow-cpu.js [--rate R] [--seconds S] [--webhook] [--root DIR]
+//
+// --root runs another checkout's build (its dist/, bin/ and bench/servers/), so builds can be
+// alternated in one sitting. Prints one JSON line.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cpuMs, killChildren, round, sleep, start } from './lib/procs.js'
+
+const argv = process.argv.slice(2)
+const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
+const root = option('--root', fileURLToPath(new URL('..', import.meta.url)))
+const rate = Number(option('--rate', 300))
+const seconds = Number(option('--seconds', 5))
+const webhook = argv.includes('--webhook')
+
+const work = mkdtempSync(join(tmpdir(), 'mpg-flow-cpu-'))
+process.on('exit', () => {
+  killChildren()
+  rmSync(work, { recursive: true, force: true })
+})
+
+const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '100'], { cwd: root })
+const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
+  cwd: root,
+  logFile: join(work, 'gateway.log'),
+  env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
+})
+const { url, key } = await gateway.ready
+const receiver = webhook ? start('receiver', [join(root, 'bench/servers/receiver.js')], { cwd: root }) : undefined
+const receiverUrl = receiver ? (await receiver.ready).url : undefined
+if (receiverUrl) {
+  const res = await fetch(`${url}/api/v1/webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${receiverUrl}/webhooks`, events: ['payment.success', 'payment.failed', 'payout.success', 'payout.failed'] }),
+  })
+  if (res.status !== 201) throw new Error(`POST /api/v1/webhooks answered ${res.status}`)
+}
+const delivered = async () => (receiverUrl ? (await (await fetch(`${receiverUrl}/__stats`)).json()).count : 0)
+
+/** The load generator (bench/load.js) at the fixed rate; resolves with its figures. */
+function load(duration) {
+  const config = {
+    url,
+    path: '/api/v1/stk-push',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' },
+    idempotency: true,
+    connections: 50,
+    warmup: 0,
+    duration,
+    rate,
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench/load.js'), JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load generator exited ${code}`))))
+  })
+}
+
+const busyMs = () => cpuMs(gateway.pid) + cpuMs(emulator.pid)
+/** Until both processes spend under 3% of a core for 400 ms (callbacks are 100 ms behind the pushes). */
+async function idle() {
+  for (;;) {
+    const before = busyMs()
+    await sleep(400)
+    if (busyMs() - before < 12) return
+  }
+}
+/** Until the receiver has `n` deliveries (each payment brings two events), at most 60 s. */
+async function deliveredAtLeast(n) {
+  const until = Date.now() + 60_000
+  while (receiverUrl && (await delivered()) < n && Date.now() < until) await sleep(100)
+}
+
+const warm = await load(3)
+await deliveredAtLeast(2 * warm.requests_total)
+await idle()
+if (receiverUrl) await fetch(`${receiverUrl}/__reset`, { method: 'POST' })
+const loadavgBefore = round(loadavg()[0], 2)
+const gatewayBefore = cpuMs(gateway.pid)
+const emulatorBefore = cpuMs(emulator.pid)
+const run = await load(seconds)
+await deliveredAtLeast(2 * run.requests_total)
+await idle()
+const payments = run.requests_total
+process.stdout.write(
+  `${JSON.stringify({
+    payments,
+    rate,
+    p50_ms: run.p50_ms,
+    p99_ms: run.p99_ms,
+    non2xx: run.non2xx,
+    ...(receiverUrl ? { deliveries: await delivered() } : {}),
+    gateway_cpu_ms_per_payment: round((cpuMs(gateway.pid) - gatewayBefore) / payments, 3),
+    emulator_cpu_ms_per_payment: round((cpuMs(emulator.pid) - emulatorBefore) / payments, 3),
+    loadavg_1m_before: loadavgBefore,
+  })}\n`,
+)
+await receiver?.stop()
+await gateway.stop()
+await emulator.stop()
+process.exit(0)
