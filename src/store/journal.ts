@@ -24,11 +24,10 @@ import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './
  * before anything else may be appended, so a torn line can only ever be the last one (a crash
  * mid-append), and that one was never acknowledged.
  */
-/**
- * The journal is opened O_DSYNC where the platform has it: each append is durable when its write
- * returns, as if an fdatasync followed it, in one call to the thread pool instead of two (~25 µs
- * less CPU per append here, and one hop less of latency). Elsewhere an explicit fdatasync follows.
- */
+
+// The journal is opened O_DSYNC where the platform has it: each append is durable when its write
+// returns, as if an fdatasync followed it, in one call to the thread pool instead of two (~25 µs
+// less CPU per append here, and one hop less of latency). Elsewhere an explicit fdatasync follows.
 const DSYNC = constants.O_DSYNC ?? 0
 const APPEND_FLAGS = DSYNC ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC : 'a'
 
