@@ -1,12 +1,12 @@
 import { isoIn, isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
-import type { DeliveryAttempt, DeliveryRecord, EventRecord, WebhookEndpointRecord } from '../store/records.js'
+import type { DeliveryAttempt, DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { serializeEvent } from './event-body.js'
 import { recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
 import { signatureHeaders } from './signature.js'
-import { checkWebhookUrl, isPublicAddress } from './url-policy.js'
+import { checkWebhookUrl, isPublicAddress, type UrlCheck } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
 export const RESPONSE_BODY_BYTES = 1024
@@ -16,9 +16,8 @@ export function leaseFor(webhookTimeoutMs: number): number {
   return webhookTimeoutMs * 2 + 30_000
 }
 
-/** The delay before the next attempt, or null when the round's retries are used up. */
-export function nextRetryDelay(delivery: DeliveryRecord, delaysMs: number[]): number | null {
-  const inRound = delivery.attempts.length - (delivery.round_start ?? 0)
+/** The delay before the next attempt, after `inRound` attempts of this round; null when its retries are used up. */
+export function nextRetryDelay(inRound: number, delaysMs: number[]): number | null {
   return inRound >= 1 && inRound <= delaysMs.length ? delaysMs[inRound - 1] : null
 }
 
@@ -65,7 +64,10 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
   const delivery = await ctx.store.claimDelivery(id, owner, options.leaseMs)
   if (!delivery) return { outcome: 'skipped' }
   const given = options.event?.id === delivery.event_id ? options.event : undefined
-  const [event, endpoint] = await Promise.all([given ?? ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
+  // The event the worker was just told about is not read back (nor waited for alongside the endpoint).
+  const [event, endpoint] = given
+    ? [given, await ctx.store.getWebhookEndpoint(delivery.endpoint_id)]
+    : await Promise.all([ctx.store.getEvent(delivery.event_id), ctx.store.getWebhookEndpoint(delivery.endpoint_id)])
   if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
     const now = isoNow(ctx.clock)
     await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
@@ -83,16 +85,17 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
       await ctx.store.releaseDelivery(id, owner)
       return { outcome: 'released' }
     }
-    result = { at: isoNow(ctx.clock), status_code: null, duration_ms: 0, error: `not sent: ${message(error)}`, response_body: null }
+    result = attemptOf(isoNow(ctx.clock), null, 0, `not sent: ${message(error)}`, null)
   }
   const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
   const updated = await ctx.store.completeDelivery(id, owner, (d) => {
     if (d.status !== 'pending') return undefined
-    const next: DeliveryRecord = { ...d, attempts: [...d.attempts, result], updated_at: isoNow(ctx.clock) }
-    if (ok) return { ...next, status: 'succeeded', next_attempt_at: null }
-    const delay = nextRetryDelay(next, ctx.config.webhookRetryDelaysMs)
-    if (delay === null) return { ...next, status: 'failed', next_attempt_at: null }
-    return { ...next, next_attempt_at: isoIn(ctx.clock, delay) }
+    const attempts = d.attempts.concat(result)
+    // One copy of the record, every field it changes given at once (each is one it has already).
+    if (ok) return { ...d, status: 'succeeded', attempts, next_attempt_at: null, updated_at: isoNow(ctx.clock) }
+    const delay = nextRetryDelay(attempts.length - (d.round_start ?? 0), ctx.config.webhookRetryDelaysMs)
+    if (delay === null) return { ...d, status: 'failed', attempts, next_attempt_at: null, updated_at: isoNow(ctx.clock) }
+    return { ...d, attempts, next_attempt_at: isoIn(ctx.clock, delay), updated_at: isoNow(ctx.clock) }
   })
   ctx.log.info('webhook.attempt', {
     delivery_id: id,
@@ -124,31 +127,52 @@ function endpointSecret(ctx: GatewayContext, endpoint: WebhookEndpointRecord): s
   return secret
 }
 
+/**
+ * URLs already checked where the check needs no DNS (private addresses allowed): its answer then
+ * depends on the URL and the mode alone, so it is not parsed again for every attempt.
+ */
+const checkedUrls = new Map<string, UrlCheck>()
+const CHECKED_URLS_SIZE = 1024
+
+function checkUrl(url: string, mode: Mode, allowPrivate: boolean): UrlCheck | Promise<UrlCheck> {
+  if (!allowPrivate) return checkWebhookUrl(url, mode, { allowPrivate })
+  const key = `${mode} ${url}`
+  const known = checkedUrls.get(key)
+  if (known) return known
+  return checkWebhookUrl(url, mode, { allowPrivate }).then((check) => {
+    if (checkedUrls.size >= CHECKED_URLS_SIZE) checkedUrls.clear()
+    checkedUrls.set(key, check)
+    return check
+  })
+}
+
+/** An attempt's record; every field given, so all attempts share one shape. */
+function attemptOf(at: string, statusCode: number | null, durationMs: number, error: string | null, responseBody: string | null): DeliveryAttempt {
+  return { at, status_code: statusCode, error, response_body: responseBody, duration_ms: durationMs }
+}
+
 async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal): Promise<DeliveryAttempt> {
-  const at = new Date(ctx.clock.now())
+  const at = new Date(ctx.clock.now()).toISOString()
   // The receiver checks the signature's timestamp against its own clock: always the machine's.
   const signedAt = Math.floor(Date.now() / 1000)
   const started = performance.now()
   const rawBody = serializeEvent(event)
-  // Every field of an attempt, so each outcome below only replaces some (a copy that adds fields
-  // takes V8's slow path, bench/README.md).
-  const base = { at: at.toISOString(), status_code: null, error: null, response_body: null, duration_ms: 0 }
   const allowPrivate = ctx.config.allowPrivateWebhookUrls
   // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
   // and once more at connect time through allowAddress, on the very address connected to.
-  const check = await checkWebhookUrl(url, delivery.mode, { allowPrivate })
-  if (!check.ok) return { ...base, duration_ms: 0, error: `not sent: ${check.error.toLowerCase()}` }
+  const check = await checkUrl(url, delivery.mode, allowPrivate)
+  if (!check.ok) return attemptOf(at, null, 0, `not sent: ${check.error.toLowerCase()}`, null)
+  // The signature headers' object, with the others added (not spread into a new one).
+  const headers = signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event })
+  headers['content-type'] = 'application/json'
+  headers['user-agent'] = 'mpesa-gateway-webhooks/1'
+  headers['x-mpesa-gateway-delivery'] = delivery.id
   try {
     const res = await sendRequest({
       method: 'POST',
       url,
       body: rawBody,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'mpesa-gateway-webhooks/1',
-        'x-mpesa-gateway-delivery': delivery.id,
-        ...signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event }),
-      },
+      headers,
       timeoutMs: ctx.config.webhookTimeoutMs,
       maxBodyBytes: RESPONSE_BODY_BYTES,
       signal,
@@ -156,10 +180,10 @@ async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventR
     })
     const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
     // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
-    return { ...base, status_code: res.status, duration_ms: Math.round(res.durationMs), error: redirect, response_body: redirect ? null : res.body }
+    return attemptOf(at, res.status, Math.round(res.durationMs), redirect, redirect ? null : res.body)
   } catch (error) {
     if (signal.aborted) throw error
     const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)
-    return { ...base, duration_ms: Math.round(performance.now() - started), error: text }
+    return attemptOf(at, null, Math.round(performance.now() - started), text, null)
   }
 }

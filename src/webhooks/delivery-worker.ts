@@ -2,6 +2,7 @@ import type { Timer } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import type { DeliveryRecord, EventRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
+import { isVirtualClock } from '../utils/virtual-clock.js'
 import { attemptDelivery, leaseFor } from './delivery-attempt.js'
 
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
@@ -51,6 +52,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const leaseMs = leaseFor(ctx.config.webhookTimeoutMs)
   // Scheduling started by an event is work a virtual clock's advance waits for.
   const track = <T>(work: Promise<T>) => ctx.clock.track?.(work) ?? work
+  const virtual = isVirtualClock(ctx.clock)
   let stopped = false
   let stopping: Promise<void> | undefined
 
@@ -61,6 +63,12 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     if (event) events.set(delivery.id, event)
     const now = ctx.clock.now()
     const due = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) : now
+    // Due now on the machine's clock: queued at once, without a timer (a virtual clock keeps it for
+    // its next advance, which waits for what the timer's task returns).
+    if (due <= now && !virtual) {
+      void enqueue(delivery)
+      return
+    }
     const timer = ctx.clock.setTimer(() => {
       timers.delete(delivery.id)
       // What the attempt leads to is returned, so a virtual clock's advance can wait for it.
@@ -72,13 +80,14 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   /** Resolves when the delivery's attempt (started now or once a slot frees) has been recorded. */
   const enqueue = (delivery: DeliveryRecord): Promise<unknown> => {
     if (stopped) return Promise.resolve()
-    const done = new Promise<unknown>((resolve) => finished.set(delivery.id, resolve))
+    // Only a virtual clock waits for the attempt; on the machine's clock nothing does.
+    const done = virtual ? new Promise<unknown>((resolve) => finished.set(delivery.id, resolve)) : undefined
     queued.add(delivery.id)
     const line = waiting.get(delivery.endpoint_id)
     if (line) line.ids.push(delivery.id)
     else waiting.set(delivery.endpoint_id, { accountId: delivery.account_id, ids: [delivery.id] })
     pump()
-    return done
+    return done ?? Promise.resolve()
   }
 
   /**

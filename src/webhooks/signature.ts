@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 
 /**
  * Webhook signatures. One secret string, shown once when the endpoint is created, verifies both
@@ -35,12 +35,27 @@ function signingKey(scheme: SignatureScheme, secret: string): Buffer {
   return Buffer.from(encoded, 'base64')
 }
 
+/** Secrets seen lately (one per endpoint): their keys, imported once rather than per signature. */
+const keyCache = new Map<string, { mpg: KeyObject; standard: KeyObject }>()
+const KEY_CACHE_SIZE = 256
+
+/** The scheme's key for a secret, as a KeyObject (an HMAC keyed with it skips decoding and copying the key). */
+function cachedKey(scheme: SignatureScheme, secret: string): KeyObject {
+  let keys = keyCache.get(secret)
+  if (!keys) {
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
+    keys = { mpg: createSecretKey(signingKey('mpg', secret)), standard: createSecretKey(signingKey('standard', secret)) }
+    keyCache.set(secret, keys)
+  }
+  return keys[scheme]
+}
+
 /**
  * The one place that decides what is signed: the raw body, or `${id}.${timestamp}.${body}`. The
  * parts go to the HMAC as they are (a string as its UTF-8 bytes), without copying the body.
  */
 function mac(scheme: SignatureScheme, secret: string, message: SignedMessage): Buffer {
-  const hmac = createHmac('sha256', signingKey(scheme, secret))
+  const hmac = createHmac('sha256', cachedKey(scheme, secret))
   if (scheme === 'standard') hmac.update(`${message.id}.${message.timestamp}.`, 'utf8')
   return (typeof message.rawBody === 'string' ? hmac.update(message.rawBody, 'utf8') : hmac.update(message.rawBody)).digest()
 }
