@@ -16,7 +16,10 @@ export function canonicalJson(value: unknown): string {
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>
     // Keys in UTF-16 code-unit order (the default sort's), fields that are undefined left out.
-    const keys = Object.keys(record).sort()
+    const keys = sortedKeys(record)
+    // A flat object (a push's body): JSON.stringify writes the listed keys in the list's order, the
+    // same text in one string instead of one per key and value.
+    if (flat(record, keys)) return JSON.stringify(record, keys as string[])
     let text = '{'
     for (const key of keys) {
       const part = record[key]
@@ -26,6 +29,35 @@ export function canonicalJson(value: unknown): string {
     return `${text}}`
   }
   return JSON.stringify(value)
+}
+
+/**
+ * The last object's keys and their sorted copy: a push's body comes out of its schema with the same
+ * keys in the same order every time, so they are sorted once, not on every request.
+ */
+let lastKeys: string[] = []
+let lastSorted: readonly string[] = []
+
+function sortedKeys(record: Record<string, unknown>): readonly string[] {
+  const keys = Object.keys(record)
+  if (sameKeys(keys, lastKeys)) return lastSorted
+  lastKeys = keys
+  lastSorted = [...keys].sort()
+  return lastSorted
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function flat(record: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const key of keys) {
+    const part = record[key]
+    if (part !== null && part !== undefined && typeof part !== 'string' && typeof part !== 'number' && typeof part !== 'boolean') return false
+  }
+  return true
 }
 
 export function fingerprint(body: unknown): string {

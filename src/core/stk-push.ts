@@ -10,7 +10,7 @@ import type { GatewayContext } from './context.js'
 import { DomainError } from './errors.js'
 import { paymentEvent } from './event-data.js'
 import { fingerprint, isExpired, newClaim, replayOf, type Replay } from './idempotency.js'
-import { stkPushResponseView } from './transaction-view.js'
+import { stkPushResponseView, type StkPushIds } from './transaction-view.js'
 
 export interface StkPushRequest {
   account: AccountRecord
@@ -82,12 +82,12 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
   ctx.pushesInFlight.set(transaction.id, push.catch(() => undefined))
   try {
     const answer = await push
-    const ids = {
+    const ids: StkPushIds = {
       merchant_request_id: answer.MerchantRequestID,
       checkout_request_id: answer.CheckoutRequestID,
       customer_message: answer.CustomerMessage,
     }
-    const response = stkPushResponseView({ ...transaction, ...ids })
+    const response = stkPushResponseView(transaction, ids)
     // One write for both: Daraja's answer on the transaction, and the key's replayable outcome.
     const [result] = await Promise.all([
       ctx.store.transition({

@@ -47,13 +47,20 @@ export function transactionView(t: TransactionRecord) {
 export type TransactionView = ReturnType<typeof transactionView>
 
 /** The 201 answer of `POST /api/v1/stk-push`, field for field as the seed shows it. */
-export function stkPushResponseView(t: TransactionRecord) {
+/** Daraja's ids for a push, as stored on its transaction once Daraja answered. */
+export type StkPushIds = Pick<TransactionRecord, 'merchant_request_id' | 'checkout_request_id' | 'customer_message'>
+
+/**
+ * The push's answer. `ids` stand in for the transaction's own when Daraja's answer is not stored on
+ * it yet (the push path answers from the record it inserted, without copying all of it to add them).
+ */
+export function stkPushResponseView(t: TransactionRecord, ids: StkPushIds = t) {
   return {
     success: true,
     transaction_id: t.id,
-    merchant_request_id: t.merchant_request_id,
-    checkout_request_id: t.checkout_request_id,
-    customer_message: t.customer_message,
+    merchant_request_id: ids.merchant_request_id,
+    checkout_request_id: ids.checkout_request_id,
+    customer_message: ids.customer_message,
     amount: t.amount,
     platform_fee: t.platform_fee,
     net_amount: t.net_amount,

@@ -87,3 +87,35 @@ describe('canonicalJson / fingerprint (property)', () => {
     for (const [a, b] of pairs) expect(fingerprint(a)).not.toBe(fingerprint(b))
   })
 })
+
+/** The canonical text as first defined (keys sorted, one part at a time): stored fingerprints were made from it. */
+function canonicalAsFirstWritten(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalAsFirstWritten).join(',')}]`
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>
+    let text = '{'
+    for (const key of Object.keys(record).sort()) {
+      if (record[key] === undefined) continue
+      text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalAsFirstWritten(record[key])}`
+    }
+    return `${text}}`
+  }
+  return JSON.stringify(value)
+}
+
+describe('canonicalJson keeps the text stored fingerprints were made from', () => {
+  it('for any JSON value, and flat bodies with their keys in any order one after another', () => {
+    fc.assert(
+      fc.property(jsonValue, stkBody, fc.nat(), (value, body, seed) => {
+        expect(canonicalJson(value)).toBe(canonicalAsFirstWritten(value))
+        // Same keys in the same order twice, then another order: the sorted keys are reused only when they fit.
+        for (const each of [body, body, reorder(body, seed), { ...body, note: 'x', amount: undefined }]) expect(canonicalJson(each)).toBe(canonicalAsFirstWritten(each))
+      }),
+    )
+  })
+
+  it('escapes and non-ASCII text as JSON.stringify writes them', () => {
+    const body = { reference: 'A"B\\C\u2028', description: 'Malipo ya bidhaa — ✓', amount: 100, phone: '254708374149', gift: null, extra: undefined }
+    expect(canonicalJson(body)).toBe('{"amount":100,"description":"Malipo ya bidhaa — ✓","gift":null,"phone":"254708374149","reference":"A\\"B\\\\C\u2028"}')
+  })
+})
