@@ -5,6 +5,7 @@
 import { lookup as dnsLookup } from 'node:dns'
 import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
+import { RecentValues } from '../utils/recent-values.js'
 
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -131,17 +132,10 @@ function splitUrl(url: string): { origin: string; path: string } {
  * The same few URLs come back on every call (Daraja's endpoints, a merchant's webhook URL): their
  * split is remembered (frozen, shared), in a small map that starts over when it fills.
  */
-const SPLIT_URLS_KEPT = 256
-const splitUrls = new Map<string, Readonly<{ origin: string; path: string }>>()
+const splitUrls = new RecentValues<string, Readonly<{ origin: string; path: string }>>(256)
 
 function splitUrlOnce(url: string): Readonly<{ origin: string; path: string }> {
-  let split = splitUrls.get(url)
-  if (split === undefined) {
-    split = Object.freeze(splitUrl(url))
-    if (splitUrls.size >= SPLIT_URLS_KEPT) splitUrls.clear()
-    splitUrls.set(url, split)
-  }
-  return split
+  return splitUrls.getOrMake(url, (u) => Object.freeze(splitUrl(u)))
 }
 
 /** The caller's headers and a JSON content type, copied into a literal (a spread copy given a new field is slow on Node 20). */

@@ -2,6 +2,7 @@ import { isoIn, isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
+import { RecentValues } from '../utils/recent-values.js'
 import { serializeEvent } from './event-body.js'
 import { recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
@@ -131,19 +132,14 @@ function endpointSecret(ctx: GatewayContext, endpoint: WebhookEndpointRecord): s
  * URLs already checked where the check needs no DNS (private addresses allowed): its answer then
  * depends on the URL and the mode alone, so it is not parsed again for every attempt.
  */
-const checkedUrls = new Map<string, UrlCheck>()
-const CHECKED_URLS_SIZE = 1024
+const checkedUrls = new RecentValues<string, UrlCheck>(1024)
 
 function checkUrl(url: string, mode: Mode, allowPrivate: boolean): UrlCheck | Promise<UrlCheck> {
   if (!allowPrivate) return checkWebhookUrl(url, mode, { allowPrivate })
   const key = `${mode} ${url}`
   const known = checkedUrls.get(key)
   if (known) return known
-  return checkWebhookUrl(url, mode, { allowPrivate }).then((check) => {
-    if (checkedUrls.size >= CHECKED_URLS_SIZE) checkedUrls.clear()
-    checkedUrls.set(key, check)
-    return check
-  })
+  return checkWebhookUrl(url, mode, { allowPrivate }).then((check) => checkedUrls.set(key, check))
 }
 
 /** An attempt's record; every field given, so all attempts share one shape. */

@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { RecentValues } from '../utils/recent-values.js'
 
 /**
  * Webhook signatures. One secret string, shown once when the endpoint is created, verifies both
@@ -36,18 +37,11 @@ function signingKey(scheme: SignatureScheme, secret: string): Buffer {
 }
 
 /** Secrets seen lately (one per endpoint): their keys, imported once rather than per signature. */
-const keyCache = new Map<string, { mpg: KeyObject; standard: KeyObject }>()
-const KEY_CACHE_SIZE = 256
+const keyCache = new RecentValues<string, { mpg: KeyObject; standard: KeyObject }>(256)
 
 /** The scheme's key for a secret, as a KeyObject (an HMAC keyed with it skips decoding and copying the key). */
 function cachedKey(scheme: SignatureScheme, secret: string): KeyObject {
-  let keys = keyCache.get(secret)
-  if (!keys) {
-    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
-    keys = { mpg: createSecretKey(signingKey('mpg', secret)), standard: createSecretKey(signingKey('standard', secret)) }
-    keyCache.set(secret, keys)
-  }
-  return keys[scheme]
+  return keyCache.getOrMake(secret, (s) => ({ mpg: createSecretKey(signingKey('mpg', s)), standard: createSecretKey(signingKey('standard', s)) }))[scheme]
 }
 
 /**
