@@ -95,6 +95,9 @@ const SUFFIX = {
   idempotency: /,"created_at":"([^"\\]*)"\}$/y,
 }
 
+/** Characters from the end of a line within which SUFFIX usually starts (two timestamps and their keys: 80). */
+const SUFFIX_CHARS = 96
+
 /**
  * One string for each of the few values heads repeat (modes, states, accounts, endpoints): the
  * copies a pattern makes die young instead of being kept, one per record (the pool stops growing
@@ -142,9 +145,15 @@ export function coldOfText(c: ColdCollection, text: string): Cold<unknown> | und
     return { [RAW]: text, id: text.slice(7, idEnd), seq, account_id: account, mode, created_at: text.slice(createdAt, text.indexOf('"', createdAt)) } as Cold<unknown>
   }
   const suffix = SUFFIX[c]
-  const tail = text.lastIndexOf(',"created_at":"')
+  // Looked for near the end first (V8's lastIndexOf walks back a character at a time): where the
+  // suffix matches there it is the last one, since its values hold no `"`.
+  let tail = text.indexOf(',"created_at":"', text.length - SUFFIX_CHARS)
   suffix.lastIndex = tail
-  if (tail <= 0 || !suffix.test(text)) return undefined
+  if (tail <= 0 || !suffix.test(text)) {
+    tail = text.lastIndexOf(',"created_at":"')
+    suffix.lastIndex = tail
+    if (tail <= 0 || !suffix.test(text)) return undefined
+  }
   const createdAt = text.slice(tail + 15, text.indexOf('"', tail + 15))
   if (c === 'deliveries') {
     const idEnd = text.indexOf('"', 7)
@@ -173,7 +182,15 @@ function valueAt(text: string, from: number, slot: number): string {
   return end - from === last.length && text.startsWith(last, from) ? last : pooled(text.slice(from, end), slot)
 }
 
+/**
+ * Past this length a transaction's line is parsed instead: the pattern's free-text fields match a
+ * character at a time through V8's backtracking stack, which a line of some MB overflows (a
+ * RangeError that stopped start-up).
+ */
+const PATTERN_MAX_CHARS = 256 * 1024
+
 function transactionOfText(text: string): Cold<unknown> | undefined {
+  if (text.length > PATTERN_MAX_CHARS) return undefined
   const m = PREFIX.transactions.exec(text)
   if (!m) return undefined
   if (text.charCodeAt(text.length - 1) !== 0x7d) return undefined

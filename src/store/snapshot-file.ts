@@ -148,18 +148,23 @@ export function decodePieces(bytes: Buffer, split: number, pieceBytes = PIECE_BY
   return pieces.length > 0 ? pieces : ['']
 }
 
-/** Bytes read ahead while the lines read before them are parsed. */
-const READ_AHEAD_BYTES = 4 * 1024 * 1024
+/**
+ * Bytes read at once: the lines of one read are parsed while the next bytes are read into a second
+ * buffer. Two buffers of this size (larger only for a longer line) are all the file's bytes ever
+ * take: a buffer of the whole file cost as much again as the text kept from it (fresh memory the
+ * kernel maps a page at a time, ~230 MB at 48k payments) for bytes that are dropped once decoded.
+ */
+const READ_BYTES = 4 * 1024 * 1024
 
 const unreadable = (file: string, error: unknown) =>
   new StorageError('unreadable', `Cannot read the store snapshot ${file}: ${storageCause(error)}.`, 'Check the data dir and its permissions, then start again.', { file, cause: error })
 
-/** Reads up to `length` bytes at `at` (fewer only at the end of the file); resolves with the bytes read. */
-async function readAt(file: string, handle: FileHandle, bytes: Buffer, at: number, length: number): Promise<number> {
+/** Reads up to `length` bytes at file position `position` into `bytes` at `offset` (fewer only at the end of the file); resolves with the bytes read. */
+async function readAt(file: string, handle: FileHandle, bytes: Buffer, offset: number, length: number, position: number): Promise<number> {
   let read = 0
   try {
     while (read < length) {
-      const { bytesRead } = await handle.read(bytes, at + read, length - read, at + read)
+      const { bytesRead } = await handle.read(bytes, offset + read, length - read, position + read)
       if (bytesRead === 0) break
       read += bytesRead
     }
@@ -171,42 +176,66 @@ async function readAt(file: string, handle: FileHandle, bytes: Buffer, at: numbe
 
 /**
  * The snapshot's text as pieces of whole lines (decodePieces), each given out as soon as it is
- * read while the next READ_AHEAD_BYTES are being read: reading the file and parsing it overlap
- * instead of one waiting for the other. `read` bytes are in `bytes` already; `size` (the file's
- * length) is updated as it is read. The history collections (from idempotency on) start a piece
- * of their own when `keepCold`: those are kept as strings the cold records' texts are slices of
- * (large strings the GC never copies or traces, instead of one string per record), the rest are
- * strings dropped once parsed. No piece is longer than PIECE_BYTES (or READ_AHEAD_BYTES and one
- * line), so the file's size is not bound by V8's longest string.
+ * read while the next READ_BYTES are being read into the other buffer: reading the file and
+ * parsing it overlap instead of one waiting for the other. `first` holds the file's first `read`
+ * bytes; `size` (the file's length) is updated as it is read. The history collections (from
+ * idempotency on) start a piece of their own when `keepCold`: those are kept as strings the cold
+ * records' texts are slices of (large strings the GC never copies or traces, instead of one string
+ * per record), the rest are strings dropped once parsed. No piece is longer than READ_BYTES (or
+ * one line), so the file's size is not bound by V8's longest string.
  */
-async function* linePieces(file: string, handle: FileHandle, bytes: Buffer, read: number, keepCold: boolean, total: { size: number }): AsyncGenerator<string> {
+async function* linePieces(file: string, handle: FileHandle, first: Buffer, read: number, keepCold: boolean, total: { size: number }): AsyncGenerator<string> {
   const HISTORY = '"idempotency":[\n'
   let historyFound = !keepCold
-  let from = 0
+  let current: Buffer = first
+  let spare: Buffer = Buffer.allocUnsafe(first.length)
+  /** Bytes in `current` (whole lines, then the start of the next one), and where the file goes on. */
+  let length = read
+  let position = read
   for (;;) {
-    const ahead = read < total.size ? readAt(file, handle, bytes, read, Math.min(READ_AHEAD_BYTES, total.size - read)) : undefined
+    const atEnd = position >= total.size
+    // Whole lines in `current` (everything, at the end of the file).
+    const end = atEnd ? length : length === 0 ? 0 : current.lastIndexOf(0x0a, length - 1) + 1
+    if (end === 0 && !atEnd) {
+      // One line longer than the buffer: larger buffers, and read on.
+      const larger = Buffer.allocUnsafe(current.length * 2)
+      current.copy(larger, 0, 0, length)
+      current = larger
+      spare = Buffer.allocUnsafe(larger.length)
+      const got = await readAt(file, handle, current, length, Math.min(current.length - length, total.size - position), position)
+      length += got
+      position += got
+      if (got === 0) total.size = position
+      continue
+    }
+    // The start of the next line goes first in the other buffer, the next bytes after it, read
+    // while these lines are parsed.
+    const carry = length - end
+    current.copy(spare, 0, end, length)
+    const ahead = atEnd ? undefined : readAt(file, handle, spare, carry, Math.min(spare.length - carry, total.size - position), position)
     // Awaited below, unless parsing stops first at a damaged line: then its failure is moot.
     ahead?.catch(() => undefined)
-    // Whole lines read so far (everything, once the whole file is).
-    const end = ahead === undefined ? total.size : bytes.lastIndexOf(0x0a, read - 1) + 1
-    if (end > from) {
-      const region = bytes.subarray(from, end)
+    if (end > 0) {
+      const region = current.subarray(0, end)
       let split = 0
       if (!historyFound) {
-        // A line of its own: JSON escapes every `"` and newline inside a record's line.
+        // A line of its own (JSON escapes every `"` and newline inside a record's line); a region
+        // always starts at the start of a line.
         const at = region.indexOf(HISTORY)
-        if (at >= 0 && (at > 0 ? region[at - 1] === 0x0a : from === 0 || bytes[from - 1] === 0x0a)) {
+        if (at >= 0 && (at === 0 || region[at - 1] === 0x0a)) {
           historyFound = true
           split = at
         }
       }
+      // Decoded (copied) whole before the first piece is given out: `current` is reused after.
       yield* decodePieces(region, split)
-      from = end
     }
     if (ahead === undefined) return
     const got = await ahead
-    read += got
-    if (got === 0) total.size = read
+    ;[current, spare] = [spare, current]
+    length = carry + got
+    position += got
+    if (got === 0) total.size = position
   }
 }
 
@@ -232,8 +261,8 @@ export async function readSnapshot(file: string, keepCold = false): Promise<{ do
     } catch (error) {
       throw unreadable(file, error)
     }
-    const bytes = Buffer.allocUnsafe(size)
-    const read = await readAt(file, handle, bytes, 0, Math.min(READ_AHEAD_BYTES, size))
+    const bytes = Buffer.allocUnsafe(Math.min(READ_BYTES, size))
+    const read = await readAt(file, handle, bytes, 0, bytes.length, 0)
     if (read >= LAYOUT_MARK.length && bytes.toString('latin1', 0, LAYOUT_MARK.length) === LAYOUT_MARK) {
       const total = { size }
       const doc = await parseLines(file, linePieces(file, handle, bytes, read, keepCold, total), keepCold, unchecked)

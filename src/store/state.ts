@@ -6,6 +6,11 @@ import { Table } from './table.js'
 
 type AnyRecord = Record<string, unknown>
 
+const inSeqOrder = (events: AnyRecord[]) => {
+  for (let i = 1; i < events.length; i++) if ((events[i].seq as number) < (events[i - 1].seq as number)) return false
+  return true
+}
+
 export type EventHead = Pick<EventRecord, 'id' | 'seq' | 'account_id' | 'mode' | 'created_at'>
 export type DeliveryHead = Pick<DeliveryRecord, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'created_at'>
 export type IdempotencyHead = Pick<IdempotencyRecord, 'scope' | 'state' | 'created_at'>
@@ -74,15 +79,38 @@ export class StoreState {
    * use; cold ones may come cold already, see loadDocument).
    */
   static of(doc: StoreDocument): StoreState {
+    const lists = (Object.keys(KEY_OF) as Collection[]).map((c) => [c, doc[c] as unknown as AnyRecord[]] as const)
+    for (const [c, list] of lists) if (c === 'events' && !inSeqOrder(list)) list.sort((a, b) => (a.seq as number) - (b.seq as number))
+    // Each key once (as the store writes its files): every record is new, so it is stored and
+    // indexed without looking for an older version. A key twice (a file edited by hand): each
+    // record put in turn, the later one replacing the earlier, as a replay does.
+    let state = StoreState.empty(doc)
+    for (const [c, list] of lists) {
+      for (const record of list) state.add(c, record)
+      if (state.tables[c].size === list.length) continue
+      state = StoreState.empty(doc)
+      for (const [c, list] of lists) for (const record of list) state.put(c, record as never)
+      break
+    }
+    return state
+  }
+
+  private static empty(doc: StoreDocument): StoreState {
     const state = new StoreState()
     state.meta = Object.freeze({ ...doc.meta })
     state.nextEventSeq = doc.next_event_seq
-    for (const c of Object.keys(KEY_OF) as Collection[]) {
-      const list = doc[c] as unknown as AnyRecord[]
-      if (c === 'events') list.sort((a, b) => (a.seq as number) - (b.seq as number))
-      for (const record of list) state.put(c, record as never)
-    }
     return state
+  }
+
+  /** put() for a key not stored yet (StoreState.of): no older version to look up or unindex. */
+  private add(c: Collection, r: AnyRecord): void {
+    const key = String(r[KEY_OF[c]])
+    const stored = !isCold(r) && coolable(c, r) ? cold(c, JSON.stringify(r), r) : r
+    ;(this.tables[c] as unknown as Table<AnyRecord>).load(key, stored)
+    if (c === 'transactions') this.indexTransaction(undefined, stored as unknown as TransactionHead)
+    else if (c === 'deliveries') this.indexDelivery(undefined, stored as unknown as DeliveryHead)
+    else if (c === 'events') this.eventList.push(stored as unknown as EventHead)
+    else if (c === 'api_keys') this.keyByHash.set((r as { hash: string }).hash, key)
   }
 
   /**
@@ -163,7 +191,7 @@ export class StoreState {
     if (t.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t.id)
     if (t.payout?.callback_token) this.txByPayoutToken.set(t.payout.callback_token, t.id)
     if (t.status === 'pending') this.addPending(t)
-    else if (this.pendingTx.delete(t.id) && this.pendingTx.size === 0) {
+    else if (old && this.pendingTx.delete(t.id) && this.pendingTx.size === 0) {
       this.pendingInCreationOrder = true
       this.lastPendingCreatedAt = ''
     }

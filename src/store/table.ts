@@ -34,6 +34,11 @@ export class Table<T> {
     this.records.set(key, record)
   }
 
+  /** Stores a record under a key known to be new, with no view open (a store being opened). */
+  load(key: string, record: T): void {
+    this.records.set(key, record)
+  }
+
   delete(key: string): boolean {
     if (!this.has(key)) return false
     this.remember(key)

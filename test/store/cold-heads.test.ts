@@ -74,4 +74,12 @@ describe('the head of a history line read without parsing it', () => {
     expect(coldOfText('idempotency', '{"scope":"s","fingerprint":"f","state":"done","created_at":"t","extra":1}')).toBeUndefined()
     expect(coldOfText('deliveries', '{"id":"d\\"1","event_id":"e","endpoint_id":"w","account_id":"a","mode":"test","event":"e","status":"succeeded","attempts":[],"created_at":"t","updated_at":"t"}')).toBeUndefined()
   })
+
+  it('reads created_at however far from the end of the line it starts, and the last one only', () => {
+    const long = `2026-11-29T21:34:45.333Z${' '.repeat(100)}`
+    const key = `{"scope":"s","fingerprint":"f","state":"done","status_code":201,"response":{"created_at":"inner"},"transaction_id":"t","created_at":"${long}"}`
+    expect({ ...coldOfText('idempotency', key) }).toEqual({ ...cold('idempotency', key, JSON.parse(key)) })
+    const delivery = `{"id":"d1","event_id":"e","endpoint_id":"w","account_id":"a","mode":"test","event":"e","status":"succeeded","attempts":[],"next_attempt_at":null,"created_at":"${long}","updated_at":"${long}"}`
+    expect({ ...coldOfText('deliveries', delivery) }).toEqual({ ...cold('deliveries', delivery, JSON.parse(delivery)) })
+  })
 })
