@@ -321,6 +321,13 @@ export async function soak({ root, argv, asJson, log }) {
     soak_worst_pause_on_cpu_ms: during.length ? Math.max(...during.map((p) => p.loop_delay_max_on_cpu_ms ?? 0)) : null,
     soak_worst_gc_pause_ms: during.length ? Math.max(...during.map((p) => p.gc_max_ms)) : null,
     soak_worst_gc_pause_kind: during.length ? during.reduce((a, b) => (b.gc_max_ms > a.gc_max_ms ? b : a)).gc_max_kind ?? null : null,
+    // The longest stalls one by one (20 ms or more; the probe lists them): when (s after the load
+    // began), how long, on the process's CPU, and the GC time inside each.
+    soak_longest_stalls: during
+      .flatMap((p) => p.stalls ?? [])
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 10)
+      .map((s) => ({ t_s: round((s.at - loadStart) / 1000, 2), ms: s.ms, on_cpu_ms: s.on_cpu_ms, gc_ms: s.gc_ms, gc_kinds: s.gc_kinds })),
     soak_restart_ms: restartMs,
     soak_restart_ms_per_10k_transactions: transactions.size ? round(restartMs / (transactions.size / 10_000), 0) : null,
     soak_all_accounted_exactly_once: checks.all_accounted_exactly_once,
@@ -379,6 +386,7 @@ export async function soak({ root, argv, asJson, log }) {
     process.stdout.write(
       [
         `soak_worst_pause_ms: ${result.soak_worst_pause_ms} (${result.run.worst_pause_measures}; longest GC pause ${result.soak_worst_gc_pause_ms} ms; worst stall counting only the gateway's own CPU time: ${result.soak_worst_pause_on_cpu_ms} ms)`,
+        `longest stalls (s after the load began: ms, on CPU, GC inside): ${result.soak_longest_stalls.map((x) => `${x.t_s} s: ${x.ms} (${x.on_cpu_ms}, GC ${x.gc_ms}${x.gc_kinds ? ` ${x.gc_kinds}` : ''})`).join('; ') || 'none over 20 ms'}`,
         `accounted for exactly once: ${checks.all_accounted_exactly_once}`,
         `  ${JSON.stringify(checks)}`,
         `restart on the resulting store: ${restartMs} ms to ready (${transactions.size} transactions, store ${storeAtEnd} MB, RSS ${restartRss} MiB after ready)`,

@@ -39,7 +39,7 @@ async function openStore(file, options = {}) {
  * Stops early, once every flow begun has finished, when the store refuses new payments at its size
  * ceiling; resolves with the payments stored.
  */
-async function fill(file, count, concurrency = 200) {
+export async function fill(file, count, concurrency = 200) {
   const { transactionView } = await import(dist('src/core/transaction-view.js'))
   const store = await openStore(file)
   const now = () => new Date().toISOString()

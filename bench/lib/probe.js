@@ -8,8 +8,8 @@
 // stalls.js.
 // It changes nothing in the process but adding two timers and one observer (all unref'd) and a
 // SIGUSR2 listener.
-import { appendFileSync } from 'node:fs'
-import { constants, PerformanceObserver } from 'node:perf_hooks'
+import { appendFile, appendFileSync } from 'node:fs'
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks'
 import { stallMeter } from './stalls.js'
 
 const file = process.env.MPG_BENCH_PROBE_FILE
@@ -19,6 +19,9 @@ if (file) {
   let gcMax = 0
   let gcMaxKind = null
   let gcTotal = 0
+  // GC pauses long enough to matter, with when they began (ms since the epoch): a listed stall is
+  // matched with the GC time inside it.
+  let gcLong = []
   // Which kind the longest pause was: a scavenge (young generation) or a mark-compact (all of it).
   const KINDS = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' }
   const gc = new PerformanceObserver((list) => {
@@ -28,10 +31,11 @@ if (file) {
         gcMaxKind = KINDS[entry.detail?.kind] ?? String(entry.detail?.kind)
       }
       gcTotal += entry.duration
+      if (entry.duration >= 2 && gcLong.length < 1000) gcLong.push({ from: performance.timeOrigin + entry.startTime, ms: entry.duration, kind: KINDS[entry.detail?.kind] ?? String(entry.detail?.kind) })
     }
   })
   gc.observe({ entryTypes: ['gc'] })
-  const sample = () => {
+  const sample = (sync = false) => {
     const m = process.memoryUsage()
     const delay = stalls.read()
     const line = {
@@ -47,11 +51,21 @@ if (file) {
       gc_max_ms: Math.round(gcMax * 10) / 10,
       gc_max_kind: gcMaxKind,
       gc_total_ms: Math.round(gcTotal * 10) / 10,
+      // Each stall of 20 ms or more: when it ended, how long, on CPU, and the GC time within it.
+      stalls: delay.stalls.map((s) => {
+        const gcs = gcLong.filter((g) => g.from < s.at && g.from + g.ms > s.at - s.ms)
+        return { ...s, gc_ms: Math.round(gcs.reduce((sum, g) => sum + g.ms, 0) * 10) / 10, gc_kinds: [...new Set(gcs.map((g) => g.kind))].join('+') || null }
+      }),
     }
+    gcLong = gcLong.filter((g) => g.from > Date.now() - 1000)
     gcMax = 0
     gcMaxKind = null
     gcTotal = 0
-    appendFileSync(file, `${JSON.stringify(line)}\n`)
+    // Not a synchronous write on the loop it measures: a file write can wait for the file
+    // system's journal (tens of ms while another file's blocks are freed), which the probe would
+    // then report as the process's own stall. Written at once only on the way out.
+    if (sync) appendFileSync(file, `${JSON.stringify(line)}\n`)
+    else appendFile(file, `${JSON.stringify(line)}\n`, () => undefined)
   }
   setInterval(sample, every).unref()
   // SIGUSR2: one line now (the soak sends it before stopping the process, so the last, partial
