@@ -7,8 +7,10 @@
 // payout event, and the count waits for every delivery too. For comparing two builds of the flow's
 // back half, which the bench's saturated figure only sees mixed with the push path and the load.
 //
-//   node bench/flow-cpu.js [--rate R] [--seconds S] [--webhook] [--root DIR]
+//   node bench/flow-cpu.js [--rate R] [--seconds S] [--webhook] [--root DIR] [--push-only]
 //
+// --push-only holds Daraja's callbacks back past the run, as the bench's push-path part does: the
+// figure is then the push path's own CPU per push (every payment stays pending).
 // --root runs another checkout's build (its dist/, bin/ and bench/servers/), so builds can be
 // alternated in one sitting. Prints one JSON line.
 import { spawn } from 'node:child_process'
@@ -24,6 +26,7 @@ const root = option('--root', fileURLToPath(new URL('..', import.meta.url)))
 const rate = Number(option('--rate', 300))
 const seconds = Number(option('--seconds', 5))
 const webhook = argv.includes('--webhook')
+const callbackDelayMs = argv.includes('--push-only') ? '600000' : '100'
 
 const work = mkdtempSync(join(tmpdir(), 'mpg-flow-cpu-'))
 process.on('exit', () => {
@@ -31,7 +34,7 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '100'], { cwd: root })
+const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), callbackDelayMs], { cwd: root })
 const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
   cwd: root,
   logFile: join(work, 'gateway.log'),
