@@ -231,6 +231,6 @@ export class StoreState {
       else ids.push(d.id)
     }
     if (d.status === 'pending') this.pendingDeliveries.add(d.id)
-    else this.pendingDeliveries.delete(d.id)
+    else if (old) this.pendingDeliveries.delete(d.id)
   }
 }
