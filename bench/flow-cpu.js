@@ -7,8 +7,10 @@
 // payout event, and the count waits for every delivery too. For comparing two builds of the flow's
 // back half, which the bench's saturated figure only sees mixed with the push path and the load.
 //
-//   node bench/flow-cpu.js [--rate R] [--seconds S] [--webhook] [--root DIR] [--push-only]
+//   node bench/flow-cpu.js [--rate R] [--seconds S] [--webhook] [--root DIR] [--push-only] [--prof DIR]
 //
+// --prof writes a `--cpu-prof` of the gateway and of the emulator to DIR (run with MPG_NO_BUNDLE=1
+// for readable names; bench/lib/profile.js FILE prints the hottest functions).
 // --push-only holds Daraja's callbacks back past the run, as the bench's push-path part does: the
 // figure is then the push path's own CPU per push (every payment stays pending).
 // --root runs another checkout's build (its dist/, bin/ and bench/servers/), so builds can be
@@ -27,6 +29,8 @@ const rate = Number(option('--rate', 300))
 const seconds = Number(option('--seconds', 5))
 const webhook = argv.includes('--webhook')
 const callbackDelayMs = argv.includes('--push-only') ? '600000' : '100'
+const prof = option('--prof', undefined)
+const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
 
 const work = mkdtempSync(join(tmpdir(), 'mpg-flow-cpu-'))
 process.on('exit', () => {
@@ -34,8 +38,8 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), callbackDelayMs], { cwd: root })
-const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
+const emulator = start('emulator', [...profArgs, join(root, 'bench/servers/emulator.js'), callbackDelayMs], { cwd: root })
+const gateway = start('gateway', [...profArgs, join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
   cwd: root,
   logFile: join(work, 'gateway.log'),
   env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },

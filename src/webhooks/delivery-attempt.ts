@@ -59,11 +59,14 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  */
 export async function attemptDelivery(ctx: GatewayContext, id: string, options: AttemptOptions): Promise<AttemptOutcome> {
   const { owner } = options
-  const found = await ctx.store.getDelivery(id)
-  if (!found || found.status !== 'pending') return { outcome: 'skipped' }
-  if (found.next_attempt_at && Date.parse(found.next_attempt_at) > ctx.clock.now() + 5) return { outcome: 'not_due', delivery: found }
+  // One read: the lease hands back the delivery it leased (pending, not leased by another). The
+  // rare one not due yet by this process's clock is given back unattempted.
   const delivery = await ctx.store.claimDelivery(id, owner, options.leaseMs)
   if (!delivery) return { outcome: 'skipped' }
+  if (delivery.next_attempt_at && Date.parse(delivery.next_attempt_at) > ctx.clock.now() + 5) {
+    await ctx.store.releaseDelivery(id, owner)
+    return { outcome: 'not_due', delivery }
+  }
   const given = options.event?.id === delivery.event_id ? options.event : undefined
   // The event the worker was just told about is not read back (nor waited for alongside the endpoint).
   const [event, endpoint] = given

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { attemptDelivery, leaseFor } from '../../src/webhooks/delivery-attempt.js'
 import { addEndpoint, bodyOf, listDeliveries, seedSnippetAccepts, type DeliveryView } from './helpers.js'
 
 let gw: TestGateway | undefined
@@ -195,5 +196,34 @@ describe('the queue survives a restart', () => {
     expect(newer.headers['webhook-id']).not.toBe(got[0].headers['webhook-id'])
     expect(receiver.received().filter((r) => r.headers['webhook-id'] === got[0].headers['webhook-id'])).toHaveLength(2)
     expect(bodyOf(got[1]).event).toBe('payment.failed')
+  })
+})
+
+describe('one attempt leases its delivery with one read', () => {
+  it('a delivery not due yet is given back untouched: nothing is sent, its lease is free for the next taker', async () => {
+    receiver = await startCallbackReceiver()
+    receiver.answerWith({ status: 503 })
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_RETRY_DELAYS_MS: '60000,60000,60000' } })
+    const endpoint = await addEndpoint(gw, `${receiver.url}/hooks`, { events: ['payment.failed'] })
+    await failPayment(gw)
+    const retrying = await waitFor(
+      async () => {
+        const [d] = await listDeliveries(gw!, endpoint.id)
+        return d?.attempts.length === 1 ? d : undefined
+      },
+      { what: 'the first attempt to be recorded' },
+    )
+    expect(retrying.status).toBe('pending')
+    const ctx = gw.context
+    const leaseMs = leaseFor(ctx.config.webhookTimeoutMs)
+    const outcome = await attemptDelivery(ctx, retrying.id, { owner: 'early-worker', leaseMs, signal: new AbortController().signal })
+    expect(outcome.outcome).toBe('not_due')
+    expect(receiver.received()).toHaveLength(1)
+    // Given back: another owner leases it at once (a lease kept would refuse it for leaseMs).
+    expect(await ctx.store.claimDelivery(retrying.id, 'next-worker', leaseMs)).toMatchObject({ id: retrying.id, status: 'pending' })
+    await ctx.store.releaseDelivery(retrying.id, 'next-worker')
+    const [after] = await listDeliveries(gw, endpoint.id)
+    expect(after.attempts).toHaveLength(1)
+    expect(after.next_attempt_at).toBe(retrying.next_attempt_at)
   })
 })
