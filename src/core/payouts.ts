@@ -2,6 +2,7 @@ import { DarajaCallError, isDuplicateRequest, isTransient } from '../daraja/erro
 import { resultParameter, type B2cResult } from '../schemas/daraja.js'
 import type { PayoutAccount, PayoutRecord, TransactionRecord } from '../store/records.js'
 import { b2cResultUrl, QUEUE_TIMEOUT_SUFFIX } from '../utils/callback-paths.js'
+import { ackAwaitingResult, storeAck } from './b2c-acks.js'
 import { b2cResultToken } from './callback-tokens.js'
 import { isoNow } from './clock.js'
 import type { GatewayContext } from './context.js'
@@ -58,7 +59,7 @@ export function planPayout(destination: PayoutAccount | null | undefined, t: Tra
  */
 export function startPayout(ctx: GatewayContext, t: TransactionRecord, resultToken?: string): void {
   if (t.payout?.status !== 'pending') return
-  const work = sendB2c(ctx, t, ctx.clock.now(), resultToken || undefined).catch((error) =>
+  const work = sendB2c(ctx, t, ctx.clock.now(), resultToken || undefined, true).catch((error) =>
     ctx.log.error('payout.failed_to_send', { transaction_id: t.id, message: error instanceof Error ? error.message : String(error) }),
   )
   // Serverless: the platform may freeze the function once it answered; if it does anyway, the
@@ -71,14 +72,18 @@ export function startPayout(ctx: GatewayContext, t: TransactionRecord, resultTok
  * Sends (or re-sends) the B2C of a pending payout when it is due. Every attempt uses the same
  * OriginatorConversationID, so Daraja answers "Duplicate" instead of paying twice.
  */
-export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now(), resultToken?: string): Promise<void> {
+export async function sendB2c(ctx: GatewayContext, t: TransactionRecord, now = ctx.clock.now(), resultToken?: string, first = false): Promise<void> {
   // The leased copy is read inside the lease: the caller's may predate an attempt that just ended.
   await withPayoutLease(ctx, t.id, async (current) => {
-    if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current, resultToken)
+    if (b2cDue(current.payout, now, ctx.config.payoutRetryDelaysMs.length + 1)) await sendB2cOnce(ctx, current, resultToken, first)
   })
 }
 
-async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToken = b2cResultToken(ctx, t.id)): Promise<void> {
+/**
+ * `first`: the payment's own first B2C (startPayout), whose ack may wait for its result to be
+ * stored with it; a pass's attempts (retries, resumes, in batches) store theirs at once.
+ */
+async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToken = b2cResultToken(ctx, t.id), first = false): Promise<void> {
   const payout = t.payout
   if (!payout || payout.status !== 'pending' || payout.destination.type !== 'mpesa' || !payout.callback_token) return
   const base = ctx.publicUrl()
@@ -97,8 +102,11 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToke
       resultUrl,
       queueTimeoutUrl: `${resultUrl}${QUEUE_TIMEOUT_SUFFIX}`,
     })
-    await markTaken(ctx, t.id, attempt, ack.ConversationID)
     ctx.log.info('payout.sent', { transaction_id: t.id, amount: payout.amount, attempt })
+    // Stored with the result when that comes soon (one write for both), else alone (b2c-acks.ts).
+    const at = ctx.clock.now()
+    const alone = () => markTaken(ctx, t.id, attempt, ack.ConversationID, at)
+    await (first ? storeAck(ctx, { attempt, conversationId: ack.ConversationID, at }, t.id, alone) : alone())
   } catch (error) {
     if (!(error instanceof DarajaCallError)) throw error
     if (isDuplicateRequest(error)) {
@@ -116,8 +124,8 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToke
 }
 
 /** Daraja took the B2C (its ack, or its duplicate check): wait for the result, then ask. */
-async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null): Promise<void> {
-  const now = new Date(ctx.clock.now())
+async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null, at = ctx.clock.now()): Promise<void> {
+  const now = new Date(at)
   await ctx.store.transition({
     transactionId,
     payoutLeaseOwner: ctx.leaseOwner,
@@ -190,12 +198,19 @@ export async function applyB2cResult(ctx: GatewayContext, token: string, payload
     return { applied: false }
   }
   const receipt = resultParameter(r.ResultParameters?.ResultParameter, 'TransactionReceipt') ?? (code === '0' ? r.TransactionID : null)
-  const applied = await finalizePayout(ctx, t.id, {
-    status: code === '0' ? 'success' : 'failed',
+  // Daraja's ack of this B2C, when it is still waiting to be stored: it goes into this write.
+  const ack = ackAwaitingResult(ctx, t.id)
+  const outcome = {
+    status: code === '0' ? ('success' as const) : ('failed' as const),
     result_code: code,
     result_desc: r.ResultDesc,
     mpesa_receipt: receipt === null || receipt === undefined ? null : String(receipt),
-  })
+  }
+  const applied = await finalizePayout(ctx, t.id, outcome, ack ? { conversation_id: ack.taken.conversationId, attempts: Math.max(ack.taken.attempt, t.payout.attempts ?? 0) } : {})
+  if (ack) {
+    if (applied) ack.stored()
+    else await ack.storeAlone()
+  }
   return { applied }
 }
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
+import { storeWaitingAcks } from '../core/b2c-acks.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
 import type { Clock } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
@@ -129,6 +130,8 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
           setTimeout(() => server.closeAllConnections(), 5000).unref()
         })
         if (context.bus instanceof StoreEventBus) context.bus.stop()
+        // B2C acks still waiting for their result (none reaches this process now) are stored.
+        await storeWaitingAcks(context)
         await emulator?.close()
         await store.close()
       })()

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { ACK_WAITS_FOR_RESULT_MS } from '../../src/core/b2c-acks.js'
 import type { TransactionRecord } from '../../src/store/records.js'
 import { runCli } from '../helpers/run-cli.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
@@ -151,7 +152,8 @@ describe('#10 case 5: a B2C whose result never comes is asked about, never left 
 
   it('a B2C in flight when the gateway stops is settled after the restart from Daraja’s answer', async () => {
     const g = await start()
-    emulator!.setScenario({ product: 'b2c', next: true, delay_ms: 1500 })
+    // Past the time an ack waits to be stored with its result (b2c-acks.ts), with a margin.
+    emulator!.setScenario({ product: 'b2c', next: true, delay_ms: ACK_WAITS_FOR_RESULT_MS + 1500 })
     const id = await pay(g)
     await waitFor(async () => (await g.context.store.getTransaction(id))?.payout?.conversation_id, { what: 'the B2C to be acknowledged' })
     await g.close()
