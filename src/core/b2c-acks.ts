@@ -12,8 +12,6 @@ export const ACK_WAITS_FOR_RESULT_MS = 1000
 export interface TakenFields {
   attempt: number
   conversationId: string
-  /** When Daraja answered: the Transaction Status check is scheduled from it. */
-  at: number
 }
 
 interface PendingAck extends TakenFields {
@@ -87,7 +85,7 @@ export function storeAck(ctx: GatewayContext, taken: TakenFields, transactionId:
  */
 export function ackAwaitingResult(ctx: GatewayContext, transactionId: string): { taken: TakenFields; stored: () => void; storeAlone: () => Promise<void> } | undefined {
   const ack = pendingByStore.get(ctx.store)?.get(transactionId)
-  return ack && { taken: { attempt: ack.attempt, conversationId: ack.conversationId, at: ack.at }, stored: ack.stored, storeAlone: ack.storeAlone }
+  return ack && { taken: { attempt: ack.attempt, conversationId: ack.conversationId }, stored: ack.stored, storeAlone: ack.storeAlone }
 }
 
 /** Stores every ack still waiting (the gateway stops: no result will reach this process now). */

@@ -104,9 +104,8 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToke
     })
     ctx.log.info('payout.sent', { transaction_id: t.id, amount: payout.amount, attempt })
     // Stored with the result when that comes soon (one write for both), else alone (b2c-acks.ts).
-    const at = ctx.clock.now()
-    const alone = () => markTaken(ctx, t.id, attempt, ack.ConversationID, at)
-    await (first ? storeAck(ctx, { attempt, conversationId: ack.ConversationID, at }, t.id, alone) : alone())
+    const alone = () => markTaken(ctx, t.id, attempt, ack.ConversationID)
+    await (first ? storeAck(ctx, { attempt, conversationId: ack.ConversationID }, t.id, alone) : alone())
   } catch (error) {
     if (!(error instanceof DarajaCallError)) throw error
     if (isDuplicateRequest(error)) {
@@ -124,8 +123,9 @@ async function sendB2cOnce(ctx: GatewayContext, t: TransactionRecord, resultToke
 }
 
 /** Daraja took the B2C (its ack, or its duplicate check): wait for the result, then ask. */
-async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null, at = ctx.clock.now()): Promise<void> {
-  const now = new Date(at)
+async function markTaken(ctx: GatewayContext, transactionId: string, attempt: number, conversationId: string | null): Promise<void> {
+  // Stored late (it waited for the result): the result still gets its whole time before it is asked about.
+  const now = new Date(ctx.clock.now())
   await ctx.store.transition({
     transactionId,
     payoutLeaseOwner: ctx.leaseOwner,

@@ -66,7 +66,7 @@ describe("a B2C's ack is stored with its result when that comes soon", () => {
     expect(b2cCalls(emulator!)).toHaveLength(1)
   })
 
-  it('a late result: the ack is stored alone once the wait is over (its status check scheduled from the ack), and the result settles it later', async () => {
+  it('a late result: the ack is stored alone once the wait is over (its status check scheduled from then), and the result settles it later', async () => {
     const g = await start()
     emulator!.setScenario({ product: 'b2c', next: true, delay_ms: ACK_WAITS_FOR_RESULT_MS + 1500 })
     const id = await pay(g)
