@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 
 const here = fileURLToPath(new URL('..', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -76,24 +77,51 @@ async function child(root, file) {
     stalls.push([last, t - last - 5])
     last = t
   }, 5)
+  // The disk alone: a thread of its own appends 1.5 KB to another O_DSYNC file every 2 ms and times
+  // each write call (what an append costs on this disk, with no event loop in the way).
+  const diskStop = new Int32Array(new SharedArrayBuffer(4))
+  const disk = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads')
+    const { openSync, writeSync, constants } = require('node:fs')
+    const { performance } = require('node:perf_hooks')
+    const fd = openSync(workerData.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_DSYNC ?? 0), 0o600)
+    const line = Buffer.alloc(1500, 0x62)
+    const times = []
+    while (Atomics.load(workerData.stop, 0) === 0) {
+      const t = performance.timeOrigin + performance.now()
+      writeSync(fd, line)
+      times.push([t, performance.timeOrigin + performance.now() - t])
+      Atomics.wait(workerData.stop, 0, 0, 2)
+    }
+    parentPort.postMessage(times)`,
+    { eval: true, workerData: { file: join(file, '..', 'disk-probe'), stop: diskStop } },
+  )
+  const diskTimes = new Promise((resolve) => disk.once('message', resolve))
   await sleep(2000)
   const foldFrom = performance.now()
+  const foldFromMono = process.hrtime.bigint()
   await store.fold()
   const foldTo = performance.now()
+  const foldToMono = process.hrtime.bigint()
   await sleep(3000)
   stop = true
   clearInterval(load)
   clearInterval(logTimer)
   clearInterval(tick)
   await Promise.all(pending)
+  Atomics.store(diskStop, 0, 1)
+  Atomics.notify(diskStop, 0)
+  const diskWrites = (await diskTimes).map(([t, ms]) => [t - performance.timeOrigin, ms])
+  await disk.terminate()
   await store.close()
   closeSync(log)
   const phase = (xs, from, to) => xs.filter(([t]) => t >= from && t < to).map(([, ms]) => ms)
   const summary = (xs) => ({ n: xs.length, p50: round(pct(xs, 50) ?? 0), p99: round(pct(xs, 99) ?? 0), max: round(Math.max(0, ...xs)) })
   const phases = { before: [0, foldFrom], fold: [foldFrom, foldTo], after: [foldTo, Infinity] }
-  const out = { fold_ms: round(foldTo - foldFrom, 0) }
+  // CLOCK_MONOTONIC (s) of the fold's start and end, to match with a kernel trace (trace_clock mono).
+  const out = { fold_ms: round(foldTo - foldFrom, 0), fold_mono_s: [Number(foldFromMono) / 1e9, Number(foldToMono) / 1e9] }
   for (const [name, [from, to]] of Object.entries(phases)) {
-    out[name] = { write_ms: summary(phase(writes, from, to)), log_write_max_ms: round(Math.max(0, ...phase(logWrites, from, to))), loop_stall_max_ms: round(Math.max(0, ...phase(stalls, from, to))) }
+    out[name] = { write_ms: summary(phase(writes, from, to)), disk_append_ms: summary(phase(diskWrites, from, to)), log_write_max_ms: round(Math.max(0, ...phase(logWrites, from, to))), loop_stall_max_ms: round(Math.max(0, ...phase(stalls, from, to))) }
   }
   process.stdout.write(JSON.stringify(out))
 }
@@ -134,7 +162,7 @@ async function main(argv) {
       const out = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v.root, file], { encoding: 'utf8', env: { ...process.env, ...v.env } }))
       const result = { variant: v.label, run: r + 1, loadavg_1m: load, ...out }
       results.push(result)
-      log(`${v.label} #${r + 1} (load ${load}): fold ${out.fold_ms} ms; write max before/fold/after ${out.before.write_ms.max}/${out.fold.write_ms.max}/${out.after.write_ms.max} ms (p99 during the fold ${out.fold.write_ms.p99}); log write max ${out.before.log_write_max_ms}/${out.fold.log_write_max_ms}/${out.after.log_write_max_ms}; loop stall max ${out.before.loop_stall_max_ms}/${out.fold.loop_stall_max_ms}/${out.after.loop_stall_max_ms}`)
+      log(`${v.label} #${r + 1} (load ${load}): fold ${out.fold_ms} ms; write max before/fold/after ${out.before.write_ms.max}/${out.fold.write_ms.max}/${out.after.write_ms.max} ms (p99 during the fold ${out.fold.write_ms.p99}); disk append max ${out.before.disk_append_ms.max}/${out.fold.disk_append_ms.max}/${out.after.disk_append_ms.max} (p99 ${out.before.disk_append_ms.p99}/${out.fold.disk_append_ms.p99}/${out.after.disk_append_ms.p99}); log write max ${out.before.log_write_max_ms}/${out.fold.log_write_max_ms}/${out.after.log_write_max_ms}; loop stall max ${out.before.loop_stall_max_ms}/${out.fold.loop_stall_max_ms}/${out.after.loop_stall_max_ms}`)
       rmSync(dir, { recursive: true, force: true })
       await sleep(3000)
     }

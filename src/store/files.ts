@@ -45,12 +45,20 @@ export async function writeNewPrivateFile(file: string, data: Buffer | string): 
 }
 
 /**
+ * A temp file's name beside `file` (`.<name>.<8 hex>.tmp`): start-up removes any it finds, never
+ * reading it (what a crash left of a fold's temp file, or of a file being removed gradually).
+ */
+export function tempFileOf(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
+}
+
+/**
  * Replaces `file` atomically (temp file 0600 + fsync + rename + fsync of the dir), so a crash
  * leaves the old or the new content, never a torn one: `write` fills the temp file. A failed
  * write removes its temp file (`.<name>.<8 hex>.tmp`; one a crash left is removed by the store at start-up).
  */
 export async function replaceFileAtomic(file: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
+  const temp = tempFileOf(file)
   try {
     const handle = await open(temp, 'wx', PRIVATE_FILE_MODE)
     try {

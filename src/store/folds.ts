@@ -1,6 +1,9 @@
+import { link, rm } from 'node:fs/promises'
 import { KEY_OF, type Collection } from './document.js'
 import { StorageError, storageCause } from './errors.js'
+import { tempFileOf } from './files.js'
 import type { Journal } from './journal.js'
+import { removeGradually } from './remove-gradually.js'
 import { writeSnapshot, type SnapshotSource } from './snapshot-file.js'
 import type { StoreState } from './state.js'
 
@@ -85,20 +88,37 @@ export class Folds {
   }
 
   private async write(views: Views, rotated: string): Promise<void> {
+    // The old snapshot keeps a second name (one start-up removes) while the new one is renamed
+    // over it: the rename then frees nothing, and its blocks are freed a slice at a time after,
+    // with the rotated journal's (remove-gradually.ts).
+    const old = await linkAside(this.file)
     try {
       this.snapshotBytes = await writeSnapshot(this.file, views)
     } catch (error) {
+      if (old) await rm(old, { force: true }).catch(() => undefined)
       this.pause(error)
       return
     } finally {
       views.close()
     }
     this.rotatedBytes = 0
-    await this.journal.removeRotated(rotated).catch((error) => this.warn('store.fold_cleanup_failed', { file: rotated, message: storageCause(error) }))
+    await this.journal.removeRotated(rotated, () => tempFileOf(this.file)).catch((error) => this.warn('store.fold_cleanup_failed', { file: rotated, message: storageCause(error) }))
+    if (old) await removeGradually(old).catch((error) => this.warn('store.fold_cleanup_failed', { file: old, message: storageCause(error) }))
   }
 
   private pause(error: unknown): void {
     this.pausedUntil = Date.now() + FOLD_RETRY_MS
     this.warn('store.fold_failed', { file: this.file, message: storageCause(error) })
+  }
+}
+
+/** A second name for `file` (a temp file's, see tempFileOf), or undefined when there is no file or no hard links. */
+async function linkAside(file: string): Promise<string | undefined> {
+  const aside = tempFileOf(file)
+  try {
+    await link(file, aside)
+    return aside
+  } catch {
+    return undefined
   }
 }

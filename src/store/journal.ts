@@ -1,9 +1,10 @@
 import { constants } from 'node:fs'
-import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { open, readdir, readFile, rename, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { cold, coolable, HEAD_FIELDS, jsonOf } from './cold.js'
 import { StorageError, storageCause } from './errors.js'
 import { PRIVATE_FILE_MODE, keepPrivate, syncDir, writeNewPrivateFile } from './files.js'
+import { removeGradually } from './remove-gradually.js'
 
 /**
  * An append-only log of record upserts and deletions beside the snapshot. Appending the few
@@ -263,13 +264,22 @@ export class Journal {
     return target
   }
 
-  /** Removes rotated files up to `last` once the snapshot holds what they hold (and is itself synced). */
-  async removeRotated(last: string): Promise<void> {
+  /**
+   * Removes rotated files up to `last` once the snapshot holds what they hold (and is itself
+   * synced): each is renamed to `aside(file)` (a name start-up removes without reading it), then
+   * freed a slice at a time (remove-gradually.ts), so that freeing tens of MB does not hold the
+   * appends' commits.
+   */
+  async removeRotated(last: string, aside: (file: string) => string): Promise<void> {
+    const moved: string[] = []
     for (const file of await rotatedJournals(this.file)) {
-      await rm(file, { force: true })
+      const to = aside(file)
+      await rename(file, to)
+      moved.push(to)
       if (file === last) break
     }
     await syncDir(dirname(this.file))
+    for (const file of moved) await removeGradually(file)
   }
 
   async close(): Promise<void> {

@@ -296,6 +296,46 @@ describe('journal deltas and background folds', () => {
     expect(doc.transactions.filter((t) => t.status === 'success')).toHaveLength(300)
   })
 
+  it('a fold frees the old snapshot and rotated journal a slice at a time under names start-up removes: a crash meanwhile loses nothing', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 2 ** 40 })
+    await store.open()
+    const big = { description: 'y'.repeat(3000) }
+    for (let i = 0; i < 1500; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => store.insertTransaction(transaction(`old${i + j}`, big))))
+    await store.fold()
+    for (let i = 0; i < 1500; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => store.insertTransaction(transaction(`new${i + j}`, big))))
+    const oldSnapshot = statSync(fileOf(dir))
+    expect(oldSnapshot.size).toBeGreaterThan(4 * 1024 * 1024)
+    // A copy of the directory taken while the fold frees the old files, as a crash would leave it.
+    const crashed = tempStoreDir()
+    let sawAside = false
+    const fold = store.fold()
+    const writes = Array.from({ length: 200 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 2))
+      await store.insertTransaction(transaction(`during${i}`))
+    })
+    for (let copied = false; !copied; ) {
+      const names = readdirSync(dir)
+      const aside = names.filter((n) => n.endsWith('.tmp'))
+      // The new snapshot is in place (the old one only has its second name) and the old one is being shortened.
+      if (aside.length > 0 && statSync(fileOf(dir)).ino !== oldSnapshot.ino && aside.some((n) => statSync(join(dir, n)).size < oldSnapshot.size)) {
+        for (const n of names) writeFileSync(join(crashed, n), readFileSync(join(dir, n)))
+        sawAside = true
+        copied = true
+      } else await new Promise((resolve) => setTimeout(resolve, 1))
+      if (!copied && !names.some((n) => n.endsWith('.tmp') || /journal\.\d+$/.test(n)) && statSync(fileOf(dir)).ino !== oldSnapshot.ino) break
+    }
+    await Promise.all([fold, ...writes])
+    expect(sawAside).toBe(true)
+    await store.close()
+    expect(readdirSync(dir).sort()).toEqual(['gateway.journal', 'gateway.json'])
+    const reopened = newStore(fileOf(crashed), { deliverTo: deliversTo })
+    await reopened.open()
+    // Start-up removed what the crash left of the old files, and read everything before the fold.
+    expect(readdirSync(crashed).filter((n) => n.endsWith('.tmp') || /journal\.\d+$/.test(n))).toEqual([])
+    for (const id of ['old0', 'old1499', 'new0', 'new1499']) expect((await reopened.getTransaction(id))?.description).toBe(big.description)
+  })
+
   it('a fold cut short by a crash (its rotated journal left, no new snapshot) loses nothing, and the next fold removes it', async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
