@@ -15,9 +15,12 @@ import { seal } from './frozen.js'
  * repeats every key, objects share their layout).
  */
 const RAW = Symbol('raw')
+/** Where a cold record's text is in RAW (a snapshot's piece of lines, or the text itself). */
+const FROM = Symbol('from')
+const TO = Symbol('to')
 
 /** A cold record: the fields `H` of its record, and its JSON text. */
-export type Cold<H> = H & { readonly [RAW]: string }
+export type Cold<H> = H & { readonly [RAW]: string; readonly [FROM]: number; readonly [TO]: number }
 
 /** Each collection's cold-record head: the fields indexes, filters and retention read. */
 export const HEAD_FIELDS = {
@@ -55,6 +58,8 @@ export function coolable(c: string, record: Record<string, unknown>): c is ColdC
  */
 class TransactionHead {
   declare readonly [RAW]: string
+  declare readonly [FROM]: number
+  declare readonly [TO]: number
   declare readonly id: unknown
   declare readonly account_id: unknown
   declare readonly mode: unknown
@@ -64,7 +69,7 @@ class TransactionHead {
   declare readonly checkout_request_id: unknown
   declare readonly created_at: unknown
   declare readonly payout: { status: string; callback_token: string | undefined } | null
-  constructor(raw: string, id: unknown, account_id: unknown, mode: unknown, reference: unknown, status: unknown, callback_token: unknown, checkout_request_id: unknown, created_at: unknown, payout: { status: string; callback_token: string | undefined } | null) {
+  constructor(raw: string, from: number, to: number, id: unknown, account_id: unknown, mode: unknown, reference: unknown, status: unknown, callback_token: unknown, checkout_request_id: unknown, created_at: unknown, payout: { status: string; callback_token: string | undefined } | null) {
     // The fields first (the order JSON has them in), the text last.
     this.id = id
     this.account_id = account_id
@@ -76,53 +81,67 @@ class TransactionHead {
     this.created_at = created_at
     this.payout = payout
     this[RAW] = raw
+    this[FROM] = from
+    this[TO] = to
   }
 }
 
 class EventHead {
   declare readonly [RAW]: string
+  declare readonly [FROM]: number
+  declare readonly [TO]: number
   declare readonly id: unknown
   declare readonly seq: unknown
   declare readonly account_id: unknown
   declare readonly mode: unknown
   declare readonly created_at: unknown
-  constructor(raw: string, id: unknown, seq: unknown, account_id: unknown, mode: unknown, created_at: unknown) {
+  constructor(raw: string, from: number, to: number, id: unknown, seq: unknown, account_id: unknown, mode: unknown, created_at: unknown) {
     this.id = id
     this.seq = seq
     this.account_id = account_id
     this.mode = mode
     this.created_at = created_at
     this[RAW] = raw
+    this[FROM] = from
+    this[TO] = to
   }
 }
 
 class DeliveryHead {
   declare readonly [RAW]: string
+  declare readonly [FROM]: number
+  declare readonly [TO]: number
   declare readonly id: unknown
   declare readonly event_id: unknown
   declare readonly endpoint_id: unknown
   declare readonly status: unknown
   declare readonly created_at: unknown
-  constructor(raw: string, id: unknown, event_id: unknown, endpoint_id: unknown, status: unknown, created_at: unknown) {
+  constructor(raw: string, from: number, to: number, id: unknown, event_id: unknown, endpoint_id: unknown, status: unknown, created_at: unknown) {
     this.id = id
     this.event_id = event_id
     this.endpoint_id = endpoint_id
     this.status = status
     this.created_at = created_at
     this[RAW] = raw
+    this[FROM] = from
+    this[TO] = to
   }
 }
 
 class IdempotencyHead {
   declare readonly [RAW]: string
+  declare readonly [FROM]: number
+  declare readonly [TO]: number
   declare readonly scope: unknown
   declare readonly state: unknown
   declare readonly created_at: unknown
-  constructor(raw: string, scope: unknown, state: unknown, created_at: unknown) {
+  constructor(raw: string, from: number, to: number, scope: unknown, state: unknown, created_at: unknown) {
     this.scope = scope
     this.state = state
     this.created_at = created_at
     this[RAW] = raw
+    this[FROM] = from
+    this[TO] = to
   }
 }
 
@@ -132,11 +151,11 @@ export function cold<H>(c: ColdCollection, raw: string, record: Record<string, u
   if (c === 'transactions') {
     // Of the payout, only what the payout indexes read.
     const payout = r.payout as { status: string; callback_token?: string } | null | undefined
-    return new TransactionHead(raw, r.id, r.account_id, r.mode, r.reference, r.status, r.callback_token, r.checkout_request_id, r.created_at, payout ? { status: payout.status, callback_token: payout.callback_token } : (payout as null)) as unknown as Cold<H>
+    return new TransactionHead(raw, 0, raw.length, r.id, r.account_id, r.mode, r.reference, r.status, r.callback_token, r.checkout_request_id, r.created_at, payout ? { status: payout.status, callback_token: payout.callback_token } : (payout as null)) as unknown as Cold<H>
   }
-  if (c === 'events') return new EventHead(raw, r.id, r.seq, r.account_id, r.mode, r.created_at) as unknown as Cold<H>
-  if (c === 'deliveries') return new DeliveryHead(raw, r.id, r.event_id, r.endpoint_id, r.status, r.created_at) as unknown as Cold<H>
-  return new IdempotencyHead(raw, r.scope, r.state, r.created_at) as unknown as Cold<H>
+  if (c === 'events') return new EventHead(raw, 0, raw.length, r.id, r.seq, r.account_id, r.mode, r.created_at) as unknown as Cold<H>
+  if (c === 'deliveries') return new DeliveryHead(raw, 0, raw.length, r.id, r.event_id, r.endpoint_id, r.status, r.created_at) as unknown as Cold<H>
+  return new IdempotencyHead(raw, 0, raw.length, r.scope, r.state, r.created_at) as unknown as Cold<H>
 }
 
 /**
@@ -204,10 +223,12 @@ const PAYOUT_TOKEN_KEY = ',"callback_token":"'
 /**
  * A cold record read from its text without parsing it (see PREFIX), or undefined when the text
  * does not have the store's own layout. Built as one object (the head's fields and the text), the
- * same shape `cold()` gives.
+ * same shape `cold()` gives. `text` is at `from` in `source` (a snapshot's piece of lines): the
+ * record keeps the piece and where its text is rather than the slice `text`, one string fewer
+ * per record for the GC to copy and keep (it is sliced again when the record is read).
  */
-export function coldOfText(c: ColdCollection, text: string): Cold<unknown> | undefined {
-  if (c === 'transactions') return transactionOfText(text)
+export function coldOfText(c: ColdCollection, text: string, source = text, from = 0): Cold<unknown> | undefined {
+  if (c === 'transactions') return transactionOfText(text, source, from)
   // Events, deliveries and Idempotency-Keys: the pattern checks the layout (no captures made), then
   // the fields are read where that layout puts them, each value ending at the next `"` (the
   // pattern allows none escaped in them), a repeated one compared in place (no string made).
@@ -222,7 +243,7 @@ export function coldOfText(c: ColdCollection, text: string): Cold<unknown> | und
     const account = valueAt(text, at + 15, 4) // ,"account_id":"
     const mode = valueAt(text, valueEnd + 10, 5) // ","mode":"
     const createdAt = text.indexOf('"', valueEnd + 11) + 16 // ","event":"…","created_at":"
-    return new EventHead(text, text.slice(7, idEnd), seq, account, mode, text.slice(createdAt, text.indexOf('"', createdAt))) as unknown as Cold<unknown>
+    return new EventHead(source, from, from + text.length, text.slice(7, idEnd), seq, account, mode, text.slice(createdAt, text.indexOf('"', createdAt))) as unknown as Cold<unknown>
   }
   const suffix = SUFFIX[c]
   // Looked for near the end first (V8's lastIndexOf walks back a character at a time): where the
@@ -243,12 +264,12 @@ export function coldOfText(c: ColdCollection, text: string): Cold<unknown> | und
     const modeEnd = text.indexOf('"', accountEnd + 10) // ","mode":"
     const eventNameEnd = text.indexOf('"', modeEnd + 11) // ","event":"
     const status = valueAt(text, eventNameEnd + 12, 7) // ","status":"
-    return new DeliveryHead(text, text.slice(7, idEnd), text.slice(idEnd + 14, eventEnd), endpoint, status, createdAt) as unknown as Cold<unknown>
+    return new DeliveryHead(source, from, from + text.length, text.slice(7, idEnd), text.slice(idEnd + 14, eventEnd), endpoint, status, createdAt) as unknown as Cold<unknown>
   }
   const scopeEnd = text.indexOf('"', 10)
   const fingerprintEnd = text.indexOf('"', scopeEnd + 17) // ","fingerprint":"
   const state = valueAt(text, fingerprintEnd + 11, 8) // ","state":"
-  return new IdempotencyHead(text, text.slice(10, scopeEnd), state, createdAt) as unknown as Cold<unknown>
+  return new IdempotencyHead(source, from, from + text.length, text.slice(10, scopeEnd), state, createdAt) as unknown as Cold<unknown>
 }
 
 /** Where the value valueAt read last ends (its closing quote). */
@@ -269,7 +290,7 @@ function valueAt(text: string, from: number, slot: number): string {
  */
 const PATTERN_MAX_CHARS = 256 * 1024
 
-function transactionOfText(text: string): Cold<unknown> | undefined {
+function transactionOfText(text: string, source: string, from: number): Cold<unknown> | undefined {
   if (text.length > PATTERN_MAX_CHARS) return undefined
   const m = PREFIX.transactions.exec(text)
   if (!m) return undefined
@@ -290,7 +311,13 @@ function transactionOfText(text: string): Cold<unknown> | undefined {
     }
     payout = { status: pooled(m[10], 3), callback_token: token }
   }
-  return new TransactionHead(text, m[1], pooled(m[2], 0), pooled(m[3], 1), m[4], pooled(m[5], 2), m[7], m[6] ?? null, m[8], payout) as unknown as Cold<unknown>
+  return new TransactionHead(source, from, from + text.length, m[1], pooled(m[2], 0), pooled(m[3], 1), m[4], pooled(m[5], 2), m[7], m[6] ?? null, m[8], payout) as unknown as Cold<unknown>
+}
+
+/** A cold record's text: its own string, or made from the piece of the snapshot it was read from. */
+function textOf(value: Cold<unknown>): string {
+  const raw = value[RAW]
+  return value[FROM] === 0 && value[TO] === raw.length ? raw : raw.slice(value[FROM], value[TO])
 }
 
 export function isCold(value: unknown): value is Cold<unknown> {
@@ -304,7 +331,7 @@ export function isCold(value: unknown): value is Cold<unknown> {
 export function decode<T>(value: T | Cold<unknown>, file = 'the store'): T {
   if (!isCold(value)) return value
   try {
-    return seal(JSON.parse(value[RAW]) as T)
+    return seal(JSON.parse(textOf(value)) as T)
   } catch {
     throw damagedRecord(file, value)
   }
@@ -313,7 +340,7 @@ export function decode<T>(value: T | Cold<unknown>, file = 'the store'): T {
 /** Whether a cold record's text is JSON (the check start-up leaves to after it, see LowdbEngine). */
 export function isWhole(value: Cold<unknown>): boolean {
   try {
-    JSON.parse(value[RAW])
+    JSON.parse(textOf(value))
     return true
   } catch {
     return false
@@ -333,5 +360,5 @@ export function damagedRecord(file: string, value: Cold<unknown>): StorageError 
 
 /** The JSON text of a stored record, hot or cold. */
 export function jsonOf(value: object): string {
-  return isCold(value) ? value[RAW] : JSON.stringify(value)
+  return isCold(value) ? textOf(value) : JSON.stringify(value)
 }

@@ -109,7 +109,7 @@ async function parseLines(file: string, source: AsyncIterable<string>, keepCold:
       if (coldName) {
         // A history line in the store's own layout is not parsed now (see cold.ts): it is checked
         // in full after start-up (LowdbEngine.checkCold) and whenever it is read.
-        const record = coldOfText(coldName, json)
+        const record = coldOfText(coldName, json, text, start)
         if (record && coolable(coldName, record as unknown as Record<string, unknown>)) {
           unchecked.push(record)
           list.push(record)
