@@ -19,10 +19,12 @@ export async function finalizePayment(
   patch: Partial<TransactionRecord> & { status: 'success' | 'failed' },
   source: 'callback' | 'reconcile' | 'push' | 'daraja_reconcile',
   from: 'pending' | 'failed' = 'pending',
+  /** The payment as the caller has just read it (a callback): not read again (the transition checks it again anyway). */
+  read?: TransactionRecord,
 ): Promise<boolean> {
   // A failed payment becomes a success at most once: it has no payout until then.
   const movable = (t: TransactionRecord) => t.status === from && (from === 'pending' || (patch.status === 'success' && !t.payout))
-  const before = await ctx.store.getTransaction(transactionId)
+  const before = read?.id === transactionId ? read : await ctx.store.getTransaction(transactionId)
   if (!before || !movable(before)) return false
   const account = patch.status === 'success' ? await ctx.store.getAccount(before.account_id) : undefined
   // A B2C payout's ResultURL token (an HMAC): derived once here, stored hashed, and handed to the

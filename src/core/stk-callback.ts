@@ -46,7 +46,7 @@ export async function applyStkCallback(ctx: GatewayContext, token: string, paylo
     result_desc: cb.ResultDesc,
   }
   if (paid) patch.mpesa_receipt_number = readSuccess(ctx, transaction, cb).receipt
-  const finalized = await finalizePayment(ctx, transaction.id, patch, 'callback')
+  const finalized = await finalizePayment(ctx, transaction.id, patch, 'callback', 'pending', transaction)
   return { applied: finalized }
 }
 

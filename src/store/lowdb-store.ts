@@ -1,6 +1,6 @@
 import { DeliveryLeases } from './delivery-leases.js'
 import { journalFileOf } from './document.js'
-import { frozenCopy } from './frozen.js'
+import { frozenCopy, frozenFresh } from './frozen.js'
 import { LowdbPayments, type LowdbStoreOptions } from './lowdb-payments.js'
 import type { DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from './records.js'
 import type { EventHead } from './state.js'
@@ -137,7 +137,8 @@ export class LowdbStore extends LowdbPayments implements Store {
     if (!current) return undefined
     const next = change(current)
     if (!next) return current
-    const updated = frozenCopy({ ...current, ...next, id })
+    // A record built here (only the change's own new parts are copied, not the whole record again).
+    const updated = frozenFresh({ ...current, ...next, id })
     this.put('deliveries', updated)
     await this.persist()
     return updated

@@ -36,7 +36,7 @@ export async function deliverDue(ctx: GatewayContext, options: { owner: string; 
         await ctx.store.releaseDelivery(d.id, options.owner)
         continue
       }
-      const result = await attemptDelivery(ctx, d.id, { owner: options.owner, leaseMs, signal }).catch((error) => {
+      const result = await attemptDelivery(ctx, d.id, { owner: options.owner, leaseMs, signal, endpointId: d.endpoint_id }).catch((error) => {
         ctx.log.error('webhook.attempt_failed', { delivery_id: d.id, message: error instanceof Error ? error.message : String(error) })
         return undefined
       })

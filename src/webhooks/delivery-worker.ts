@@ -123,7 +123,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     if (running.has(id)) return settle(id)
     bump(runningPerEndpoint, endpointId, 1)
     bump(runningPerAccount, accountId, 1)
-    const work = attempt(id)
+    const work = attempt(id, endpointId)
       .catch((error) => {
         ctx.log.error('webhook.attempt_failed', { delivery_id: id, message: message(error) })
         return undefined
@@ -140,11 +140,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   }
 
   /** One attempt; returns the delivery when it is to be scheduled again. */
-  const attempt = async (id: string): Promise<DeliveryRecord | undefined> => {
+  const attempt = async (id: string, endpointId: string): Promise<DeliveryRecord | undefined> => {
     const event = events.get(id)
     events.delete(id)
     if (stopped) return
-    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal, event })
+    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal, event, endpointId })
     return result.outcome === 'not_due' || result.outcome === 'retrying' ? result.delivery : undefined
   }
 
