@@ -68,3 +68,13 @@ export function stkPushResponseView(t: TransactionRecord, ids: StkPushIds = t) {
     poll_url: `/api/v1/transactions/${t.id}`,
   }
 }
+
+/**
+ * A push's 201 as it was first given, from the payment as stored: Daraja's ids never change once
+ * stored, and the answer said `pending` (a callback may have settled the payment since).
+ */
+export function firstStkPushResponseView(t: TransactionRecord) {
+  const view = stkPushResponseView(t)
+  view.status = 'pending'
+  return view
+}

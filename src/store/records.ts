@@ -131,6 +131,11 @@ export interface IdempotencyRecord {
   fingerprint: string
   state: IdempotencyState
   status_code: number | null
+  /**
+   * The answer a replay gives (null while in flight). A 201 with null here is an STK push's answer
+   * kept by reference, not copied: the payment's push view as first given, rebuilt from the
+   * payment (see stk-push.ts).
+   */
   response: unknown
   /** The transaction this request created, so a crash mid-request can be settled at start-up. */
   transaction_id: string | null

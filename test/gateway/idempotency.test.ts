@@ -97,6 +97,44 @@ describe('Idempotency-Key', () => {
     expect(pushCount()).toBe(1)
   })
 
+  it('the key keeps its 201 by reference: a replay after the payment settled and after a restart is the first answer, byte for byte', async () => {
+    const first = await push(stkBody({ reference: 'ORDER-11' }), 'order-11')
+    expect(first.status).toBe(201)
+    const original = await first.text()
+    const { transaction_id } = JSON.parse(original) as { transaction_id: string }
+    const [account] = await gw.context.store.listAccounts()
+    const stored = await gw.context.store.getIdempotency(`${account.id}:test:order-11`)
+    // Done, answered 201, with no copy of the answer (it is the payment's, stored in the same write).
+    expect(stored).toMatchObject({ state: 'done', status_code: 201, response: null, transaction_id })
+    // The emulator's callback settles the payment; the replay still says what the first answer said.
+    await waitFor(async () => ((await gw.context.store.getTransaction(transaction_id))?.status === 'pending' ? undefined : true))
+    const settled = await push(stkBody({ reference: 'ORDER-11' }), 'order-11')
+    expect(settled.status).toBe(200)
+    expect(settled.headers.get('idempotent-replayed')).toBe('true')
+    expect(await settled.text()).toBe(original)
+    // From what is on disk, in a new process's store.
+    const { dataDir, key } = gw
+    await gw.close()
+    gw = await startTestGateway({ dataDir })
+    const restarted = await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ reference: 'ORDER-11' }), headers: { 'idempotency-key': 'order-11' }, auth: key })
+    expect(restarted.status).toBe(200)
+    expect(await restarted.text()).toBe(original)
+    expect(pushCount()).toBe(0) // the restarted gateway's emulator saw no push: nothing was sent again
+  })
+
+  it('a key recorded with its answer (a Daraja timeout, start-up recovery, an earlier version) replays that answer', async () => {
+    const first = await push(stkBody({ reference: 'ORDER-12' }), 'order-12')
+    expect(first.status).toBe(201)
+    const [account] = await gw.context.store.listAccounts()
+    const scope = `${account.id}:test:order-12`
+    const stored = (await gw.context.store.getIdempotency(scope))!
+    const answer = { ...((await first.json()) as Record<string, unknown>), customer_message: 'as recorded' }
+    await gw.context.store.saveIdempotency({ ...stored, response: answer })
+    const replay = await push(stkBody({ reference: 'ORDER-12' }), 'order-12')
+    expect(replay.status).toBe(200)
+    expect(await replay.json()).toEqual(answer)
+  })
+
   it('rejects an unprintable or oversize key', async () => {
     expect((await push(stkBody(), 'x'.repeat(256))).status).toBe(400)
     expect((await push(stkBody(), 'has space')).status).toBe(400)

@@ -120,6 +120,7 @@ describe('kill -9 under load', () => {
     const phones = ['254708374149', '254700000001', '254712345678', '254700000005', '254700000003']
     const N = 300
     const acknowledged = new Map<number, string>()
+    const firstAnswers = new Map<number, Record<string, unknown>>()
     let answered = 0
     const serverErrors: string[] = []
     let killed = false
@@ -133,7 +134,10 @@ describe('kill -9 under load', () => {
         })
         const body = (await res.json()) as { transaction_id?: string }
         if (res.status >= 500) serverErrors.push(`${res.status} ${JSON.stringify(body)}`)
-        if (res.status === 201) acknowledged.set(i, body.transaction_id!)
+        if (res.status === 201) {
+          acknowledged.set(i, body.transaction_id!)
+          firstAnswers.set(i, body)
+        }
       } catch {
         // The connection died with the process: not acknowledged.
       } finally {
@@ -174,6 +178,17 @@ describe('kill -9 under load', () => {
     for (const id of acknowledged.values()) {
       const res = await fetch(`${second.url}/api/v1/transactions/${id}`, { headers: { authorization: `Bearer ${key}` } })
       expect(res.status).toBe(200)
+    }
+    // Every acknowledged Idempotency-Key replays its first answer from what survived the kill: the
+    // key's outcome (kept by reference) and the payment's ids were one write, durable before the 201.
+    for (const [i, answer] of firstAnswers) {
+      const res = await fetch(`${second.url}/api/v1/stk-push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': `kill9-${i}` },
+        body: JSON.stringify({ amount: 10 + i, phone: phones[i % phones.length], reference: `K9-${i}`, description: 'kill -9' }),
+      })
+      expect(res.status, `replay of kill9-${i}`).toBe(200)
+      expect(await res.json()).toEqual({ ...answer, status: 'pending' })
     }
     // One record per id, one payment event per transaction.
     expect(new Set(after.transactions.map((t) => t.id)).size).toBe(after.transactions.length)
