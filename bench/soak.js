@@ -83,6 +83,8 @@ export async function soak({ root, argv, asJson, log }) {
     DARAJA_BASE_URL: emulatorUrl,
     // One client sends every push: the per-key rate limit would answer 429 past 50/s.
     MPG_RATE_LIMIT: 'off',
+    // Node/V8 options for the gateway process alone (to compare GC settings; none by default).
+    ...(process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS } : {}),
   }
   const serve = (name, env = {}) =>
     start(name, ['--import', join(root, 'bench/lib/probe.js'), join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
@@ -173,6 +175,7 @@ export async function soak({ root, argv, asJson, log }) {
       loop_delay_max_ms: probe.loop_delay_max_ms ?? null,
       loop_delay_p99_ms: probe.loop_delay_p99_ms ?? null,
       loop_delay_max_on_cpu_ms: probe.loop_delay_max_on_cpu_ms ?? null,
+      loop_delay_max_main_thread_on_cpu_ms: probe.loop_delay_max_main_thread_on_cpu_ms ?? null,
       gc_max_ms: probe.gc_max_ms ?? null,
       gc_max_kind: probe.gc_max_kind ?? null,
       gateway_cpu_pct: cpu === null || lastCpu === null ? null : round(((cpu - lastCpu) / (now - lastSampleAt)) * 100, 1),
@@ -319,6 +322,9 @@ export async function soak({ root, argv, asJson, log }) {
     // The same stall counting only the CPU time the gateway process got over it: what remains when
     // time the machine gave other processes is taken out (equal to the above on an idle machine).
     soak_worst_pause_on_cpu_ms: during.length ? Math.max(...during.map((p) => p.loop_delay_max_on_cpu_ms ?? 0)) : null,
+    // Counting only the main thread's own time on a CPU (Linux): what the gateway's own work (its
+    // JavaScript, GC, syscalls) made of its worst stall; the rest was waiting for a CPU or blocked.
+    soak_worst_pause_main_thread_on_cpu_ms: during.some((p) => p.loop_delay_max_main_thread_on_cpu_ms != null) ? Math.max(...during.map((p) => p.loop_delay_max_main_thread_on_cpu_ms ?? 0)) : null,
     soak_worst_gc_pause_ms: during.length ? Math.max(...during.map((p) => p.gc_max_ms)) : null,
     soak_worst_gc_pause_kind: during.length ? during.reduce((a, b) => (b.gc_max_ms > a.gc_max_ms ? b : a)).gc_max_kind ?? null : null,
     // The longest stalls one by one (20 ms or more; the probe lists them): when (s after the load
@@ -327,7 +333,7 @@ export async function soak({ root, argv, asJson, log }) {
       .flatMap((p) => p.stalls ?? [])
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 10)
-      .map((s) => ({ t_s: round((s.at - loadStart) / 1000, 2), ms: s.ms, on_cpu_ms: s.on_cpu_ms, gc_ms: s.gc_ms, gc_kinds: s.gc_kinds })),
+      .map(({ at, ...s }) => ({ t_s: round((at - loadStart) / 1000, 2), ...s })),
     soak_restart_ms: restartMs,
     soak_restart_ms_per_10k_transactions: transactions.size ? round(restartMs / (transactions.size / 10_000), 0) : null,
     soak_all_accounted_exactly_once: checks.all_accounted_exactly_once,
@@ -385,8 +391,8 @@ export async function soak({ root, argv, asJson, log }) {
   else {
     process.stdout.write(
       [
-        `soak_worst_pause_ms: ${result.soak_worst_pause_ms} (${result.run.worst_pause_measures}; longest GC pause ${result.soak_worst_gc_pause_ms} ms; worst stall counting only the gateway's own CPU time: ${result.soak_worst_pause_on_cpu_ms} ms)`,
-        `longest stalls (s after the load began: ms, on CPU, GC inside): ${result.soak_longest_stalls.map((x) => `${x.t_s} s: ${x.ms} (${x.on_cpu_ms}, GC ${x.gc_ms}${x.gc_kinds ? ` ${x.gc_kinds}` : ''})`).join('; ') || 'none over 20 ms'}`,
+        `soak_worst_pause_ms: ${result.soak_worst_pause_ms} (${result.run.worst_pause_measures}; longest GC pause ${result.soak_worst_gc_pause_ms} ms; worst stall counting only the gateway's own CPU time: ${result.soak_worst_pause_on_cpu_ms} ms, its main thread's alone: ${result.soak_worst_pause_main_thread_on_cpu_ms ?? 'not known off Linux'} ms)`,
+        `longest stalls (s after the load began: ms; the process's CPU; the main thread on a CPU / waiting for one / blocked; GC inside): ${result.soak_longest_stalls.map((x) => `${x.t_s} s: ${x.ms} (${x.on_cpu_ms}; ${x.main_on_cpu_ms ?? '-'} / ${x.main_waiting_for_cpu_ms ?? '-'} / ${x.main_blocked_ms ?? '-'}; GC ${x.gc_ms}${x.gc_kinds ? ` ${x.gc_kinds}` : ''})`).join('; ') || 'none over 20 ms'}`,
         `accounted for exactly once: ${checks.all_accounted_exactly_once}`,
         `  ${JSON.stringify(checks)}`,
         `restart on the resulting store: ${restartMs} ms to ready (${transactions.size} transactions, store ${storeAtEnd} MB, RSS ${restartRss} MiB after ready)`,

@@ -48,6 +48,7 @@ if (file) {
       loop_delay_p99_ms: delay.p99_ms,
       loop_delay_mean_ms: delay.mean_ms,
       loop_delay_max_on_cpu_ms: delay.max_on_cpu_ms,
+      loop_delay_max_main_thread_on_cpu_ms: delay.max_main_on_cpu_ms,
       gc_max_ms: Math.round(gcMax * 10) / 10,
       gc_max_kind: gcMaxKind,
       gc_total_ms: Math.round(gcTotal * 10) / 10,
