@@ -180,8 +180,9 @@ async function readAt(file: string, handle: FileHandle, bytes: Buffer, offset: n
  * parsing it overlap instead of one waiting for the other. `first` holds the file's first `read`
  * bytes; `size` (the file's length) is updated as it is read. The history collections (from
  * idempotency on) start a piece of their own when `keepCold`: those are kept as strings the cold
- * records' texts are slices of (large strings the GC never copies or traces, instead of one string
- * per record), the rest are strings dropped once parsed. No piece is longer than READ_BYTES (or
+ * records' texts are read from (large strings the GC never copies or traces, instead of one string
+ * per record; a cold record keeps its piece and where its text is), the rest are strings dropped
+ * once parsed. No piece is longer than READ_BYTES (or
  * one line), so the file's size is not bound by V8's longest string.
  */
 async function* linePieces(file: string, handle: FileHandle, first: Buffer, read: number, keepCold: boolean, total: { size: number }): AsyncGenerator<string> {
