@@ -38,6 +38,12 @@ export interface AttemptOptions {
    * read beside the lease instead of after it, so the attempt waits for one read, not two.
    */
   endpointId?: string
+  /**
+   * Called once the receiver has answered (or the POST failed), before the attempt is recorded: the
+   * worker's limits count requests to receivers, so the next delivery to the endpoint may start
+   * while this one's record is written.
+   */
+  onSent?: () => void
 }
 
 /** How one attempt ended; `delivery` is the stored record after it, where there is one. */
@@ -98,6 +104,7 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
     }
     result = attemptOf(isoNow(ctx.clock), null, 0, `not sent: ${message(error)}`, null)
   }
+  options.onSent?.()
   const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
   const updated = await ctx.store.completeDelivery(id, owner, (d) => {
     if (d.status !== 'pending') return undefined

@@ -38,7 +38,13 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   }
   /** Due deliveries by endpoint, in the order endpoints get their turn. */
   const waiting = new Map<string, { accountId: string; ids: string[] }>()
+  /** Attempts started and not yet recorded. */
   const running = new Map<string, Promise<unknown>>()
+  /**
+   * What the limits count: attempts whose receiver has not answered yet, in all, per endpoint and
+   * per account. An attempt being recorded holds no slot (its receiver is done with it).
+   */
+  let sending = 0
   const runningPerEndpoint = new Map<string, number>()
   const runningPerAccount = new Map<string, number>()
   const limits = ctx.config.webhookConcurrency
@@ -98,11 +104,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const pump = () => {
     // One pass over the endpoints waiting now (a snapshot: those sent to the back are not revisited).
     for (const [endpointId, line] of [...waiting]) {
-      if (stopped || running.size >= limits.total) return
+      if (stopped || sending >= limits.total) return
       let started = false
       while (
         line.ids.length > 0 &&
-        running.size < limits.total &&
+        sending < limits.total &&
         (runningPerEndpoint.get(endpointId) ?? 0) < limits.perEndpoint &&
         (runningPerAccount.get(line.accountId) ?? 0) < limits.perAccount
       ) {
@@ -121,17 +127,31 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   const start = (id: string, endpointId: string, accountId: string) => {
     queued.delete(id)
     if (running.has(id)) return settle(id)
+    sending++
     bump(runningPerEndpoint, endpointId, 1)
     bump(runningPerAccount, accountId, 1)
-    const work = attempt(id, endpointId)
+    let holding = true
+    /** Frees the attempt's slots, once: when its receiver has answered, or when it ends without sending. */
+    const free = () => {
+      if (!holding) return
+      holding = false
+      sending--
+      bump(runningPerEndpoint, endpointId, -1)
+      bump(runningPerAccount, accountId, -1)
+    }
+    // The receiver answered: the next delivery may start while this attempt is recorded.
+    const sent = () => {
+      free()
+      pump()
+    }
+    const work = attempt(id, endpointId, sent)
       .catch((error) => {
         ctx.log.error('webhook.attempt_failed', { delivery_id: id, message: message(error) })
         return undefined
       })
       .then((again) => {
         running.delete(id)
-        bump(runningPerEndpoint, endpointId, -1)
-        bump(runningPerAccount, accountId, -1)
+        free()
         if (again) schedule(again)
         settle(id)
         pump()
@@ -140,11 +160,11 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   }
 
   /** One attempt; returns the delivery when it is to be scheduled again. */
-  const attempt = async (id: string, endpointId: string): Promise<DeliveryRecord | undefined> => {
+  const attempt = async (id: string, endpointId: string, onSent: () => void): Promise<DeliveryRecord | undefined> => {
     const event = events.get(id)
     events.delete(id)
     if (stopped) return
-    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal, event, endpointId })
+    const result = await attemptDelivery(ctx, id, { owner, leaseMs, signal: abort.signal, event, endpointId, onSent })
     return result.outcome === 'not_due' || result.outcome === 'retrying' ? result.delivery : undefined
   }
 

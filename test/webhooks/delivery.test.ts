@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
@@ -225,5 +226,38 @@ describe('one attempt leases its delivery with one read', () => {
     const [after] = await listDeliveries(gw, endpoint.id)
     expect(after.attempts).toHaveLength(1)
     expect(after.next_attempt_at).toBe(retrying.next_attempt_at)
+  })
+})
+
+describe('the worker counts requests to receivers', () => {
+  it('the per-endpoint limit holds while attempts are recorded: never more requests open at the receiver than allowed, each delivered once', async () => {
+    let open = 0
+    let maxOpen = 0
+    const ids: string[] = []
+    const server = createHttpServer((req, res) => {
+      open++
+      maxOpen = Math.max(maxOpen, open)
+      ids.push(String(req.headers['webhook-id']))
+      req.resume()
+      setTimeout(() => {
+        open--
+        res.writeHead(204).end()
+      }, 15)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      gw = await startTestGateway({ env: { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '2' } })
+      const endpoint = await addEndpoint(gw, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, { events: ['payment.failed'] })
+      await Promise.all(Array.from({ length: 12 }, () => failPayment(gw!)))
+      await waitFor(async () => {
+        const deliveries = await listDeliveries(gw!, endpoint.id)
+        return deliveries.length === 12 && deliveries.every((d) => d.status === 'succeeded')
+      }, { timeoutMs: 15_000, what: 'the 12 deliveries' })
+      expect(maxOpen).toBeLessThanOrEqual(2)
+      expect(new Set(ids).size).toBe(12)
+      expect(ids).toHaveLength(12)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })
