@@ -61,7 +61,12 @@ describe.skipIf(pgServerUrl === null)('mpg db', () => {
     expect(pushed.status).toBe(201)
     const { transaction_id } = (await pushed.json()) as { transaction_id: string }
     await receiver.waitFor(1, { timeoutMs: 10_000 })
-    const original = await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()
+    // Read once the payout is final: a B2C still in flight changes the record after the read (its
+    // ack is stored with its result, or alone when the gateway stops).
+    const original = await waitFor(async () => {
+      const body = await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()
+      return body.transaction.payout?.status === 'success' ? body : undefined
+    }, { timeoutMs: 10_000, what: 'the payout to finish' })
     expect(original.transaction.status).toBe('success')
     await gw.close()
 
