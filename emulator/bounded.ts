@@ -81,3 +81,33 @@ export class BoundedList<T> {
     this.#head = 0
   }
 }
+
+/**
+ * Keys in the order they were handed in, at most `max`: the one pushed past `max` goes to `forget`.
+ * A ring of keys (no objects per key), so bounding a map's finished records costs O(1) each.
+ */
+export class KeyRing<K> {
+  #keys: K[] = []
+  /** Where the oldest key sits once the ring is full. */
+  #head = 0
+  readonly #max: number
+  readonly #forget: (key: K) => void
+  constructor(max: number, forget: (key: K) => void) {
+    this.#max = Math.max(1, max)
+    this.#forget = forget
+  }
+  push(key: K): void {
+    if (this.#keys.length < this.#max) {
+      this.#keys.push(key)
+      return
+    }
+    const oldest = this.#keys[this.#head] as K
+    this.#keys[this.#head] = key
+    this.#head = (this.#head + 1) % this.#max
+    this.#forget(oldest)
+  }
+  clear(): void {
+    this.#keys = []
+    this.#head = 0
+  }
+}

@@ -169,6 +169,7 @@ export class Emulator {
     txn.resultCode = resultCode
     txn.resultDesc = resultDesc
     txn.completedAt = now
+    this.state.stkFinished(txn)
     if (resultCode === 0) {
       txn.receipt = this.ids.receipt(now)
       this.state.ledgers.receive({ receipt: txn.receipt, kind: 'stk', shortcode: txn.partyB, msisdn: txn.phone, amount: txn.amount })
@@ -212,6 +213,7 @@ export class Emulator {
     txn.resultCode = txn.outcome.resultCode
     txn.resultDesc = txn.outcome.resultDesc
     txn.completedAt = this.now()
+    this.state.b2cFinished(txn)
     if (txn.resultCode === 0) {
       const paid = this.state.ledgers.payOut({ receipt: txn.transactionId, shortcode: txn.partyA, msisdn: txn.partyB, amount: txn.amount })
       if (!paid) {

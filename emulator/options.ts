@@ -37,6 +37,8 @@ export interface EmulatorOptions {
   callbackTimeoutMs?: number
   /** Most transactions kept (oldest evicted first); default 10 000. */
   maxTransactions?: number
+  /** Most finished STK and B2C transactions kept of each kind (oldest finished forgotten first); default 10 000. */
+  maxFinishedTransactions?: number
   /** Most journal entries kept per journal (oldest evicted first); default 1 000. */
   maxJournal?: number
   /** How long C2B waits for a validation answer; default 1 s (sandbox profile: 8 s). */
@@ -76,6 +78,7 @@ export interface EmulatorConfig extends EmulatorCredentials {
   tokenTtlS: number
   callbackTimeoutMs: number
   maxTransactions: number
+  maxFinishedTransactions: number
   maxJournal: number
   now: () => Date
   clock: Clock
@@ -120,6 +123,7 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     tokenTtlS,
     callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 10_000),
     maxTransactions: Math.max(1, nonNegative('maxTransactions', options.maxTransactions, 10_000)),
+    maxFinishedTransactions: Math.max(1, nonNegative('maxFinishedTransactions', options.maxFinishedTransactions, 10_000)),
     maxJournal: Math.max(1, nonNegative('maxJournal', options.maxJournal, 1_000)),
     now: options.now ?? (options.clock ? () => new Date(options.clock!.now()) : () => new Date()),
     clock: options.clock ?? systemClock,

@@ -1,4 +1,4 @@
-import { BoundedList, BoundedMap } from './bounded.js'
+import { BoundedList, BoundedMap, KeyRing } from './bounded.js'
 import type { C2bPayment, C2bRegistration } from './c2b.js'
 import { Ledgers } from './ledger.js'
 import type { B2cOutcome, StkOutcome } from './scenarios.js'
@@ -72,16 +72,40 @@ export class EmulatorState {
   readonly c2b: BoundedMap<string, C2bPayment>
   /** One ledger per shortcode, and the payments a reversal can find. */
   readonly ledgers: Ledgers
+  /**
+   * The STK and B2C transactions that have finished, oldest first: past `maxFinishedTransactions`
+   * of a kind the oldest finished one is forgotten, while those still in flight stay (up to
+   * `maxTransactions`). A busy emulator otherwise keeps every finished record until
+   * `maxTransactions`, and its garbage collector marks and moves all of them again and again.
+   */
+  readonly #stkFinished: KeyRing<string>
+  readonly #b2cFinished: KeyRing<string>
   #requestSeq = 0
 
-  constructor(limits: { maxTransactions: number; maxJournal: number }) {
+  constructor(limits: { maxTransactions: number; maxFinishedTransactions: number; maxJournal: number }) {
     this.stk = new BoundedMap(limits.maxTransactions)
     this.b2c = new BoundedMap(limits.maxTransactions)
     this.originatorIds = new BoundedMap(limits.maxTransactions * 10)
     this.tokens = new BoundedMap(10_000)
-    this.ledgers = new Ledgers(limits.maxTransactions * 3)
+    // Receipts come only from finished payments: as many as the finished records that carry them.
+    this.ledgers = new Ledgers(Math.min(limits.maxTransactions, limits.maxFinishedTransactions) * 3)
+    this.#stkFinished = new KeyRing(limits.maxFinishedTransactions, (id) => {
+      if (this.stk.get(id)?.status === 'completed') this.stk.delete(id)
+    })
+    this.#b2cFinished = new KeyRing(limits.maxFinishedTransactions, (id) => {
+      if (this.b2c.get(id)?.status === 'completed') this.b2c.delete(id)
+    })
     this.c2b = new BoundedMap(limits.maxTransactions)
     this.requests = new BoundedList(limits.maxJournal)
+  }
+
+  /** An STK transaction reached its result (called again by a late success: the ring forgets it once). */
+  stkFinished(txn: StkTransaction): void {
+    this.#stkFinished.push(txn.checkoutRequestId)
+  }
+
+  b2cFinished(txn: B2cTransaction): void {
+    this.#b2cFinished.push(txn.conversationId)
   }
 
   nextRequestId(): number {
@@ -91,6 +115,8 @@ export class EmulatorState {
   reset(): void {
     this.stk.clear()
     this.b2c.clear()
+    this.#stkFinished.clear()
+    this.#b2cFinished.clear()
     this.originatorIds.clear()
     this.requests.clear()
     this.ledgers.reset()
