@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { stallMeter } from './lib/stalls.js'
 
 const here = fileURLToPath(new URL('..', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -71,6 +72,9 @@ async function child(root, file) {
     writeSync(log, line)
     logWrites.push([t, performance.now() - t])
   }, 20)
+  // The main thread's stalls of 5 ms or more, split (Linux): on a CPU / waiting for one / blocked.
+  // Blocked time is what a synchronous call on the loop (the log write) waited for the disk.
+  const meter = stallMeter(5, 5)
   let last = performance.now()
   const tick = setInterval(() => {
     const t = performance.now()
@@ -98,12 +102,16 @@ async function child(root, file) {
   )
   const diskTimes = new Promise((resolve) => disk.once('message', resolve))
   await sleep(2000)
+  const stallsBefore = meter.read().stalls
   const foldFrom = performance.now()
   const foldFromMono = process.hrtime.bigint()
   await store.fold()
   const foldTo = performance.now()
   const foldToMono = process.hrtime.bigint()
+  const stallsFold = meter.read().stalls
   await sleep(3000)
+  const stallsAfter = meter.read().stalls
+  meter.stop()
   stop = true
   clearInterval(load)
   clearInterval(logTimer)
@@ -120,8 +128,10 @@ async function child(root, file) {
   const phases = { before: [0, foldFrom], fold: [foldFrom, foldTo], after: [foldTo, Infinity] }
   // CLOCK_MONOTONIC (s) of the fold's start and end, to match with a kernel trace (trace_clock mono).
   const out = { fold_ms: round(foldTo - foldFrom, 0), fold_mono_s: [Number(foldFromMono) / 1e9, Number(foldToMono) / 1e9] }
+  const blocked = { before: stallsBefore, fold: stallsFold, after: stallsAfter }
   for (const [name, [from, to]] of Object.entries(phases)) {
-    out[name] = { write_ms: summary(phase(writes, from, to)), disk_append_ms: summary(phase(diskWrites, from, to)), log_write_max_ms: round(Math.max(0, ...phase(logWrites, from, to))), loop_stall_max_ms: round(Math.max(0, ...phase(stalls, from, to))) }
+    out[name] = {
+      main_blocked_max_ms: round(Math.max(0, ...blocked[name].map((x) => x.main_blocked_ms ?? 0))), write_ms: summary(phase(writes, from, to)), disk_append_ms: summary(phase(diskWrites, from, to)), log_write_max_ms: round(Math.max(0, ...phase(logWrites, from, to))), loop_stall_max_ms: round(Math.max(0, ...phase(stalls, from, to))) }
   }
   process.stdout.write(JSON.stringify(out))
 }
@@ -162,7 +172,7 @@ async function main(argv) {
       const out = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v.root, file], { encoding: 'utf8', env: { ...process.env, ...v.env } }))
       const result = { variant: v.label, run: r + 1, loadavg_1m: load, ...out }
       results.push(result)
-      log(`${v.label} #${r + 1} (load ${load}): fold ${out.fold_ms} ms; write max before/fold/after ${out.before.write_ms.max}/${out.fold.write_ms.max}/${out.after.write_ms.max} ms (p99 during the fold ${out.fold.write_ms.p99}); disk append max ${out.before.disk_append_ms.max}/${out.fold.disk_append_ms.max}/${out.after.disk_append_ms.max} (p99 ${out.before.disk_append_ms.p99}/${out.fold.disk_append_ms.p99}/${out.after.disk_append_ms.p99}); log write max ${out.before.log_write_max_ms}/${out.fold.log_write_max_ms}/${out.after.log_write_max_ms}; loop stall max ${out.before.loop_stall_max_ms}/${out.fold.loop_stall_max_ms}/${out.after.loop_stall_max_ms}`)
+      log(`${v.label} #${r + 1} (load ${load}): fold ${out.fold_ms} ms; write max before/fold/after ${out.before.write_ms.max}/${out.fold.write_ms.max}/${out.after.write_ms.max} ms (p99 during the fold ${out.fold.write_ms.p99}); disk append max ${out.before.disk_append_ms.max}/${out.fold.disk_append_ms.max}/${out.after.disk_append_ms.max} (p99 ${out.before.disk_append_ms.p99}/${out.fold.disk_append_ms.p99}/${out.after.disk_append_ms.p99}); main thread blocked max ${out.before.main_blocked_max_ms}/${out.fold.main_blocked_max_ms}/${out.after.main_blocked_max_ms}; log write max ${out.before.log_write_max_ms}/${out.fold.log_write_max_ms}/${out.after.log_write_max_ms}; loop stall max ${out.before.loop_stall_max_ms}/${out.fold.loop_stall_max_ms}/${out.after.loop_stall_max_ms}`)
       rmSync(dir, { recursive: true, force: true })
       await sleep(3000)
     }
