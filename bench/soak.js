@@ -381,7 +381,7 @@ export async function soak({ root, argv, asJson, log }) {
       panels: [
         { title: 'Gateway memory', unit: 'MiB', series: [{ name: 'RSS', values: samples.map((s) => s.rss_mb) }, { name: 'V8 heap used', values: samples.map((s) => s.heap_used_mb) }] },
         { title: 'STK push latency per 10 s window', unit: 'ms', series: [{ name: 'p50', values: samples.map((s) => s.p50_ms) }, { name: 'p99', values: samples.map((s) => s.p99_ms) }] },
-        { title: 'Gateway event-loop delay per 10 s window', unit: 'ms', series: [{ name: 'max', values: samples.map((s) => s.loop_delay_max_ms) }, { name: 'longest GC', values: samples.map((s) => s.gc_max_ms) }] },
+        { title: 'Gateway event-loop delay per 10 s window', unit: 'ms', series: [{ name: 'max', values: samples.map((s) => s.loop_delay_max_ms) }, { name: 'longest GC', values: samples.map((s) => s.gc_max_ms) }, ...(samples.some((s) => s.loop_delay_max_main_thread_on_cpu_ms != null) ? [{ name: 'max, main thread on a CPU', values: samples.map((s) => s.loop_delay_max_main_thread_on_cpu_ms) }] : [])] },
         { title: 'Open descriptors and store size', unit: 'count / MB', series: [{ name: 'open fds', values: samples.map((s) => s.open_fds) }, { name: 'store MB', values: samples.map((s) => s.store_mb) }] },
       ],
     }),
