@@ -300,13 +300,13 @@ describe('journal deltas and background folds', () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo, foldMinBytes: 2 ** 40 })
     await store.open()
-    // Large enough to be freed in several steps (remove-gradually.ts frees 8 MiB a step).
-    const big = { description: 'y'.repeat(12_000) }
+    // ~40 MB: freed in several steps (remove-gradually.ts frees 8 MiB a step), long enough to be seen.
+    const big = { description: 'y'.repeat(28_000) }
     for (let i = 0; i < 1500; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => store.insertTransaction(transaction(`old${i + j}`, big))))
     await store.fold()
     for (let i = 0; i < 1500; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => store.insertTransaction(transaction(`new${i + j}`, big))))
     const oldSnapshot = statSync(fileOf(dir))
-    expect(oldSnapshot.size).toBeGreaterThan(16 * 1024 * 1024)
+    expect(oldSnapshot.size).toBeGreaterThan(40 * 1024 * 1024)
     // A copy of the directory taken while the fold frees the old files, as a crash would leave it.
     const crashed = tempStoreDir()
     let sawAside = false
