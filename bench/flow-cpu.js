@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuMs, killChildren, round, sleep, start } from './lib/procs.js'
+import { cpuMs, cpuSplitMs, killChildren, round, sleep, start } from './lib/procs.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
@@ -99,6 +99,7 @@ await idle()
 if (receiverUrl) await fetch(`${receiverUrl}/__reset`, { method: 'POST' })
 const loadavgBefore = round(loadavg()[0], 2)
 const gatewayBefore = cpuMs(gateway.pid)
+const gatewaySplitBefore = cpuSplitMs(gateway.pid)
 const emulatorBefore = cpuMs(emulator.pid)
 const run = await load(seconds)
 await deliveredAtLeast(2 * run.requests_total)
@@ -113,6 +114,8 @@ process.stdout.write(
     non2xx: run.non2xx,
     ...(receiverUrl ? { deliveries: await delivered() } : {}),
     gateway_cpu_ms_per_payment: round((cpuMs(gateway.pid) - gatewayBefore) / payments, 3),
+    gateway_user_ms_per_payment: round((cpuSplitMs(gateway.pid).user - gatewaySplitBefore.user) / payments, 3),
+    gateway_sys_ms_per_payment: round((cpuSplitMs(gateway.pid).sys - gatewaySplitBefore.sys) / payments, 3),
     emulator_cpu_ms_per_payment: round((cpuMs(emulator.pid) - emulatorBefore) / payments, 3),
     loadavg_1m_before: loadavgBefore,
   })}\n`,

@@ -88,6 +88,17 @@ export function cpuMs(pid) {
   }
 }
 
+/** User and system CPU ms of a process so far (/proc/PID/stat utime, stime), or null once it is gone. */
+export function cpuSplitMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { user: (Number(fields[11]) * 1000) / CLK_TCK, sys: (Number(fields[12]) * 1000) / CLK_TCK }
+  } catch {
+    return null
+  }
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 export const median = (values) => {
   const s = [...values].sort((a, b) => a - b)

@@ -39,8 +39,25 @@ const WHOLE_WHEN_COLD = new Set<Collection>(['idempotency'])
  * as deltas, deletions by key, and nothing for a record made and removed between two flushes.
  */
 export class ChangeSet {
-  private readonly touched = new Map<string, { c: Collection; key: string; base: AnyRecord | undefined; latest?: AnyRecord }>()
+  private touched = new Map<string, { c: Collection; key: string; base: AnyRecord | undefined; latest?: AnyRecord }>()
+  /** What the last take() handed to the flush in progress, until written() says it is on disk. */
+  private writing: ReadonlyMap<string, unknown> | undefined
   private meta = false
+
+  /**
+   * Whether the record under `key` may differ from what the disk holds: changed (or removed) since
+   * the last flush, or in the flush still being written. A record that is not is on disk as it is
+   * in memory, and so is the absence of one never stored.
+   */
+  unwritten(c: Collection, key: string): boolean {
+    const id = `${c}\u0000${key}`
+    return this.touched.has(id) || (this.writing !== undefined && this.writing.has(id))
+  }
+
+  /** The flush of the last take() has ended (written, or failed: the store then refuses every read). */
+  written(): void {
+    this.writing = undefined
+  }
 
   /**
    * Call before a record is stored (`record`: the new version) or removed (the first call since
@@ -79,7 +96,9 @@ export class ChangeSet {
         if (change) entries.push({ c, k: key, ...change })
       }
     }
-    this.touched.clear()
+    // Kept (not cleared) while the flush writes them: their records are not on disk yet.
+    this.writing = this.touched
+    this.touched = new Map()
     return entries
   }
 }

@@ -178,6 +178,18 @@ export abstract class LowdbEngine {
     }
   }
 
+  /**
+   * Whether a read of this one record may answer at once: nothing of it waits to be written (see
+   * ChangeSet.unwritten), so what memory holds of it is what the disk holds. Otherwise the read
+   * waits for the flushes (readable()). Throws once the store has failed, as readable() does.
+   * A push reads its API key, account and Idempotency-Key: each used to wait for whatever flush was
+   * running, up to three flushes (a few ms each under load) before its payment was even stored.
+   */
+  protected written<C extends Collection>(c: C, key: string | undefined): boolean {
+    if (this.failedWith) throw this.failedWith
+    return key === undefined || !this.changes.unwritten(c, key)
+  }
+
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
   protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
     this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]), record as unknown as Record<string, unknown>)
@@ -208,6 +220,8 @@ export abstract class LowdbEngine {
     } catch (error) {
       views?.close()
       throw this.fail(error)
+    } finally {
+      this.changes.written()
     }
     if (views) await this.folds.start(views).catch((error) => Promise.reject(this.fail(error)))
   }

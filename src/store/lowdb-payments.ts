@@ -72,7 +72,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getAccount(id: string) {
-    await this.readable()
+    if (!this.written('accounts', id)) await this.readable()
     return this.state.get('accounts', id)
   }
 
@@ -88,7 +88,8 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async findApiKeyByHash(hash: string) {
-    await this.readable()
+    // Keys are never removed: one not in the index was never stored.
+    if (!this.written('api_keys', this.state.keyByHash.get(hash))) await this.readable()
     const id = this.state.keyByHash.get(hash)
     return id === undefined ? undefined : this.state.get('api_keys', id)
   }
@@ -134,7 +135,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getTransaction(id: string) {
-    await this.readable()
+    if (!this.written('transactions', id)) await this.readable()
     return this.state.get('transactions', id)
   }
 
@@ -248,7 +249,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getIdempotency(scope: string) {
-    await this.readable()
+    if (!this.written('idempotency', scope)) await this.readable()
     return this.state.get('idempotency', scope)
   }
 

@@ -65,6 +65,29 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     await store.close()
   })
 
+  it('a read answers at once for a record already on disk, and waits for one whose change is not written yet', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('old'))
+    const inJournal = (id: string) => readFileSync(join(dir, 'gateway.journal'), 'utf8').includes(`"id":"${id}"`)
+    // 'new' is in memory now; its append has not started (a flush begins after this turn).
+    const writing = store.insertTransaction(transaction('new'))
+    const seen: Array<[string, boolean]> = []
+    await Promise.all([
+      writing,
+      store.getTransaction('old').then((t) => seen.push([`read ${t?.id}`, inJournal('new')])),
+      store.getTransaction('new').then((t) => seen.push([`read ${t?.id}`, inJournal('new')])),
+      store.getTransaction('never').then((t) => seen.push([`read ${t?.id}`, inJournal('new')])),
+    ])
+    // 'old' (on disk) and 'never' (never stored) are answered before the flush; 'new' only once it is on disk.
+    expect(seen).toEqual([
+      ['read old', false],
+      ['read undefined', false],
+      ['read new', true],
+    ])
+  })
+
   it('transition is a compare-and-set: of two racing finalisations exactly one applies, with its event', async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
