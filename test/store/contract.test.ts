@@ -109,7 +109,13 @@ const settle = (store: Store, id: string) =>
     events: (t) => [{ event: 'payment.success', data: { transaction_id: t.id } }],
   })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+/**
+ * A lease that runs out within the test. Long enough that the checks made while it runs (three
+ * store calls, on PostgreSQL three round trips) finish inside it on a loaded machine: with 300 ms
+ * a pause of the machine between the calls would let it run out and the peer take it.
+ */
+const SHORT_LEASE_MS = 2000
 
 /** A pending M-Pesa payout whose first B2C is due now; override any field. */
 const duePayout = (overrides: Partial<PayoutRecord> = {}): PayoutRecord => ({
@@ -310,10 +316,11 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     await store.insertTransaction(t)
     const [delivery] = (await settle(store, t.id))!.deliveries
     const other = await engine.peer()
-    expect((await store.claimDelivery(delivery.id, 'a', 300))?.id).toBe(delivery.id)
-    expect(await other.claimDelivery(delivery.id, 'b', 300)).toBeUndefined()
-    expect((await other.claimDueDeliveries('b', 300, 100)).map((d) => d.id)).not.toContain(delivery.id)
-    await sleep(450)
+    const claimedAt = Date.now()
+    expect((await store.claimDelivery(delivery.id, 'a', SHORT_LEASE_MS))?.id).toBe(delivery.id)
+    expect(await other.claimDelivery(delivery.id, 'b', SHORT_LEASE_MS)).toBeUndefined()
+    expect((await other.claimDueDeliveries('b', SHORT_LEASE_MS, 100)).map((d) => d.id)).not.toContain(delivery.id)
+    await sleep(claimedAt + SHORT_LEASE_MS + 150 - Date.now())
     const retaken = (await other.claimDueDeliveries('b', 60_000, 100)).map((d) => d.id)
     expect(retaken).toContain(delivery.id)
     const succeed = (d: typeof delivery) => ({ ...d, status: 'succeeded' as const, next_attempt_at: null })
@@ -377,10 +384,11 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     const t = transaction({ payout: duePayout() })
     await store.insertTransaction(t)
     const other = await engine.peer()
-    expect((await store.claimPayout(t.id, 'a', 300))?.id).toBe(t.id)
-    expect(await other.claimPayout(t.id, 'b', 300)).toBeUndefined()
-    expect((await other.claimDuePayouts('b', 300, 100)).map((x) => x.id)).not.toContain(t.id)
-    await sleep(450)
+    const claimedAt = Date.now()
+    expect((await store.claimPayout(t.id, 'a', SHORT_LEASE_MS))?.id).toBe(t.id)
+    expect(await other.claimPayout(t.id, 'b', SHORT_LEASE_MS)).toBeUndefined()
+    expect((await other.claimDuePayouts('b', SHORT_LEASE_MS, 100)).map((x) => x.id)).not.toContain(t.id)
+    await sleep(claimedAt + SHORT_LEASE_MS + 150 - Date.now())
     expect((await other.claimDuePayouts('b', 60_000, 100)).map((x) => x.id)).toContain(t.id)
     const record = (owner: string, conversation: string) =>
       store.transition({
