@@ -82,14 +82,17 @@ describe('an endpoint that keeps failing is disabled', () => {
   it('a success before the time is up stops the clock', async () => {
     const flaky = await startCallbackReceiver()
     receivers.push(flaky)
-    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.5', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150' } })
+    // Each streak of failures lasts ~150 ms (two attempts), far inside the 2 s; the pause between
+    // the streaks is longer than 2 s, so a clock that ran on from the first streak would disable.
+    // (With 0.5 s, a loaded machine could stretch one streak past the limit on its own.)
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '2', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150' } })
     const endpoint = await addEndpoint(gw, `${flaky.url}/hook`, { events: ['payment.success'] })
     flaky.answerWith({ status: 503 })
     await pay(gw, 'flaky')
     await flaky.waitFor(2)
     flaky.answerWith({ status: 200 })
     await waitFor(async () => (await listDeliveries(gw!, endpoint.id))[0]?.status === 'succeeded', { what: 'the delivery to succeed' })
-    await new Promise((resolve) => setTimeout(resolve, 600))
+    await new Promise((resolve) => setTimeout(resolve, 2200))
     flaky.answerWith({ status: 503 })
     await pay(gw, 'flaky-again')
     await flaky.waitFor(5, { timeoutMs: 5000 })
