@@ -70,8 +70,10 @@ describe("a B2C's ack is stored with its result when that comes soon", () => {
     const g = await start()
     emulator!.setScenario({ product: 'b2c', next: true, delay_ms: ACK_WAITS_FOR_RESULT_MS + 1500 })
     const id = await pay(g)
-    await waitFor(() => b2cCalls(emulator!)[0], { what: 'the B2C' })
-    const acked = Date.now()
+    const b2c = await waitFor(() => b2cCalls(emulator!)[0], { what: 'the B2C' })
+    // When Daraja answered (the gateway had the ack no earlier), not when this poll saw it: a poll
+    // held up on a loaded machine would shorten the wait measured from it.
+    const acked = Date.parse(b2c.at) + b2c.duration_ms
     const taken = await waitFor(async () => ((await payoutOf(g, id))?.conversation_id ? payoutOf(g, id) : undefined), { what: 'the ack to be stored' })
     expect(Date.now() - acked).toBeGreaterThanOrEqual(ACK_WAITS_FOR_RESULT_MS - 100)
     expect(taken).toMatchObject({ status: 'pending', conversation_id: conversationIdOf(emulator!), attempts: 1 })
