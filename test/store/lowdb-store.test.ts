@@ -338,14 +338,34 @@ describe('journal deltas and background folds', () => {
       await new Promise((resolve) => setTimeout(resolve, i * 2))
       await store.insertTransaction(transaction(`during${i}`))
     })
+    // The fold removes the temp files while this looks at them: one gone between listing it and
+    // reading it is skipped (as if the crash came a moment later), never an ENOENT failing the test.
+    const sizeOf = (n: string) => {
+      try {
+        return statSync(join(dir, n)).size
+      } catch {
+        return undefined
+      }
+    }
+    const copy = (n: string) => {
+      try {
+        writeFileSync(join(crashed, n), readFileSync(join(dir, n)))
+        return true
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+        throw error
+      }
+    }
     for (let copied = false; !copied; ) {
       const names = readdirSync(dir)
       const aside = names.filter((n) => n.endsWith('.tmp'))
       // The new snapshot is in place (the old one only has its second name) and the old one is being shortened.
-      if (aside.length > 0 && statSync(fileOf(dir)).ino !== oldSnapshot.ino && aside.some((n) => statSync(join(dir, n)).size < oldSnapshot.size)) {
-        for (const n of names) writeFileSync(join(crashed, n), readFileSync(join(dir, n)))
-        sawAside = true
-        copied = true
+      if (aside.length > 0 && statSync(fileOf(dir)).ino !== oldSnapshot.ino && aside.some((n) => (sizeOf(n) ?? Infinity) < oldSnapshot.size)) {
+        // The temp files first (they are the ones going away), then the snapshot and the journal.
+        if (aside.map(copy).some(Boolean)) {
+          for (const n of names.filter((x) => !x.endsWith('.tmp'))) copy(n)
+          sawAside = copied = true
+        } else for (const n of readdirSync(crashed)) rmSync(join(crashed, n))
       } else await new Promise((resolve) => setTimeout(resolve, 1))
       if (!copied && !names.some((n) => n.endsWith('.tmp') || /journal\.\d+$/.test(n)) && statSync(fileOf(dir)).ino !== oldSnapshot.ino) break
     }
