@@ -224,7 +224,8 @@ describe('6. --forward-to as people type it', () => {
     const listen = spawnCli(['listen', '--forward-to', target(port), '--json'], env())
     try {
       expect(JSON.parse(await listen.nextLine(0))).toMatchObject({ type: 'ready' })
-      await new Promise((r) => setTimeout(r, 300))
+      // `ready` comes before the stream is open: an event made before it opens is not forwarded.
+      await listen.connected()
       expect((await mpg(['trigger', 'payment.success'])).exitCode).toBe(0)
       const forwarded = JSON.parse((await listen.waitForLines(1, (l) => JSON.parse(l).type === 'forwarded'))[0])
       expect(forwarded.status).toBe(204)
