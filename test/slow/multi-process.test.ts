@@ -73,21 +73,27 @@ async function spawnEmulator(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 /** An SSE reader that records event ids and remembers the last one (for Last-Event-ID). */
-function followStream(url: string, key: string, lastEventId?: string): { ids: string[]; ended: Promise<void>; abort(): void } {
+function followStream(url: string, key: string, lastEventId?: string): { ids: string[]; connected: Promise<void>; ended: Promise<void>; abort(): void } {
   const controller = new AbortController()
   const ids: string[] = []
   const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${key}` }
   if (lastEventId) headers['last-event-id'] = lastEventId
+  // Settles once the stream answered (or could not be opened); a rejection after that is ignored.
+  let opened: (error?: Error) => void = () => {}
+  const connected = new Promise<void>((resolve, reject) => (opened = (error) => (error ? reject(error) : resolve())))
+  connected.catch(() => undefined)
   const ended = (async () => {
     try {
       const res = await fetch(`${url}/api/v1/events/stream`, { headers, signal: controller.signal })
+      opened(res.status === 200 ? undefined : new Error(`the event stream answered ${res.status}`))
       // Aborted, or the instance died: either way the stream is over.
       await readFrames(res.body!, { push: (frame) => frame.id !== undefined && ids.push(frame.id) })
-    } catch {
+    } catch (error) {
       // The connection was refused: the instance is gone.
+      opened(error as Error)
     }
   })()
-  return { ids, ended, abort: () => controller.abort() }
+  return { ids, connected, ended, abort: () => controller.abort() }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -146,7 +152,7 @@ describe.skipIf(pgServerUrl === null)('three gateway processes on one PostgreSQL
 
     // The SSE client starts on the instance that will be killed, and resumes on another.
     const stream1 = followStream(victim.ready.url, key)
-    await sleep(300)
+    await stream1.connected
 
     let killed = false
     const alive = () => instances.filter((gw) => !(killed && gw === victim))
@@ -214,7 +220,12 @@ describe.skipIf(pgServerUrl === null)('three gateway processes on one PostgreSQL
       await sleep(500)
     }
     const events = (await client.query<{ id: string; event: string; tx: string }>("select id, doc->>'event' as event, doc->'data'->>'transaction_id' as tx from events order by seq")).rows
-    await sleep(1500)
+    // The resumed stream catches up by polling the shared store: wait until it has shown every
+    // event (or for a generous deadline, and let the report say what is missing), not a fixed time.
+    const streamDeadline = Date.now() + 60_000
+    while (events.some((e) => !stream1.ids.includes(e.id) && !stream2.ids.includes(e.id)) && Date.now() < streamDeadline) await sleep(200)
+    // Anything after the last event (a duplicate) would come right behind it.
+    await sleep(500)
     stream2.abort()
     await stream2.ended
 
