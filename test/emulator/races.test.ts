@@ -65,7 +65,8 @@ describe('what a Daraja client sees', () => {
     const ack = await push()
     expect(ack.status).toBe(200)
     expect(receiver.received()).toHaveLength(1)
-    expect(Date.now() - started).toBeLessThan(3000)
+    // Not the receiver's 5 s: held ~1 s, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(4500)
   })
 
   it('query-lags: 4999 until the delay has passed on the clock, then 0, and no callback', async () => {
