@@ -79,7 +79,8 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
       answer = next
     },
     async waitFor(count, options = {}) {
-      const { timeoutMs = 5000, filter = () => true } = options
+      // Generous, as waitFor's (helpers/gateway.ts): it only bounds how long a failure takes to show.
+      const { timeoutMs = 15_000, filter = () => true } = options
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const matching = received.filter(filter)

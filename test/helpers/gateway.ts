@@ -72,8 +72,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5000, intervalMs = 20, what = 'condition' } = {}): Promise<NonNullable<T>> {
+/**
+ * Polls `check` until it returns a truthy value or the deadline passes. The default deadline is
+ * generous (it only bounds how long a failure takes to be reported): on a loaded 2-core machine
+ * (CI, or the fast suite's parallel files with Chromium and PostgreSQL) what takes 100 ms idle can
+ * take seconds. A test whose point is speed passes its own timeoutMs.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15_000, intervalMs = 20, what = 'condition' } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

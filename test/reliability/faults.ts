@@ -58,7 +58,7 @@ export function paymentEventsByTransaction(receiver: CallbackReceiver): Map<stri
 }
 
 /** Waits until no transaction is pending and every successful one has a final payout. */
-export async function waitAllSettled(gw: TestGateway, timeoutMs = 10_000): Promise<TxView[]> {
+export async function waitAllSettled(gw: TestGateway, timeoutMs = 20_000): Promise<TxView[]> {
   return waitFor(
     async () => {
       const all = await allTransactions(gw)
