@@ -44,6 +44,11 @@ export interface AttemptOptions {
    * while this one's record is written.
    */
   onSent?: () => void
+  /**
+   * Awaited once the receiver has answered, before the attempt is recorded: the worker records
+   * the attempts answered within a few milliseconds of one another together (see delivery-worker.ts).
+   */
+  beforeRecording?: () => Promise<void>
 }
 
 /** How one attempt ended; `delivery` is the stored record after it, where there is one. */
@@ -105,6 +110,7 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
     result = attemptOf(isoNow(ctx.clock), null, 0, `not sent: ${message(error)}`, null)
   }
   options.onSent?.()
+  if (options.beforeRecording) await options.beforeRecording()
   const ok = result.status_code !== null && result.status_code >= 200 && result.status_code < 300
   const updated = await ctx.store.completeDelivery(id, owner, (d) => {
     if (d.status !== 'pending') return undefined
