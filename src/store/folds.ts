@@ -1,4 +1,5 @@
 import { link, rm } from 'node:fs/promises'
+import { isCold, jsonOf } from './cold.js'
 import { KEY_OF, type Collection } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { tempFileOf } from './files.js'
@@ -11,6 +12,8 @@ import type { StoreState } from './state.js'
 const FOLD_RETRY_MS = 10_000
 
 type Views = SnapshotSource & { close(): void }
+
+const notCold = (record: unknown) => !isCold(record)
 
 /**
  * Folds (compaction) of the embedded store, which never hold the event loop: the journal is
@@ -59,7 +62,8 @@ export class Folds {
     return {
       meta: state.meta,
       nextEventSeq: state.nextEventSeq,
-      records: (c) => opened.get(c)!.records(),
+      // Records that are not text already (cold.ts) keep their text for the next fold.
+      texts: (c) => opened.get(c)!.texts(jsonOf, notCold),
       close: () => opened.forEach((view) => view.close()),
     }
   }

@@ -15,6 +15,12 @@ export class Table<T> {
   private before: Map<string, T | typeof ABSENT> | undefined
   /** While a view is open: keys deleted since (still in `records`). */
   private hidden = new Set<string>()
+  /**
+   * A key's record as text (its JSON), made by a fold and kept for the next one while the record
+   * is unchanged: a fold then encodes only what changed since the last one, not every record that
+   * is not text already (every pending payment, each time).
+   */
+  private readonly texts = new Map<string, string>()
 
   get size(): number {
     return this.records.size - this.hidden.size
@@ -32,6 +38,7 @@ export class Table<T> {
     this.remember(key)
     this.hidden.delete(key)
     this.records.set(key, record)
+    if (this.texts.size > 0) this.texts.delete(key)
   }
 
   /** Stores a record under a key known to be new, with no view open (a store being opened). */
@@ -42,6 +49,7 @@ export class Table<T> {
   delete(key: string): boolean {
     if (!this.has(key)) return false
     this.remember(key)
+    if (this.texts.size > 0) this.texts.delete(key)
     if (this.before) this.hidden.add(key)
     else this.records.delete(key)
     return true
@@ -64,11 +72,12 @@ export class Table<T> {
    * Opens a view of the collection as it is now; iterate it (lazily, at any pace), then close it.
    * One view at a time.
    */
-  view(): { records(): Generator<T>; close(): void } {
+  view(): { records(): Generator<T>; texts(text: (record: T) => string, keep: (record: T) => boolean): Generator<string>; close(): void } {
     if (this.before) throw new Error('a view of this table is already open')
     const before = new Map<string, T | typeof ABSENT>()
     this.before = before
     const live = this.records
+    const texts = this.texts
     return {
       *records() {
         for (const [key, record] of live) {
@@ -77,6 +86,26 @@ export class Table<T> {
             const old = before.get(key)!
             if (old !== ABSENT) yield old
           }
+        }
+      },
+      /**
+       * The view's records as text: `text(record)` makes a record's, which is kept (for later
+       * views) while the record is unchanged when `keep(record)` (not for one that is text already).
+       */
+      *texts(text, keep) {
+        for (const [key, record] of live) {
+          if (before.size > 0 && before.has(key)) {
+            // Changed since the view opened: its older version, made each time (rare: a change during a fold).
+            const old = before.get(key)!
+            if (old !== ABSENT) yield text(old)
+            continue
+          }
+          let made = texts.get(key)
+          if (made === undefined) {
+            made = text(record)
+            if (keep(record)) texts.set(key, made)
+          }
+          yield made
         }
       },
       close: () => {

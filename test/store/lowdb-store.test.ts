@@ -425,4 +425,51 @@ describe('Table views (what a fold writes while writes go on)', () => {
     expect([...table.values()].map((r) => `${r.id}${r.v}`)).toEqual(['a2', 'c1', 'd0', 'e1'])
     expect(table.size).toBe(4)
   })
+
+  it("a view's texts are each record's as it was when the view opened; a kept text is used only while its record is unchanged", () => {
+    const table = new Table<{ id: string; v: number }>()
+    let made = 0
+    const text = (r: { id: string; v: number }) => {
+      made++
+      return JSON.stringify(r)
+    }
+    const texts = () => {
+      const view = table.view()
+      try {
+        return [...view.texts(text, () => true)]
+      } finally {
+        view.close()
+      }
+    }
+    for (const id of ['a', 'b', 'c']) table.set(id, { id, v: 0 })
+    expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":0}', '{"id":"c","v":0}'])
+    expect(made).toBe(3)
+    // Nothing changed: every text is the one kept, none made again.
+    expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":0}', '{"id":"c","v":0}'])
+    expect(made).toBe(3)
+    table.set('b', { id: 'b', v: 1 })
+    table.delete('c')
+    table.set('d', { id: 'd', v: 0 })
+    expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":1}', '{"id":"d","v":0}'])
+    expect(made).toBe(5)
+    // Changed while a view is being read: that view gets the older version, the next one the newer.
+    const view = table.view()
+    const seen = view.texts(text, () => true)
+    expect(seen.next().value).toBe('{"id":"a","v":0}')
+    table.set('a', { id: 'a', v: 2 })
+    table.set('b', { id: 'b', v: 2 })
+    expect([...seen]).toEqual(['{"id":"b","v":1}', '{"id":"d","v":0}'])
+    view.close()
+    expect(texts()).toEqual(['{"id":"a","v":2}', '{"id":"b","v":2}', '{"id":"d","v":0}'])
+    // Not kept when `keep` says so (a record that is text already): made each time.
+    const other = new Table<{ id: string; v: number }>()
+    for (const id of ['a', 'b', 'c']) other.set(id, { id, v: 0 })
+    made = 0
+    for (let i = 0; i < 2; i++) {
+      const view = other.view()
+      expect([...view.texts(text, () => false)]).toHaveLength(3)
+      view.close()
+    }
+    expect(made).toBe(6)
+  })
 })
