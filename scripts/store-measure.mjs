@@ -5,7 +5,7 @@
  *
  *   node scripts/store-measure.mjs [--transactions N] [--json]
  *   node scripts/store-measure.mjs --ceiling [--json]   (filled until it refuses new payments: the bound)
- *   node scripts/store-measure.mjs --pushes N [--in-flight C] [--json]   (CPU per push, push path; see measurePushes)
+ *   node scripts/store-measure.mjs --pushes N [--in-flight C] [--folds K] [--json]   (CPU per push, push path; see measurePushes)
  *
  * Each payment is written as the gateway writes a full flow: the transaction with its
  * Idempotency-Key, Daraja's ids, the success with its event and delivery, the payout's B2C ids and
@@ -207,7 +207,7 @@ export async function measureStore({ transactions = 20_000 } = {}) {
  * back. Then the reconciler's look-up of due payments over all of them. CPU is this process's
  * (user + system, the thread pool's appends included), after 2,000 pushes of warm-up.
  */
-export async function measurePushes({ pushes = 20_000, inFlight = 4 } = {}) {
+export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 } = {}) {
   const { randomBytes, randomUUID } = await import('node:crypto')
   const { PerformanceObserver } = await import('node:perf_hooks')
   const { stkPushResponseView } = await import(dist('src/core/transaction-view.js'))
@@ -250,6 +250,16 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4 } = {}) {
     const started = performance.now()
     await store.listPendingTransactions(new Date(Date.now() - 60_000).toISOString())
     const lookUpMs = performance.now() - started
+    // Forced folds of the store as it is now (every payment pending), each after 500 more pushes:
+    // what one fold costs when most records are unchanged since the last one.
+    const foldCpuMs = []
+    for (let k = 0; k < folds; k++) {
+      await run(500)
+      const before = process.cpuUsage()
+      await store.fold()
+      const spent = process.cpuUsage(before)
+      foldCpuMs.push(Math.round((spent.user + spent.system) / 1000))
+    }
     observer.disconnect()
     await store.close()
     return {
@@ -261,6 +271,7 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4 } = {}) {
       system_us_per_push: Math.round(used.system / pushes),
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
+      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs } : {}),
       load_average: os.loadavg()[0],
     }
   } finally {
@@ -300,7 +311,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const result = args.includes('--ceiling')
       ? await measureCeiling()
       : args.includes('--pushes')
-        ? await measurePushes({ pushes: valueOf('--pushes', 20_000), inFlight: valueOf('--in-flight', 4) })
+        ? await measurePushes({ pushes: valueOf('--pushes', 20_000), inFlight: valueOf('--in-flight', 4), folds: valueOf('--folds', 0) })
         : await measureStore({ transactions: valueOf('--transactions', 20_000) })
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
     else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
