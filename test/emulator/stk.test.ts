@@ -205,7 +205,7 @@ describe('callbacks of many pushes with one delay (one timer serves them all)', 
     // A scenario's own delay puts this one in another queue, due after every other.
     await http('POST', `${em.url}/__emulator/scenarios`, { body: { phone: '254711099999', outcome: 'success', delay_ms: 150 } })
     const late = await push('254711099999', '/late')
-    const received = await receiver.waitFor(41, { timeoutMs: 5_000 })
+    const received = await receiver.waitFor(41, { timeoutMs: 15_000 })
     await em.settle()
     expect(receiver.received()).toHaveLength(41)
     expect(received.at(-1)?.path).toBe('/late')

@@ -78,7 +78,7 @@ describe("a B2C's ack is stored with its result when that comes soon", () => {
     expect(Date.now() - acked).toBeGreaterThanOrEqual(ACK_WAITS_FOR_RESULT_MS - 100)
     expect(taken).toMatchObject({ status: 'pending', conversation_id: conversationIdOf(emulator!), attempts: 1 })
     expect(Date.parse(taken!.status_due_at!) - Date.parse(taken!.updated_at)).toBe(300)
-    const done = await waitFor(async () => ((await payoutOf(g, id))?.status === 'success' ? payoutOf(g, id) : undefined), { timeoutMs: 8000, what: 'the payout' })
+    const done = await waitFor(async () => ((await payoutOf(g, id))?.status === 'success' ? payoutOf(g, id) : undefined), { timeoutMs: 20_000, what: 'the payout' })
     expect(done).toMatchObject({ conversation_id: conversationIdOf(emulator!), attempts: 1 })
     expect(b2cCalls(emulator!)).toHaveLength(1)
   })

@@ -130,7 +130,7 @@ describe('Daraja faults', () => {
     expect(res.status).toBe(201)
     const { transaction_id } = (await res.json()) as { transaction_id: string }
     // Several reconciliation passes hit the failing query…
-    await waitFor(() => gw!.emulator!.requests().filter((r) => r.endpoint === 'stk_query').length >= 3, { what: 'three failed queries', timeoutMs: 8000 })
+    await waitFor(() => gw!.emulator!.requests().filter((r) => r.endpoint === 'stk_query').length >= 3, { what: 'three failed queries', timeoutMs: 20_000 })
     const during = (await (await gw.api(`/api/v1/transactions/${transaction_id}`)).json()) as { transaction: { status: string } }
     expect(during.transaction.status).toBe('pending')
     // …and the first one after the fault is lifted settles it.

@@ -95,7 +95,7 @@ describe('an endpoint that keeps failing is disabled', () => {
     await new Promise((resolve) => setTimeout(resolve, 2200))
     flaky.answerWith({ status: 503 })
     await pay(gw, 'flaky-again')
-    await flaky.waitFor(5, { timeoutMs: 5000 })
+    await flaky.waitFor(5, { timeoutMs: 15_000 })
     expect((await endpointsOf(gw)).find((e) => e.id === endpoint.id)!.disabled_at).toBeNull()
   })
 })

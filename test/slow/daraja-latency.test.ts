@@ -42,7 +42,7 @@ describe('Daraja latency', () => {
     const [t] = await allTransactions(gw)
     expect(t.status).toBe('pending') // Daraja may have taken it: never declared failed on a timeout
     // Daraja did take it: its callback settles the payment although the push answer never arrived.
-    const settled = await waitFor(async () => (await allTransactions(gw!)).find((x) => x.status !== 'pending'), { timeoutMs: 10_000, what: 'the late callback' })
+    const settled = await waitFor(async () => (await allTransactions(gw!)).find((x) => x.status !== 'pending'), { timeoutMs: 20_000, what: 'the late callback' })
     expect(settled.status).toBe('success')
     expect(settled.mpesa_receipt_number).toMatch(/^[A-Z0-9]{10}$/)
     await expectConsistent(gw, receiver, await waitAllSettled(gw))

@@ -164,7 +164,7 @@ describe('kill -9 under load', () => {
     if (second.before.length) console.info(`mpg serve --json printed ${second.before.length} line(s) before its ready event, first: ${second.before[0].slice(0, 200)}`)
     const settled = async () => (await readStoreDoc()).transactions.every((t) => t.status !== 'pending' || t.checkout_request_id === null)
     try {
-      await waitFor(settled, { timeoutMs: 30_000, intervalMs: 200, what: 'every confirmed push final' })
+      await waitFor(settled, { timeoutMs: 60_000, intervalMs: 200, what: 'every confirmed push final' })
     } catch (error) {
       const pending = (await readStoreDoc()).transactions.filter((t) => t.status === 'pending' && t.checkout_request_id !== null)
       const sample = pending.slice(0, 5).map((t) => `${t.id} checkout=${t.checkout_request_id} daraja=${emulator!.transaction(t.checkout_request_id!)?.status}`)

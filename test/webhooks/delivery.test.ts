@@ -146,7 +146,7 @@ describe('the attempt log line', () => {
     const lines = await waitFor(() => {
       const found = gw!.logs.filter((l) => l.type === 'webhook.attempt')
       return found.length > 0 ? found : undefined
-    }, { timeoutMs: 5000, what: 'the webhook.attempt log line' })
+    }, { timeoutMs: 15_000, what: 'the webhook.attempt log line' })
     expect(lines).toHaveLength(1)
     expect(lines[0].event).toBe('webhook.attempt')
     expect(lines[0].event_type).toBe('payment.failed')
