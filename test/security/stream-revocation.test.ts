@@ -21,6 +21,14 @@ async function defaultAccount(gateway: TestGateway): Promise<string> {
   return data[0].id
 }
 
+/**
+ * How long a revoked key's stream may take to end. A revoke on this instance ends it at once, one
+ * straight in the store at the next re-check (STREAM_RECHECK_MS, 1 s); without either it would
+ * never end. Not 2 s: on PostgreSQL and a loaded machine one re-check can take longer than the
+ * second of slack that left.
+ */
+const ENDS_WITHIN_MS = 10_000
+
 const within = async <T>(ms: number, what: Promise<T>): Promise<T> => {
   let timer: NodeJS.Timeout | undefined
   try {
@@ -31,7 +39,7 @@ const within = async <T>(ms: number, what: Promise<T>): Promise<T> => {
 }
 
 describe('a revoked key loses its open event streams', () => {
-  it('revoked through the admin API: the stream ends within 2 s with a final `event: error`, sees no later event, and reconnects get 401', async () => {
+  it('revoked through the admin API: the stream ends with a final `event: error`, sees no later event, and reconnects get 401', async () => {
     gw = await startTestGateway()
     const accountId = await defaultAccount(gw)
     const doomed = await newKey(gw, accountId)
@@ -41,7 +49,7 @@ describe('a revoked key loses its open event streams', () => {
 
     const revokedAt = Date.now()
     expect((await gw.admin(`/api/v1/admin/keys/${doomed.id}/revoke`, { method: 'POST' })).status).toBe(200)
-    expect(await within(2000, stream.ended)).toBe('done')
+    expect(await within(ENDS_WITHIN_MS, stream.ended)).toBe('done')
     const tookMs = Date.now() - revokedAt
     console.log(`stream of a revoked key ended ${tookMs} ms after the revoke (admin API)`)
 
@@ -61,7 +69,7 @@ describe('a revoked key loses its open event streams', () => {
     expect(again.status).toBe(401)
   })
 
-  it('revoked by another instance (straight in the shared store): the periodic re-check ends the stream within 2 s', async () => {
+  it('revoked by another instance (straight in the shared store): the periodic re-check (every second) ends the stream', async () => {
     gw = await startTestGateway()
     const accountId = await defaultAccount(gw)
     const doomed = await newKey(gw, accountId)
@@ -71,7 +79,7 @@ describe('a revoked key loses its open event streams', () => {
 
     // What another gateway on the same PostgreSQL store does: the revoke is only in the store.
     expect(await gw.context.store.revokeApiKey(doomed.id, new Date().toISOString())).toBeDefined()
-    expect(await within(2000, doomedStream.ended)).toBe('done')
+    expect(await within(ENDS_WITHIN_MS, doomedStream.ended)).toBe('done')
     expect(doomedStream.frames.at(-1)?.event).toBe('error')
 
     // The other key's stream is untouched and still gets events.
@@ -95,7 +103,7 @@ describe('the SDK on a revoked stream', () => {
         if (item.type === 'connected') await gw!.admin(`/api/v1/admin/keys/${doomed.id}/revoke`, { method: 'POST' })
       }
     })()
-    const error = await within(2000, reading.then(() => undefined, (e: unknown) => e))
+    const error = await within(ENDS_WITHIN_MS, reading.then(() => undefined, (e: unknown) => e))
     expect(error).toBeInstanceOf(GatewayApiError)
     expect(error).toMatchObject({ status: 401, body: { error: 'API key revoked' } })
     expect(items).toEqual(['connected'])
