@@ -14,10 +14,10 @@ export interface LoggerOptions {
   silent?: boolean
 }
 
-/** The time of a log line: lines logged in the same millisecond share one string. */
+/** The machine's time as ISO 8601 text (log lines, "last used"): calls in the same millisecond share one string. */
 let isoMs = -1
 let isoText = ''
-function logTime(): string {
+export function logTime(): string {
   const now = Date.now()
   if (now !== isoMs) {
     isoMs = now

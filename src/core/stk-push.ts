@@ -87,7 +87,6 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
       checkout_request_id: answer.CheckoutRequestID,
       customer_message: answer.CustomerMessage,
     }
-    const response = stkPushResponseView(transaction, ids)
     // One write for both: Daraja's answer on the transaction, and the key's replayable outcome. The
     // outcome names the answer (a 201, response null) instead of copying it: a replay rebuilds it
     // from the payment written in the same append (firstStkPushResponseView). The copy was 440 of
@@ -101,8 +100,9 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
       claim ? ctx.store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: null }) : undefined,
     ])
     ctx.log.info('stk.pushed', { transaction_id: transaction.id, checkout_request_id: answer.CheckoutRequestID, amount: body.amount })
-    // A callback may already have settled it: answer with the state as stored.
-    return { replayed: false, response: result ? stkPushResponseView(result.transaction) : response }
+    // A callback may already have settled it: answer with the state as stored (the inserted record
+    // with Daraja's ids, should the transition have found nothing to change).
+    return { replayed: false, response: result ? stkPushResponseView(result.transaction) : stkPushResponseView(transaction, ids) }
   } catch (error) {
     if (error instanceof DarajaCallError && error.ambiguous) {
       // Daraja may have taken the push (it timed out, it did not refuse): the customer may be

@@ -38,49 +38,82 @@ function untouchedNodeRequest(event: RouteEvent): IncomingMessage | undefined {
   return req && !req.readableDidRead && req.listenerCount('data') === 0 ? req : undefined
 }
 
+/** The body being read from a Node request (its listeners below find it under this key). */
+const BODY = Symbol('body')
+type Reading = IncomingMessage & { [BODY]?: NodeBody }
+
 /**
  * Collects the body from the Node request's own 'data' events: no web stream, reader or
- * promise per chunk in between (what h3 gives through `event.req.body`).
+ * promise per chunk in between (what h3 gives through `event.req.body`). The listeners are four
+ * functions shared by every request (Node calls them with the request as `this`), not closures
+ * made per request.
  */
-function readNodeBody(req: IncomingMessage, res: ServerResponse | undefined, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const done = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
+class NodeBody {
+  readonly promise: Promise<Buffer>
+  private resolve!: (body: Buffer) => void
+  private reject!: (error: ApiError) => void
+  private readonly chunks: Buffer[] = []
+  private size = 0
+
+  constructor(
+    private readonly req: Reading,
+    private readonly res: ServerResponse | undefined,
+    private readonly limit: number,
+  ) {
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    req[BODY] = this
+    req.on('data', onBodyData)
+    req.on('end', onBodyEnd)
+    req.on('error', onBodyError)
+    req.on('close', onBodyClose)
+  }
+
+  private done(): void {
+    this.req[BODY] = undefined
+    this.req.off('data', onBodyData)
+    this.req.off('end', onBodyEnd)
+    this.req.off('error', onBodyError)
+    this.req.off('close', onBodyClose)
+  }
+
+  data(chunk: Buffer): void {
+    this.size += chunk.length
+    if (this.size > this.limit) {
+      this.done()
+      // The rest is not read: the 413 goes out and the connection closes after it.
+      this.req.pause()
+      if (this.res) this.res.shouldKeepAlive = false
+      this.reject(tooLarge(this.limit))
+      return
     }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        done()
-        // The rest is not read: the 413 goes out and the connection closes after it.
-        req.pause()
-        if (res) res.shouldKeepAlive = false
-        reject(tooLarge(limit))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      done()
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
-    }
-    const onError = (error: Error) => {
-      done()
-      reject(new ApiError(400, 'Request body incomplete', 'Send the whole body again.', error.message))
-    }
-    const onClose = () => {
-      done()
-      reject(new ApiError(400, 'Request body incomplete', 'Send the whole body again.', 'the connection closed before the body ended'))
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('close', onClose)
-  })
+    this.chunks.push(chunk)
+  }
+
+  end(): void {
+    this.done()
+    this.resolve(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size))
+  }
+
+  fail(detail: string): void {
+    this.done()
+    this.reject(new ApiError(400, 'Request body incomplete', 'Send the whole body again.', detail))
+  }
+}
+
+function onBodyData(this: Reading, chunk: Buffer): void {
+  this[BODY]?.data(chunk)
+}
+function onBodyEnd(this: Reading): void {
+  this[BODY]?.end()
+}
+function onBodyError(this: Reading, error: Error): void {
+  this[BODY]?.fail(error.message)
+}
+function onBodyClose(this: Reading): void {
+  this[BODY]?.fail('the connection closed before the body ended')
 }
 
 /** Reads at most `limit` bytes of the body, so a huge upload cannot fill memory. */
@@ -88,7 +121,7 @@ export async function readRawBody(event: RouteEvent, limit = MAX_BODY_BYTES): Pr
   const nodeReq = untouchedNodeRequest(event)
   const declared = Number((nodeReq ? nodeReq.headers['content-length'] : event.req.headers.get('content-length')) ?? '0')
   if (declared > limit) throw tooLarge(limit)
-  if (nodeReq) return nodeReq.method === 'GET' || nodeReq.method === 'HEAD' ? Buffer.alloc(0) : readNodeBody(nodeReq, event.runtime?.node?.res as ServerResponse | undefined, limit)
+  if (nodeReq) return nodeReq.method === 'GET' || nodeReq.method === 'HEAD' ? Buffer.alloc(0) : new NodeBody(nodeReq, event.runtime?.node?.res as ServerResponse | undefined, limit).promise
   // Other runtimes (a fetch handler), or a body someone already started on: the web stream.
   const stream = event.req.body
   if (!stream) return Buffer.alloc(0)

@@ -20,7 +20,13 @@ export function frozenCopy<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T
   const copy: Record<string, unknown> = {}
-  for (const [key, part] of Object.entries(value)) if (part !== undefined) copy[key] = frozenCopy(part)
+  const source = value as Record<string, unknown>
+  // for…in over plain JSON data: its own fields (Object.entries made an array of pairs per copy).
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue
+    const part = source[key]
+    if (part !== undefined) copy[key] = frozenCopy(part)
+  }
   return Object.freeze(copy) as T
 }
 

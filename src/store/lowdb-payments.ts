@@ -113,7 +113,9 @@ export abstract class LowdbPayments extends LowdbEngine {
     if (this.failedWith || this.closed) return
     const found = this.state.get('api_keys', id)
     // To the minute is enough for "last used", and spares the journal a line on every request.
-    if (!found || (found.last_used_at && Date.parse(at) - Date.parse(found.last_used_at) < 60_000)) return
+    // The same clock minute in both texts is less than a minute apart: no parsing on every request.
+    const last = found?.last_used_at
+    if (!found || (last && (sameIsoMinute(at, last) || Date.parse(at) - Date.parse(last) < 60_000))) return
     this.put('api_keys', Object.freeze({ ...found, last_used_at: at }))
   }
 
@@ -298,4 +300,11 @@ export abstract class LowdbPayments extends LowdbEngine {
   async releasePayout(transactionId: string, owner: string) {
     this.payoutLeases.end(transactionId, owner)
   }
+}
+
+/** Two `toISOString()` texts (`2026-11-30T00:41:07.123Z`) of the same minute: equal up to the minutes. */
+function sameIsoMinute(a: string, b: string): boolean {
+  if (a.length !== 24 || b.length !== 24 || a.charCodeAt(23) !== 90 || b.charCodeAt(23) !== 90) return false
+  for (let i = 0; i < 16; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false
+  return true
 }

@@ -88,6 +88,34 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     ])
   })
 
+  it("an API key's last use is kept to the minute: a use less than a minute after the last one changes nothing", async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.createApiKey({ id: 'key_1', account_id: 'acct_1', mode: 'test', name: null, prefix: 'mpg_test_x', hash: 'h1', created_at: 'c', last_used_at: null, revoked_at: null })
+    const lastUsed = async () => (await store.findApiKeyByHash('h1'))?.last_used_at
+    const uses: Array<[string, string | null | undefined]> = []
+    for (const at of [
+      '2026-11-30T00:40:10.000Z', // first use
+      '2026-11-30T00:40:59.900Z', // same minute
+      '2026-11-30T00:41:05.000Z', // another minute, 55 s later
+      '2026-11-30T00:41:10.001Z', // 60.001 s later
+      '2026-11-30T00:42:09.000Z', // 59 s later
+      '2026-11-30T01:42:09.000Z', // the same minute an hour later
+    ]) {
+      store.touchApiKey('key_1', at)
+      uses.push([at, await lastUsed()])
+    }
+    expect(uses.map(([, kept]) => kept)).toEqual([
+      '2026-11-30T00:40:10.000Z',
+      '2026-11-30T00:40:10.000Z',
+      '2026-11-30T00:40:10.000Z',
+      '2026-11-30T00:41:10.001Z',
+      '2026-11-30T00:41:10.001Z',
+      '2026-11-30T01:42:09.000Z',
+    ])
+  })
+
   it('transition is a compare-and-set: of two racing finalisations exactly one applies, with its event', async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
