@@ -2,6 +2,14 @@
 const ABSENT = Symbol('absent')
 
 /**
+ * Characters of kept texts (Table.texts) per table at most: ~32 MB of one-byte strings, the texts
+ * of ~50,000 pending payments (~0.65 KB each, on top of the record). Past it a fold makes the
+ * others' texts each time, as it did before texts were kept; memory stays bounded whatever
+ * number of records stays unchanged and not cold (a store of only pending payments).
+ */
+export const MAX_KEPT_CHARS = 32 * 1024 * 1024
+
+/**
  * One collection of immutable records by key, in insertion order (Map order: replacing a record
  * keeps its place). A fold writes the snapshot in small steps while writes go on; `view()` gives
  * it the collection exactly as it was when the view was taken, at the cost of remembering the old
@@ -21,6 +29,8 @@ export class Table<T> {
    * is not text already (every pending payment, each time).
    */
   private readonly texts = new Map<string, string>()
+  /** Characters in `texts` (MAX_KEPT_CHARS at most). */
+  private keptChars = 0
 
   get size(): number {
     return this.records.size - this.hidden.size
@@ -38,7 +48,7 @@ export class Table<T> {
     this.remember(key)
     this.hidden.delete(key)
     this.records.set(key, record)
-    if (this.texts.size > 0) this.texts.delete(key)
+    if (this.texts.size > 0) this.forgetText(key)
   }
 
   /** Stores a record under a key known to be new, with no view open (a store being opened). */
@@ -49,7 +59,7 @@ export class Table<T> {
   delete(key: string): boolean {
     if (!this.has(key)) return false
     this.remember(key)
-    if (this.texts.size > 0) this.texts.delete(key)
+    if (this.texts.size > 0) this.forgetText(key)
     if (this.before) this.hidden.add(key)
     else this.records.delete(key)
     return true
@@ -62,6 +72,13 @@ export class Table<T> {
       return
     }
     for (const [key, record] of this.records) if (!this.hidden.has(key)) yield record
+  }
+
+  private forgetText(key: string): void {
+    const text = this.texts.get(key)
+    if (text === undefined) return
+    this.texts.delete(key)
+    this.keptChars -= text.length
   }
 
   private remember(key: string): void {
@@ -78,6 +95,7 @@ export class Table<T> {
     this.before = before
     const live = this.records
     const texts = this.texts
+    const table = this
     return {
       *records() {
         for (const [key, record] of live) {
@@ -90,7 +108,8 @@ export class Table<T> {
       },
       /**
        * The view's records as text: `text(record)` makes a record's, which is kept (for later
-       * views) while the record is unchanged when `keep(record)` (not for one that is text already).
+       * views) while the record is unchanged when `keep(record)` (not for one that is text
+       * already) and MAX_KEPT_CHARS allows.
        */
       *texts(text, keep) {
         for (const [key, record] of live) {
@@ -103,7 +122,10 @@ export class Table<T> {
           let made = texts.get(key)
           if (made === undefined) {
             made = text(record)
-            if (keep(record)) texts.set(key, made)
+            if (table.keptChars + made.length <= MAX_KEPT_CHARS && keep(record)) {
+              texts.set(key, made)
+              table.keptChars += made.length
+            }
           }
           yield made
         }

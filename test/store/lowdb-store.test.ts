@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { TransactionRecord } from '../../src/store/records.js'
-import { Table } from '../../src/store/table.js'
+import { MAX_KEPT_CHARS, Table } from '../../src/store/table.js'
 import { transaction } from './records.js'
 
 const fileOf = (dir: string) => join(dir, 'gateway.json')
@@ -499,5 +499,31 @@ describe('Table views (what a fold writes while writes go on)', () => {
       view.close()
     }
     expect(made).toBe(6)
+  })
+
+  it('keeps texts up to MAX_KEPT_CHARS per table; past it they are made each time, and a text dropped frees its share', () => {
+    const table = new Table<{ id: string; pad: string }>()
+    const pad = 'x'.repeat(MAX_KEPT_CHARS / 4)
+    for (const id of ['a', 'b', 'c', 'd', 'e']) table.set(id, { id, pad })
+    let made: string[] = []
+    const texts = () => {
+      made = []
+      const view = table.view()
+      try {
+        return [...view.texts((r) => (made.push(r.id), JSON.stringify(r)), () => true)]
+      } finally {
+        view.close()
+      }
+    }
+    expect(texts().map((t) => JSON.parse(t).id)).toEqual(['a', 'b', 'c', 'd', 'e'])
+    // Each text is a little over a quarter of the bound: three are kept, the rest made again.
+    expect(texts()).toHaveLength(5)
+    expect(made).toEqual(['d', 'e'])
+    // `a` removed frees its share: the next view makes `d` once more and keeps it, the one after finds it.
+    table.delete('a')
+    texts()
+    expect(made).toEqual(['d', 'e'])
+    texts()
+    expect(made).toEqual(['e'])
   })
 })
