@@ -30,6 +30,28 @@ export interface DeliveryWorker {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /**
+ * An endpoint's due deliveries, oldest first. Taken by moving `head`, not by `shift()`: a backlog
+ * of more than ~16k ids is an array V8 keeps in its large-object space, where every `shift()`
+ * moves the whole rest (3.8 µs at 20k ids, 7.6 at 40k, against 0.3 below 16k, measured here);
+ * the full flow at saturation leaves 20–26k deliveries queued.
+ */
+interface Line {
+  accountId: string
+  ids: string[]
+  head: number
+}
+
+function takeNext(line: Line): string {
+  const id = line.ids[line.head++] as string
+  // The part already taken is dropped once it is most of the array (amortised O(1) per id).
+  if (line.head > 1024 && line.head * 2 > line.ids.length) {
+    line.ids = line.ids.slice(line.head)
+    line.head = 0
+  }
+  return id
+}
+
+/**
  * The persisted delivery queue. The store holds every pending delivery with its next_attempt_at;
  * this worker loads them at start, learns of new ones from the event bus, and keeps one timer per
  * delivery. Each attempt is recorded before the next is scheduled, so a restart resumes exactly
@@ -47,7 +69,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     finished.delete(id)
   }
   /** Due deliveries by endpoint, in the order endpoints get their turn. */
-  const waiting = new Map<string, { accountId: string; ids: string[] }>()
+  const waiting = new Map<string, Line>()
   /** Attempts started and not yet recorded. */
   const running = new Map<string, Promise<unknown>>()
   /**
@@ -110,7 +132,7 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
     queued.add(delivery.id)
     const line = waiting.get(delivery.endpoint_id)
     if (line) line.ids.push(delivery.id)
-    else waiting.set(delivery.endpoint_id, { accountId: delivery.account_id, ids: [delivery.id] })
+    else waiting.set(delivery.endpoint_id, { accountId: delivery.account_id, ids: [delivery.id], head: 0 })
     pump()
     return done ?? Promise.resolve()
   }
@@ -126,15 +148,15 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
       if (stopped || sending >= limits.total) return
       let started = false
       while (
-        line.ids.length > 0 &&
+        line.head < line.ids.length &&
         sending < limits.total &&
         (runningPerEndpoint.get(endpointId) ?? 0) < limits.perEndpoint &&
         (runningPerAccount.get(line.accountId) ?? 0) < limits.perAccount
       ) {
-        start(line.ids.shift()!, endpointId, line.accountId)
+        start(takeNext(line), endpointId, line.accountId)
         started = true
       }
-      if (line.ids.length === 0) waiting.delete(endpointId)
+      if (line.head === line.ids.length) waiting.delete(endpointId)
       else if (started) {
         // Back of the line: the next pump starts with another endpoint.
         waiting.delete(endpointId)
