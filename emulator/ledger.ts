@@ -51,7 +51,8 @@ export class Ledgers {
   receive(payment: Omit<LedgerPayment, 'reversed'>): void {
     const accounts = this.of(payment.shortcode)
     accounts.utility = round2(accounts.utility + payment.amount)
-    this.payments.set(payment.receipt, { ...payment, reversed: false })
+    // A literal, not a spread that adds `reversed` (V8's slow path, ~1-3 µs, once per paid prompt).
+    this.payments.set(payment.receipt, { receipt: payment.receipt, kind: payment.kind, shortcode: payment.shortcode, msisdn: payment.msisdn, amount: payment.amount, reversed: false })
   }
 
   /** Money out by B2C; false (and nothing moves) when the Utility Account cannot cover it. */
@@ -59,7 +60,7 @@ export class Ledgers {
     const accounts = this.of(payment.shortcode)
     if (accounts.utility < payment.amount) return false
     accounts.utility = round2(accounts.utility - payment.amount)
-    this.payments.set(payment.receipt, { ...payment, kind: 'b2c', reversed: false })
+    this.payments.set(payment.receipt, { receipt: payment.receipt, kind: 'b2c', shortcode: payment.shortcode, msisdn: payment.msisdn, amount: payment.amount, reversed: false })
     return true
   }
 

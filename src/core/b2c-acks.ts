@@ -55,8 +55,10 @@ export function storeAck(ctx: GatewayContext, taken: TakenFields, transactionId:
   const pending = pendingOf(ctx)
   pending.get(transactionId)?.storeAlone().catch(() => undefined)
   return new Promise<void>((resolve, reject) => {
+    // A literal, not a spread of `taken` that adds fields (V8's slow path), once per payout.
     const ack: PendingAck = {
-      ...taken,
+      attempt: taken.attempt,
+      conversationId: taken.conversationId,
       timer: setTimeout(() => void ack.storeAlone().catch(() => undefined), ACK_WAITS_FOR_RESULT_MS),
       storeAlone: () => {
         // Once: whoever comes first (the timer, a shutdown) stores it; a result takes it instead.
