@@ -31,6 +31,18 @@ export function frozenCopy<T>(value: T): T {
 }
 
 /**
+ * A shallow copy made field by field, for a record about to be changed and frozen (frozenFresh).
+ * On Node 20, freezing a spread copy (`Object.freeze({ ...record })`) takes V8's slow path, ~1–3 µs
+ * for a payment; a copy made field by field freezes in ~0.1 µs (bench/README.md).
+ */
+export function shallowCopy<T extends object>(value: T): T {
+  const source = value as Record<string, unknown>
+  const copy: Record<string, unknown> = {}
+  for (const key in source) if (Object.hasOwn(source, key)) copy[key] = source[key]
+  return copy as T
+}
+
+/**
  * Freezes a record the store has just built itself (a spread of a stored record and a change, so
  * no caller holds it) in place, deeply: its parts that are not frozen yet are the change's own
  * objects (a payout, an event's data, an attempt), built for this write and handed over with it,

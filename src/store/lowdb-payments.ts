@@ -1,7 +1,7 @@
 import { newId } from '../utils/ids.js'
 import { coolable } from './cold.js'
 import { PayoutLeases } from './payout-leases.js'
-import { frozenCopy, frozenFresh } from './frozen.js'
+import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
 import { pruneLowdbHistory, pruneLowdbIdempotency } from './lowdb-retention.js'
 import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
@@ -129,7 +129,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     }
     this.writable(true)
     if (claim) this.put('idempotency', frozenCopy(claim))
-    const stored = { ...transaction }
+    const stored = shallowCopy(transaction)
     hashCallbackTokens(stored)
     this.put('transactions', frozenFresh(stored))
     await this.persist()
