@@ -10,13 +10,14 @@
  */
 export { systemClock, type Clock, type Timer } from '../utils/clock.js'
 import type { Clock } from '../utils/clock.js'
+import { isoTime } from '../utils/iso-time.js'
 
 /** The clock's time as an ISO 8601 string, the form records store. */
 export function isoNow(clock: Clock): string {
-  return new Date(clock.now()).toISOString()
+  return isoTime(clock.now())
 }
 
 /** The clock's time `ms` from now (negative: ago) as an ISO 8601 string. */
 export function isoIn(clock: Clock, ms: number): string {
-  return new Date(clock.now() + ms).toISOString()
+  return isoTime(clock.now() + ms)
 }

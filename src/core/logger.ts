@@ -1,3 +1,5 @@
+import { isoTime } from '../utils/iso-time.js'
+
 export type LogLevel = 'info' | 'warn' | 'error'
 
 export interface Logger {
@@ -21,7 +23,7 @@ export function logTime(): string {
   const now = Date.now()
   if (now !== isoMs) {
     isoMs = now
-    isoText = new Date(now).toISOString()
+    isoText = isoTime(now)
   }
   return isoText
 }

@@ -1,4 +1,5 @@
 import { newId } from '../utils/ids.js'
+import { isoTime } from '../utils/iso-time.js'
 import { coolable } from './cold.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
@@ -234,7 +235,7 @@ export abstract class LowdbPayments extends LowdbEngine {
         account_id: accountId,
         mode,
         event: draft.event,
-        created_at: new Date(this.now()).toISOString(),
+        created_at: isoTime(this.now()),
         data: draft.data,
       })
       this.put('events', event)
