@@ -92,9 +92,12 @@ describe('payouts', () => {
 
   it('a B2C whose answer was lost is not paid twice after a restart', async () => {
     emulator = await startEmulator({ callbackDelayMs: 30 })
-    // The B2C is accepted after 500 ms, past the gateway's 300 ms timeout; its result comes 2.5 s later.
+    // The B2C is accepted after 500 ms, past the gateway's 300 ms timeout; its result comes 5 s
+    // later: after the stop, the restart and the restarted gateway's re-send (which Daraja refuses
+    // as a duplicate), however slow the machine makes those (with 2.5 s a slow restart could let the
+    // result settle the payout first, and there was no re-send to count).
     emulator.setFault({ kind: 'latency', endpoint: 'b2c', ms: 500 })
-    emulator.setScenario({ product: 'b2c', phone: '254708374149', delay_ms: 2500 })
+    emulator.setScenario({ product: 'b2c', phone: '254708374149', delay_ms: 5000 })
     const port = await freePort()
     const dataDir = mkdtempSync(join(tmpdir(), 'mpg-payout-'))
     const env = { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulator.url, DARAJA_TIMEOUT_MS: '300', PORT: String(port) }
@@ -113,7 +116,7 @@ describe('payouts', () => {
     const t = await waitFor(async () => {
       const current = await second.context.store.getTransaction(transaction_id)
       return current?.payout?.status === 'success' ? current : undefined
-    }, { timeoutMs: 10_000, what: 'the payout to succeed' })
+    }, { timeoutMs: 20_000, what: 'the payout to succeed' })
     expect(t.payout?.status).toBe('success')
     const sent = b2cRequests(emulator)
     expect(sent).toHaveLength(2)
