@@ -89,6 +89,25 @@ export async function fill(file, count, concurrency = 200) {
   return stored
 }
 
+/** The longest the event loop went without running a 1 ms timer, since the last take(). */
+function gapProbe() {
+  let last = performance.now()
+  let worstGap = 0
+  const tick = setInterval(() => {
+    const at = performance.now()
+    worstGap = Math.max(worstGap, at - last)
+    last = at
+  }, 1)
+  return {
+    take() {
+      const worst = worstGap
+      worstGap = 0
+      return worst
+    },
+    stop: () => clearInterval(tick),
+  }
+}
+
 /**
  * In a fresh process: open (restart time, the process's CPU time for it, heap after GC), then
  * (unless `openOnly`) a forced fold under an event-loop probe.
@@ -122,23 +141,17 @@ async function child(file, openOnly = false) {
   }
   // The probe: the longest the loop went without running a 1 ms timer, during the fold.
   const delay = monitorEventLoopDelay({ resolution: 1 })
-  let last = performance.now()
-  let worstGap = 0
-  const tick = setInterval(() => {
-    const at = performance.now()
-    worstGap = Math.max(worstGap, at - last)
-    last = at
-  }, 1)
+  const probe = gapProbe()
   // The same probe with nothing to do first: what the machine alone costs (scheduling, timers).
   await new Promise((resolve) => setTimeout(resolve, 500))
-  const idleWorstGap = worstGap
-  worstGap = 0
+  const idleWorstGap = probe.take()
   delay.enable()
   const foldStarted = performance.now()
   await store.fold()
   const foldMs = performance.now() - foldStarted
   delay.disable()
-  clearInterval(tick)
+  const worstGap = probe.take()
+  probe.stop()
   await store.close()
   // What reading the same bytes costs this machine now with one JSON.parse: the restart in
   // units of it is comparable across machines and loads.
@@ -251,27 +264,24 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
     await store.listPendingTransactions(new Date(Date.now() - 60_000).toISOString())
     const lookUpMs = performance.now() - started
     // Forced folds of the store as it is now (every payment pending), each after 500 more pushes:
-    // what one fold costs when most records are unchanged since the last one.
-    // The first fold makes the text of every payment stored since the last one; with a 1 ms timer
-    // probe as measureStore's, the loop's longest stall during each.
+    // what one fold costs when most records are unchanged since the last one (the first makes the
+    // text of every payment stored since the last due fold), and the loop's longest stall during
+    // each (measureStore's probe; the same probe idle for 500 ms first).
     const foldCpuMs = []
     const foldStallMs = []
+    const probe = gapProbe()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const idleStallMs = probe.take()
     for (let k = 0; k < folds; k++) {
       await run(500)
-      let last = performance.now()
-      let worstGap = 0
-      const tick = setInterval(() => {
-        const at = performance.now()
-        worstGap = Math.max(worstGap, at - last)
-        last = at
-      }, 1)
+      probe.take()
       const before = process.cpuUsage()
       await store.fold()
       const spent = process.cpuUsage(before)
-      clearInterval(tick)
       foldCpuMs.push(Math.round((spent.user + spent.system) / 1000))
-      foldStallMs.push(Math.max(0, Math.round((worstGap - 1) * 10) / 10))
+      foldStallMs.push(Math.max(0, Math.round((probe.take() - 1) * 10) / 10))
     }
+    probe.stop()
     observer.disconnect()
     await store.close()
     return {
@@ -283,7 +293,7 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
       system_us_per_push: Math.round(used.system / pushes),
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
-      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs } : {}),
+      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: Math.max(0, Math.round((idleStallMs - 1) * 10) / 10) } : {}),
       load_average: os.loadavg()[0],
     }
   } finally {
