@@ -282,6 +282,12 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
       foldStallMs.push(Math.max(0, Math.round((probe.take() - 1) * 10) / 10))
     }
     probe.stop()
+    // Run with `node --expose-gc`: the heap the store holds with every payment pending.
+    let heapMb
+    if (globalThis.gc) {
+      globalThis.gc()
+      heapMb = Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10
+    }
     observer.disconnect()
     await store.close()
     return {
@@ -293,6 +299,7 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
       system_us_per_push: Math.round(used.system / pushes),
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
+      ...(heapMb === undefined ? {} : { heap_mb_at_end: heapMb }),
       ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: Math.max(0, Math.round((idleStallMs - 1) * 10) / 10) } : {}),
       load_average: os.loadavg()[0],
     }
