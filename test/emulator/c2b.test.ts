@@ -8,7 +8,9 @@ import { balanceBody, parseBalances } from './org-helpers.js'
 let em: RunningEmulator
 let receiver: CallbackReceiver
 let token: string
-emulatorPerTest({ callbackDelayMs: 5, c2bValidationTimeoutMs: 300 }, (rig) => ({ em, receiver, token } = rig))
+// A validation answer has 1.5 s: the receiver answers at once, and a loaded machine's pause of a few
+// hundred ms must not turn that into "no answer" (the timeout's timer runs before the answer's I/O).
+emulatorPerTest({ callbackDelayMs: 5, c2bValidationTimeoutMs: 1500 }, (rig) => ({ em, receiver, token } = rig))
 
 const SHORTCODE = '600426'
 const register = (body: Record<string, unknown>, version = 'v1', auth = bearer(token)) =>
@@ -121,7 +123,7 @@ describe('C2B simulate', () => {
   ] as const) {
     it(`no validation answer within the timeout: ResponseType ${responseType} → ${ends}`, async () => {
       await register(registration({ ResponseType: responseType }))
-      receiver.answerWith({ status: 200, body: '{"ResultCode":"0"}', delayMs: 1000 })
+      receiver.answerWith({ status: 200, body: '{"ResultCode":"0"}', delayMs: 2500 })
       await simulate()
       await em.settle()
       const [payment] = (await c2bState()).payments

@@ -52,7 +52,8 @@ describe('control API', () => {
 
   it('reset forgets transactions, journals, scenarios and faults, and cancels pending callbacks', async () => {
     const token = await getToken(em)
-    em.setScenario({ phone: '254711000009', delay_ms: 200 })
+    // Still waiting when the reset comes, however slow the machine.
+    em.setScenario({ phone: '254711000009', delay_ms: 2000 })
     const pending = await push('254711000009', token)
     em.setScenario({ phone: '254711000010', outcome: 'cancelled' })
     em.setFault({ kind: 'latency', endpoint: 'any', ms: 1 })

@@ -96,8 +96,9 @@ describe('STK push outcome table, end to end', () => {
   }
 
   it('254700000005 is paid but no callback is ever sent; only the query tells', async () => {
-    // A longer delay (same outcome) so the first query is surely in flight, even on a loaded machine.
-    em.setScenario({ phone: '254700000005', delay_ms: 300 })
+    // A longer delay (same outcome) so the first query is surely in flight, even on a loaded machine
+    // (a pause of 300 ms, the delay before, let the payment finish first).
+    em.setScenario({ phone: '254700000005', delay_ms: 1500 })
     const res = await push('254700000005')
     const id = res.body.CheckoutRequestID
     expectInFlight(await query(id), id)
@@ -158,7 +159,7 @@ describe('STK push outcome table, end to end', () => {
   })
 
   it('the query says "4999 still under processing" while the callback delay runs', async () => {
-    em.setScenario({ phone: '254711000111', delay_ms: 300 })
+    em.setScenario({ phone: '254711000111', delay_ms: 1500 })
     const res = await push('254711000111')
     expectInFlight(await query(res.body.CheckoutRequestID), res.body.CheckoutRequestID)
     await receiver.waitFor(1)
