@@ -21,7 +21,9 @@ afterEach(async () => {
 describe('graceful shutdown', () => {
   it('SIGTERM with a push waiting on Daraja: the push still gets its 201, then the process exits 0 with it stored', async () => {
     emulator = await startEmulator({ callbackDelayMs: 60_000 })
-    emulator.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 800, count: 1 })
+    // Held 2 s at Daraja: the stop and the refused connection are seen within that on a loaded
+    // machine too (800 ms left too little), and the answer still comes inside the 5 s grace.
+    emulator.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 2000, count: 1 })
     dataDir = mkdtempSync(join(tmpdir(), 'mpg-graceful-'))
     serve = await spawnServe(['--data-dir', dataDir], { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulator.url })
     const { url, key } = serve.ready
