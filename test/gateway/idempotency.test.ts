@@ -44,7 +44,8 @@ describe('Idempotency-Key', () => {
   })
 
   it('two concurrent requests with one key: one creates, the other gets 409 (or the replay), one Daraja call', async () => {
-    gw.emulator!.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 300 })
+    // Daraja holds the first 1.5 s, so the second surely arrives while it runs, however loaded the machine.
+    gw.emulator!.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 1500 })
     const [a, b] = await Promise.all([push(stkBody(), 'order-3'), push(stkBody(), 'order-3')])
     const statuses = [a.status, b.status].sort()
     expect(statuses).toEqual([201, 409])
