@@ -54,6 +54,11 @@ export class ChangeSet {
     return this.touched.has(id) || (this.writing !== undefined && this.writing.has(id))
   }
 
+  /** Whether the record under `key` changed since the last take(): no flush holds that change yet. */
+  untaken(c: Collection, key: string): boolean {
+    return this.touched.has(`${c}\u0000${key}`)
+  }
+
   /** The flush of the last take() has ended (written, or failed: the store then refuses every read). */
   written(): void {
     this.writing = undefined

@@ -190,6 +190,24 @@ export abstract class LowdbEngine {
     return key === undefined || !this.changes.unwritten(c, key)
   }
 
+  /**
+   * Waits until nothing of this one record waits to be written (after written() said it does).
+   * One flush is not always enough: a change made to the record while that flush was writing
+   * (another request's, or a "last used" stamp that waits for the next write) is in memory and not
+   * on disk when it ends, so the read waits for the flush that takes it too. It ends: a record
+   * changes only so many times.
+   */
+  protected async untilWritten<C extends Collection>(c: C, key: string): Promise<void> {
+    try {
+      // A change no flush has taken yet: the next one (persist() starts it if none is queued);
+      // else only the flush that is writing it.
+      do await (this.changes.untaken(c, key) ? this.persist() : this.writing)
+      while (!this.written(c, key))
+    } catch (error) {
+      throw this.failedWith ?? error
+    }
+  }
+
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
   protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
     this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]), record as unknown as Record<string, unknown>)

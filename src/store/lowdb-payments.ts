@@ -73,7 +73,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getAccount(id: string) {
-    if (!this.written('accounts', id)) await this.readable()
+    if (!this.written('accounts', id)) await this.untilWritten('accounts', id)
     return this.state.get('accounts', id)
   }
 
@@ -90,8 +90,8 @@ export abstract class LowdbPayments extends LowdbEngine {
 
   async findApiKeyByHash(hash: string) {
     // Keys are never removed: one not in the index was never stored.
-    if (!this.written('api_keys', this.state.keyByHash.get(hash))) await this.readable()
     const id = this.state.keyByHash.get(hash)
+    if (!this.written('api_keys', id)) await this.untilWritten('api_keys', id!)
     return id === undefined ? undefined : this.state.get('api_keys', id)
   }
 
@@ -138,7 +138,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getTransaction(id: string) {
-    if (!this.written('transactions', id)) await this.readable()
+    if (!this.written('transactions', id)) await this.untilWritten('transactions', id)
     return this.state.get('transactions', id)
   }
 
@@ -252,7 +252,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getIdempotency(scope: string) {
-    if (!this.written('idempotency', scope)) await this.readable()
+    if (!this.written('idempotency', scope)) await this.untilWritten('idempotency', scope)
     return this.state.get('idempotency', scope)
   }
 

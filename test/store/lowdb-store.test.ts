@@ -88,6 +88,32 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     ])
   })
 
+  it('a read that waited for a flush does not answer a change made to its record during that flush before it is written', async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('x'))
+    const setStatus = (status: 'success' | 'failed', guard: (t: TransactionRecord) => boolean) => store.transition({ transactionId: 'x', guard, patch: () => ({ status }) })
+    // A: in memory; its flush starts in this turn's check phase.
+    const first = setStatus('failed', (t) => t.status === 'pending')
+    // The read waits for A's flush.
+    const read = store.getTransaction('x')
+    // Past the microtasks that queue A's flush, one check phase later: A's flush has taken its
+    // changes and its append is on the thread pool, not finished (that needs a poll phase).
+    for (let i = 0; i < 20; i++) await Promise.resolve()
+    await new Promise((resolve) => setImmediate(resolve))
+    // B: a change to the same record while A is being written.
+    const second = setStatus('success', (t) => t.status === 'failed')
+    const onDisk = () => readDoc(dir).then((doc) => doc.transactions.find((t) => t.id === 'x')?.status)
+    // What the read answered is what the disk held when it answered (the journal is read synchronously
+    // in the read's own continuation, before anything else can be written).
+    const seen = await read.then((t) => ({ answered: t?.status, journal: readFileSync(join(dir, 'gateway.journal'), 'utf8').includes('"status":"success"') }))
+    expect(seen).toEqual({ answered: 'success', journal: true })
+    expect(await onDisk()).toBe('success')
+    expect((await first)?.transaction.status).toBe('failed')
+    expect((await second)?.transaction.status).toBe('success')
+  })
+
   it("an API key's last use is kept to the minute: a use less than a minute after the last one changes nothing", async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
