@@ -88,6 +88,11 @@ export class LowdbStore extends LowdbPayments implements Store {
     const list = this.state.eventList
     const out: EventRecord[] = []
     for (let i = this.state.eventsAfter(afterSeq); i < list.length && out.length < limit; i++) {
+      // Events are written in seq order, and the flush a read waited for may end with newer ones in
+      // memory only (stored during it): the first not on disk yet ends the list. A stream gets it
+      // from the bus once its write is done; shown earlier, a crash would lose it and give its
+      // seq to another event, which a client resuming after that seq would never see.
+      if (!this.written('events', list[i].id)) break
       if (wanted(list[i])) out.push(this.state.get('events', list[i].id)!)
     }
     return out

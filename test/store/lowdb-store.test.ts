@@ -114,6 +114,29 @@ describe('LowdbStore (a real JSON file, explicit adapter)', () => {
     expect((await second)?.transaction.status).toBe('success')
   })
 
+  it("an event list (a stream's replay) never shows an event whose write has not ended, though the flush it waited for has", async () => {
+    const dir = tempStoreDir()
+    const store = newStore(fileOf(dir), { deliverTo: deliversTo })
+    await store.open()
+    await store.insertTransaction(transaction('x'))
+    const step = (status: 'success' | 'failed', guard: (t: TransactionRecord) => boolean) =>
+      store.transition({ transactionId: 'x', guard, patch: () => ({ status }), events: (t) => [{ event: t.status === 'success' ? 'payment.success' : 'payment.failed', data: { transaction_id: t.id } }] })
+    // The first event is in memory; its flush starts in this turn's check phase, and the list waits for it.
+    const first = step('failed', (t) => t.status === 'pending')
+    const list = store.listEventsAfter('acct_1', 'test', 0, 100)
+    // Past the microtasks that queue that flush, one check phase later: its append is on the thread pool.
+    for (let i = 0; i < 20; i++) await Promise.resolve()
+    await new Promise((resolve) => setImmediate(resolve))
+    // A second event while the first is being written: acknowledged (and published) after its own flush.
+    const second = step('success', (t) => t.status === 'failed')
+    const inJournal = (seq: number) => readFileSync(join(dir, 'gateway.journal'), 'utf8').includes(`"seq":${seq},`)
+    // Read from the disk in the list's own continuation: every event it shows was written by then.
+    const shown = await list.then((events) => events.map((e) => [e.event, inJournal(e.seq)]))
+    expect(shown).toEqual([['payment.failed', true]])
+    await Promise.all([first, second])
+    expect((await store.listEventsAfter('acct_1', 'test', 0, 100)).map((e) => e.event)).toEqual(['payment.failed', 'payment.success'])
+  })
+
   it("an API key's last use is kept to the minute: a use less than a minute after the last one changes nothing", async () => {
     const dir = tempStoreDir()
     const store = newStore(fileOf(dir), { deliverTo: deliversTo })
