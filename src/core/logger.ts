@@ -16,17 +16,8 @@ export interface LoggerOptions {
   silent?: boolean
 }
 
-/** The machine's time as ISO 8601 text (log lines, "last used"): calls in the same millisecond share one string. */
-let isoMs = -1
-let isoText = ''
-export function logTime(): string {
-  const now = Date.now()
-  if (now !== isoMs) {
-    isoMs = now
-    isoText = isoTime(now)
-  }
-  return isoText
-}
+/** A log line's time: the machine's, as ISO 8601 text (isoTime keeps the second's text). */
+const logTime = (): string => isoTime(Date.now())
 
 function human(level: LogLevel, event: string, fields: Record<string, unknown>): string {
   const parts = Object.entries(fields)

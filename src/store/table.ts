@@ -89,7 +89,7 @@ export class Table<T> {
    * Opens a view of the collection as it is now; iterate it (lazily, at any pace), then close it.
    * One view at a time.
    */
-  view(): { records(): Generator<T>; texts(text: (record: T) => string, keep: (record: T) => boolean): Generator<string>; close(): void } {
+  view(): { texts(text: (record: T) => string, keep: (record: T) => boolean): Generator<string>; close(): void } {
     if (this.before) throw new Error('a view of this table is already open')
     const before = new Map<string, T | typeof ABSENT>()
     this.before = before
@@ -97,15 +97,6 @@ export class Table<T> {
     const texts = this.texts
     const table = this
     return {
-      *records() {
-        for (const [key, record] of live) {
-          if (!before.has(key)) yield record
-          else {
-            const old = before.get(key)!
-            if (old !== ABSENT) yield old
-          }
-        }
-      },
       /**
        * The view's records as text: `text(record)` makes a record's, which is kept (for later
        * views) while the record is unchanged when `keep(record)` (not for one that is text

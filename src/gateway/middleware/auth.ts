@@ -1,6 +1,6 @@
 import { hashApiKey, API_KEY_PATTERN, secretsEqual } from '../../core/api-keys.js'
 import type { GatewayContext } from '../../core/context.js'
-import { logTime } from '../../core/logger.js'
+import { isoTime } from '../../utils/iso-time.js'
 import type { AccountRecord, ApiKeyRecord, Mode } from '../../store/records.js'
 import { ApiError, errors } from '../errors.js'
 import type { RouteEvent } from '../route.js'
@@ -41,7 +41,7 @@ export async function requireApiKey(ctx: GatewayContext, event: RouteEvent): Pro
       `key mode ${key.mode}, gateway DARAJA_ENV ${ctx.config.darajaEnv}`,
     )
   }
-  ctx.store.touchApiKey(key.id, logTime())
+  ctx.store.touchApiKey(key.id, isoTime(Date.now()))
   const auth = { key, account, mode: key.mode }
   enforceRateLimit(ctx, event, auth)
   return auth
