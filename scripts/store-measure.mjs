@@ -3,7 +3,7 @@
  * Measures the embedded (lowdb) store at size, against the built code (dist/; run `npm run build`
  * first): what a fold costs the event loop, the heap per 100k transactions and the restart time.
  *
- *   node scripts/store-measure.mjs [--transactions N] [--json]
+ *   node scripts/store-measure.mjs [--transactions N] [--busy-ms M] [--json]   (--busy-ms: the event loop held M ms during the fold, the probe's check)
  *   node scripts/store-measure.mjs --ceiling [--json]   (filled until it refuses new payments: the bound)
  *   node scripts/store-measure.mjs --pushes N [--in-flight C] [--folds K] [--json]   (CPU per push, push path; see measurePushes)
  *
@@ -17,13 +17,13 @@
  *   const { fold_max_stall_ms, heap_mb_per_100k_transactions, restart_ms_per_10k_transactions } = await measureStore({ transactions: 20_000 })
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const round1 = (ms) => Math.max(0, Math.round(ms * 10) / 10)
 const dist = (path) => pathToFileURL(join(root, 'dist', path)).href
 
 async function openStore(file, options = {}) {
@@ -89,18 +89,54 @@ export async function fill(file, count, concurrency = 200) {
   return stored
 }
 
-/** The longest the event loop went without running a 1 ms timer, since the last take(). */
-function gapProbe() {
-  let last = performance.now()
+/** The main thread's [ms on a CPU, ms waiting for one] so far (Linux's per-thread scheduler counts), or undefined elsewhere. */
+function mainThreadSchedule() {
+  let fd
+  try {
+    fd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r')
+  } catch {
+    return undefined
+  }
+  const bytes = Buffer.alloc(128)
+  return () => {
+    const text = bytes.toString('latin1', 0, readSync(fd, bytes, 0, bytes.length, 0))
+    const [run, wait] = text.split(' ')
+    return [Number(run) / 1e6, Number(wait) / 1e6]
+  }
+}
+
+/**
+ * The longest the event loop was held, since the last take(): a 1 ms timer, and for each interval
+ * between two of its turns, the time the loop spent neither waiting in the kernel for I/O or a
+ * timer (libuv's idle time, performance.eventLoopUtilization) nor waiting for a CPU (the main
+ * thread's run-queue wait, schedstat; the larger of the two is taken off, since a thread woken
+ * from its wait for I/O waits for a CPU inside that idle time). What is left is what held the loop:
+ * JavaScript, GC, a synchronous system call or a lock. The timer's interval alone (`gap`) also
+ * counts the timer's own lateness while the loop sleeps (1 ms timers fire up to 1 ms late; a busy
+ * 2-core machine wakes a thread milliseconds late): on an idle process it read 3.7-4 ms.
+ */
+function loopProbe() {
+  const schedule = mainThreadSchedule()
+  const now = () => [performance.now(), performance.eventLoopUtilization().idle, schedule ? schedule()[1] : 0]
+  let [lastAt, lastIdle, lastWait] = now()
+  let worstHeld = 0
   let worstGap = 0
+  let ticked = () => undefined
   const tick = setInterval(() => {
-    const at = performance.now()
-    worstGap = Math.max(worstGap, at - last)
-    last = at
+    const [at, idle, wait] = now()
+    const gap = at - lastAt
+    worstGap = Math.max(worstGap, gap)
+    worstHeld = Math.max(worstHeld, gap - Math.max(idle - lastIdle, wait - lastWait))
+    ;[lastAt, lastIdle, lastWait] = [at, idle, wait]
+    ticked()
   }, 1)
   return {
-    take() {
-      const worst = worstGap
+    /** The worst since the last take() (ms), once the interval running now has ended too. */
+    async take() {
+      await new Promise((resolve) => (ticked = resolve))
+      ticked = () => undefined
+      const worst = { held: worstHeld, gap: worstGap }
+      worstHeld = 0
       worstGap = 0
       return worst
     },
@@ -109,10 +145,23 @@ function gapProbe() {
 }
 
 /**
+ * Holds the event loop for `ms`: the deliberate stall that shows the probe sees one. `busy`: that
+ * much of the main thread's CPU time (wall time where that is not readable), as JavaScript or a GC
+ * would; `blocked`: asleep in the kernel, as a synchronous file call or a lock would (not on a CPU).
+ */
+function holdLoop(ms, how) {
+  if (how === 'blocked') return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+  const schedule = mainThreadSchedule()
+  const spent = schedule ? () => schedule()[0] : () => performance.now()
+  const from = spent()
+  while (spent() - from < ms);
+}
+
+/**
  * In a fresh process: open (restart time, the process's CPU time for it, heap after GC), then
  * (unless `openOnly`) a forced fold under an event-loop probe.
  */
-async function child(file, openOnly = false) {
+async function child(file, { openOnly = false, holdMs = 0, hold = 'busy' } = {}) {
   // The V8 heap plus what its objects hold outside it (large strings the store decodes from its
   // files live there): what the store costs in memory, wherever V8 keeps it.
   const heapUsed = () => {
@@ -139,18 +188,22 @@ async function child(file, openOnly = false) {
     process.stdout.write(JSON.stringify({ restartMs, restartCpuMs, heapBytes: heapAfter - heapBefore, rss }))
     return
   }
-  // The probe: the longest the loop went without running a 1 ms timer, during the fold.
-  const delay = monitorEventLoopDelay({ resolution: 1 })
-  const probe = gapProbe()
+  // The check of history lines a store runs for seconds after it opens (1 ms of work every 10 ms):
+  // its slices are not the fold's, and a gateway folds once its journal is half its snapshot.
+  const probe = loopProbe()
+  // (The probe's timer keeps the process alive: the check's own timers do not.)
+  await store.whenChecked()
   // The same probe with nothing to do first: what the machine alone costs (scheduling, timers).
+  await probe.take()
   await new Promise((resolve) => setTimeout(resolve, 500))
-  const idleWorstGap = probe.take()
-  delay.enable()
+  const idleWorst = await probe.take()
   const foldStarted = performance.now()
-  await store.fold()
+  const folding = store.fold()
+  // The check that the probe sees a stall during a fold: one of holdMs, once the fold has begun.
+  if (holdMs > 0) setImmediate(() => holdLoop(holdMs, hold))
+  await folding
   const foldMs = performance.now() - foldStarted
-  delay.disable()
-  const worstGap = probe.take()
+  const foldWorst = await probe.take()
   probe.stop()
   await store.close()
   // What reading the same bytes costs this machine now with one JSON.parse: the restart in
@@ -159,10 +212,10 @@ async function child(file, openOnly = false) {
   const parseStarted = performance.now()
   JSON.parse(readFileSync(file, 'utf8'))
   const parseMs = performance.now() - parseStarted
-  process.stdout.write(JSON.stringify({ parseMs, restartMs, restartCpuMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldWorstGapMs: worstGap, idleWorstGapMs: idleWorstGap, foldDelayMaxMs: delay.max / 1e6 }))
+  process.stdout.write(JSON.stringify({ parseMs, restartMs, restartCpuMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldHeldMs: foldWorst.held, foldGapMs: foldWorst.gap, idleHeldMs: idleWorst.held, idleGapMs: idleWorst.gap }))
 }
 
-export async function measureStore({ transactions = 20_000 } = {}) {
+export async function measureStore({ transactions = 20_000, busyMs = 0 } = {}) {
   if (transactions === 'ceiling') return measureCeiling()
   const dir = mkdtempSync(join(tmpdir(), 'mpg-store-measure-'))
   try {
@@ -177,7 +230,7 @@ export async function measureStore({ transactions = 20_000 } = {}) {
     // The restart three times, each in a fresh process (the last one then forces the fold): the
     // median, since on a shared 2-core machine one open can be slowed by anything else running.
     const opens = [run('--open-only'), run('--open-only')]
-    const out = run()
+    const out = busyMs > 0 ? run('--busy-ms', String(busyMs)) : run()
     opens.push(out)
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
     out.restartMs = median(opens.map((o) => o.restartMs))
@@ -188,11 +241,15 @@ export async function measureStore({ transactions = 20_000 } = {}) {
       store_bytes: bytes,
       bytes_per_transaction: Math.round(bytes / transactions),
       fill_ms: Math.round(fillMs),
-      // The gap minus the probe's own 1 ms period: how long the loop was held.
-      fold_max_stall_ms: Math.max(0, Math.round((out.foldWorstGapMs - 1) * 10) / 10),
+      // The longest the fold held the event loop (loopProbe: the loop neither idle nor waiting for a CPU).
+      fold_max_stall_ms: round1(out.foldHeldMs),
       fold_ms: Math.round(out.foldMs),
-      // The same probe while idle, for the same process: a stall near this is the machine's, not the fold's.
-      idle_max_stall_ms: Math.max(0, Math.round((out.idleWorstGapMs - 1) * 10) / 10),
+      // The same probe while idle, for the same process, just before the fold.
+      idle_max_stall_ms: round1(out.idleHeldMs),
+      // The 1 ms timer's longest interval minus its period, during the fold and idle: what this
+      // figure read before (it counts the timer's lateness while the loop sleeps, and the machine's).
+      fold_max_timer_gap_ms: round1(out.foldGapMs - 1),
+      idle_max_timer_gap_ms: round1(out.idleGapMs - 1),
       heap_mb_per_100k_transactions: Math.round((out.heapBytes / 1024 / 1024) * (100_000 / transactions)),
       heap_mb_after_restart: Math.round(out.heapBytes / 1024 / 1024),
       rss_mb_after_restart: Math.round(out.rss / 1024 / 1024),
@@ -269,17 +326,18 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
     // each (measureStore's probe; the same probe idle for 500 ms first).
     const foldCpuMs = []
     const foldStallMs = []
-    const probe = gapProbe()
+    const probe = loopProbe()
+    await probe.take()
     await new Promise((resolve) => setTimeout(resolve, 500))
-    const idleStallMs = probe.take()
+    const idleStallMs = (await probe.take()).held
     for (let k = 0; k < folds; k++) {
       await run(500)
-      probe.take()
+      await probe.take()
       const before = process.cpuUsage()
       await store.fold()
       const spent = process.cpuUsage(before)
       foldCpuMs.push(Math.round((spent.user + spent.system) / 1000))
-      foldStallMs.push(Math.max(0, Math.round((probe.take() - 1) * 10) / 10))
+      foldStallMs.push(round1((await probe.take()).held))
     }
     probe.stop()
     // Run with `node --expose-gc`: the heap the store holds with every payment pending.
@@ -300,7 +358,7 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
       ...(heapMb === undefined ? {} : { heap_mb_at_end: heapMb }),
-      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: Math.max(0, Math.round((idleStallMs - 1) * 10) / 10) } : {}),
+      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: round1(idleStallMs) } : {}),
       load_average: os.loadavg()[0],
     }
   } finally {
@@ -333,7 +391,10 @@ export async function measureCeiling() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
-  if (args[0] === '--child') await child(args[1], args[2] === '--open-only')
+  if (args[0] === '--child') {
+    const held = ['--busy-ms', '--blocked-ms'].includes(args[2])
+    await child(args[1], { openOnly: args[2] === '--open-only', holdMs: held ? Number(args[3]) : 0, hold: args[2] === '--blocked-ms' ? 'blocked' : 'busy' })
+  }
   else if (args[0] === '--fill') process.stdout.write(JSON.stringify({ stored: await fill(args[1], Number(args[2])) }))
   else {
     const valueOf = (flag, fallback) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback)
@@ -341,7 +402,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ? await measureCeiling()
       : args.includes('--pushes')
         ? await measurePushes({ pushes: valueOf('--pushes', 20_000), inFlight: valueOf('--in-flight', 4), folds: valueOf('--folds', 0) })
-        : await measureStore({ transactions: valueOf('--transactions', 20_000) })
+        : await measureStore({ transactions: valueOf('--transactions', 20_000), busyMs: valueOf('--busy-ms', 0) })
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
     else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
   }

@@ -62,6 +62,8 @@ export abstract class LowdbEngine {
   private readonly folds: Folds
   /** A fold asked for (fold()): the next flush starts it. */
   private foldWanted = false
+  /** The check of history lines after start-up (checkCold). */
+  private startupCheck: Promise<void> = Promise.resolve()
   private readonly maxBytes: number
   protected readonly warn: Warn
 
@@ -101,7 +103,12 @@ export abstract class LowdbEngine {
       if (temp.test(entry.name)) await rm(join(dir, entry.name), { force: true })
       else await keepPrivate(join(dir, entry.name), this.warn)
     }
-    void this.checkCold(unchecked)
+    this.startupCheck = this.checkCold(unchecked)
+  }
+
+  /** Resolves once the check of history lines after start-up has ended (a store just opened runs it in the background for seconds). */
+  whenChecked(): Promise<void> {
+    return this.startupCheck
   }
 
   /**
