@@ -33,15 +33,23 @@ export function changeOf(base: AnyRecord, record: AnyRecord): { p: AnyRecord; u?
  */
 const WHOLE_WHEN_COLD = new Set<Collection>(['idempotency'])
 
+interface Touched {
+  c: Collection
+  key: string
+  /** The version the disk holds (or will once the flush before is written); undefined: none. */
+  base: AnyRecord | undefined
+  latest?: AnyRecord
+}
+
 /**
  * What changed in memory since the last flush: each record touched, with what the disk holds of
  * it (its version at the last flush, or nothing), so the journal gets new records whole, changes
  * as deltas, deletions by key, and nothing for a record made and removed between two flushes.
  */
 export class ChangeSet {
-  private touched = new Map<string, { c: Collection; key: string; base: AnyRecord | undefined; latest?: AnyRecord }>()
+  private touched = new Map<string, Touched>()
   /** What the last take() handed to the flush in progress, until written() says it is on disk. */
-  private writing: ReadonlyMap<string, unknown> | undefined
+  private writing: ReadonlyMap<string, Touched> | undefined
   private meta = false
 
   /**
@@ -57,6 +65,19 @@ export class ChangeSet {
   /** Whether the record under `key` changed since the last take(): no flush holds that change yet. */
   untaken(c: Collection, key: string): boolean {
     return this.touched.has(`${c}\u0000${key}`)
+  }
+
+  /**
+   * Whether no version of the record under `key` is on disk yet, nor acknowledged: it was made
+   * since the last flush, or by the flush still being written. (Of a record the flush in progress
+   * did not make, the disk holds at least the version that flush started from.)
+   */
+  unstored(c: Collection, key: string): boolean {
+    const id = `${c}\u0000${key}`
+    const inFlush = this.writing?.get(id)
+    if (inFlush) return inFlush.base === undefined
+    const entry = this.touched.get(id)
+    return entry !== undefined && entry.base === undefined
   }
 
   /** The flush of the last take() has ended (written, or failed: the store then refuses every read). */

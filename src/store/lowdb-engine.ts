@@ -39,7 +39,10 @@ export interface LowdbEngineOptions {
  * append-only journal of what changed since (journal.ts, snapshot-file.ts, folds.ts). Mutations apply
  * to memory synchronously (so compare-and-set is atomic in this process) and concurrent ones share
  * one flush: a caller's promise resolves after an append that began after its change, i.e. once
- * it is on disk. Reads wait for a flush in progress, so nothing read was not on disk first.
+ * it is on disk. No read answers what is not on disk: a record with a change not written yet is
+ * answered once that change is (onceWritten: the flush it waited for may end with a newer change
+ * in memory only), a list leaves out records not stored at all yet, and the common case (nothing
+ * of the record waiting) answers without waiting at all.
  *
  * Failure model (as PostgreSQL answers a failed fsync): when an append fails, the journal is cut
  * back to its last whole line and the store is *failed*: memory may hold changes the disk does
@@ -185,6 +188,20 @@ export abstract class LowdbEngine {
     }
   }
 
+  /** Throws once the store has failed: reads that wait for nothing still refuse to answer then. */
+  protected answering(): void {
+    if (this.failedWith) throw this.failedWith
+  }
+
+  /**
+   * A change that did not apply (a guard that failed, a record already so) is answered from what
+   * memory holds; that answer waits until nothing of the record waits to be written, as a read does.
+   */
+  protected async unchanged<C extends Collection>(c: C, key: string): Promise<undefined> {
+    if (!this.written(c, key)) await this.onceWritten(c, key)
+    return undefined
+  }
+
   /**
    * Whether a read of this one record may answer at once: nothing of it waits to be written (see
    * ChangeSet.unwritten), so what memory holds of it is what the disk holds. Otherwise the read
@@ -198,21 +215,35 @@ export abstract class LowdbEngine {
   }
 
   /**
-   * Waits until nothing of this one record waits to be written (after written() said it does).
+   * The record once nothing of it waits to be written (after written() said something does).
    * One flush is not always enough: a change made to the record while that flush was writing
    * (another request's, or a "last used" stamp that waits for the next write) is in memory and not
    * on disk when it ends, so the read waits for the flush that takes it too. It ends: a record
-   * changes only so many times.
+   * changes only so many times. The record is taken in the same step as the check that it is
+   * written (a caller reading it after its await could see a change made meanwhile).
+   * `leaveOutUnstored`: a record no version of which is on disk yet (stored since the last write,
+   * so not acknowledged) answers undefined at once, as if it were made after the read: a list
+   * does not wait for records newer than itself, which under load would never end. A list's loop
+   * calls it only for a record written() says is not, so the common case adds no await.
    */
-  protected async untilWritten<C extends Collection>(c: C, key: string): Promise<void> {
+  protected async onceWritten<C extends Collection>(c: C, key: string, leaveOutUnstored = false): Promise<StoreDocument[C][number] | undefined> {
     try {
-      // A change no flush has taken yet: the next one (persist() starts it if none is queued);
-      // else only the flush that is writing it.
-      do await (this.changes.untaken(c, key) ? this.persist() : this.writing)
-      while (!this.written(c, key))
+      while (!this.written(c, key)) {
+        if (leaveOutUnstored && this.changes.unstored(c, key)) return undefined
+        // A change no flush has taken yet: the next one (persist() starts it if none is queued);
+        // else only the flush that is writing it.
+        await (this.changes.untaken(c, key) ? this.persist() : this.writing)
+      }
     } catch (error) {
       throw this.failedWith ?? error
     }
+    return this.state.get(c, key)
+  }
+
+  /** What a read answers of one record: at once when nothing of it waits to be written, else once it is written. */
+  protected writtenRecord<C extends Collection>(c: C, key: string | undefined): StoreDocument[C][number] | undefined | Promise<StoreDocument[C][number] | undefined> {
+    if (this.written(c, key)) return key === undefined ? undefined : this.state.get(c, key)
+    return this.onceWritten(c, key!)
   }
 
   /** Stores a record (new, or a new version) in memory; written with the next flush. */

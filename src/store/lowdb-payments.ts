@@ -3,6 +3,7 @@ import { isoTime } from '../utils/iso-time.js'
 import { coolable } from './cold.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
+import type { Collection, StoreDocument } from './document.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
 import { pruneLowdbHistory, pruneLowdbIdempotency } from './lowdb-retention.js'
 import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
@@ -73,13 +74,11 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getAccount(id: string) {
-    if (!this.written('accounts', id)) await this.untilWritten('accounts', id)
-    return this.state.get('accounts', id)
+    return this.writtenRecord('accounts', id)
   }
 
   async listAccounts() {
-    await this.readable()
-    return [...this.state.tables.accounts.values()].map((a) => this.state.get('accounts', a.id)!)
+    return this.listOf('accounts', [...this.state.tables.accounts.values()].map((a) => a.id))
   }
 
   async createApiKey(key: ApiKeyRecord) {
@@ -91,13 +90,11 @@ export abstract class LowdbPayments extends LowdbEngine {
   async findApiKeyByHash(hash: string) {
     // Keys are never removed: one not in the index was never stored.
     const id = this.state.keyByHash.get(hash)
-    if (!this.written('api_keys', id)) await this.untilWritten('api_keys', id!)
-    return id === undefined ? undefined : this.state.get('api_keys', id)
+    return this.writtenRecord('api_keys', id)
   }
 
   async listApiKeys() {
-    await this.readable()
-    return [...this.state.tables.api_keys.values()].map((k) => this.state.get('api_keys', k.id)!)
+    return this.listOf('api_keys', [...this.state.tables.api_keys.values()].map((k) => k.id))
   }
 
   async revokeApiKey(id: string, at: string) {
@@ -124,9 +121,8 @@ export abstract class LowdbPayments extends LowdbEngine {
     const claim = options.idempotency
     const taken = claim && this.state.get('idempotency', claim.scope)
     if (taken) {
-      // Answer from the key's record only once it is on disk.
-      await this.readable()
-      return { existing: this.state.get('idempotency', claim.scope) ?? taken }
+      // Answer from the key's record only once it is on disk (a key removed meanwhile: as it was).
+      return { existing: (await this.writtenRecord('idempotency', claim.scope)) ?? taken }
     }
     this.writable(true)
     if (claim) this.put('idempotency', frozenCopy(claim))
@@ -138,27 +134,48 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getTransaction(id: string) {
-    if (!this.written('transactions', id)) await this.untilWritten('transactions', id)
-    return this.state.get('transactions', id)
+    return this.writtenRecord('transactions', id)
   }
 
   async findTransactionByCheckoutRequestId(checkoutRequestId: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByCheckout, checkoutRequestId)
+    return this.transactionBy(this.state.txByCheckout, checkoutRequestId)
   }
 
   async findTransactionByCallbackToken(token: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByCallbackToken, callbackTokenHash(token))
+    return this.transactionBy(this.state.txByCallbackToken, callbackTokenHash(token))
   }
 
   async findTransactionByPayoutToken(token: string) {
-    await this.readable()
-    return this.state.transactionBy(this.state.txByPayoutToken, callbackTokenHash(token))
+    return this.transactionBy(this.state.txByPayoutToken, callbackTokenHash(token))
+  }
+
+  /**
+   * A payment found through an index, as a read of it by id answers (transactions are never
+   * removed: one not in the index is on disk under that key by no version either).
+   */
+  private transactionBy(index: Map<string, string>, key: string) {
+    return this.writtenRecord('transactions', index.get(key))
+  }
+
+  /**
+   * The records under `keys` a list shows, in that order: each once nothing of it waits to be
+   * written; one not stored at all yet is left out (see onceWritten). `keep` is asked of the
+   * written version, so a change that moves a record in or out of the list counts only once on disk.
+   */
+  protected async listOf<C extends Collection>(c: C, keys: Iterable<string>, keep?: (r: StoreDocument[C][number]) => boolean, limit = Number.POSITIVE_INFINITY) {
+    this.answering()
+    const out: Array<StoreDocument[C][number]> = []
+    for (const key of keys) {
+      if (out.length === limit) break
+      const r = this.written(c, key) ? this.state.get(c, key) : await this.onceWritten(c, key, true)
+      if (r !== undefined && (keep === undefined || keep(r))) out.push(r)
+    }
+    return out
   }
 
   async listTransactions(query: ListTransactionsQuery): Promise<TransactionPage> {
-    await this.readable()
+    this.answering()
+    // Payments stored after this point are not visited: a list does not wait for newer ones.
     const order = this.state.txOrder
     let start = order.length - 1
     if (query.starting_after) {
@@ -168,18 +185,27 @@ export abstract class LowdbPayments extends LowdbEngine {
     }
     const data: TransactionRecord[] = []
     for (let i = start; i >= 0; i--) {
-      const t = this.state.tables.transactions.get(order[i])!
-      if (t.account_id !== query.account_id || t.mode !== query.mode) continue
+      const id = order[i]
+      const head = this.state.tables.transactions.get(id)!
+      // (Account and mode never change; status and reference are read from the written version.)
+      if (head.account_id !== query.account_id || head.mode !== query.mode) continue
+      const written = this.written('transactions', id)
+      const t = written ? head : await this.onceWritten('transactions', id, true)
+      if (!t) continue
       if (query.status && t.status !== query.status) continue
       if (query.reference !== undefined && t.reference !== query.reference) continue
       if (data.length === query.limit) return { data, has_more: true }
-      data.push(this.state.get('transactions', t.id)!)
+      data.push(written ? this.state.get('transactions', id)! : (t as TransactionRecord))
     }
     return { data, has_more: false }
   }
 
+  /**
+   * For the reconciler's passes: a payment with a change not written yet is left out (the next
+   * pass finds it), so a pass never waits for a write nor acts on what a crash could take back.
+   */
   async listPendingTransactions(createdBefore: string) {
-    await this.readable()
+    this.answering()
     const found: TransactionRecord[] = []
     // The pending index, oldest first: the reconciler never walks settled payments, nor (in
     // creation order, the usual case) the pending ones too young to be due.
@@ -189,7 +215,7 @@ export abstract class LowdbPayments extends LowdbEngine {
         if (pendingInCreationOrder) break
         continue
       }
-      found.push(this.state.get('transactions', id)!)
+      if (this.written('transactions', id)) found.push(this.state.get('transactions', id)!)
     }
     return found
   }
@@ -199,14 +225,12 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async listPayoutsByStatus(status: PayoutStatus, limit: number) {
-    await this.readable()
-    return this.payoutsIn(status).slice(0, limit)
+    return this.listOf('transactions', this.payoutIdsIn(status), (t) => t.payout?.status === status, limit)
   }
 
-  /** Transactions whose payout is in `status` (from the index), oldest first. */
-  private payoutsIn(status: PayoutStatus): TransactionRecord[] {
-    const ids = [...(this.state.payoutsByStatus.get(status) ?? [])].sort((a, b) => this.state.txPlace.get(a)! - this.state.txPlace.get(b)!)
-    return ids.map((id) => this.state.get('transactions', id)!)
+  /** Ids of the transactions whose payout is in `status` (from the index), oldest first. */
+  private payoutIdsIn(status: PayoutStatus): string[] {
+    return [...(this.state.payoutsByStatus.get(status) ?? [])].sort((a, b) => this.state.txPlace.get(a)! - this.state.txPlace.get(b)!)
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
@@ -214,7 +238,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     const current = this.state.get('transactions', input.transactionId)
     if (!current) return undefined
     if (input.payoutLeaseOwner !== undefined && !this.payoutLeases.holds(current.id, input.payoutLeaseOwner)) return undefined
-    if (!input.guard(current)) return undefined
+    if (!input.guard(current)) return this.unchanged('transactions', current.id)
     const next = { ...current, ...input.patch(current) }
     hashCallbackTokens(next)
     const updated = frozenFresh(next)
@@ -252,13 +276,12 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getIdempotency(scope: string) {
-    if (!this.written('idempotency', scope)) await this.untilWritten('idempotency', scope)
-    return this.state.get('idempotency', scope)
+    return this.writtenRecord('idempotency', scope)
   }
 
   async listInFlightIdempotency() {
-    await this.readable()
-    return [...this.state.tables.idempotency.values()].filter((r) => r.state === 'in_flight').map((r) => this.state.get('idempotency', r.scope)!)
+    const inFlight = [...this.state.tables.idempotency.values()].filter((r) => r.state === 'in_flight').map((r) => r.scope)
+    return this.listOf('idempotency', inFlight, (r) => r.state === 'in_flight')
   }
 
   async saveIdempotency(record: IdempotencyRecord) {
@@ -270,7 +293,7 @@ export abstract class LowdbPayments extends LowdbEngine {
 
   async deleteIdempotency(scope: string) {
     this.writable()
-    if (!this.remove('idempotency', scope)) return
+    if (!this.remove('idempotency', scope)) return this.unchanged('idempotency', scope)
     await this.persist()
   }
 
@@ -288,13 +311,16 @@ export abstract class LowdbPayments extends LowdbEngine {
     return removed
   }
 
+  /** A payout with a change not written yet is left for a later pass: nothing is sent from what a crash could take back. */
   async claimDuePayouts(owner: string, leaseMs: number, limit: number) {
-    await this.readable()
-    return this.payoutLeases.claimDue(this.payoutsIn('pending'), owner, leaseMs, limit, this.now())
+    this.answering()
+    const written = this.payoutIdsIn('pending').filter((id) => this.written('transactions', id))
+    return this.payoutLeases.claimDue(written.map((id) => this.state.get('transactions', id)!), owner, leaseMs, limit, this.now())
   }
 
   async claimPayout(transactionId: string, owner: string, leaseMs: number) {
-    await this.readable()
+    // Leased in the same step as the check that nothing of it waits to be written.
+    while (!this.written('transactions', transactionId)) await this.onceWritten('transactions', transactionId)
     return this.payoutLeases.claim(this.state.get('transactions', transactionId), owner, leaseMs, this.now())
   }
 

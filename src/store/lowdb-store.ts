@@ -31,21 +31,18 @@ export class LowdbStore extends LowdbPayments implements Store {
   }
 
   async getWebhookEndpoint(id: string) {
-    await this.readable()
-    return this.state.get('webhook_endpoints', id)
+    return this.writtenRecord('webhook_endpoints', id)
   }
 
   async listWebhookEndpoints(accountId: string, mode: Mode) {
-    await this.readable()
-    return [...this.state.tables.webhook_endpoints.values()]
-      .filter((e) => e.account_id === accountId && e.mode === mode && !e.deleted_at)
-      .map((e) => this.state.get('webhook_endpoints', e.id)!)
+    const ids = [...this.state.tables.webhook_endpoints.values()].filter((e) => e.account_id === accountId && e.mode === mode).map((e) => e.id)
+    return this.listOf('webhook_endpoints', ids, (e) => !e.deleted_at)
   }
 
   async deleteWebhookEndpoint(id: string, at: string) {
     this.writable()
     const found = this.state.get('webhook_endpoints', id)
-    if (!found || found.deleted_at) return undefined
+    if (!found || found.deleted_at) return this.unchanged('webhook_endpoints', id)
     const deleted = Object.freeze({ ...found, deleted_at: at })
     this.put('webhook_endpoints', deleted)
     await this.persist()
@@ -59,9 +56,9 @@ export class LowdbStore extends LowdbPayments implements Store {
   ): Promise<WebhookEndpointUpdate | undefined> {
     this.writable()
     const stored = this.state.get('webhook_endpoints', id)
-    if (!stored || stored.deleted_at) return undefined
+    if (!stored || stored.deleted_at) return this.unchanged('webhook_endpoints', id)
     const next = change(stored)
-    if (!next) return undefined
+    if (!next) return this.unchanged('webhook_endpoints', id)
     const endpoint = frozenCopy({ ...stored, ...next, id })
     this.put('webhook_endpoints', endpoint)
     const appended = this.appendEvents(endpoint.account_id, endpoint.mode, events?.(endpoint) ?? [])
@@ -70,8 +67,7 @@ export class LowdbStore extends LowdbPayments implements Store {
   }
 
   async getEvent(id: string) {
-    await this.readable()
-    return this.state.get('events', id)
+    return this.writtenRecord('events', id)
   }
 
   async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
@@ -98,36 +94,35 @@ export class LowdbStore extends LowdbPayments implements Store {
     return out
   }
 
+  /** The last event on disk: one whose write has not ended is not answered (its seq could go to another after a crash). */
   async lastEventSeq() {
-    await this.readable()
-    return this.state.eventList.at(-1)?.seq ?? 0
+    this.answering()
+    const list = this.state.eventList
+    let i = list.length - 1
+    while (i >= 0 && !this.written('events', list[i].id)) i--
+    return i >= 0 ? list[i].seq : 0
   }
 
   async getDelivery(id: string) {
-    await this.readable()
-    return this.state.get('deliveries', id)
+    return this.writtenRecord('deliveries', id)
   }
 
   async listDeliveries(endpointId: string) {
-    await this.readable()
-    return [...this.state.tables.deliveries.values()].filter((d) => d.endpoint_id === endpointId).map((d) => this.state.get('deliveries', d.id)!)
+    const ids = [...this.state.tables.deliveries.values()].filter((d) => d.endpoint_id === endpointId).map((d) => d.id)
+    return this.listOf('deliveries', ids)
   }
 
-  /** Pending deliveries (from the index), soonest first. */
-  private pendingDeliveries(): DeliveryRecord[] {
-    return [...this.state.pendingDeliveries]
-      .map((id) => this.state.get('deliveries', id)!)
-      .sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''))
+  /** Pending deliveries soonest first. */
+  private soonestFirst(deliveries: DeliveryRecord[]): DeliveryRecord[] {
+    return deliveries.sort((a, b) => (a.next_attempt_at ?? '').localeCompare(b.next_attempt_at ?? ''))
   }
 
   async listPendingDeliveries() {
-    await this.readable()
-    return this.pendingDeliveries()
+    return this.soonestFirst(await this.listOf('deliveries', [...this.state.pendingDeliveries], (d) => d.status === 'pending'))
   }
 
   async listDeliveriesForEvent(eventId: string) {
-    await this.readable()
-    return this.state.deliveriesOfEvent(eventId).map((id) => this.state.get('deliveries', id)!)
+    return this.listOf('deliveries', this.state.deliveriesOfEvent(eventId))
   }
 
   async createDelivery(delivery: DeliveryRecord) {
@@ -139,9 +134,9 @@ export class LowdbStore extends LowdbPayments implements Store {
   async updateDelivery(id: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined) {
     this.writable()
     const current = this.state.get('deliveries', id)
-    if (!current) return undefined
+    if (!current) return this.unchanged('deliveries', id)
     const next = change(current)
-    if (!next) return current
+    if (!next) return (await this.unchanged('deliveries', id)) ?? current
     // A record built here (only the change's own new parts are copied, not the whole record again).
     const updated = frozenFresh({ ...current, ...next, id })
     this.put('deliveries', updated)
@@ -149,10 +144,12 @@ export class LowdbStore extends LowdbPayments implements Store {
     return updated
   }
 
+  /** A delivery with a change not written yet is left for a later round: nothing is sent from what a crash could take back. */
   async claimDueDeliveries(owner: string, leaseMs: number, limit: number) {
-    await this.readable()
+    this.answering()
     const now = this.now()
-    const due = this.pendingDeliveries()
+    const written = [...this.state.pendingDeliveries].filter((id) => this.written('deliveries', id)).map((id) => this.state.get('deliveries', id)!)
+    const due = this.soonestFirst(written)
       .filter((d) => Date.parse(d.next_attempt_at ?? d.created_at) <= now && !this.leases.leased(d.id, now))
       .slice(0, limit)
     for (const d of due) this.leases.take(d.id, owner, leaseMs, now)
@@ -160,7 +157,8 @@ export class LowdbStore extends LowdbPayments implements Store {
   }
 
   async claimDelivery(id: string, owner: string, leaseMs: number) {
-    await this.readable()
+    // Leased in the same step as the check that nothing of it waits to be written.
+    while (!this.written('deliveries', id)) await this.onceWritten('deliveries', id)
     const found = this.state.get('deliveries', id)
     if (!found || found.status !== 'pending' || !this.leases.take(id, owner, leaseMs, this.now())) return undefined
     return found
