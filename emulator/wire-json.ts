@@ -1,3 +1,17 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * A Decimal's place in the text JSON.stringify writes for the wire: a string no body can hold by
+ * chance (a random tag per process), swapped for the bare number afterwards.
+ */
+const TAG = `~decimal-${randomBytes(8).toString('hex')}~`
+const TAGGED = new RegExp(`"${TAG}([^"]*)"`, 'g')
+
+/** Set while toWireJson's JSON.stringify runs (synchronously): Decimals then write their tag. */
+let writingWire = false
+/** Decimals tagged by the current toWireJson. */
+let tagged = 0
+
 /**
  * Daraja's Java back end writes money as doubles: `4974.73`, `0.0`, `1199371.0`, never `0`.
  * JSON.stringify cannot keep a trailing `.0`, so amounts that Daraja sends as decimals are wrapped
@@ -10,45 +24,28 @@ export class Decimal {
     const text = String(Math.round(this.value * 100) / 100)
     return text.includes('.') ? text : `${text}.0`
   }
-  /** Control-API journals show it as the number it is. */
-  toJSON(): number {
-    return this.value
+  /** On the wire its tag (see toWireJson); in control-API journals the number it is. */
+  toJSON(): number | string {
+    if (!writingWire) return this.value
+    tagged++
+    return `${TAG}${this.toString()}`
   }
 }
 
-/** Whether a Decimal sits anywhere in `value` (most answers hold none: they go to JSON.stringify whole). */
-function holdsDecimal(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  if (value instanceof Decimal) return true
-  if (Array.isArray(value)) {
-    for (const item of value) if (holdsDecimal(item)) return true
-    return false
-  }
-  for (const key in value) if (holdsDecimal((value as Record<string, unknown>)[key])) return true
-  return false
-}
-
-/** JSON.stringify, except that a `Decimal` keeps its decimal point. */
+/**
+ * JSON.stringify, except that a `Decimal` keeps its decimal point: one JSON.stringify of the whole
+ * value (each Decimal writes a tagged string), then the tagged strings become bare numbers. Most
+ * answers hold no Decimal and are written by JSON.stringify alone, without a walk to find out
+ * (that walk, and a writer of our own for the B2C result, were ~30% of a body's cost).
+ */
 export function toWireJson(value: unknown): string {
-  return holdsDecimal(value) ? withDecimals(value) : JSON.stringify(value)
-}
-
-/** The generic writer, for values that hold a Decimal (B2C, balance and reversal results): no intermediate arrays. */
-function withDecimals(value: unknown): string {
-  if (value instanceof Decimal) return value.toString()
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) {
-    let out = '['
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i]
-      out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : withDecimals(item)}`
-    }
-    return `${out}]`
+  writingWire = true
+  tagged = 0
+  let text: string
+  try {
+    text = JSON.stringify(value)
+  } finally {
+    writingWire = false
   }
-  let out = ''
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (item === undefined) continue
-    out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${withDecimals(item)}`
-  }
-  return `{${out}}`
+  return tagged === 0 ? text : text.replace(TAGGED, '$1')
 }
