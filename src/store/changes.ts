@@ -50,6 +50,9 @@ export class ChangeSet {
   private touched = new Map<string, Touched>()
   /** What the last take() handed to the flush in progress, until written() says it is on disk. */
   private writing: ReadonlyMap<string, Touched> | undefined
+  /** Whether `touched` / `writing` hold a removal (lists that only removals can change skip the walk otherwise). */
+  private removing = false
+  private writingRemovals = false
   private meta = false
 
   /**
@@ -80,9 +83,27 @@ export class ChangeSet {
     return entry !== undefined && entry.base === undefined
   }
 
+  /**
+   * The records of `c` with a change not written yet (each with the version it changed from), or
+   * only those removed: a list also visits them, since a change that took one out of it (a status
+   * it filters on, a removal) must be on disk before the list answers without it.
+   */
+  unwrittenOf(c: Collection, removalsOnly = false): Array<{ key: string; base: AnyRecord | undefined }> {
+    if (removalsOnly && !this.removing && !this.writingRemovals) return []
+    const found = new Map<string, AnyRecord | undefined>()
+    for (const entries of [this.writing, this.touched]) {
+      if (!entries) continue
+      for (const e of entries.values()) {
+        if (e.c === c && (!removalsOnly || e.latest === undefined) && !found.has(e.key)) found.set(e.key, e.base)
+      }
+    }
+    return [...found].map(([key, base]) => ({ key, base }))
+  }
+
   /** The flush of the last take() has ended (written, or failed: the store then refuses every read). */
   written(): void {
     this.writing = undefined
+    this.writingRemovals = false
   }
 
   /**
@@ -94,6 +115,7 @@ export class ChangeSet {
     let entry = this.touched.get(id)
     if (!entry) this.touched.set(id, (entry = { c, key, base: state.tables[c].get(key) as AnyRecord | undefined }))
     entry.latest = record
+    if (record === undefined) this.removing = true
   }
 
   metaChanged(): void {
@@ -124,7 +146,9 @@ export class ChangeSet {
     }
     // Kept (not cleared) while the flush writes them: their records are not on disk yet.
     this.writing = this.touched
+    this.writingRemovals = this.removing
     this.touched = new Map()
+    this.removing = false
     return entries
   }
 }

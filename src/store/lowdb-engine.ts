@@ -240,6 +240,11 @@ export abstract class LowdbEngine {
     return this.state.get(c, key)
   }
 
+  /** Records of `c` with a change not written yet (see ChangeSet.unwrittenOf): a list visits them too. */
+  protected unwrittenOf(c: Collection, removalsOnly = false): Array<{ key: string; base: Record<string, unknown> | undefined }> {
+    return this.changes.unwrittenOf(c, removalsOnly)
+  }
+
   /** What a read answers of one record: at once when nothing of it waits to be written, else once it is written. */
   protected writtenRecord<C extends Collection>(c: C, key: string | undefined): StoreDocument[C][number] | undefined | Promise<StoreDocument[C][number] | undefined> {
     if (this.written(c, key)) return key === undefined ? undefined : this.state.get(c, key)

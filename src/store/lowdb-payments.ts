@@ -225,12 +225,15 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async listPayoutsByStatus(status: PayoutStatus, limit: number) {
-    return this.listOf('transactions', this.payoutIdsIn(status), (t) => t.payout?.status === status, limit)
+    // Also those whose change (perhaps out of this status) is not written yet: left out only once it is.
+    const ids = new Set(this.state.payoutsByStatus.get(status))
+    for (const { key } of this.unwrittenOf('transactions')) if (this.state.tables.transactions.has(key)) ids.add(key)
+    return this.listOf('transactions', this.oldestFirst(ids), (t) => t.payout?.status === status, limit)
   }
 
-  /** Ids of the transactions whose payout is in `status` (from the index), oldest first. */
-  private payoutIdsIn(status: PayoutStatus): string[] {
-    return [...(this.state.payoutsByStatus.get(status) ?? [])].sort((a, b) => this.state.txPlace.get(a)! - this.state.txPlace.get(b)!)
+  /** Transaction ids, oldest first. */
+  private oldestFirst(ids: Iterable<string>): string[] {
+    return [...ids].sort((a, b) => this.state.txPlace.get(a)! - this.state.txPlace.get(b)!)
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult | undefined> {
@@ -280,8 +283,10 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async listInFlightIdempotency() {
-    const inFlight = [...this.state.tables.idempotency.values()].filter((r) => r.state === 'in_flight').map((r) => r.scope)
-    return this.listOf('idempotency', inFlight, (r) => r.state === 'in_flight')
+    const scopes = new Set([...this.state.tables.idempotency.values()].filter((r) => r.state === 'in_flight').map((r) => r.scope))
+    // Also keys whose change (perhaps their outcome, or their removal) is not written yet.
+    for (const { key } of this.unwrittenOf('idempotency')) scopes.add(key)
+    return this.listOf('idempotency', scopes, (r) => r.state === 'in_flight')
   }
 
   async saveIdempotency(record: IdempotencyRecord) {
@@ -314,7 +319,7 @@ export abstract class LowdbPayments extends LowdbEngine {
   /** A payout with a change not written yet is left for a later pass: nothing is sent from what a crash could take back. */
   async claimDuePayouts(owner: string, leaseMs: number, limit: number) {
     this.answering()
-    const written = this.payoutIdsIn('pending').filter((id) => this.written('transactions', id))
+    const written = this.oldestFirst(this.state.payoutsByStatus.get('pending') ?? []).filter((id) => this.written('transactions', id))
     return this.payoutLeases.claimDue(written.map((id) => this.state.get('transactions', id)!), owner, leaseMs, limit, this.now())
   }
 

@@ -109,7 +109,19 @@ export class LowdbStore extends LowdbPayments implements Store {
 
   async listDeliveries(endpointId: string) {
     const ids = [...this.state.tables.deliveries.values()].filter((d) => d.endpoint_id === endpointId).map((d) => d.id)
-    return this.listOf('deliveries', ids)
+    return this.listOf('deliveries', this.withUnwrittenRemovals(ids, (d) => d.endpoint_id === endpointId))
+  }
+
+  /**
+   * A list's deliveries, and those retention removed that were in it, so that the list leaves them
+   * out only once the removal is on disk (no walk unless a removal waits to be written).
+   */
+  private withUnwrittenRemovals(ids: string[], inList: (base: Record<string, unknown>) => boolean): string[] {
+    const removed = this.unwrittenOf('deliveries', true)
+    if (removed.length === 0) return ids
+    const all = new Set(ids)
+    for (const { key, base } of removed) if (base && inList(base)) all.add(key)
+    return [...all]
   }
 
   /** Pending deliveries soonest first. */
@@ -118,11 +130,14 @@ export class LowdbStore extends LowdbPayments implements Store {
   }
 
   async listPendingDeliveries() {
-    return this.soonestFirst(await this.listOf('deliveries', [...this.state.pendingDeliveries], (d) => d.status === 'pending'))
+    // Also those whose change (perhaps its outcome, or a removal) is not written yet.
+    const ids = new Set(this.state.pendingDeliveries)
+    for (const { key } of this.unwrittenOf('deliveries')) ids.add(key)
+    return this.soonestFirst(await this.listOf('deliveries', ids, (d) => d.status === 'pending'))
   }
 
   async listDeliveriesForEvent(eventId: string) {
-    return this.listOf('deliveries', this.state.deliveriesOfEvent(eventId))
+    return this.listOf('deliveries', this.withUnwrittenRemovals(this.state.deliveriesOfEvent(eventId), (d) => d.event_id === eventId))
   }
 
   async createDelivery(delivery: DeliveryRecord) {

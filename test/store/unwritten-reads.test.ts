@@ -363,3 +363,62 @@ describe('a removal is answered only once written', () => {
     expect(seen).toEqual({ answered: id, removalOnDisk: false })
   })
 })
+
+interface Leaving {
+  setup: (store: Opened) => Promise<unknown>
+  /** Change A, which takes the record out of the list (its status, or retention removing it). */
+  change: (store: Opened) => Promise<unknown>
+  /** What A writes to the journal. */
+  written: string
+  read: (store: Opened) => Promise<unknown[]>
+}
+
+const attention = (id: string) => {
+  const t = withPayout(id)
+  return { ...t, payout: { ...t.payout!, status: 'needs_attention' as const } }
+}
+const leavings: Record<string, Leaving> = {
+  'listPayoutsByStatus (a payout settled)': {
+    setup: (s) => s.insertTransaction(attention('x')),
+    change: (s) => s.transition({ transactionId: 'x', guard: () => true, patch: (t) => ({ payout: { ...t.payout!, status: 'settled', updated_at: mark('A') } }) }),
+    written: mark('A'),
+    read: (s) => s.listPayoutsByStatus('needs_attention', 10),
+  },
+  'listPendingDeliveries (a delivery delivered)': {
+    setup: (s) => s.createDelivery(delivery('d1')),
+    change: (s) => s.updateDelivery('d1', (d) => ({ ...d, status: 'succeeded', updated_at: mark('A') })),
+    written: mark('A'),
+    read: (s) => s.listPendingDeliveries(),
+  },
+  'listInFlightIdempotency (a key whose request ended)': {
+    setup: (s) => s.saveIdempotency({ scope: 'k1', fingerprint: 'f', state: 'in_flight', status_code: null, response: null, transaction_id: null, created_at: PAST }),
+    change: (s) => s.saveIdempotency({ scope: 'k1', fingerprint: 'f', state: 'done', status_code: 200, response: { ok: true }, transaction_id: null, created_at: mark('A') }),
+    written: mark('A'),
+    read: (s) => s.listInFlightIdempotency(),
+  },
+  'listDeliveries (a delivery retention removed)': {
+    setup: (s) => s.createDelivery(delivery('d1', { status: 'failed', next_attempt_at: null })),
+    change: (s) => s.pruneHistory('2999-01-01T00:00:00.000Z', 10),
+    written: '"d":"d1"',
+    read: (s) => s.listDeliveries('we_1'),
+  },
+  'listDeliveriesForEvent (a delivery retention removed)': {
+    setup: (s) => s.createDelivery(delivery('d1', { status: 'failed', next_attempt_at: null })),
+    change: (s) => s.pruneHistory('2999-01-01T00:00:00.000Z', 10),
+    written: '"d":"d1"',
+    read: (s) => s.listDeliveriesForEvent('evt_1'),
+  },
+}
+
+describe('a list leaves a record out only once the change that took it out is written', () => {
+  for (const [name, c] of Object.entries(leavings)) {
+    it(`${name}: not answered without it before that change is on disk`, async () => {
+      const { store, journal } = await openStore()
+      await c.setup(store)
+      const first = c.change(store)
+      const seen = await c.read(store).then((list) => ({ listed: list.length, onDisk: journal().includes(c.written) }))
+      await first
+      expect(seen).toEqual({ listed: 0, onDisk: true })
+    })
+  }
+})
