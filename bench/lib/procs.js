@@ -88,6 +88,11 @@ export function cpuMs(pid) {
   }
 }
 
+/** CPU ms of a process's main thread so far (/proc/PID/task/PID/stat): the event loop's share of cpuMs. */
+export function mainThreadCpuMs(pid) {
+  return cpuMs(`${pid}/task/${pid}`)
+}
+
 /** User and system CPU ms of a process so far (/proc/PID/stat utime, stime), or null once it is gone. */
 export function cpuSplitMs(pid) {
   try {
