@@ -63,7 +63,7 @@ export class Folds {
       meta: state.meta,
       nextEventSeq: state.nextEventSeq,
       // Records that are not text already (cold.ts) keep their text for the next fold.
-      texts: (c) => opened.get(c)!.texts(jsonOf, notCold),
+      cursor: (c) => opened.get(c)!.cursor(jsonOf, notCold),
       close: () => opened.forEach((view) => view.close()),
     }
   }

@@ -305,8 +305,8 @@ export async function readSnapshot(file: string, keepCold = false): Promise<{ do
 export interface SnapshotSource {
   meta: Readonly<Record<string, string>>
   nextEventSeq: number
-  /** The collection's records, each as its JSON text. */
-  texts(c: Collection): Iterable<string>
+  /** The collection's records, each as its JSON text: one per call, undefined after the last. */
+  cursor(c: Collection): () => string | undefined
 }
 
 /**
@@ -351,7 +351,8 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
     for (const [i, c] of all.entries()) {
       await add(`"${c}":[`)
       let first = true
-      for (const text of source.texts(c)) {
+      const next = source.cursor(c)
+      for (let text = next(); text !== undefined; text = next()) {
         if (full(text)) {
           await add(first ? '\n' : ',\n')
           await add(text)

@@ -507,6 +507,24 @@ describe('Table views (what a fold writes while writes go on)', () => {
     expect(table.size).toBe(4)
   })
 
+  it("a view's cursor (what a fold writes from) gives the same texts as texts(), one per call, then undefined", () => {
+    const table = new Table<{ id: string; v: number }>()
+    for (const id of ['a', 'b', 'c']) table.set(id, { id, v: 0 })
+    const view = table.view()
+    const next = view.cursor((r) => JSON.stringify(r), () => true)
+    expect(next()).toBe('{"id":"a","v":0}')
+    // Changed and removed after the view opened: the view still gives each as it was, once.
+    table.set('b', { id: 'b', v: 1 })
+    table.delete('c')
+    table.set('d', { id: 'd', v: 0 })
+    expect([next(), next(), next()]).toEqual(['{"id":"b","v":0}', '{"id":"c","v":0}', undefined])
+    expect(next()).toBeUndefined()
+    view.close()
+    const again = table.view()
+    expect([...again.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":0}', '{"id":"b","v":1}', '{"id":"d","v":0}'])
+    again.close()
+  })
+
   it("a view's texts are each record's as it was when the view opened; a kept text is used only while its record is unchanged", () => {
     const table = new Table<{ id: string; v: number }>()
     let made = 0
