@@ -136,6 +136,30 @@ describe('Idempotency-Key', () => {
     expect(await replay.json()).toEqual(answer)
   })
 
+  it('a key past its life but not pruned yet makes a new payment, and the key then names that one', async () => {
+    await gw.close()
+    // 0.0005 h = 1.8 s; retention runs at start and then every ten minutes, so the expired key is
+    // still stored when it is used again (the push itself lets it go).
+    gw = await startTestGateway({ env: { MPG_IDEMPOTENCY_KEY_TTL_H: '0.0005' } })
+    const first = await push(stkBody({ reference: 'ORDER-13' }), 'order-13')
+    expect(first.status).toBe(201)
+    const firstId = ((await first.json()) as { transaction_id: string }).transaction_id
+    const [account] = await gw.context.store.listAccounts()
+    const scope = `${account.id}:test:order-13`
+    expect(await gw.context.store.getIdempotency(scope)).toMatchObject({ state: 'done', transaction_id: firstId })
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    // A different body too: an expired key holds nothing against it.
+    const again = await push(stkBody({ reference: 'ORDER-13', amount: 250 }), 'order-13')
+    expect(again.status).toBe(201)
+    expect(again.headers.get('idempotent-replayed')).toBeNull()
+    const secondId = ((await again.json()) as { transaction_id: string }).transaction_id
+    expect(secondId).not.toBe(firstId)
+    // The key now belongs to the new payment (a replay of it is the tests above; here the key's
+    // short life could run out again on a slow machine).
+    expect(await gw.context.store.getIdempotency(scope)).toMatchObject({ state: 'done', transaction_id: secondId })
+    expect(pushCount()).toBe(2)
+  })
+
   it('rejects an unprintable or oversize key', async () => {
     expect((await push(stkBody(), 'x'.repeat(256))).status).toBe(400)
     expect((await push(stkBody(), 'has space')).status).toBe(400)
