@@ -178,7 +178,11 @@ export abstract class LowdbEngine {
     }
   }
 
-  /** Waits for a flush in progress, so a read never returns what is not on disk yet. */
+  /**
+   * Waits for the flush in progress (or the one queued). Enough only for a read that then checks
+   * what it answers (event lists end at the first event not written yet); a read of records uses
+   * written() / onceWritten(), since that flush may end with a newer change in memory only.
+   */
   protected async readable(): Promise<void> {
     if (this.failedWith) throw this.failedWith
     try {
@@ -205,7 +209,7 @@ export abstract class LowdbEngine {
   /**
    * Whether a read of this one record may answer at once: nothing of it waits to be written (see
    * ChangeSet.unwritten), so what memory holds of it is what the disk holds. Otherwise the read
-   * waits for the flushes (readable()). Throws once the store has failed, as readable() does.
+   * waits for the flushes (onceWritten()). Throws once the store has failed, as readable() does.
    * A push reads its API key, account and Idempotency-Key: each used to wait for whatever flush was
    * running, up to three flushes (a few ms each under load) before its payment was even stored.
    */
