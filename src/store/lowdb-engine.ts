@@ -54,6 +54,11 @@ const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 export abstract class LowdbEngine {
   protected state = new StoreState()
+  /**
+   * The meta values the last flush wrote (meta is replaced whole on a change): what getMeta
+   * answers, at once. Memory's may hold a value set during that flush and not written yet.
+   */
+  protected metaOnDisk = this.state.meta
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
   protected closed = false
@@ -93,6 +98,7 @@ export abstract class LowdbEngine {
     // that no file keeps them in clear.
     const migrated = doc.transactions.filter((t) => hashCallbackTokens(t)).length
     this.state = StoreState.of(doc)
+    this.metaOnDisk = this.state.meta
     this.state.file = this.file
     if (migrated > 0) {
       await this.fold()
@@ -275,6 +281,7 @@ export abstract class LowdbEngine {
   private async flush(): Promise<void> {
     if (this.failedWith) throw this.failedWith
     const entries = this.changes.take(this.state)
+    const meta = this.state.meta
     // A fold's views are taken in the same synchronous step as the entries, so the snapshot holds
     // exactly what the journal holds once they are appended, and nothing newer.
     const folding = !this.folds.running && (this.foldWanted || this.folds.due())
@@ -282,6 +289,7 @@ export abstract class LowdbEngine {
     const views = folding ? this.folds.views(this.state) : undefined
     try {
       await this.appendOrRetry(entries)
+      this.metaOnDisk = meta
     } catch (error) {
       views?.close()
       throw this.fail(error)

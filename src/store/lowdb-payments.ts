@@ -56,8 +56,8 @@ export abstract class LowdbPayments extends LowdbEngine {
   }
 
   async getMeta(key: string) {
-    await this.readable()
-    return this.state.meta[key]
+    this.answering()
+    return this.metaOnDisk[key]
   }
 
   async setMeta(key: string, value: string) {

@@ -274,6 +274,14 @@ const cases: Record<string, Case> = {
     seen: (a) => (a as { existing?: { created_at: string } }).existing?.created_at,
     expected: mark('B'),
   },
+  getMeta: {
+    setup: (s) => s.setMeta('k', PAST),
+    change: (s, tag) => s.setMeta('k', mark(tag)),
+    read: (s) => s.getMeta('k'),
+    seen: (a) => (a === PAST ? undefined : (a as string)),
+    // Neither A (being written when asked) nor B: the value on disk then.
+    expected: undefined,
+  },
   lastEventSeq: {
     setup: (s) => s.insertTransaction(transaction('x')),
     change: (s, tag) =>
