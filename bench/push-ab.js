@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Gateway CPU per STK push of several builds side by side, Daraja's callbacks held back (the
+// bench's push-path part): each build's `mpg serve` and emulator run for the whole sitting, and
+// fixed-rate bursts of pushes go to each in turn (the order reversed every round), so a machine
+// whose load drifts loads every build alike; flow-cpu.js runs one build per invocation instead.
+// The gateway's CPU (user + system, /proc) per push over all bursts, and each burst's.
+//
+//   node bench/push-ab.js [--rate R] [--burst S] [--rounds K] ROOT [ROOT…]
+//
+// ROOT: a checkout with dist/, bin/ and bench/servers/ built (MPG_NO_BUNDLE=1 runs dist/src).
+// `nokey:ROOT` sends that build's pushes without an Idempotency-Key (what the key's duties cost).
+// Prints one JSON line per build.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cpuSplitMs, killChildren, median, round, sleep, start } from './lib/procs.js'
+
+const argv = process.argv.slice(2)
+const option = (name, fallback) => {
+  const at = argv.indexOf(name)
+  if (at < 0) return fallback
+  const [, value] = argv.splice(at, 2)
+  return value
+}
+const rate = Number(option('--rate', 2000))
+const burst = Number(option('--burst', 2))
+const rounds = Number(option('--rounds', 8))
+if (argv.length === 0) throw new Error('name at least one build root')
+const loadScript = fileURLToPath(new URL('load.js', import.meta.url))
+
+const work = mkdtempSync(join(tmpdir(), 'mpg-push-ab-'))
+process.on('exit', () => {
+  killChildren()
+  rmSync(work, { recursive: true, force: true })
+})
+
+const builds = []
+for (const [i, arg] of argv.entries()) {
+  const key = !arg.startsWith('nokey:')
+  const root = key ? arg : arg.slice('nokey:'.length)
+  const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '600000'], { cwd: root })
+  const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, `data-${i}`)], {
+    cwd: root,
+    logFile: join(work, `gateway-${i}.log`),
+    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '600', MPG_RATE_LIMIT: 'off' },
+  })
+  const { url, key: apiKey } = await gateway.ready
+  builds.push({ name: `${key ? '' : 'nokey:'}${basename(root)}`, key, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [] })
+}
+
+/** bench/load.js at the fixed rate against one build; resolves with its figures. */
+function load(build, duration) {
+  const config = {
+    url: build.url,
+    path: '/api/v1/stk-push',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${build.apiKey}` },
+    body: { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' },
+    idempotency: build.key,
+    connections: 50,
+    warmup: 0,
+    duration,
+    rate,
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [loadScript, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load generator exited ${code}`))))
+  })
+}
+
+for (const build of builds) await load(build, 3)
+await sleep(1000)
+for (let r = 0; r < rounds; r++) {
+  for (const build of r % 2 ? [...builds].reverse() : builds) {
+    const before = cpuSplitMs(build.gateway.pid)
+    const { requests_total: n } = await load(build, burst)
+    // The last answers' log lines and any flush in progress.
+    await sleep(300)
+    const after = cpuSplitMs(build.gateway.pid)
+    const user = after.user - before.user
+    const sys = after.sys - before.sys
+    build.user += user
+    build.sys += sys
+    build.pushes += n
+    build.bursts.push((user + sys) / n)
+  }
+}
+for (const b of builds) {
+  const line = {
+    build: b.name,
+    pushes: b.pushes,
+    gateway_cpu_ms_per_push: round((b.user + b.sys) / b.pushes, 4),
+    user_ms: round(b.user / b.pushes, 4),
+    sys_ms: round(b.sys / b.pushes, 4),
+    median_burst_ms: round(median(b.bursts), 4),
+    bursts_ms: b.bursts.map((x) => round(x, 3)),
+    loadavg_1m_at_end: round(loadavg()[0], 2),
+  }
+  process.stdout.write(`${JSON.stringify(line)}\n`)
+}
+for (const b of builds) {
+  await b.gateway.stop()
+  await b.emulator.stop()
+}
+process.exit(0)
