@@ -269,8 +269,16 @@ export class PgStore implements Store {
         return undefined
       })
       if (existing) return { existing }
-      // null: the key was taken, then released before we could read it; claim it again.
-      if (existing === undefined || tries >= 3) return {}
+      if (existing === undefined) return {}
+      // null: the key was taken, then released before we could read it; claim it again, a few
+      // times. Nothing was stored, so giving up must be an error: an empty answer means "stored".
+      if (tries >= 3) {
+        throw new StorageError(
+          'unavailable',
+          'The Idempotency-Key was taken and released by other requests on every try to claim it; nothing was stored.',
+          'Retry the request with the same Idempotency-Key.',
+        )
+      }
     }
   }
 
