@@ -3,7 +3,7 @@
 // side by side in one run. Servers run from dist/ (run `npm run build` first), each in its own
 // process on loopback; the load comes from autocannon in yet another process (bench/load.js).
 //
-//   --quick    short runs (3 s each after 1 s warm-up), about two to three minutes in all
+//   --quick    short runs (3 s each after 3 s warm-up), about three minutes in all
 //   --json     print one JSON object with the figures instead of the table
 //   --profile  run the gateway under `node --cpu-prof` and print its hottest functions
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
@@ -49,9 +49,12 @@ for (let i = 2; i < process.argv.length; i++) {
   }
 }
 
+// Warm-up before every load run, the same for every server: long enough for the gateway's full
+// flow, the slowest to reach its steady state (V8 still compiling it, its callback, payout and
+// webhook pipeline still filling), measured per second in bench/README.md ("Warm-up").
 const plan = quick
-  ? { warmup: 1, duration: 3, cliRuns: 5, storeWrites: { 1000: 10, 10000: 5, 100000: 2 }, webhookPayments: 300, workerDeliveries: 2000 }
-  : { warmup: 2, duration: 10, cliRuns: 15, storeWrites: { 1000: 30, 10000: 15, 100000: 5 }, webhookPayments: 2000, workerDeliveries: 10000 }
+  ? { warmup: 3, duration: 3, cliRuns: 5, storeWrites: { 1000: 10, 10000: 5, 100000: 2 }, webhookPayments: 300, workerDeliveries: 2000 }
+  : { warmup: 8, duration: 10, cliRuns: 15, storeWrites: { 1000: 30, 10000: 15, 100000: 5 }, webhookPayments: 2000, workerDeliveries: 10000 }
 const CONNECTIONS = 50
 const STK_BODY = { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' }
 

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// How long each server of the bench takes to warm up: one server (and the processes it needs)
+// started fresh, as bench/run.js starts it, then saturated with 50 connections for S seconds from
+// the first request on; each second, the requests answered in that second and each process's CPU
+// time (from /proc) in that second per request. A JIT still compiling, or a pipeline still
+// filling, shows as a first few seconds with fewer answers and more CPU per answer than the rest.
+//
+//   node bench/warmup-curve.js PART [--seconds S] [--json]
+//   PART: bare | reference | push-path | full-flow | emulator
+//
+// Prints one row per second (or one JSON line with them all).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { cpuMs, getJson, killChildren, round, start as startProcess } from './lib/procs.js'
+
+const argv = process.argv.slice(2)
+const part = argv[0]
+const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
+const seconds = Number(option('--seconds', 30))
+const asJson = argv.includes('--json')
+const PARTS = ['bare', 'reference', 'push-path', 'full-flow', 'emulator']
+if (!PARTS.includes(part)) {
+  process.stderr.write(`usage: node bench/warmup-curve.js ${PARTS.join('|')} [--seconds S] [--json]\n`)
+  process.exit(2)
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const here = (p) => join(root, 'bench', p)
+const work = mkdtempSync(join(tmpdir(), 'mpg-warmup-'))
+process.on('exit', () => {
+  killChildren()
+  rmSync(work, { recursive: true, force: true })
+})
+const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { cwd: root, ...options })
+const STK_BODY = { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' }
+
+function darajaBody(credentials, callbackUrl) {
+  const now = new Date()
+  const p = (n) => String(n).padStart(2, '0')
+  const timestamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`
+  return {
+    BusinessShortCode: credentials.shortcode,
+    Password: Buffer.from(`${credentials.shortcode}${credentials.passkey}${timestamp}`).toString('base64'),
+    Timestamp: timestamp,
+    TransactionType: 'CustomerPayBillOnline',
+    Amount: 100,
+    PartyA: '254708374149',
+    PartyB: credentials.shortcode,
+    PhoneNumber: '254708374149',
+    CallBackURL: callbackUrl,
+    AccountReference: 'ORDER-1234',
+    TransactionDesc: 'T-shirt',
+  }
+}
+
+/** Starts PART's processes as bench/run.js does; returns {processes: {name: pid}, target, stop}. */
+async function setUp() {
+  const stops = []
+  const stop = async () => {
+    for (const s of stops.reverse()) await s.stop()
+  }
+  const json = { 'content-type': 'application/json' }
+  if (part === 'bare') {
+    const bare = start('bare', [here('servers/bare.js')])
+    stops.push(bare)
+    return { processes: { bare: bare.pid }, target: { url: (await bare.ready).url, path: '/api/v1/stk-push', headers: json, body: STK_BODY }, stop }
+  }
+  if (part === 'emulator' || part === 'reference') {
+    const emulator = start('emulator', [here('servers/emulator.js'), part === 'emulator' ? '100' : '600000'])
+    stops.push(emulator)
+    const { url: emulatorUrl, credentials } = await emulator.ready
+    if (part === 'reference') {
+      const reference = start('reference', [here('servers/reference.js'), JSON.stringify({ emulatorUrl, credentials, file: join(work, 'reference.log') })])
+      stops.push(reference)
+      const { url } = await reference.ready
+      return { processes: { reference: reference.pid, emulator: emulator.pid }, target: { url, path: '/api/v1/stk-push', headers: json, body: STK_BODY }, stop }
+    }
+    const receiver = start('receiver', [here('servers/receiver.js')])
+    stops.unshift(receiver)
+    const receiverUrl = (await receiver.ready).url
+    const basic = Buffer.from(`${credentials.consumerKey}:${credentials.consumerSecret}`).toString('base64')
+    const token = await getJson(`${emulatorUrl}/oauth/v1/generate?grant_type=client_credentials`, { headers: { authorization: `Basic ${basic}` } })
+    return {
+      processes: { emulator: emulator.pid },
+      target: {
+        url: emulatorUrl,
+        path: '/mpesa/stkpush/v1/processrequest',
+        headers: { ...json, authorization: `Bearer ${token.body.access_token}` },
+        body: darajaBody(credentials, `${receiverUrl}/daraja/stk`),
+      },
+      stop,
+    }
+  }
+  const pushPathOnly = part === 'push-path'
+  const emulator = start('emulator', [here('servers/emulator.js'), pushPathOnly ? '600000' : '100'])
+  stops.push(emulator)
+  const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
+    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
+    logFile: join(work, 'gateway.log'),
+  })
+  stops.push(gateway)
+  const { url, key } = await gateway.ready
+  const processes = { gateway: gateway.pid, emulator: emulator.pid }
+  if (!pushPathOnly) {
+    const receiver = start('receiver', [here('servers/receiver.js')])
+    stops.push(receiver)
+    const endpoint = await getJson(`${url}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${key}` },
+      body: JSON.stringify({ url: `${(await receiver.ready).url}/webhooks` }),
+    })
+    if (endpoint.status !== 201) throw new Error(`POST /api/v1/webhooks answered ${endpoint.status}`)
+    processes.receiver = receiver.pid
+  }
+  return { processes, target: { url, path: '/api/v1/stk-push', headers: { ...json, authorization: `Bearer ${key}` }, body: STK_BODY, idempotency: true }, stop }
+}
+
+const { processes, target, stop } = await setUp()
+const loadBefore = round(loadavg()[0], 2)
+let counter = 0
+const tag = `${process.pid}-${Date.now().toString(36)}`
+const rows = []
+let last = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
+await new Promise((resolve, reject) => {
+  const instance = autocannon(
+    {
+      url: target.url,
+      connections: 50,
+      duration: seconds,
+      timeout: 20,
+      requests: [
+        {
+          method: 'POST',
+          path: target.path,
+          headers: target.headers,
+          body: JSON.stringify(target.body),
+          ...(target.idempotency
+            ? {
+                setupRequest: (request) => {
+                  request.headers = { ...request.headers, 'idempotency-key': `warmup-${tag}-${++counter}` }
+                  return request
+                },
+              }
+            : {}),
+        },
+      ],
+    },
+    (error) => (error ? reject(error) : resolve()),
+  )
+  // autocannon ticks once a second with the responses of that second.
+  instance.on('tick', ({ counter: answered }) => {
+    const now = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
+    const cpu = Object.fromEntries(Object.keys(processes).map((name) => [name, answered ? round((now[name] - last[name]) / answered, 3) : null]))
+    rows.push({ second: rows.length + 1, answered, cpu_ms_per_request: cpu })
+    last = now
+  })
+})
+await stop()
+if (asJson) process.stdout.write(`${JSON.stringify({ part, seconds, loadavg_1m_before: loadBefore, loadavg_1m_after: round(loadavg()[0], 2), rows })}\n`)
+else {
+  process.stdout.write(`${part}: load average ${loadBefore} → ${round(loadavg()[0], 2)}\nsecond  answered  ${Object.keys(processes).map((n) => `${n} ms/req`).join('  ')}\n`)
+  for (const row of rows) process.stdout.write(`${String(row.second).padStart(6)}  ${String(row.answered).padStart(8)}  ${Object.values(row.cpu_ms_per_request).map((v) => String(v).padStart(10)).join('  ')}\n`)
+}
+process.exit(0)
