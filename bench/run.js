@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { summarizeProfile } from './lib/profile.js'
 import { benchPostgres, freshDatabase, serverPids } from './lib/postgres.js'
 import { targetBars } from './lib/svg.js'
+import { emulatorStkPush } from './lib/emulator-push.js'
 import { children, cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -135,42 +136,13 @@ async function benchBare() {
   }
 }
 
-function darajaPassword(shortcode, passkey) {
-  const now = new Date()
-  const p = (n) => String(n).padStart(2, '0')
-  const timestamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`
-  return { timestamp, password: Buffer.from(`${shortcode}${passkey}${timestamp}`).toString('base64') }
-}
-
 /** STK pushes straight against the emulator (callbacks go to a local receiver). */
 async function benchEmulator(receiverUrl) {
   log('emulator alone …')
   const emulator = start('emulator', [here('servers/emulator.js'), '100'])
   const { url, credentials } = await emulator.ready
   try {
-    const basic = Buffer.from(`${credentials.consumerKey}:${credentials.consumerSecret}`).toString('base64')
-    const token = await getJson(`${url}/oauth/v1/generate?grant_type=client_credentials`, { headers: { authorization: `Basic ${basic}` } })
-    if (token.status !== 200) throw new Error(`emulator OAuth answered ${token.status}`)
-    const { timestamp, password } = darajaPassword(credentials.shortcode, credentials.passkey)
-    const body = {
-      BusinessShortCode: credentials.shortcode,
-      Password: password,
-      Timestamp: timestamp,
-      TransactionType: 'CustomerPayBillOnline',
-      Amount: 100,
-      PartyA: '254708374149',
-      PartyB: credentials.shortcode,
-      PhoneNumber: '254708374149',
-      CallBackURL: `${receiverUrl}/daraja/stk`,
-      AccountReference: 'ORDER-1234',
-      TransactionDesc: 'T-shirt',
-    }
-    return await measure({ emulator: emulator.pid }, {
-      url,
-      path: '/mpesa/stkpush/v1/processrequest',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token.body.access_token}` },
-      body,
-    })
+    return await measure({ emulator: emulator.pid }, { url, ...(await emulatorStkPush(url, credentials, `${receiverUrl}/daraja/stk`)) })
   } finally {
     await emulator.stop()
   }
