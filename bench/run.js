@@ -3,7 +3,7 @@
 // side by side in one run. Servers run from dist/ (run `npm run build` first), each in its own
 // process on loopback; the load comes from autocannon in yet another process (bench/load.js).
 //
-//   --quick    short runs (3 s each after 3 s warm-up), about three minutes in all
+//   --quick    short runs (3 s each after 3 s warm-up), three to five minutes in all
 //   --json     print one JSON object with the figures instead of the table
 //   --profile  run the gateway under `node --cpu-prof` and print its hottest functions
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
