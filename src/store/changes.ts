@@ -42,17 +42,41 @@ interface Touched {
 }
 
 /**
+ * Records touched since a point: a Map of keys per collection, so a look-up hashes the record's
+ * key (whose hash V8 keeps on the string) instead of a joined "collection + key" string made and
+ * hashed on every call; and the entries in the order first touched, the journal's order.
+ */
+class Touches {
+  private readonly byCollection = new Map<Collection, Map<string, Touched>>()
+  readonly inOrder: Touched[] = []
+  /** Whether one of them is a removal (lists that only removals can change skip the walk otherwise). */
+  removals = false
+
+  get(c: Collection, key: string): Touched | undefined {
+    return this.byCollection.get(c)?.get(key)
+  }
+
+  add(entry: Touched): void {
+    let keys = this.byCollection.get(entry.c)
+    if (keys === undefined) this.byCollection.set(entry.c, (keys = new Map()))
+    keys.set(entry.key, entry)
+    this.inOrder.push(entry)
+  }
+
+  of(c: Collection): Iterable<Touched> {
+    return this.byCollection.get(c)?.values() ?? []
+  }
+}
+
+/**
  * What changed in memory since the last flush: each record touched, with what the disk holds of
  * it (its version at the last flush, or nothing), so the journal gets new records whole, changes
  * as deltas, deletions by key, and nothing for a record made and removed between two flushes.
  */
 export class ChangeSet {
-  private touched = new Map<string, Touched>()
+  private touched = new Touches()
   /** What the last take() handed to the flush in progress, until written() says it is on disk. */
-  private writing: ReadonlyMap<string, Touched> | undefined
-  /** Whether `touched` / `writing` hold a removal (lists that only removals can change skip the walk otherwise). */
-  private removing = false
-  private writingRemovals = false
+  private writing: Touches | undefined
   private meta = false
 
   /**
@@ -61,13 +85,12 @@ export class ChangeSet {
    * in memory, and so is the absence of one never stored.
    */
   unwritten(c: Collection, key: string): boolean {
-    const id = `${c}\u0000${key}`
-    return this.touched.has(id) || (this.writing !== undefined && this.writing.has(id))
+    return this.touched.get(c, key) !== undefined || (this.writing !== undefined && this.writing.get(c, key) !== undefined)
   }
 
   /** Whether the record under `key` changed since the last take(): no flush holds that change yet. */
   untaken(c: Collection, key: string): boolean {
-    return this.touched.has(`${c}\u0000${key}`)
+    return this.touched.get(c, key) !== undefined
   }
 
   /**
@@ -76,10 +99,9 @@ export class ChangeSet {
    * did not make, the disk holds at least the version that flush started from.)
    */
   unstored(c: Collection, key: string): boolean {
-    const id = `${c}\u0000${key}`
-    const inFlush = this.writing?.get(id)
+    const inFlush = this.writing?.get(c, key)
     if (inFlush) return inFlush.base === undefined
-    const entry = this.touched.get(id)
+    const entry = this.touched.get(c, key)
     return entry !== undefined && entry.base === undefined
   }
 
@@ -89,12 +111,12 @@ export class ChangeSet {
    * it filters on, a removal) must be on disk before the list answers without it.
    */
   unwrittenOf(c: Collection, removalsOnly = false): Array<{ key: string; base: AnyRecord | undefined }> {
-    if (removalsOnly && !this.removing && !this.writingRemovals) return []
+    if (removalsOnly && !this.touched.removals && !this.writing?.removals) return []
     const found = new Map<string, AnyRecord | undefined>()
     for (const entries of [this.writing, this.touched]) {
       if (!entries) continue
-      for (const e of entries.values()) {
-        if (e.c === c && (!removalsOnly || e.latest === undefined) && !found.has(e.key)) found.set(e.key, e.base)
+      for (const e of entries.of(c)) {
+        if ((!removalsOnly || e.latest === undefined) && !found.has(e.key)) found.set(e.key, e.base)
       }
     }
     return [...found].map(([key, base]) => ({ key, base }))
@@ -103,19 +125,17 @@ export class ChangeSet {
   /** The flush of the last take() has ended (written, or failed: the store then refuses every read). */
   written(): void {
     this.writing = undefined
-    this.writingRemovals = false
   }
 
   /**
-   * Call before a record is stored (`record`: the new version) or removed (the first call since
-   * the last flush keeps its base).
+   * Call as a record is stored (`record`: the new version) or removed, with the version it
+   * replaces (`replaced`; undefined: none): the first call since the last flush keeps that as its base.
    */
-  track(state: StoreState, c: Collection, key: string, record?: AnyRecord): void {
-    const id = `${c}\u0000${key}`
-    let entry = this.touched.get(id)
-    if (!entry) this.touched.set(id, (entry = { c, key, base: state.tables[c].get(key) as AnyRecord | undefined }))
-    entry.latest = record
-    if (record === undefined) this.removing = true
+  track(c: Collection, key: string, replaced: AnyRecord | undefined, record?: AnyRecord): void {
+    const entry = this.touched.get(c, key)
+    if (entry) entry.latest = record
+    else this.touched.add({ c, key, base: replaced, latest: record })
+    if (record === undefined) this.touched.removals = true
   }
 
   metaChanged(): void {
@@ -129,7 +149,7 @@ export class ChangeSet {
       entries.push({ m: state.meta, s: state.nextEventSeq })
       this.meta = false
     }
-    for (const { c, key, base, latest } of this.touched.values()) {
+    for (const { c, key, base, latest } of this.touched.inOrder) {
       const record = state.tables[c].get(key) as AnyRecord | undefined
       if (!record) {
         if (base) entries.push({ c, d: key })
@@ -146,9 +166,7 @@ export class ChangeSet {
     }
     // Kept (not cleared) while the flush writes them: their records are not on disk yet.
     this.writing = this.touched
-    this.writingRemovals = this.removing
-    this.touched = new Map()
-    this.removing = false
+    this.touched = new Touches()
     return entries
   }
 }

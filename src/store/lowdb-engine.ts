@@ -263,13 +263,15 @@ export abstract class LowdbEngine {
 
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
   protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
-    this.changes.track(this.state, c, String((record as unknown as Record<string, unknown>)[KEY_OF[c]]), record as unknown as Record<string, unknown>)
-    this.state.put(c, record)
+    const key = String((record as unknown as Record<string, unknown>)[KEY_OF[c]])
+    // The version replaced comes from the store's own look-up: no second one in the change set.
+    const replaced = this.state.put(c, record, key)
+    this.changes.track(c, key, replaced as Record<string, unknown> | undefined, record as unknown as Record<string, unknown>)
   }
 
   protected remove(c: 'idempotency' | 'events' | 'deliveries', key: string): boolean {
     if (!this.state.tables[c].has(key)) return false
-    this.changes.track(this.state, c, key)
+    this.changes.track(c, key, this.state.tables[c].get(key) as Record<string, unknown> | undefined)
     return this.state.remove(c, key)
   }
 

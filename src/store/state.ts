@@ -114,21 +114,20 @@ export class StoreState {
   }
 
   /**
-   * Stores a record (new or a new version of one) and updates the indexes. A record that will not
-   * change on the hot path again is kept cold (its JSON text; cold.ts); returns what is stored.
+   * Stores a record (new or a new version of one) under its key and updates the indexes. A record
+   * that will not change on the hot path again is kept cold (its JSON text; cold.ts). Returns the
+   * version it replaced (undefined: none), which the change set keeps as what the disk holds.
    */
-  put<C extends Collection>(c: C, record: StoreDocument[C][number] | Stored<C>): Stored<C> {
+  put<C extends Collection>(c: C, record: StoreDocument[C][number] | Stored<C>, key = String((record as unknown as AnyRecord)[KEY_OF[c]])): Stored<C> | undefined {
     const r = record as unknown as AnyRecord
-    const key = String(r[KEY_OF[c]])
     const stored = (!isCold(r) && coolable(c, r) ? cold(c, JSON.stringify(r), r) : r) as unknown as Stored<C>
     const table = this.tables[c] as unknown as Table<AnyRecord>
-    const old = table.get(key)
-    table.set(key, stored as unknown as AnyRecord)
+    const old = table.put(key, stored as unknown as AnyRecord)
     if (c === 'transactions') this.indexTransaction(old as TransactionHead | undefined, stored as TransactionHead)
     else if (c === 'deliveries') this.indexDelivery(old as DeliveryHead | undefined, stored as DeliveryHead)
     else if (c === 'events' && !old) this.eventList.push(stored as EventHead)
     else if (c === 'api_keys') this.keyByHash.set((record as { hash: string }).hash, key)
-    return stored
+    return old as Stored<C> | undefined
   }
 
   /**
@@ -187,11 +186,16 @@ export class StoreState {
       this.txPlace.set(t.id, this.txOrder.length)
       this.txOrder.push(t.id)
     }
-    this.txByCallbackToken.set(t.callback_token, t.id)
-    if (t.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t.id)
-    if (t.payout?.callback_token) this.txByPayoutToken.set(t.payout.callback_token, t.id)
-    if (t.status === 'pending') this.addPending(t)
-    else if (old && this.pendingTx.delete(t.id) && this.pendingTx.size === 0) {
+    // A new version mostly keeps its tokens, ids and status: each index is written only when its
+    // key changed (payments are never removed, so an unchanged key is indexed already), not looked
+    // up again in maps of tens of thousands on every change.
+    if (t.callback_token !== old?.callback_token) this.txByCallbackToken.set(t.callback_token, t.id)
+    if (t.checkout_request_id && t.checkout_request_id !== old?.checkout_request_id) this.txByCheckout.set(t.checkout_request_id, t.id)
+    const payoutToken = t.payout?.callback_token
+    if (payoutToken && payoutToken !== old?.payout?.callback_token) this.txByPayoutToken.set(payoutToken, t.id)
+    if (t.status === 'pending') {
+      if (old?.status !== 'pending') this.addPending(t)
+    } else if (old?.status === 'pending' && this.pendingTx.delete(t.id) && this.pendingTx.size === 0) {
       this.pendingInCreationOrder = true
       this.lastPendingCreatedAt = ''
     }
@@ -206,8 +210,8 @@ export class StoreState {
     }
   }
 
+  /** For a payment that was not pending (new, or its last version was not). */
   private addPending(t: TransactionHead): void {
-    if (this.pendingTx.has(t.id)) return
     if (t.created_at < this.lastPendingCreatedAt) this.pendingInCreationOrder = false
     else this.lastPendingCreatedAt = t.created_at
     this.pendingTx.add(t.id)

@@ -37,18 +37,29 @@ export class Table<T> {
   }
 
   get(key: string): T | undefined {
-    return this.hidden.has(key) ? undefined : this.records.get(key)
+    // `hidden` is empty but while a fold's view is open: one look-up in the common case, not two.
+    return this.hidden.size === 0 || !this.hidden.has(key) ? this.records.get(key) : undefined
   }
 
   has(key: string): boolean {
-    return this.records.has(key) && !this.hidden.has(key)
+    return this.records.has(key) && (this.hidden.size === 0 || !this.hidden.has(key))
   }
 
   set(key: string, record: T): void {
-    this.remember(key)
-    this.hidden.delete(key)
+    this.put(key, record)
+  }
+
+  /**
+   * set(), answering the record replaced (undefined: none). A text is kept only for a record
+   * stored, so a new key has none to forget: no look-up of it in `texts` (every insert's).
+   */
+  put(key: string, record: T): T | undefined {
+    const old = this.get(key)
+    if (this.before) this.remember(key)
+    if (this.hidden.size > 0) this.hidden.delete(key)
     this.records.set(key, record)
-    if (this.texts.size > 0) this.forgetText(key)
+    if (old !== undefined && this.texts.size > 0) this.forgetText(key)
+    return old
   }
 
   /** Stores a record under a key known to be new, with no view open (a store being opened). */

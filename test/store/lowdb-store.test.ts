@@ -507,6 +507,24 @@ describe('Table views (what a fold writes while writes go on)', () => {
     expect(table.size).toBe(4)
   })
 
+  it('put answers the record it replaced (none for a new key, nor for one deleted under an open view), and a kept text goes with its record', () => {
+    const table = new Table<{ id: string; v: number }>()
+    expect(table.put('a', { id: 'a', v: 0 })).toBeUndefined()
+    expect(table.put('a', { id: 'a', v: 1 })).toEqual({ id: 'a', v: 0 })
+    const view = table.view()
+    expect([...view.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":1}'])
+    table.delete('a')
+    expect(table.put('a', { id: 'a', v: 2 })).toBeUndefined()
+    view.close()
+    const again = table.view()
+    expect([...again.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":2}'])
+    again.close()
+    expect(table.put('a', { id: 'a', v: 3 })).toEqual({ id: 'a', v: 2 })
+    const last = table.view()
+    expect([...last.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":3}'])
+    last.close()
+  })
+
   it("a view's cursor (what a fold writes from) gives the same texts as texts(), one per call, then undefined", () => {
     const table = new Table<{ id: string; v: number }>()
     for (const id of ['a', 'b', 'c']) table.set(id, { id, v: 0 })
