@@ -17,10 +17,11 @@
  *   const { fold_max_stall_ms, heap_mb_per_100k_transactions, restart_ms_per_10k_transactions } = await measureStore({ transactions: 20_000 })
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mainThreadSchedule } from '../bench/lib/stalls.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const round1 = (ms) => Math.max(0, Math.round(ms * 10) / 10)
@@ -90,19 +91,9 @@ export async function fill(file, count, concurrency = 200) {
 }
 
 /** The main thread's [ms on a CPU, ms waiting for one] so far (Linux's per-thread scheduler counts), or undefined elsewhere. */
-function mainThreadSchedule() {
-  let fd
-  try {
-    fd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r')
-  } catch {
-    return undefined
-  }
-  const bytes = Buffer.alloc(128)
-  return () => {
-    const text = bytes.toString('latin1', 0, readSync(fd, bytes, 0, bytes.length, 0))
-    const [run, wait] = text.split(' ')
-    return [Number(run) / 1e6, Number(wait) / 1e6]
-  }
+function mainThreadScheduleMs() {
+  const ns = mainThreadSchedule()
+  return ns && (() => ns().map((n) => n / 1e6))
 }
 
 /**
@@ -116,7 +107,7 @@ function mainThreadSchedule() {
  * 2-core machine wakes a thread milliseconds late): on an idle process it read 3.7-4 ms.
  */
 function loopProbe() {
-  const schedule = mainThreadSchedule()
+  const schedule = mainThreadScheduleMs()
   const now = () => [performance.now(), performance.eventLoopUtilization().idle, schedule ? schedule()[1] : 0]
   let [lastAt, lastIdle, lastWait] = now()
   let worstHeld = 0
@@ -151,7 +142,7 @@ function loopProbe() {
  */
 function holdLoop(ms, how) {
   if (how === 'blocked') return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
-  const schedule = mainThreadSchedule()
+  const schedule = mainThreadScheduleMs()
   const spent = schedule ? () => schedule()[0] : () => performance.now()
   const from = spent()
   while (spent() - from < ms);

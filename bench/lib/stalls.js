@@ -19,7 +19,7 @@ import { openSync, readSync } from 'node:fs'
 import { createHistogram, performance } from 'node:perf_hooks'
 
 /** The main thread's [ns on a CPU, ns waiting on a run queue] so far, or undefined off Linux. */
-function mainThreadSchedule() {
+export function mainThreadSchedule() {
   let fd
   try {
     fd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r')
