@@ -26,12 +26,10 @@ import { replaceFileAtomic } from './files.js'
 const LAYOUT_MARK = '{"version":1,"layout":"lines",'
 
 /**
- * Bytes of JSON per write (filled SLICE_BYTES at a time). Each chunk is one write through the
- * thread pool and its promise: with 64 KiB, those were half of a fold's own CPU once the texts
- * were kept; 1 MiB (one sync each) against 256 KiB: 470-580 ms of the process's CPU per fold of
- * 48k against 535-712, alternated at load average 7.
+ * Bytes of JSON per write. Each chunk is one write through the thread pool and its promise: with
+ * 64 KiB, those were half of a fold's own CPU once the texts were kept.
  */
-const CHUNK_BYTES = 1024 * 1024
+const CHUNK_BYTES = 256 * 1024
 
 /**
  * Bytes of JSON put in the buffer between two turns of the event loop (a chunk is filled in
