@@ -45,13 +45,10 @@ export class Table<T> {
     return this.records.has(key) && (this.hidden.size === 0 || !this.hidden.has(key))
   }
 
-  set(key: string, record: T): void {
-    this.put(key, record)
-  }
-
   /**
-   * set(), answering the record replaced (undefined: none). A text is kept only for a record
-   * stored, so a new key has none to forget: no look-up of it in `texts` (every insert's).
+   * Stores a record under its key, answering the record replaced (undefined: none). A text is kept
+   * only for a record stored, so a new key has none to forget: no look-up of it in `texts` (every
+   * insert's).
    */
   put(key: string, record: T): T | undefined {
     const old = this.get(key)
@@ -100,7 +97,7 @@ export class Table<T> {
    * Opens a view of the collection as it is now; iterate it (lazily, at any pace), then close it.
    * One view at a time.
    */
-  view(): { texts(text: (record: T) => string, keep: (record: T) => boolean): Generator<string>; cursor(text: (record: T) => string, keep: (record: T) => boolean): () => string | undefined; close(): void } {
+  view(): { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => string | undefined; close(): void } {
     if (this.before) throw new Error('a view of this table is already open')
     const before = new Map<string, T | typeof ABSENT>()
     this.before = before
@@ -143,11 +140,6 @@ export class Table<T> {
     }
     return {
       cursor,
-      /** The same as cursor(), as a generator. */
-      *texts(text, keep) {
-        const next = cursor(text, keep)
-        for (let made = next(); made !== undefined; made = next()) yield made
-      },
       close: () => {
         if (this.before !== before) return
         this.before = undefined

@@ -477,23 +477,29 @@ describe('journal deltas and background folds', () => {
   })
 })
 
+/** A view's texts as a generator, read through its cursor (what a fold writes from). */
+function* textsOf<T>(view: { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => string | undefined }, text: (record: T) => string, keep: (record: T) => boolean): Generator<string> {
+  const next = view.cursor(text, keep)
+  for (let made = next(); made !== undefined; made = next()) yield made
+}
+
 describe('Table views (what a fold writes while writes go on)', () => {
   it('a view yields the records as they were when it opened, each once, whatever changes meanwhile', () => {
     const table = new Table<{ id: string; v: number }>()
-    for (const id of ['a', 'b', 'c', 'd']) table.set(id, { id, v: 0 })
+    for (const id of ['a', 'b', 'c', 'd']) table.put(id, { id, v: 0 })
     const view = table.view()
     // Each record as the view yields it (its text, parsed back; nothing kept).
-    const texts = view.texts((r) => JSON.stringify(r), () => false)
+    const texts = textsOf(view, (r) => JSON.stringify(r), () => false)
     const seen = (function* () {
       for (const text of texts) yield JSON.parse(text) as { id: string; v: number }
     })()
     expect(seen.next().value).toEqual({ id: 'a', v: 0 })
-    table.set('a', { id: 'a', v: 1 })
-    table.set('c', { id: 'c', v: 1 })
+    table.put('a', { id: 'a', v: 1 })
+    table.put('c', { id: 'c', v: 1 })
     table.delete('b')
     table.delete('a')
-    table.set('a', { id: 'a', v: 2 })
-    table.set('e', { id: 'e', v: 1 })
+    table.put('a', { id: 'a', v: 2 })
+    table.put('e', { id: 'e', v: 1 })
     expect([...seen]).toEqual([
       { id: 'b', v: 0 },
       { id: 'c', v: 0 },
@@ -512,34 +518,34 @@ describe('Table views (what a fold writes while writes go on)', () => {
     expect(table.put('a', { id: 'a', v: 0 })).toBeUndefined()
     expect(table.put('a', { id: 'a', v: 1 })).toEqual({ id: 'a', v: 0 })
     const view = table.view()
-    expect([...view.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":1}'])
+    expect([...textsOf(view, (r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":1}'])
     table.delete('a')
     expect(table.put('a', { id: 'a', v: 2 })).toBeUndefined()
     view.close()
     const again = table.view()
-    expect([...again.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":2}'])
+    expect([...textsOf(again, (r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":2}'])
     again.close()
     expect(table.put('a', { id: 'a', v: 3 })).toEqual({ id: 'a', v: 2 })
     const last = table.view()
-    expect([...last.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":3}'])
+    expect([...textsOf(last, (r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":3}'])
     last.close()
   })
 
-  it("a view's cursor (what a fold writes from) gives the same texts as texts(), one per call, then undefined", () => {
+  it("a view's cursor (what a fold writes from) gives the view's texts one per call, then undefined", () => {
     const table = new Table<{ id: string; v: number }>()
-    for (const id of ['a', 'b', 'c']) table.set(id, { id, v: 0 })
+    for (const id of ['a', 'b', 'c']) table.put(id, { id, v: 0 })
     const view = table.view()
     const next = view.cursor((r) => JSON.stringify(r), () => true)
     expect(next()).toBe('{"id":"a","v":0}')
     // Changed and removed after the view opened: the view still gives each as it was, once.
-    table.set('b', { id: 'b', v: 1 })
+    table.put('b', { id: 'b', v: 1 })
     table.delete('c')
-    table.set('d', { id: 'd', v: 0 })
+    table.put('d', { id: 'd', v: 0 })
     expect([next(), next(), next()]).toEqual(['{"id":"b","v":0}', '{"id":"c","v":0}', undefined])
     expect(next()).toBeUndefined()
     view.close()
     const again = table.view()
-    expect([...again.texts((r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":0}', '{"id":"b","v":1}', '{"id":"d","v":0}'])
+    expect([...textsOf(again, (r) => JSON.stringify(r), () => true)]).toEqual(['{"id":"a","v":0}', '{"id":"b","v":1}', '{"id":"d","v":0}'])
     again.close()
   })
 
@@ -553,38 +559,38 @@ describe('Table views (what a fold writes while writes go on)', () => {
     const texts = () => {
       const view = table.view()
       try {
-        return [...view.texts(text, () => true)]
+        return [...textsOf(view, text, () => true)]
       } finally {
         view.close()
       }
     }
-    for (const id of ['a', 'b', 'c']) table.set(id, { id, v: 0 })
+    for (const id of ['a', 'b', 'c']) table.put(id, { id, v: 0 })
     expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":0}', '{"id":"c","v":0}'])
     expect(made).toBe(3)
     // Nothing changed: every text is the one kept, none made again.
     expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":0}', '{"id":"c","v":0}'])
     expect(made).toBe(3)
-    table.set('b', { id: 'b', v: 1 })
+    table.put('b', { id: 'b', v: 1 })
     table.delete('c')
-    table.set('d', { id: 'd', v: 0 })
+    table.put('d', { id: 'd', v: 0 })
     expect(texts()).toEqual(['{"id":"a","v":0}', '{"id":"b","v":1}', '{"id":"d","v":0}'])
     expect(made).toBe(5)
     // Changed while a view is being read: that view gets the older version, the next one the newer.
     const view = table.view()
-    const seen = view.texts(text, () => true)
+    const seen = textsOf(view, text, () => true)
     expect(seen.next().value).toBe('{"id":"a","v":0}')
-    table.set('a', { id: 'a', v: 2 })
-    table.set('b', { id: 'b', v: 2 })
+    table.put('a', { id: 'a', v: 2 })
+    table.put('b', { id: 'b', v: 2 })
     expect([...seen]).toEqual(['{"id":"b","v":1}', '{"id":"d","v":0}'])
     view.close()
     expect(texts()).toEqual(['{"id":"a","v":2}', '{"id":"b","v":2}', '{"id":"d","v":0}'])
     // Not kept when `keep` says so (a record that is text already): made each time.
     const other = new Table<{ id: string; v: number }>()
-    for (const id of ['a', 'b', 'c']) other.set(id, { id, v: 0 })
+    for (const id of ['a', 'b', 'c']) other.put(id, { id, v: 0 })
     made = 0
     for (let i = 0; i < 2; i++) {
       const view = other.view()
-      expect([...view.texts(text, () => false)]).toHaveLength(3)
+      expect([...textsOf(view, text, () => false)]).toHaveLength(3)
       view.close()
     }
     expect(made).toBe(6)
@@ -593,13 +599,13 @@ describe('Table views (what a fold writes while writes go on)', () => {
   it('keeps texts up to MAX_KEPT_CHARS per table; past it they are made each time, and a text dropped frees its share', () => {
     const table = new Table<{ id: string; pad: string }>()
     const pad = 'x'.repeat(MAX_KEPT_CHARS / 4)
-    for (const id of ['a', 'b', 'c', 'd', 'e']) table.set(id, { id, pad })
+    for (const id of ['a', 'b', 'c', 'd', 'e']) table.put(id, { id, pad })
     let made: string[] = []
     const texts = () => {
       made = []
       const view = table.view()
       try {
-        return [...view.texts((r) => (made.push(r.id), JSON.stringify(r)), () => true)]
+        return [...textsOf(view, (r) => (made.push(r.id), JSON.stringify(r)), () => true)]
       } finally {
         view.close()
       }
