@@ -184,20 +184,6 @@ export abstract class LowdbEngine {
     }
   }
 
-  /**
-   * Waits for the flush in progress (or the one queued). Enough only for a read that then checks
-   * what it answers (event lists end at the first event not written yet); a read of records uses
-   * written() / onceWritten(), since that flush may end with a newer change in memory only.
-   */
-  protected async readable(): Promise<void> {
-    if (this.failedWith) throw this.failedWith
-    try {
-      await (this.queued ?? this.writing)
-    } catch (error) {
-      throw this.failedWith ?? error
-    }
-  }
-
   /** Throws once the store has failed: reads that wait for nothing still refuse to answer then. */
   protected answering(): void {
     if (this.failedWith) throw this.failedWith
@@ -215,7 +201,7 @@ export abstract class LowdbEngine {
   /**
    * Whether a read of this one record may answer at once: nothing of it waits to be written (see
    * ChangeSet.unwritten), so what memory holds of it is what the disk holds. Otherwise the read
-   * waits for the flushes (onceWritten()). Throws once the store has failed, as readable() does.
+   * waits for the flushes (onceWritten()). Throws once the store has failed, as answering() does.
    * A push reads its API key, account and Idempotency-Key: each used to wait for whatever flush was
    * running, up to three flushes (a few ms each under load) before its payment was even stored.
    */
@@ -248,6 +234,11 @@ export abstract class LowdbEngine {
       throw this.failedWith ?? error
     }
     return this.state.get(c, key)
+  }
+
+  /** Whether no version of the record is on disk yet, nor acknowledged (see ChangeSet.unstored). */
+  protected unstored(c: Collection, key: string): boolean {
+    return this.changes.unstored(c, key)
   }
 
   /** Records of `c` with a change not written yet (see ChangeSet.unwrittenOf): a list visits them too. */

@@ -311,9 +311,12 @@ export abstract class LowdbPayments extends LowdbEngine {
 
   async pruneHistory(before: string, limit: number) {
     this.writable()
-    const removed = pruneLowdbHistory(this.state, { before, limit }, (c, key) => this.remove(c, key))
-    if (removed.events + removed.deliveries > 0) await this.persist()
-    return removed
+    const { events, deliveries, eventsThroughSeq } = pruneLowdbHistory(this.state, { before, limit }, (c, key) => this.remove(c, key))
+    if (events + deliveries > 0) await this.persist()
+    // Replays (event lists, streams) answer an event until its removal is on disk, which it is now:
+    // off the replay list (those a later pass removed and has not written yet stay).
+    if (events > 0) this.state.dropEventsThrough(eventsThroughSeq, (e) => this.state.tables.events.has(e.id) || !this.written('events', e.id))
+    return { events, deliveries }
   }
 
   /** A payout with a change not written yet is left for a later pass: nothing is sent from what a crash could take back. */

@@ -24,13 +24,14 @@ export function pruneLowdbIdempotency(state: StoreState, createdBefore: string, 
 /**
  * Deliveries created before the cutoff that are finished (a pending one is still owed), then
  * events created before it that have no delivery left (a delivery can still be resent while its
- * event is kept).
+ * event is kept). Removed events stay on the replay list (`eventList`): the caller takes them off
+ * through `eventsThroughSeq` once their removal is written, since until then the disk holds them.
  */
 export function pruneLowdbHistory(
   state: StoreState,
   { before, limit }: { before: string; limit: number },
   remove: (c: 'events' | 'deliveries', key: string) => void,
-): { events: number; deliveries: number } {
+): { events: number; deliveries: number; eventsThroughSeq: number } {
   const deliveries: string[] = []
   let visits = 0
   for (const d of state.tables.deliveries.values()) {
@@ -41,14 +42,16 @@ export function pruneLowdbHistory(
 
   let events = 0
   let visited = 0
+  let eventsThroughSeq = 0
   for (const e of state.eventList) {
     // In seq order, which is the order they were made in: the rest are younger.
     if (events >= limit || visited >= visitsFor(limit) || e.created_at >= before) break
     visited++
-    if (state.hasDeliveries(e.id)) continue
+    // (One removed already, by a pass whose removal is still being written.)
+    if (!state.tables.events.has(e.id) || state.hasDeliveries(e.id)) continue
     remove('events', e.id)
     events++
+    eventsThroughSeq = e.seq
   }
-  if (events > 0) state.dropOldestEvents(visited)
-  return { events, deliveries: deliveries.length }
+  return { events, deliveries: deliveries.length, eventsThroughSeq }
 }

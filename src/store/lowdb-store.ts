@@ -71,27 +71,42 @@ export class LowdbStore extends LowdbPayments implements Store {
   }
 
   async listEventsAfter(accountId: string, mode: Mode, afterSeq: number, limit: number) {
-    await this.readable()
     return this.eventsAfter(afterSeq, limit, (e) => e.account_id === accountId && e.mode === mode)
   }
 
   async listAllEventsAfter(afterSeq: number, limit: number) {
-    await this.readable()
     return this.eventsAfter(afterSeq, limit, () => true)
   }
 
+  /**
+   * Answers at once, with what the disk holds: each event is checked, so waiting for the flush in
+   * progress would only add the events it writes, which their writers publish once written.
+   */
   private eventsAfter(afterSeq: number, limit: number, wanted: (e: EventHead) => boolean): EventRecord[] {
+    this.answering()
     const list = this.state.eventList
     const out: EventRecord[] = []
     for (let i = this.state.eventsAfter(afterSeq); i < list.length && out.length < limit; i++) {
-      // Events are written in seq order, and the flush a read waited for may end with newer ones in
-      // memory only (stored during it): the first not on disk yet ends the list. A stream gets it
+      const disk = this.onDisk(list[i])
+      // Events are written in seq order: the first not on disk yet ends the list. A stream gets it
       // from the bus once its write is done; shown earlier, a crash would lose it and give its
       // seq to another event, which a client resuming after that seq would never see.
-      if (!this.written('events', list[i].id)) break
-      if (wanted(list[i])) out.push(this.state.get('events', list[i].id)!)
+      if (disk === 'not yet') break
+      if (disk === 'on disk' && wanted(list[i])) out.push(this.state.eventOf(list[i]))
     }
     return out
+  }
+
+  /**
+   * What the disk holds of an event on the replay list: the event ('on disk': written, or removed
+   * by retention with the removal not written yet), nothing yet ('not yet': its write has not
+   * ended), or no more ('removed': retention's removal is written; it leaves the list next).
+   */
+  private onDisk(head: EventHead): 'on disk' | 'not yet' | 'removed' {
+    const written = this.written('events', head.id)
+    if (this.state.tables.events.has(head.id)) return written ? 'on disk' : 'not yet'
+    if (written) return 'removed'
+    return this.unstored('events', head.id) ? 'not yet' : 'on disk'
   }
 
   /** The last event on disk: one whose write has not ended is not answered (its seq could go to another after a crash). */
@@ -99,7 +114,7 @@ export class LowdbStore extends LowdbPayments implements Store {
     this.answering()
     const list = this.state.eventList
     let i = list.length - 1
-    while (i >= 0 && !this.written('events', list[i].id)) i--
+    while (i >= 0 && this.onDisk(list[i]) !== 'on disk') i--
     return i >= 0 ? list[i].seq : 0
   }
 

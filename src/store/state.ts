@@ -132,7 +132,7 @@ export class StoreState {
 
   /**
    * Removes a record (idempotency keys, and what retention prunes). Events leave `eventList` only
-   * through `dropOldestEvents`, a batch at a time.
+   * through `dropEventsThrough`, a batch at a time, once their removal is written.
    */
   remove(c: 'idempotency' | 'events' | 'deliveries', key: string): boolean {
     const table = this.tables[c] as unknown as Table<AnyRecord>
@@ -163,10 +163,18 @@ export class StoreState {
     return id === undefined ? undefined : this.get('transactions', id)
   }
 
-  /** Takes the first `count` events off `eventList`, but those still stored (kept by retention). */
-  dropOldestEvents(count: number): void {
-    const kept = this.eventList.slice(0, count).filter((e) => this.tables.events.has(e.id))
-    this.eventList.splice(0, count, ...kept)
+  /**
+   * Takes the events up to seq `throughSeq` off `eventList`, but those `kept` says stay (still
+   * stored, or removed by a change not written yet: the disk still holds them).
+   */
+  dropEventsThrough(throughSeq: number, kept: (e: EventHead) => boolean): void {
+    const count = this.eventsAfter(throughSeq)
+    this.eventList.splice(0, count, ...this.eventList.slice(0, count).filter(kept))
+  }
+
+  /** An event of `eventList` as the disk holds it (also one removed from its table by a change not written yet). */
+  eventOf(head: EventHead): EventRecord {
+    return seal(decode(head as unknown as EventRecord, this.file)) as EventRecord
   }
 
   /** Index of the first event with seq > afterSeq. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
-import type { DeliveryRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
+import type { DeliveryRecord, EventRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { transaction } from './records.js'
 
@@ -21,10 +21,10 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-async function openStore() {
+async function openStore(now?: () => number) {
   const dir = mkdtempSync(join(tmpdir(), 'mpg-reads-'))
   dirs.push(dir)
-  const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo })
+  const store = new LowdbStore(join(dir, 'gateway.json'), { deliverTo: deliversTo, now })
   opened.push(store)
   await store.open()
   return { store, journal: () => readFileSync(join(dir, 'gateway.journal'), 'utf8') }
@@ -427,6 +427,101 @@ describe('a list leaves a record out only once the change that took it out is wr
       const seen = await c.read(store).then((list) => ({ listed: list.length, onDisk: journal().includes(c.written) }))
       await first
       expect(seen).toEqual({ listed: 0, onDisk: true })
+    })
+  }
+})
+
+/** A settled payment with one event (written): the event's id. */
+async function withOneEvent(store: Opened, id = 'x'): Promise<string> {
+  await store.insertTransaction(transaction(id))
+  const settled = await store.transition({ transactionId: id, guard: () => true, patch: () => ({ status: 'success' }), events: () => [{ event: 'payment.success', data: {} }] })
+  return settled!.events[0].id
+}
+
+const replays: Record<string, (store: Opened) => Promise<EventRecord[]>> = {
+  listEventsAfter: (s) => s.listEventsAfter('acct_1', 'test', 0, 10),
+  listAllEventsAfter: (s) => s.listAllEventsAfter(0, 10),
+}
+
+describe('retention takes an event off the replay list only once its removal is written', () => {
+  for (const [name, read] of Object.entries(replays)) {
+    it(`${name}: an event retention removes while a flush is writing is replayed until its removal is on disk`, async () => {
+      const { store, journal } = await openStore()
+      const id = await withOneEvent(store)
+      const first = store.transition({ transactionId: 'x', guard: () => true, patch: () => ({ completed_at: mark('A') }) })
+      const asked = read(store)
+      await intoTheFlush()
+      // Retention removes the event (it has no delivery) while A is being written.
+      const pruned = store.pruneHistory('2999-01-01T00:00:00.000Z', 10)
+      const seen = await asked.then((list) => ({ listed: list.map((e) => e.id), removalOnDisk: journal().includes(`"d":"${id}"`) }))
+      await Promise.all([first, pruned])
+      expect(seen).toEqual({ listed: seen.removalOnDisk ? [] : [id], removalOnDisk: seen.removalOnDisk })
+      expect(seen.listed).toEqual([id])
+      // Once the removal is written, the replay leaves it out.
+      expect((await read(store)).map((e) => e.id)).toEqual([])
+    })
+
+    it(`${name}: asked after retention removed an event while a flush is writing (the removal waits for the next one), the event is still replayed`, async () => {
+      const { store, journal } = await openStore()
+      const id = await withOneEvent(store)
+      const first = store.transition({ transactionId: 'x', guard: () => true, patch: () => ({ completed_at: mark('A') }) })
+      await intoTheFlush()
+      const pruned = store.pruneHistory('2999-01-01T00:00:00.000Z', 10)
+      const seen = await read(store).then((list) => ({ listed: list.map((e) => e.id), removalOnDisk: journal().includes(`"d":"${id}"`) }))
+      await Promise.all([first, pruned])
+      expect(seen).toEqual({ listed: seen.removalOnDisk ? [] : [id], removalOnDisk: seen.removalOnDisk })
+      expect((await read(store)).map((e) => e.id)).toEqual([])
+    })
+
+    it(`${name}: asked while the flush that writes retention's removal is writing, the event is still replayed (the disk holds it until that write ends)`, async () => {
+      const { store } = await openStore()
+      const id = await withOneEvent(store)
+      const pruned = store.pruneHistory('2999-01-01T00:00:00.000Z', 10)
+      await intoTheFlush()
+      const listed = (await read(store)).map((e) => e.id)
+      await pruned
+      expect(listed).toEqual([id])
+      expect((await read(store)).map((e) => e.id)).toEqual([])
+    })
+  }
+
+  it('the events after a removed one are replayed in seq order, before and after the removal is written', async () => {
+    let now = Date.parse('2026-01-01T00:00:00.000Z')
+    const { store } = await openStore(() => now)
+    const old = await withOneEvent(store, 'x')
+    now = Date.parse('2026-03-01T00:00:00.000Z')
+    const kept = await withOneEvent(store, 'y')
+    const pruned = store.pruneHistory('2026-02-01T00:00:00.000Z', 10)
+    expect((await store.listEventsAfter('acct_1', 'test', 0, 10)).map((e) => e.id)).toEqual([old, kept])
+    await pruned
+    expect((await store.listEventsAfter('acct_1', 'test', 0, 10)).map((e) => e.id)).toEqual([kept])
+    expect(await store.lastEventSeq()).toBe(2)
+  })
+
+  it('lastEventSeq: the last event, removed by retention while a flush is writing, counts until its removal is on disk', async () => {
+    const { store, journal } = await openStore()
+    const id = await withOneEvent(store)
+    const first = store.transition({ transactionId: 'x', guard: () => true, patch: () => ({ completed_at: mark('A') }) })
+    await intoTheFlush()
+    const pruned = store.pruneHistory('2999-01-01T00:00:00.000Z', 10)
+    const seen = await store.lastEventSeq().then((seq) => ({ seq, removalOnDisk: journal().includes(`"d":"${id}"`) }))
+    await Promise.all([first, pruned])
+    expect(seen).toEqual({ seq: 1, removalOnDisk: false })
+    expect(await store.lastEventSeq()).toBe(0)
+  })
+})
+
+describe('an event replay answers at once', () => {
+  for (const [name, read] of Object.entries(replays)) {
+    it(`${name}: does not wait for the flush to come (the events it will write are not on disk yet, so they end the list)`, async () => {
+      const { store, journal } = await openStore()
+      const id = await withOneEvent(store)
+      // A's flush starts in this turn's check phase: a read that waits for it answers after A is written.
+      const first = store.transition({ transactionId: 'x', guard: () => true, patch: () => ({ completed_at: mark('A') }), events: () => [{ event: 'payment.success', data: { at: mark('A') } }] })
+      const seen = await read(store).then((list) => ({ listed: list.map((e) => e.id), aOnDisk: journal().includes(mark('A')) }))
+      const written = await first
+      expect(seen).toEqual({ listed: [id], aOnDisk: false })
+      expect((await read(store)).map((e) => e.id)).toEqual([id, written!.events[0].id])
     })
   }
 })
