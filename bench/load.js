@@ -2,8 +2,13 @@
 // measures. argv[2] is a JSON config: {url, path, headers, body, connections, duration, warmup,
 // idempotency, rate}. With `rate`, the arrival rate is fixed at that many requests/s in all
 // (autocannon's overallRate), so latency is the server's and not a queue the load builds up.
-// Prints one JSON line: throughput of 2xx answers, latency percentiles, and every request sent
-// (warm-up included: the CPU time the bench reads from /proc covers both runs).
+// Prints one JSON line: throughput of 2xx answers, latency percentiles, the requests answered in the
+// measured run (requests_in_window) and in all (requests_total, warm-up included).
+//
+// With `handshake: true` (stdin a pipe), the warm-up's end is a line of its own,
+// {"phase":"warmed_up","requests":N}, and the measured run starts only once a line arrives on
+// stdin: the bench reads each process's CPU time from /proc in that pause, and again when the
+// result line arrives, so its CPU per request covers the measured run alone (bench/lib/load-window.js).
 import autocannon from 'autocannon'
 
 const config = JSON.parse(process.argv[2])
@@ -44,9 +49,23 @@ function run(duration) {
   })
 }
 
-const warm = config.warmup > 0 ? await run(config.warmup) : undefined
-const result = await run(config.duration)
+/** Resolves true once a line arrives on stdin, false when stdin ends first. */
+async function goLine() {
+  let text = ''
+  for await (const chunk of process.stdin.setEncoding('utf8')) {
+    text += chunk
+    if (text.includes('\n')) return true
+  }
+  return false
+}
+
 const answered = (r) => (r ? r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] : 0)
+const warm = config.warmup > 0 ? await run(config.warmup) : undefined
+if (config.handshake) {
+  process.stdout.write(`${JSON.stringify({ phase: 'warmed_up', requests: answered(warm) })}\n`)
+  if (!(await goLine())) process.exit(3) // the bench went away before the window
+}
+const result = await run(config.duration)
 const seconds = result.duration
 const ok = result['2xx']
 process.stdout.write(
@@ -58,6 +77,8 @@ process.stdout.write(
     timeouts: result.timeouts,
     status_codes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count])),
     rate: config.rate ?? null,
+    requests_in_window: answered(result),
+    requests_in_warmup: answered(warm),
     requests_total: answered(warm) + answered(result),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,

@@ -8,7 +8,7 @@
 //   --profile  run the gateway under `node --cpu-prof` and print its hottest functions
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
 //              pushes/s through the full flow, samples every 10 s, accounting, restart, CSV + SVG
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,10 @@ import { summarizeProfile } from './lib/profile.js'
 import { benchPostgres, freshDatabase, serverPids } from './lib/postgres.js'
 import { targetBars } from './lib/svg.js'
 import { emulatorStkPush } from './lib/emulator-push.js'
-import { children, cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
+import { calibrate } from './lib/calibrate.js'
+import { machineDrift, notComparableNote } from './lib/drift.js'
+import { cpuPerRequest, cpuSample, loadWindow } from './lib/load-window.js'
+import { cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const here = (p) => join(root, 'bench', p)
@@ -82,46 +85,39 @@ const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { c
 
 /**
  * Runs autocannon (bench/load.js) against a server and returns its figures, plus the CPU time each
- * of `processes` ({name: pid}) spent per request answered (warm-up included on both sides) and the
- * 1-minute load average just before the run.
+ * of `processes` ({name: pid}) spent per request answered in the measured window (the warm-up is in
+ * neither: bench/lib/load-window.js) and the 1-minute load average just before the run. `count`,
+ * when given, is read at both ends of the window too (the full flow's webhook deliveries).
  */
-async function measure(processes, config) {
-  const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
+async function measure(processes, config, count) {
   const loadavgBefore = round(loadavg()[0], 2)
-  const result = await load(config)
+  const { results, before, start, end } = await loadWindow(here('load.js'), [{ connections: CONNECTIONS, warmup: plan.warmup, duration: plan.duration, ...config }], windowSample(processes, count), { cwd: root })
+  const result = results[0]
   result.loadavg_1m_before = loadavgBefore
-  result.cpu_ms_per_request = Object.fromEntries(
-    Object.entries(processes).map(([name, pid]) => {
-      const after = cpuMs(pid)
-      return [name, after === null || before[name] === null || !result.requests_total ? null : round((after - before[name]) / result.requests_total, 3)]
-    }),
-  )
+  result.cpu_ms_per_request = cpuPerRequest(start.cpu, end.cpu, result.requests_in_window)
+  result.cpu_ms_in_window = cpuPerRequest(start.cpu, end.cpu, 1, 1)
+  // What the warm-up cost per request, which the figure above leaves out (a JIT still compiling).
+  result.warmup_cpu_ms_per_request = cpuPerRequest(before.cpu, start.cpu, result.requests_in_warmup)
+  if (count) result.counted_in_window = { start: start.counted, end: end.counted }
   return result
 }
 
-/** The same load at a fixed arrival rate of half the measured maximum: latency without queueing. */
-function atHalfRate(processes, config, max) {
-  return measure(processes, { ...config, rate: Math.max(1, Math.round(max.ok_per_s / 2)) })
+/**
+ * What is read at each end of a window: each process's CPU time, and `count()` if given. The count
+ * is read before the CPU at the start and after it at the end, so the work of answering it (the
+ * receiver's stats) falls outside the window.
+ */
+function windowSample(processes, count) {
+  return async (at) => {
+    const counted = count && at === 'start' ? await count() : undefined
+    const cpu = cpuSample(processes)
+    return { cpu, counted: count && at === 'end' ? await count() : counted }
+  }
 }
 
-/** Runs autocannon in its own process (bench/load.js) and returns its figures. */
-function load(config) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here('load.js'), JSON.stringify({ connections: CONNECTIONS, warmup: plan.warmup, duration: plan.duration, ...config })], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.add(child)
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (c) => (out += c))
-    child.stderr.setEncoding('utf8').on('data', (c) => (err += c))
-    child.on('exit', (code) => {
-      children.delete(child)
-      if (code !== 0) return reject(new Error(`load generator failed (${code}): ${err}`))
-      resolve(JSON.parse(out.trim().split('\n').pop()))
-    })
-  })
+/** The same load at a fixed arrival rate of half the measured maximum: latency without queueing. */
+function atHalfRate(processes, config, max, count) {
+  return measure(processes, { ...config, rate: Math.max(1, Math.round(max.ok_per_s / 2)) }, count)
 }
 
 /** A bare h3 POST handler with zod validation of the same body. */
@@ -233,12 +229,14 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
     body: STK_BODY,
     idempotency: true,
   }
+  // Webhook deliveries received so far, read at both ends of each window (the full flow).
+  const delivered = receiver ? async () => (await getJson(`${(await receiver.ready).url}/__stats`)).body.count : undefined
   let result
   try {
-    result = await measure(pair.processes, config)
+    result = await measure(pair.processes, config, delivered)
     // Let the saturated run's callbacks drain before the fixed-rate run.
     if (!pushPathOnly) await sleep(1000)
-    result.at_half_rate = await atHalfRate(pair.processes, config, result)
+    result.at_half_rate = await atHalfRate(pair.processes, config, result, delivered)
     if (receiver) {
       // What reached the merchant while the load ran (the backlog still draining is not waited for).
       const stats = (await getJson(`${(await receiver.ready).url}/__stats`)).body
@@ -256,6 +254,10 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
     // Deliveries still queued when the load stopped: work the saturated figure did not wait for.
     result.webhook_deliveries_stored = store.deliveries.length
     result.webhook_deliveries_pending_at_end = store.deliveries.filter((d) => d.status === 'pending').length
+    // Each payment's deliveries: its payment.* event and its payout's events.
+    const perPayment = store.deliveries.length / Math.max(1, store.deliveries.filter((d) => d.event.startsWith('payment.')).length)
+    result.webhook_deliveries_per_payment = round(perPayment, 3)
+    for (const r of [result, result.at_half_rate]) Object.assign(r, flowWindow(r, perPayment))
   }
   result.store_bytes = storeBytes(pair.dataDir)
   if (profileDir) {
@@ -263,6 +265,25 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
     result.profile = file ? { file: join(profileDir, file), top: summarizeProfile(join(profileDir, file), 15) } : null
   }
   return result
+}
+
+/**
+ * The full flow's window, seen from its far end: the webhook deliveries the receiver got during the
+ * window, as payments (÷ deliveries per payment), and the CPU per payment counted that way. The
+ * pushes answered in the window start payments; the deliveries finish them. When the two rates are
+ * equal (flow_balance 1) cpu_ms_per_request and cpu_ms_per_payment_delivered agree; when the back
+ * half lags or catches up they differ, and the CPU a whole payment costs lies between them
+ * (bench/README.md, "cpu_ms_per_request").
+ */
+function flowWindow(r, perPayment) {
+  const received = r.counted_in_window.end - r.counted_in_window.start
+  const payments = received / perPayment
+  return {
+    webhooks_received_in_window: received,
+    payments_delivered_in_window: round(payments, 0),
+    flow_balance: r.requests_in_window ? round(payments / r.requests_in_window, 3) : null,
+    cpu_ms_per_payment_delivered: Object.fromEntries(Object.entries(r.cpu_ms_in_window).map(([name, ms]) => [name, ms === null || !payments ? null : round(ms / payments, 3)])),
+  }
 }
 
 /** The reference server (bench/servers/reference.js) on its own emulator, callbacks held back. */
@@ -313,21 +334,26 @@ async function benchWebhookWorker(receiverUrl) {
   await request(`${receiverUrl}/__reset`, { method: 'POST' })
   const loadavgBefore = round(loadavg()[0], 2)
   const worker = await startGatewayPair('worker', { emulator: 'in-process', env })
-  const cpuBefore = 0 // /proc counts from the process's start
+  // The worker's CPU over the same window as its rate: from the first poll that sees a delivery
+  // received to the one that sees the last (start-up and the store's open are before it).
+  let first
   let stats
+  let cpuAtEnd
   try {
     const deadline = Date.now() + 120_000
     for (;;) {
+      const cpu = cpuMs(worker.processes.gateway)
       stats = (await getJson(`${receiverUrl}/__stats`)).body
+      if (!first && stats.count > 0) first = { cpu, count: stats.count }
       if (stats.count >= n || Date.now() > deadline) break
-      await sleep(50)
+      await sleep(20)
     }
+    cpuAtEnd = cpuMs(worker.processes.gateway)
   } finally {
-    const cpuAfter = cpuMs(worker.processes.gateway)
-    stats.gateway_cpu_ms = cpuAfter === null || cpuBefore === null ? null : cpuAfter - cpuBefore
     await worker.stop()
   }
   const seconds = Math.max(0.001, (stats.last_at - stats.first_at) / 1000)
+  const inWindow = first ? stats.count - first.count : 0
   return {
     pending_at_start: seeded.pending,
     delivered: stats.count,
@@ -335,8 +361,8 @@ async function benchWebhookWorker(receiverUrl) {
     deliveries_per_s: stats.count / seconds,
     concurrency: { total: 64, per_endpoint: 64, per_account: 64 },
     loadavg_1m_before: loadavgBefore,
-    // From the worker's process start, so it includes start-up and the store's open; an upper bound.
-    gateway_cpu_ms_per_delivery: stats.gateway_cpu_ms === null || !stats.count ? null : round(stats.gateway_cpu_ms / stats.count, 3),
+    deliveries_in_cpu_window: inWindow,
+    gateway_cpu_ms_per_delivery: cpuAtEnd === null || !first || first.cpu === null || !inWindow ? null : round((cpuAtEnd - first.cpu) / inWindow, 3),
   }
 }
 
@@ -432,16 +458,21 @@ function benchStore() {
  * percentiles, not the samples).
  */
 async function measureMany(processes, configs) {
-  const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
   const loadavgBefore = round(loadavg()[0], 2)
   const connections = Math.max(1, Math.floor(CONNECTIONS / configs.length))
-  const results = await Promise.all(configs.map((config) => load({ connections, ...config })))
+  const { results, start, end } = await loadWindow(
+    here('load.js'),
+    configs.map((config) => ({ connections, warmup: plan.warmup, duration: plan.duration, ...config })),
+    windowSample(processes),
+    { cwd: root },
+  )
   const sum = (key) => results.reduce((total, r) => total + (r[key] ?? 0), 0)
   const result = {
     ok_per_s: sum('ok_per_s'),
     ok: sum('ok'),
     non2xx: sum('non2xx'),
     errors: sum('errors'),
+    requests_in_window: sum('requests_in_window'),
     requests_total: sum('requests_total'),
     rate: configs[0].rate ? configs[0].rate * configs.length : null,
     p50_ms: Math.max(...results.map((r) => r.p50_ms)),
@@ -449,10 +480,7 @@ async function measureMany(processes, configs) {
     per_server: results,
     loadavg_1m_before: loadavgBefore,
   }
-  const perProcess = Object.entries(processes).map(([name, pid]) => {
-    const after = cpuMs(pid)
-    return [name, after === null || before[name] === null || !result.requests_total ? null : (after - before[name]) / result.requests_total]
-  })
+  const perProcess = Object.entries(cpuPerRequest(start.cpu, end.cpu, result.requests_in_window, 6))
   // PostgreSQL's processes (postmaster and its children) summed as one.
   const postgres = perProcess.filter(([name]) => name.startsWith('postgres_'))
   result.cpu_ms_per_request = Object.fromEntries([
@@ -628,10 +656,17 @@ if (onlyIndex >= 0) {
     },
   }
   const out = {}
+  const calibrations = []
   for (const name of process.argv[onlyIndex + 1].split(',')) {
     if (!parts[name]) throw new Error(`--only knows ${Object.keys(parts).join(', ')}`)
+    calibrations.push({ at: name, ...(await calibrate()) })
     out[name] = await parts[name]()
   }
+  calibrations.push({ at: 'end', ...(await calibrate()) })
+  // The machine's speed before each part and at the end; bare is measured once here, so only the
+  // calibration work can show a change.
+  out.machine_drift = machineDrift({ calibrations })
+  if (out.machine_drift.changed) log(`the machine's speed changed during the run: ${out.machine_drift.reasons.join('; ')}`)
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
   process.exit(0)
 }
@@ -646,22 +681,47 @@ if (outsideLoad) log(`load average ${loadavgAtStart} is above the ${cores} cores
 const receiver = start('receiver', [here('servers/receiver.js')])
 const { url: receiverUrl } = await receiver.ready
 
+// The machine's speed before every part and at the end (bench/lib/calibrate.js).
+const calibrations = []
+const calibrated = async (at) => calibrations.push({ at, ...(await calibrate()) })
+
+await calibrated('bare')
 const bare = await benchBare()
+await calibrated('emulator')
 const emulator = await benchEmulator(receiverUrl)
 await sleep(300) // the emulator bench's last callbacks
+await calibrated('reference')
 const reference = await benchReference()
+await calibrated('push-path')
 const pushPath = await benchGateway({ pushPathOnly: true })
+await calibrated('push-path in-process')
 const pushPathInProcess = await benchGateway({ pushPathOnly: true, emulator: 'in-process' })
+await calibrated('full-flow')
 const gateway = await benchGateway()
+await calibrated('full-flow in-process')
 const fullFlowInProcess = await benchGateway({ emulator: 'in-process' })
+// Bare once more, after the last server that is divided by it: the same machine at both ends?
+await calibrated('bare again')
+log('bare again (the machine at the end of the ratio parts) …')
+const bareAgain = await benchBare()
+await calibrated('webhooks')
 const webhooks = await benchWebhooks(receiverUrl)
+await calibrated('webhook worker')
 const worker = await benchWebhookWorker(receiverUrl)
 await receiver.stop()
+await calibrated('store')
 const store = benchStore()
 // These two are long and lean on other programs: a failure is reported in the run, not fatal to it.
+await calibrated('store-scale')
 const scale = await benchStoreScale().catch((error) => ({ skipped: `failed: ${error.message.split('\n')[0]}` }))
+await calibrated('postgres')
 const onPostgres = await benchOnPostgres().catch((error) => ({ skipped: `failed: ${error.message.split('\n')[0]}` }))
+await calibrated('cli')
 const cli = await benchCli()
+await calibrated('end')
+const drift = machineDrift({ calibrations, bare: { start: bare.cpu_ms_per_request.bare, end: bareAgain.cpu_ms_per_request.bare } })
+if (drift.changed) log(`the machine's speed changed during the run: ${drift.reasons.join('; ')}`)
+const notComparable = notComparableNote({ outsideLoad, drift })
 
 const ratio = (a, b) => round(a.ok_per_s / b.ok_per_s, 3)
 const figures = {
@@ -729,18 +789,21 @@ const targets = {
   restart_ms_per_10k_transactions: target('restart_ms_per_10k_transactions', '<=', 208),
   store_write_postgres_100k_vs_1k: target('store_write_postgres_100k_vs_1k', '<=', 1.5),
 }
-const cpuPerRequest = (r) => r.cpu_ms_per_request
+const cpuOf = (r) => r.cpu_ms_per_request
 const result = {
   ...figures,
   targets,
   cpu_ms_per_request: {
-    bare: cpuPerRequest(bare),
-    emulator_alone: cpuPerRequest(emulator),
-    reference: cpuPerRequest(reference),
-    push_path: cpuPerRequest(pushPath),
-    push_path_in_process_emulator: cpuPerRequest(pushPathInProcess),
-    full_flow: cpuPerRequest(gateway),
-    full_flow_in_process_emulator: cpuPerRequest(fullFlowInProcess),
+    bare: cpuOf(bare),
+    emulator_alone: cpuOf(emulator),
+    reference: cpuOf(reference),
+    push_path: cpuOf(pushPath),
+    push_path_in_process_emulator: cpuOf(pushPathInProcess),
+    full_flow: cpuOf(gateway),
+    full_flow_in_process_emulator: cpuOf(fullFlowInProcess),
+    // The same windows' CPU over the payments whose deliveries the receiver got in them (flowWindow).
+    full_flow_per_payment_delivered: gateway.cpu_ms_per_payment_delivered ?? null,
+    full_flow_in_process_emulator_per_payment_delivered: fullFlowInProcess.cpu_ms_per_payment_delivered ?? null,
     webhook_worker_per_delivery: worker.skipped ? null : { gateway: worker.gateway_cpu_ms_per_delivery },
   },
   details: {
@@ -757,6 +820,7 @@ const result = {
     gateway_push_path_in_process_emulator: pushPathInProcess,
     gateway,
     gateway_full_flow_in_process_emulator: fullFlowInProcess,
+    bare_at_end: bareAgain,
     webhooks,
     webhook_worker: worker,
     store_scale: scale,
@@ -782,6 +846,8 @@ const result = {
     loadavg_1m_at_start: loadavgAtStart,
     loadavg_1m_at_end: round(loadavg()[0], 2),
     outside_load: outsideLoad,
+    machine_drift: drift,
+    not_comparable: outsideLoad || drift.changed,
   },
 }
 
@@ -802,7 +868,7 @@ writeFileSync(
   result.files.chart,
   targetBars({
     title: `mpesa-gateway bench: each figure against its target (${result.run.command})`,
-    subtitle: `${result.run.at.slice(0, 16)} UTC, commit ${result.run.commit}, Node ${result.run.node}, ${cores} cores, load average ${result.run.loadavg_1m_at_start} → ${result.run.loadavg_1m_at_end}${outsideLoad ? ' (TAKEN UNDER OUTSIDE LOAD)' : ''}`,
+    subtitle: `${result.run.at.slice(0, 16)} UTC, commit ${result.run.commit}, Node ${result.run.node}, ${cores} cores, load average ${result.run.loadavg_1m_at_start} → ${result.run.loadavg_1m_at_end}${notComparable}`,
     rows: [
       chartRow('push_path_vs_bare_throughput', '>=', 0.35, `${figures.push_path_vs_bare_throughput} of bare (≥ 0.35)`, figures.reference_vs_bare_throughput),
       chartRow('push_path_vs_reference_throughput', '>=', 0.9, `${figures.push_path_vs_reference_throughput} of the reference (≥ 0.9)`),
@@ -827,6 +893,7 @@ writeFileSync(result.files.json, `${JSON.stringify(result, null, 2)}\n`)
 if (asJson) {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 } else {
+  const pct = (v, signed = false) => (v === null ? 'n/a' : `${signed && v > 0 ? '+' : ''}${Math.round(v * 1000) / 10}%`)
   const mark = (t) => (t === null ? 'n/a' : t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED')
   const ms = (r) => `${r.p50_ms} / ${r.p99_ms} ms at ${r.rate}/s`
   const rows = [
@@ -864,10 +931,14 @@ if (asJson) {
   const lines = ['| figure | value | target | |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)]
   process.stdout.write(`${lines.join('\n')}\n\n`)
   process.stdout.write(
-    `${result.run.command} — Node ${result.run.node}, ${result.run.cpus} × ${result.run.cpu_model}, ${CONNECTIONS} connections, ${plan.duration} s per run after ${plan.warmup} s warm-up, commit ${result.run.commit}, ${result.run.wall_s} s, load average ${result.run.loadavg_1m_at_start} → ${result.run.loadavg_1m_at_end} on ${cores} cores${outsideLoad ? ' (TAKEN UNDER OUTSIDE LOAD: not comparable)' : ''}\n`,
+    `${result.run.command} — Node ${result.run.node}, ${result.run.cpus} × ${result.run.cpu_model}, ${CONNECTIONS} connections, ${plan.duration} s per run after ${plan.warmup} s warm-up, commit ${result.run.commit}, ${result.run.wall_s} s, load average ${result.run.loadavg_1m_at_start} → ${result.run.loadavg_1m_at_end} on ${cores} cores${notComparable}\n` +
+      `machine speed: calibration ${drift.calibration_cpu_ms_at_start} → ${drift.calibration_cpu_ms_at_end} ms CPU (spread over the run ${pct(drift.calibration_spread)}, limit ${pct(drift.limits.calibration)}); bare ${drift.bare_cpu_ms_per_request_at_start} → ${drift.bare_cpu_ms_per_request_at_end} ms CPU per request (${pct(drift.bare_cpu_drift, true)}, limit ±${pct(drift.limits.bare_cpu)})\n`,
   )
   const cpuLine = (name, c) => `  ${name}: ${Object.entries(c ?? {}).map(([p, v]) => `${p} ${v} ms`).join(', ')}`
   process.stdout.write(`CPU time per request:\n${Object.entries(result.cpu_ms_per_request).map(([k, v]) => cpuLine(k, v)).join('\n')}\n`)
+  const flowLine = (name, r) =>
+    r.flow_balance === undefined ? '' : `  ${name}: ${r.requests_in_window} pushes answered in the window, ${r.payments_delivered_in_window} payments' webhooks received in it (balance ${r.flow_balance})\n`
+  process.stdout.write(`${flowLine('full flow', gateway)}${flowLine('full flow, in-process emulator', fullFlowInProcess)}`)
   if (gateway.non2xx || gateway.errors) process.stdout.write(`gateway: ${gateway.non2xx} non-2xx, ${gateway.errors} errors (${JSON.stringify(gateway.status_codes)})\n`)
   if (gateway.profile) {
     process.stdout.write(`\ngateway CPU profile: ${gateway.profile.file}\n`)
