@@ -16,6 +16,7 @@ import type {
   Mode,
   PayoutStatus,
   TransactionRecord,
+  WebhookEndpointRecord,
 } from './records.js'
 import {
   firstDelivery,
@@ -245,37 +246,54 @@ export abstract class LowdbPayments extends LowdbEngine {
     const next = { ...current, ...input.patch(current) }
     hashCallbackTokens(next)
     const updated = frozenFresh(next)
+    // Everything made before the first change to memory: a call that throws changes nothing (a
+    // change left in memory would be written by the next flush, unacknowledged, without its event).
+    const made = this.eventsOf(updated.account_id, updated.mode, input.events?.(updated) ?? [])
     this.put('transactions', updated)
-    const { events, deliveries } = this.appendEvents(updated.account_id, updated.mode, input.events?.(updated) ?? [])
+    const { events, deliveries } = this.appendEvents(made)
     await this.persist()
     return { transaction: updated, events, deliveries }
   }
 
-  /** Stores events of one account and mode, with a delivery per endpoint the webhooks' rule picks. */
-  protected appendEvents(accountId: string, mode: Mode, drafts: EventDraft[]): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
+  /**
+   * Events of one account and mode, with a delivery per endpoint the webhooks' rule picks: made,
+   * not stored (appendEvents stores them), so that a draft or rule that throws changes nothing.
+   * `changed`: an endpoint's new version, not stored yet, that the rule reads instead of the stored one.
+   */
+  protected eventsOf(accountId: string, mode: Mode, drafts: EventDraft[], changed?: WebhookEndpointRecord): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
     const events: EventRecord[] = []
     const deliveries: DeliveryRecord[] = []
     for (const draft of drafts) {
       const event: EventRecord = frozenFresh({
         id: newId('evt'),
-        seq: this.state.nextEventSeq++,
+        seq: this.state.nextEventSeq + events.length,
         account_id: accountId,
         mode,
         event: draft.event,
         created_at: isoTime(this.now()),
         data: draft.data,
       })
-      this.put('events', event)
-      this.metaChanged()
       events.push(event)
-      for (const endpoint of this.state.tables.webhook_endpoints.values()) {
-        if (!this.deliverTo(endpoint, event)) continue
-        const delivery = frozenFresh(firstDelivery(newId('del'), event, endpoint.id))
-        this.put('deliveries', delivery)
-        deliveries.push(delivery)
+      for (const stored of this.state.tables.webhook_endpoints.values()) {
+        const endpoint = stored.id === changed?.id ? changed : stored
+        if (this.deliverTo(endpoint, event)) deliveries.push(frozenFresh(firstDelivery(newId('del'), event, endpoint.id)))
       }
     }
     return { events, deliveries }
+  }
+
+  /** Stores what eventsOf made (in the journal, each event before its deliveries). */
+  protected appendEvents(made: { events: EventRecord[]; deliveries: DeliveryRecord[] }): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
+    let d = 0
+    for (const event of made.events) {
+      this.put('events', event)
+      for (; d < made.deliveries.length && made.deliveries[d].event_id === event.id; d++) this.put('deliveries', made.deliveries[d])
+    }
+    if (made.events.length > 0) {
+      this.state.nextEventSeq += made.events.length
+      this.metaChanged()
+    }
+    return made
   }
 
   async getIdempotency(scope: string) {

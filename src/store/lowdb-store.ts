@@ -60,8 +60,10 @@ export class LowdbStore extends LowdbPayments implements Store {
     const next = change(stored)
     if (!next) return this.unchanged('webhook_endpoints', id)
     const endpoint = frozenCopy({ ...stored, ...next, id })
+    // Made before the first change to memory: a call that throws changes nothing.
+    const made = this.eventsOf(endpoint.account_id, endpoint.mode, events?.(endpoint) ?? [], endpoint)
     this.put('webhook_endpoints', endpoint)
-    const appended = this.appendEvents(endpoint.account_id, endpoint.mode, events?.(endpoint) ?? [])
+    const appended = this.appendEvents(made)
     await this.persist()
     return { endpoint, ...appended }
   }
