@@ -118,18 +118,21 @@ export abstract class LowdbPayments extends LowdbEngine {
     this.put('api_keys', Object.freeze({ ...found, last_used_at: at }))
   }
 
-  async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}) {
+  async insertTransaction(transaction: TransactionRecord, options: { idempotency?: IdempotencyRecord } = {}): Promise<{ existing?: IdempotencyRecord }> {
     const claim = options.idempotency
-    const taken = claim && this.state.get('idempotency', claim.scope)
-    if (taken) {
-      // Answer from the key's record only once it is on disk (a key removed meanwhile: as it was).
-      return { existing: (await this.writtenRecord('idempotency', claim.scope)) ?? taken }
+    if (claim && this.state.tables.idempotency.has(claim.scope)) {
+      // Answered from the key's record once it is on disk; a key released meanwhile (its removal
+      // written) is free: claimed afresh, as on PostgreSQL.
+      const existing = await this.writtenRecord('idempotency', claim.scope)
+      return existing ? { existing } : this.insertTransaction(transaction, options)
     }
     this.writable(true)
-    if (claim) this.put('idempotency', frozenCopy(claim))
+    // Made before the first change to memory: an insert that throws claims no key.
     const stored = shallowCopy(transaction)
     hashCallbackTokens(stored)
-    this.put('transactions', frozenFresh(stored))
+    const record = frozenFresh(stored)
+    if (claim) this.put('idempotency', frozenCopy(claim))
+    this.put('transactions', record)
     await this.persist()
     return {}
   }

@@ -290,6 +290,18 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect((await store.listEventsAfter(account_id, 'test', 0, 100)).map((e) => e.seq)).toHaveLength(1)
   })
 
+  it.skipIf(!available)('an insert that fails while it is being made claims no Idempotency-Key: the key stays free', async () => {
+    const account_id = `acct_rollback_${++counter}`
+    const scope = `${account_id}:test:order-1`
+    const bad = { ...transaction({ account_id }), callback_token: undefined } as unknown as TransactionRecord
+    await expect(store.insertTransaction(bad, { idempotency: claim(scope, bad.id) })).rejects.toThrow()
+    await store.insertTransaction(transaction({ account_id }))
+    expect(await store.getIdempotency(scope)).toBeUndefined()
+    expect(await store.listInFlightIdempotency()).not.toContainEqual(expect.objectContaining({ scope }))
+    const good = transaction({ account_id })
+    expect(await store.insertTransaction(good, { idempotency: claim(scope, good.id) })).toEqual({})
+  })
+
   it.skipIf(!available)('an endpoint change whose events cannot be made changes nothing', async () => {
     const account_id = `acct_rollback_${++counter}`
     const e = endpoint({ account_id })

@@ -525,3 +525,22 @@ describe('an event replay answers at once', () => {
     })
   }
 })
+
+describe('an Idempotency-Key claim answers only a key on disk', () => {
+  it('a key released while the claim waited for its write is claimed afresh (as PostgreSQL does), not answered from memory as still held', async () => {
+    const { store, journal } = await openStore()
+    const key = (transactionId: string) => ({ scope: 'k1', fingerprint: 'f', state: 'in_flight' as const, status_code: null, response: null, transaction_id: transactionId, created_at: PAST })
+    const first = store.insertTransaction(transaction('p1'), { idempotency: key('p1') })
+    await intoTheFlush()
+    // The same key while p1's claim is being written: the answer waits for that write.
+    const second = store.insertTransaction(transaction('p2'), { idempotency: key('p2') })
+    // The key is released meanwhile (Daraja refused p1's push): a removal the next flush writes.
+    const released = store.deleteIdempotency('k1')
+    await first
+    const answer = await second
+    await released
+    expect(answer).toEqual({})
+    expect((await store.getIdempotency('k1'))?.transaction_id).toBe('p2')
+    expect(journal()).toContain('"d":"k1"')
+  })
+})
