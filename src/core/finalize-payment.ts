@@ -34,9 +34,11 @@ export async function finalizePayment(
     transactionId,
     guard: movable,
     patch: (t) => {
-      const final = { ...t, ...patch, completed_at: isoNow(ctx.clock) }
+      const completedAt = isoNow(ctx.clock)
+      // The payout reads the payment's id and net amount, which no final patch changes: planned from
+      // the stored payment as it is, not from a whole copy with the patch spread over it.
       // Object.assign, not a spread with added fields (V8's slow path, bench/README.md).
-      return Object.assign({}, patch, { completed_at: final.completed_at, payout: patch.status === 'success' ? planPayout(account?.payout_account, final, resultToken, final.completed_at) : null })
+      return Object.assign({}, patch, { completed_at: completedAt, payout: patch.status === 'success' ? planPayout(account?.payout_account, t, resultToken, completedAt) : null })
     },
     events: (t) => {
       const events: EventDraft[] = [paymentEvent(t)]

@@ -27,6 +27,22 @@ function human(level: LogLevel, event: string, fields: Record<string, unknown>):
   return `${logTime()} ${tag}${event}${parts.length ? ` ${parts.join(' ')}` : ''}`
 }
 
+/** Field names of the line itself: a field of the same name replaces it, as in a spread. */
+const OWN_NAMES = new Set(['type', 'event', 'level', 'time'])
+
+/**
+ * One NDJSON line: `{"type","event","level","time",...fields}`, the fields' JSON appended to the
+ * line's own four instead of spread into a new object first (a spread that adds fields takes V8's
+ * slow path; a busy gateway writes ~9 lines per payment). Fields that reuse a name of the line go
+ * through the spread, so the text is the same in every case.
+ */
+function jsonLine(level: LogLevel, event: string, fields: Record<string, unknown>): string {
+  for (const name in fields) if (OWN_NAMES.has(name)) return JSON.stringify({ type: event, event, level, time: logTime(), ...fields })
+  const name = JSON.stringify(event)
+  const rest = JSON.stringify(fields)
+  return `{"type":${name},"event":${name},"level":"${level}","time":"${logTime()}"${rest.length === 2 ? '}' : `,${rest.slice(1)}`}`
+}
+
 /**
  * Structured logs: NDJSON with `--json`, one readable line otherwise. Callers pass only masked
  * values (no API keys, no full phone numbers): see maskPhone and maskCallbackToken.
@@ -35,7 +51,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
   const log = (level: LogLevel, event: string, fields: Record<string, unknown> = {}) => {
     if (options.silent) return
-    write(options.json ? JSON.stringify({ type: event, event, level, time: logTime(), ...fields }) : human(level, event, fields))
+    write(options.json ? jsonLine(level, event, fields) : human(level, event, fields))
   }
   return {
     log,

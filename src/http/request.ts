@@ -196,14 +196,63 @@ function watchSignal(signal: AbortSignal, exchange: Exchange): void {
 const ABORTED = () => Object.assign(new Error('the request was cancelled'), { name: 'AbortError', code: 'UND_ERR_ABORTED' })
 
 /**
+ * A response's headers from undici's raw name/value pairs, as undici's own parse gives them (names
+ * lower-cased, values latin1, repeats joined with ", "), read only when a caller asks: most
+ * callers (Daraja's answers, a receiver's, the emulator's callbacks) never look at them.
+ */
+function headersOf(raw: Buffer[] | null): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (!raw) return headers
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase()
+    const value = raw[i + 1].toString('latin1')
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value
+  }
+  return headers
+}
+
+/** What sendRequest resolves with; `headers` is parsed on first read. */
+class Answer implements OutboundResponse {
+  #raw: Buffer[] | null
+  #headers: Record<string, string> | undefined
+  constructor(
+    readonly status: number,
+    raw: Buffer[] | null,
+    readonly body: string,
+    readonly truncated: boolean,
+    readonly durationMs: number,
+  ) {
+    this.#raw = raw
+  }
+
+  get headers(): Record<string, string> {
+    if (this.#headers === undefined) {
+      this.#headers = headersOf(this.#raw)
+      this.#raw = null
+    }
+    return this.#headers
+  }
+
+  /** Spread and JSON like a plain response (the getter is not an own property). */
+  toJSON(): OutboundResponse {
+    return { status: this.status, headers: this.headers, body: this.body, truncated: this.truncated, durationMs: this.durationMs }
+  }
+}
+
+/**
  * One request/answer through undici's dispatcher, the body collected as it arrives (no stream
  * objects in between). The whole-exchange deadline (queueing in the pool, connect, headers, body)
  * is one plain timer: undici's own header/body timeouts are kept as a backstop, but they tick at
  * ~0.5 s (a 300 ms deadline would fire after up to a second) and restart on every body chunk, so
  * on their own they cannot hold a short deadline. No AbortSignal is created per call, and the
  * caller's signal is shared (see watchSignal).
+ *
+ * It speaks undici's dispatch-handler protocol (onConnect/onHeaders/onData/onComplete/onError)
+ * directly: a handler of the newer onRequestStart/onResponse* kind is wrapped by undici in an
+ * adapter (two objects more per request) that also parses every response's headers and trailers
+ * into objects, which most callers never read (headersOf does it on demand).
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange {
   readonly promise: Promise<OutboundResponse>
   #resolve!: (res: OutboundResponse) => void
   #reject!: (error: NetworkError) => void
@@ -211,10 +260,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #started = performance.now()
   readonly #maxBytes: number
   readonly #timer: NodeJS.Timeout
-  #controller: Dispatcher.DispatchController | undefined
+  #abort: ((reason: Error) => void) | undefined
   #done = false
   #status = 0
-  #headers: Record<string, string> = {}
+  #rawHeaders: Buffer[] | null = null
   #chunks: Buffer[] = []
   #size = 0
 
@@ -248,40 +297,42 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   #fail(error: NetworkError): void {
     if (!this.#finish()) return
-    this.#controller?.abort(error)
+    this.#abort?.(error)
     this.#reject(error)
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller
+  onConnect(abort: (reason: Error) => void): void {
+    this.#abort = abort
     // The deadline passed (or the caller cancelled) while the request waited for a connection.
-    if (this.#done) controller.abort(new Error('abandoned'))
+    if (this.#done) abort(new Error('abandoned'))
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.#status = statusCode
-    this.#headers = flattenHeaders(headers)
+    this.#rawHeaders = rawHeaders
+    return true
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#done) return
+  onData(chunk: Buffer): boolean {
+    if (this.#done) return true
     if (this.#size + chunk.length > this.#maxBytes) {
       this.#chunks.push(chunk.subarray(0, this.#maxBytes - this.#size))
       this.#size = this.#maxBytes
       // The rest is not wanted: answer with what was kept and drop the connection.
       this.#settle(true)
-      controller.abort(new Error('response body larger than wanted'))
-      return
+      this.#abort?.(new Error('response body larger than wanted'))
+      return true
     }
     this.#chunks.push(chunk)
     this.#size += chunk.length
+    return true
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.#settle(false)
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     if (!this.#finish()) return
     this.#reject(toNetworkError(error, this.#req.timeoutMs, false))
   }
@@ -290,7 +341,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (!this.#finish()) return
     const chunks = this.#chunks
     const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8')
-    this.#resolve({ status: this.#status, headers: this.#headers, body, truncated, durationMs: performance.now() - this.#started })
+    this.#resolve(new Answer(this.#status, this.#rawHeaders, body, truncated, performance.now() - this.#started))
   }
 }
 
@@ -327,7 +378,7 @@ function dispatchOnce(req: OutboundRequest, lib: typeof import('undici')): Promi
   const exchange = new Exchange(req)
   dispatcherFor(lib, req.allowAddress).dispatch(
     { origin, path, method: req.method, headers, body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
-    exchange,
+    exchange as unknown as Dispatcher.DispatchHandler,
   )
   return exchange.promise
 }

@@ -52,3 +52,35 @@ describe('log lines written together', () => {
     expect(Date.now() - started).toBeLessThan(30_000)
   })
 })
+
+describe('a JSON log line', () => {
+  const lineOf = (level: 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => {
+    const written: string[] = []
+    createLogger({ json: true, write: (line) => written.push(line) }).log(level, event, fields)
+    expect(written).toHaveLength(1)
+    return written[0]
+  }
+
+  it('is the event, level and time followed by the fields, as one JSON object', () => {
+    const line = lineOf('warn', 'payout.retry_later', { transaction_id: 't1', attempt: 2, answer: { code: '500.003.02', text: 'say "hi"\n' }, last: undefined, ok: null })
+    const parsed = JSON.parse(line)
+    expect(Object.keys(parsed)).toEqual(['type', 'event', 'level', 'time', 'transaction_id', 'attempt', 'answer', 'ok'])
+    expect(parsed).toMatchObject({ type: 'payout.retry_later', event: 'payout.retry_later', level: 'warn', transaction_id: 't1', attempt: 2, answer: { code: '500.003.02', text: 'say "hi"\n' }, ok: null })
+    expect(new Date(parsed.time).toISOString()).toBe(parsed.time)
+    expect(line).toBe(JSON.stringify({ type: 'payout.retry_later', event: 'payout.retry_later', level: 'warn', time: parsed.time, transaction_id: 't1', attempt: 2, answer: parsed.answer, ok: null }))
+  })
+
+  it('with no fields (or only undefined ones) is just the line’s own four', () => {
+    for (const fields of [undefined, {}, { gone: undefined }]) expect(Object.keys(JSON.parse(lineOf('info', 'cron.tick', fields)))).toEqual(['type', 'event', 'level', 'time'])
+  })
+
+  it('a field named like one of the line’s own replaces it in place, as a spread does', () => {
+    const parsed = JSON.parse(lineOf('info', 'webhook.attempt', { event: 'payment.success', level: 'x', status_code: 200 }))
+    expect(Object.keys(parsed)).toEqual(['type', 'event', 'level', 'time', 'status_code'])
+    expect(parsed).toMatchObject({ type: 'webhook.attempt', event: 'payment.success', level: 'x', status_code: 200 })
+  })
+
+  it('escapes an event name that needs it', () => {
+    expect(JSON.parse(lineOf('error', 'odd "name"\\')).event).toBe('odd "name"\\')
+  })
+})

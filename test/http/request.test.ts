@@ -38,6 +38,8 @@ describe('sendRequest (the one outbound path)', () => {
     expect(res.status).toBe(202)
     expect(res.headers['content-type']).toBe('application/json')
     expect(res.headers['x-answer']).toBe('one, two')
+    // The headers are read on demand; a response written out as JSON (a log, a trace) still has them.
+    expect(JSON.parse(JSON.stringify(res))).toMatchObject({ status: 202, headers: { 'content-type': 'application/json', 'x-answer': 'one, two' }, body: res.body, truncated: false })
     expect(res.body).toBe('{"ok":true,"text":"é"}')
     expect(res.truncated).toBe(false)
   })
