@@ -7,7 +7,7 @@ import { Journal, type JournalEntry } from './journal.js'
 import { ChangeSet } from './changes.js'
 import { damagedRecord, isWhole, type Cold } from './cold.js'
 import { Folds } from './folds.js'
-import { StoreState } from './state.js'
+import { StoreState, type Stored } from './state.js'
 import { hashCallbackTokens } from './tokens.js'
 
 /** The journal is folded into the snapshot once it is this large and half as large as the snapshot. */
@@ -253,7 +253,7 @@ export abstract class LowdbEngine {
   }
 
   /** Stores a record (new, or a new version) in memory; written with the next flush. */
-  protected put<C extends Collection>(c: C, record: StoreDocument[C][number]): void {
+  protected put<C extends Collection>(c: C, record: StoreDocument[C][number] | Stored<C>): void {
     const key = String((record as unknown as Record<string, unknown>)[KEY_OF[c]])
     // The version replaced comes from the store's own look-up: no second one in the change set.
     const replaced = this.state.put(c, record, key)

@@ -1,10 +1,11 @@
 import { newId } from '../utils/ids.js'
 import { isoTime } from '../utils/iso-time.js'
-import { coolable } from './cold.js'
+import { cold, coolable, type Cold } from './cold.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
 import type { Collection, StoreDocument } from './document.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
+import type { EventHead } from './state.js'
 import { pruneLowdbHistory, pruneLowdbIdempotency } from './lowdb-retention.js'
 import { callbackTokenHash, hashCallbackTokens } from './tokens.js'
 import type {
@@ -27,6 +28,13 @@ import {
   type TransitionInput,
   type TransitionResult,
 } from './store.js'
+
+/** Events made for a change (and their deliveries), not stored yet; `texts`: each event as the store keeps it. */
+interface MadeEvents {
+  events: EventRecord[]
+  texts: Array<Cold<EventHead>>
+  deliveries: DeliveryRecord[]
+}
 
 export interface LowdbStoreOptions extends LowdbEngineOptions {
   /** Which endpoints get a delivery of an event (the webhooks' rule). */
@@ -263,8 +271,9 @@ export abstract class LowdbPayments extends LowdbEngine {
    * not stored (appendEvents stores them), so that a draft or rule that throws changes nothing.
    * `changed`: an endpoint's new version, not stored yet, that the rule reads instead of the stored one.
    */
-  protected eventsOf(accountId: string, mode: Mode, drafts: EventDraft[], changed?: WebhookEndpointRecord): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
+  protected eventsOf(accountId: string, mode: Mode, drafts: EventDraft[], changed?: WebhookEndpointRecord): MadeEvents {
     const events: EventRecord[] = []
+    const texts: Array<Cold<EventHead>> = []
     const deliveries: DeliveryRecord[] = []
     for (const draft of drafts) {
       const event: EventRecord = frozenFresh({
@@ -277,26 +286,28 @@ export abstract class LowdbPayments extends LowdbEngine {
         data: draft.data,
       })
       events.push(event)
+      // Its text too (events are kept as text): JSON.stringify throws here, before any change, on data that is not JSON.
+      texts.push(cold('events', JSON.stringify(event), event as unknown as Record<string, unknown>))
       for (const stored of this.state.tables.webhook_endpoints.values()) {
         const endpoint = stored.id === changed?.id ? changed : stored
         if (this.deliverTo(endpoint, event)) deliveries.push(frozenFresh(firstDelivery(newId('del'), event, endpoint.id)))
       }
     }
-    return { events, deliveries }
+    return { events, texts, deliveries }
   }
 
   /** Stores what eventsOf made (in the journal, each event before its deliveries). */
-  protected appendEvents(made: { events: EventRecord[]; deliveries: DeliveryRecord[] }): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
+  protected appendEvents(made: MadeEvents): { events: EventRecord[]; deliveries: DeliveryRecord[] } {
     let d = 0
-    for (const event of made.events) {
-      this.put('events', event)
-      for (; d < made.deliveries.length && made.deliveries[d].event_id === event.id; d++) this.put('deliveries', made.deliveries[d])
+    for (let i = 0; i < made.events.length; i++) {
+      this.put('events', made.texts[i])
+      for (; d < made.deliveries.length && made.deliveries[d].event_id === made.events[i].id; d++) this.put('deliveries', made.deliveries[d])
     }
     if (made.events.length > 0) {
       this.state.nextEventSeq += made.events.length
       this.metaChanged()
     }
-    return made
+    return { events: made.events, deliveries: made.deliveries }
   }
 
   async getIdempotency(scope: string) {

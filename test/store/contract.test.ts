@@ -9,7 +9,7 @@ import { LowdbStore } from '../../src/store/lowdb-store.js'
 import { loadMigrations, migrate } from '../../src/store/postgres/migrations.js'
 import { PgStore } from '../../src/store/postgres/pg-store.js'
 import type { IdempotencyRecord, PayoutRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
-import type { Store } from '../../src/store/store.js'
+import type { EventDraft, Store } from '../../src/store/store.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 
 /**
@@ -266,29 +266,35 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.updateWebhookEndpoint(other.id, (e) => ({ ...e, url: 'http://x' }))).toBeUndefined()
   })
 
-  it.skipIf(!available)('a change whose events cannot be made changes nothing: the payment stays pending for the reconciler, no event, nothing written later', async () => {
-    const account_id = `acct_rollback_${++counter}`
-    await store.createWebhookEndpoint(endpoint({ account_id }))
-    const t = transaction({ account_id, created_at: new Date(Date.now() - 60_000).toISOString() })
-    await store.insertTransaction(t)
-    const broken = store.transition({
-      transactionId: t.id,
-      guard: (x) => x.status === 'pending',
-      patch: () => ({ status: 'success', completed_at: new Date().toISOString() }),
-      events: () => {
-        throw new Error('cannot build the event')
-      },
+  const unbuildable: Record<string, () => EventDraft[]> = {
+    'a draft that throws': () => {
+      throw new Error('cannot build the event')
+    },
+    'a draft that is not JSON (cannot be stored)': () => [{ event: 'payment.success', data: { amount: 10n } }],
+  }
+  for (const [how, events] of Object.entries(unbuildable)) {
+    it.skipIf(!available)(`a change whose events cannot be made (${how}) changes nothing: the payment stays pending for the reconciler, no event, nothing written later`, async () => {
+      const account_id = `acct_rollback_${++counter}`
+      await store.createWebhookEndpoint(endpoint({ account_id }))
+      const t = transaction({ account_id, created_at: new Date(Date.now() - 60_000).toISOString() })
+      await store.insertTransaction(t)
+      const broken = store.transition({
+        transactionId: t.id,
+        guard: (x) => x.status === 'pending',
+        patch: () => ({ status: 'success', completed_at: new Date().toISOString() }),
+        events,
+      })
+      await expect(broken).rejects.toThrow()
+      // A later write (another payment) must not carry the failed change to disk either.
+      await store.insertTransaction(transaction({ account_id }))
+      expect((await store.getTransaction(t.id))?.status).toBe('pending')
+      expect((await store.listPendingTransactions(new Date(Date.now() - 30_000).toISOString())).map((x) => x.id)).toContain(t.id)
+      expect(await store.listEventsAfter(account_id, 'test', 0, 100)).toEqual([])
+      // The reconciler's settle then goes through, with its one event.
+      expect((await settle(store, t.id))?.events.map((e) => e.event)).toEqual(['payment.success'])
+      expect((await store.listEventsAfter(account_id, 'test', 0, 100)).map((e) => e.seq)).toHaveLength(1)
     })
-    await expect(broken).rejects.toThrow('cannot build the event')
-    // A later write (another payment) must not carry the failed change to disk either.
-    await store.insertTransaction(transaction({ account_id }))
-    expect((await store.getTransaction(t.id))?.status).toBe('pending')
-    expect((await store.listPendingTransactions(new Date(Date.now() - 30_000).toISOString())).map((x) => x.id)).toContain(t.id)
-    expect(await store.listEventsAfter(account_id, 'test', 0, 100)).toEqual([])
-    // The reconciler's settle then goes through, with its one event.
-    expect((await settle(store, t.id))?.events.map((e) => e.event)).toEqual(['payment.success'])
-    expect((await store.listEventsAfter(account_id, 'test', 0, 100)).map((e) => e.seq)).toHaveLength(1)
-  })
+  }
 
   it.skipIf(!available)('an insert that fails while it is being made claims no Idempotency-Key: the key stays free', async () => {
     const account_id = `acct_rollback_${++counter}`
@@ -302,22 +308,18 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.insertTransaction(good, { idempotency: claim(scope, good.id) })).toEqual({})
   })
 
-  it.skipIf(!available)('an endpoint change whose events cannot be made changes nothing', async () => {
-    const account_id = `acct_rollback_${++counter}`
-    const e = endpoint({ account_id })
-    await store.createWebhookEndpoint(e)
-    const broken = store.updateWebhookEndpoint(
-      e.id,
-      (x) => ({ ...x, disabled_at: '2026-01-02T00:00:00.000Z' }),
-      () => {
-        throw new Error('cannot build the event')
-      },
-    )
-    await expect(broken).rejects.toThrow('cannot build the event')
-    await store.createWebhookEndpoint(endpoint({ account_id }))
-    expect((await store.getWebhookEndpoint(e.id))?.disabled_at ?? null).toBeNull()
-    expect(await store.listEventsAfter(account_id, 'test', 0, 100)).toEqual([])
-  })
+  for (const [how, events] of Object.entries(unbuildable)) {
+    it.skipIf(!available)(`an endpoint change whose events cannot be made (${how}) changes nothing`, async () => {
+      const account_id = `acct_rollback_${++counter}`
+      const e = endpoint({ account_id })
+      await store.createWebhookEndpoint(e)
+      const broken = store.updateWebhookEndpoint(e.id, (x) => ({ ...x, disabled_at: '2026-01-02T00:00:00.000Z' }), events)
+      await expect(broken).rejects.toThrow()
+      await store.createWebhookEndpoint(endpoint({ account_id }))
+      expect((await store.getWebhookEndpoint(e.id))?.disabled_at ?? null).toBeNull()
+      expect(await store.listEventsAfter(account_id, 'test', 0, 100)).toEqual([])
+    })
+  }
 
   it.skipIf(!available)('50 concurrent claims of one Idempotency-Key: one transaction stored, the others get the claim', async () => {
     const account_id = `acct_idem_${++counter}`
