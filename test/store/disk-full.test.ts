@@ -80,6 +80,31 @@ describe.skipIf(unavailable)('a full disk (a real 2 MiB tmpfs)', () => {
     expect(await reopened.insertTransaction(transaction('p2'), { idempotency: { ...claim, transaction_id: 'p2' } })).toEqual({})
   })
 
+  it('a payment whose settle failed to write is never skipped in silence: the passes fail loudly, and after the restart the reconciler lists it and settles it', async () => {
+    const { store, file, journal } = await openOnSmallDisk()
+    const old = new Date(Date.now() - 60_000).toISOString()
+    await store.insertTransaction(transaction('p', { created_at: old }))
+    await useUpJournalSlack(store, journal)
+    disk!.fill()
+    const settle = (s: LowdbStore, description: string) =>
+      s.transition({ transactionId: 'p', guard: (t) => t.status === 'pending', patch: () => ({ status: 'success', description }), events: () => [{ event: 'payment.success', data: {} }] })
+    await expect(settle(store, 'x'.repeat(6000))).rejects.toThrow(StorageError)
+    // Not a skip that would look like "nothing due": the reconciler's and the payout pass's reads refuse.
+    await expect(store.listPendingTransactions(new Date().toISOString())).rejects.toThrow(StorageError)
+    await expect(store.claimDuePayouts('me', 60_000, 10)).rejects.toThrow(StorageError)
+    await expect(store.claimDueDeliveries('me', 60_000, 10)).rejects.toThrow(StorageError)
+
+    disk!.free()
+    await store.close()
+    const reopened = new LowdbStore(file, { deliverTo: deliversTo })
+    stores.push(reopened)
+    await reopened.open()
+    expect((await reopened.listPendingTransactions(new Date().toISOString())).map((t) => t.id)).toEqual(['p'])
+    expect((await settle(reopened, 'settled'))?.events).toHaveLength(1)
+    expect(await reopened.listPendingTransactions(new Date().toISOString())).toEqual([])
+    expect((await reopened.listAllEventsAfter(0, 10)).map((e) => e.event)).toEqual(['payment.success'])
+  })
+
   it('a fold that cannot write its snapshot loses nothing and leaves no temp file', async () => {
     disk = mountSmallDisk()
     const dir = join(disk.dir, 'data')
