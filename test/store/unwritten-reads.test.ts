@@ -544,3 +544,37 @@ describe('an Idempotency-Key claim answers only a key on disk', () => {
     expect(journal()).toContain('"d":"k1"')
   })
 })
+
+describe("retention's other removals are answered only once written", () => {
+  const doneKey = { scope: 'k1', fingerprint: 'f', state: 'done' as const, status_code: 201, response: null, transaction_id: 'p1', created_at: PAST }
+  const reads: Record<string, { setup: (s: Opened) => Promise<unknown>; prune: (s: Opened) => Promise<unknown>; /** In the journal once the removal (or what replaces the record) is written. */ removal: string; read: (s: Opened) => Promise<unknown> }> = {
+    'getIdempotency (a key past its life)': {
+      setup: (s) => s.saveIdempotency(doneKey),
+      prune: (s) => s.pruneIdempotency('2999-01-01T00:00:00.000Z', 10),
+      removal: '"d":"k1"',
+      read: (s) => s.getIdempotency('k1'),
+    },
+    "insertTransaction's claim of a key past its life (answered as new only once the new claim, which replaces the old key in one line, is written)": {
+      setup: (s) => s.saveIdempotency(doneKey),
+      prune: (s) => s.pruneIdempotency('2999-01-01T00:00:00.000Z', 10),
+      removal: '"transaction_id":"p2"',
+      read: async (s) => ((await s.insertTransaction(transaction('p2'), { idempotency: { ...doneKey, state: 'in_flight', status_code: null, transaction_id: 'p2' } })).existing ? 'held' : undefined),
+    },
+    'getDelivery (a finished delivery)': {
+      setup: (s) => s.createDelivery(delivery('d1', { status: 'failed', next_attempt_at: null })),
+      prune: (s) => s.pruneHistory('2999-01-01T00:00:00.000Z', 10),
+      removal: '"d":"d1"',
+      read: (s) => s.getDelivery('d1'),
+    },
+  }
+  for (const [name, c] of Object.entries(reads)) {
+    it(`${name}: gone only once the removal is on disk`, async () => {
+      const { store, journal } = await openStore()
+      await c.setup(store)
+      const pruned = c.prune(store)
+      const seen = await c.read(store).then((answer) => ({ gone: answer === undefined, removalOnDisk: journal().includes(c.removal) }))
+      await pruned
+      expect(seen).toEqual({ gone: true, removalOnDisk: true })
+    })
+  }
+})
