@@ -1,6 +1,7 @@
 import { systemClock, type Clock, type Timer } from '../src/utils/clock.js'
 import { isVirtualClock } from '../src/utils/virtual-clock.js'
 import { sendRequest } from '../src/http/request.js'
+import { isoTime } from '../src/utils/iso-time.js'
 import { BoundedList } from './bounded.js'
 import { toWireJson } from './wire-json.js'
 
@@ -235,7 +236,7 @@ export class CallbackSender {
     const started = performance.now()
     const entry: CallbackEntry = {
       id: ++this.#seq,
-      at: this.#now().toISOString(),
+      at: isoTime(this.#now().getTime()),
       kind: callback.kind,
       url: callback.url,
       transaction_id: callback.transactionId,

@@ -171,7 +171,7 @@ function attemptOf(at: string, statusCode: number | null, durationMs: number, er
 }
 
 async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal): Promise<DeliveryAttempt> {
-  const at = new Date(ctx.clock.now()).toISOString()
+  const at = isoNow(ctx.clock)
   // The receiver checks the signature's timestamp against its own clock: always the machine's.
   const signedAt = Math.floor(Date.now() / 1000)
   const started = performance.now()
