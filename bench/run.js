@@ -204,7 +204,11 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
   // With --only, --profile profiles whichever gateway part is asked for; in a full run the full flow.
   const profiled = onlyParts ? emulator === 'process' : !pushPathOnly && emulator === 'process'
   const profileDir = profile && profiled ? join(root, 'bench/.profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined
-  const pair = await startGatewayPair(name, { profileDir, callbackDelayMs: pushPathOnly ? 600_000 : 100, emulator })
+  // The full flow's one receiver gets as many delivery lanes as the worker's bench: the default (4 per
+  // endpoint, 16 per account) protects a merchant's endpoint and would cap the back half of the flow
+  // below what the gateway can do, so that the pushes ran ahead of the payments they start.
+  const env = pushPathOnly ? {} : { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
+  const pair = await startGatewayPair(name, { profileDir, callbackDelayMs: pushPathOnly ? 600_000 : 100, emulator, env })
   let receiver
   if (!pushPathOnly) {
     try {
@@ -282,6 +286,10 @@ function flowWindow(r, perPayment) {
     webhooks_received_in_window: received,
     payments_delivered_in_window: round(payments, 0),
     flow_balance: r.requests_in_window ? round(payments / r.requests_in_window, 3) : null,
+    // The full flow's throughput: payments through the whole flow per second, the slower of its two
+    // ends in the window (pushes answered, payments delivered), so that neither a back half falling
+    // behind nor one catching up on the warm-up's backlog counts as throughput.
+    completed_per_s: r.duration_s ? round(Math.min(r.requests_in_window, payments) / r.duration_s, 1) : null,
     cpu_ms_per_payment_delivered: Object.fromEntries(Object.entries(r.cpu_ms_in_window).map(([name, ms]) => [name, ms === null || !payments ? null : round(ms / payments, 3)])),
   }
 }
@@ -724,6 +732,8 @@ if (drift.changed) log(`the machine's speed changed during the run: ${drift.reas
 const notComparable = notComparableNote({ outsideLoad, drift })
 
 const ratio = (a, b) => round(a.ok_per_s / b.ok_per_s, 3)
+/** A full flow against bare: payments through the whole flow per second (completed_per_s). */
+const flowRatio = (flow, b) => (flow.completed_per_s == null ? null : round(flow.completed_per_s / b.ok_per_s, 3))
 const figures = {
   push_path_vs_bare_throughput: ratio(pushPath, bare),
   push_path_vs_reference_throughput: ratio(pushPath, reference),
@@ -732,8 +742,11 @@ const figures = {
   push_path_p50_ms_at_half_rate: pushPath.at_half_rate.p50_ms,
   push_path_p99_ms_at_half_rate: pushPath.at_half_rate.p99_ms,
   reference_p99_ms_at_half_rate: reference.at_half_rate.p99_ms,
-  full_flow_vs_bare_throughput: ratio(gateway, bare),
-  full_flow_in_process_emulator_vs_bare_throughput: ratio(fullFlowInProcess, bare),
+  full_flow_vs_bare_throughput: flowRatio(gateway, bare),
+  full_flow_in_process_emulator_vs_bare_throughput: flowRatio(fullFlowInProcess, bare),
+  // What full_flow_vs_bare_throughput read until session 8: the pushes answered, whether or not the
+  // rest of their flow kept pace (flow_balance says how far it did).
+  full_flow_pushes_answered_vs_bare_throughput: ratio(gateway, bare),
   full_flow_p50_ms_at_half_rate: gateway.at_half_rate.p50_ms,
   full_flow_p99_ms_at_half_rate: gateway.at_half_rate.p99_ms,
   emulator_vs_bare_throughput: ratio(emulator, bare),
@@ -901,8 +914,8 @@ if (asJson) {
     ['push_path_vs_reference_throughput', `${figures.push_path_vs_reference_throughput} (reference ${result.details.reference_pushes_per_s} req/s, ${figures.reference_vs_bare_throughput} of bare)`, '≥ 0.9', mark(targets.push_path_vs_reference_throughput)],
     ['push_path_in_process_emulator_vs_bare_throughput', `${figures.push_path_in_process_emulator_vs_bare_throughput} (${round(pushPathInProcess.ok_per_s, 0)} req/s)`, '', ''],
     ['push_path_p99_ms_at_half_rate', `${figures.push_path_p99_ms_at_half_rate} (p50 / p99 ${ms(pushPath.at_half_rate)}; reference ${ms(reference.at_half_rate)})`, '≤ 25', mark(targets.push_path_p99_ms_at_half_rate)],
-    ['full_flow_vs_bare_throughput', `${figures.full_flow_vs_bare_throughput} (${result.details.gateway_pushes_per_s} req/s; callbacks, B2C and webhooks: ${gateway.webhooks_received} deliveries received during the runs, ${gateway.webhooks_received_twice} twice, ${gateway.webhook_deliveries_pending_at_end} of ${gateway.webhook_deliveries_stored} still queued at the end)`, '≥ 0.15', mark(targets.full_flow_vs_bare_throughput)],
-    ['full_flow_in_process_emulator_vs_bare_throughput', `${figures.full_flow_in_process_emulator_vs_bare_throughput} (${round(fullFlowInProcess.ok_per_s, 0)} req/s)`, '', ''],
+    ['full_flow_vs_bare_throughput', `${figures.full_flow_vs_bare_throughput} (${gateway.completed_per_s} payments/s through the whole flow, ${result.details.gateway_pushes_per_s} pushes/s answered, balance ${gateway.flow_balance}; callbacks, B2C and webhooks: ${gateway.webhooks_received} deliveries received during the runs, ${gateway.webhooks_received_twice} twice, ${gateway.webhook_deliveries_pending_at_end} of ${gateway.webhook_deliveries_stored} still queued at the end)`, '≥ 0.15', mark(targets.full_flow_vs_bare_throughput)],
+    ['full_flow_in_process_emulator_vs_bare_throughput', `${figures.full_flow_in_process_emulator_vs_bare_throughput} (${fullFlowInProcess.completed_per_s} payments/s, ${round(fullFlowInProcess.ok_per_s, 0)} pushes/s answered, balance ${fullFlowInProcess.flow_balance})`, '', ''],
     ['full_flow_p99_ms_at_half_rate', `${figures.full_flow_p99_ms_at_half_rate} (p50 / p99 ${ms(gateway.at_half_rate)})`, '', ''],
     ['emulator_vs_bare_throughput', `${figures.emulator_vs_bare_throughput} (${result.details.emulator_pushes_per_s} req/s, p99 ${emulator.p99_ms} ms)`, '≥ 0.6', mark(targets.emulator_vs_bare_throughput)],
     ['webhook_worker_deliveries_per_s', worker.skipped ? `n/a (${worker.skipped})` : `${figures.webhook_worker_deliveries_per_s} (${worker.delivered}/${worker.pending_at_start} delivered, ${worker.duplicates} twice)`, '≥ 2,000', mark(targets.webhook_worker_deliveries_per_s)],
