@@ -61,6 +61,8 @@ export abstract class LowdbEngine {
   protected metaOnDisk = this.state.meta
   private writing: Promise<void> = Promise.resolve()
   private queued: Promise<void> | null = null
+  /** A flush is appending (set and cleared inside flush(), so never stale once `writing` has settled). */
+  private appending = false
   protected closed = false
   protected failedWith: StorageError | undefined
   private readonly failed: Promise<StorageError>
@@ -272,6 +274,15 @@ export abstract class LowdbEngine {
 
   /** One flush: append what changed; start a fold when the journal has grown. */
   private async flush(): Promise<void> {
+    this.appending = true
+    try {
+      await this.flushChanges()
+    } finally {
+      this.appending = false
+    }
+  }
+
+  private async flushChanges(): Promise<void> {
     if (this.failedWith) throw this.failedWith
     const entries = this.changes.take(this.state)
     const meta = this.state.meta
@@ -334,13 +345,18 @@ export abstract class LowdbEngine {
   protected persist(): Promise<void> {
     if (this.failedWith) return Promise.reject(this.failedWith)
     if (this.queued) return this.queued
-    // The flush starts in the check phase, after every socket that was ready in this turn of the
-    // event loop has been read: the changes of all those requests share one write and one
-    // fdatasync (starting it on the first request's microtasks left the rest for the next one).
-    // Nothing is acknowledged earlier for it: callers still wait for the flush.
+    // With no append in progress, the flush starts in the check phase, after every socket that was
+    // ready in this turn of the event loop has been read: the changes of all those requests share
+    // one write and one fdatasync (starting it on the first request's microtasks left the rest for
+    // the next one). Behind an append in progress, the changes made meanwhile are written as soon
+    // as it ends, in its own microtasks: waiting for the check phase there made them wait for
+    // everything else that turn did first (the answers of the append just ended, every request
+    // read in that turn), which under load is the longest wait of a push after the syncs. Nothing
+    // is acknowledged earlier for it: callers still wait for the flush.
+    const behindAnAppend = this.appending
     const next = this.writing
       .catch(() => undefined)
-      .then(afterThisTurn)
+      .then(behindAnAppend ? undefined : afterThisTurn)
       .then(() => {
         this.queued = null
         this.writing = this.flush()
