@@ -15,7 +15,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { emulatorStkPush } from './lib/emulator-push.js'
-import { cpuMs, getJson, killChildren, round, start as startProcess } from './lib/procs.js'
+import { cpuPerRequest, cpuSample } from './lib/load-window.js'
+import { getJson, killChildren, round, start as startProcess } from './lib/procs.js'
 
 const argv = process.argv.slice(2)
 const part = argv[0]
@@ -94,7 +95,7 @@ const loadBefore = round(loadavg()[0], 2)
 let counter = 0
 const tag = `${process.pid}-${Date.now().toString(36)}`
 const rows = []
-let last = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
+let last = cpuSample(processes)
 await new Promise((resolve, reject) => {
   const instance = autocannon(
     {
@@ -124,9 +125,8 @@ await new Promise((resolve, reject) => {
   // autocannon ticks once a second with the responses of that second.
   instance.on('tick', ({ counter: answered }) => {
     if (rows.length === seconds) return // the tick autocannon adds as it stops
-    const now = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]))
-    const cpu = Object.fromEntries(Object.keys(processes).map((name) => [name, answered ? round((now[name] - last[name]) / answered, 3) : null]))
-    rows.push({ second: rows.length + 1, answered, cpu_ms_per_request: cpu })
+    const now = cpuSample(processes)
+    rows.push({ second: rows.length + 1, answered, cpu_ms_per_request: cpuPerRequest(last, now, answered) })
     last = now
   })
 })

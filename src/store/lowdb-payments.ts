@@ -341,13 +341,25 @@ export abstract class LowdbPayments extends LowdbEngine {
     return removed
   }
 
+  /**
+   * What the disk holds of an event on the replay list: the event ('on disk': written, or removed
+   * by retention with the removal not written yet), nothing yet ('not yet': its write has not
+   * ended), or no more ('removed': retention's removal is written; it leaves the list next).
+   */
+  protected eventOnDisk(head: EventHead): 'on disk' | 'not yet' | 'removed' {
+    const written = this.written('events', head.id)
+    if (this.state.tables.events.has(head.id)) return written ? 'on disk' : 'not yet'
+    if (written) return 'removed'
+    return this.unstored('events', head.id) ? 'not yet' : 'on disk'
+  }
+
   async pruneHistory(before: string, limit: number) {
     this.writable()
     const { events, deliveries, eventsThroughSeq } = pruneLowdbHistory(this.state, { before, limit }, (c, key) => this.remove(c, key))
     if (events + deliveries > 0) await this.persist()
     // Replays (event lists, streams) answer an event until its removal is on disk, which it is now:
     // off the replay list (those a later pass removed and has not written yet stay).
-    if (events > 0) this.state.dropEventsThrough(eventsThroughSeq, (e) => this.state.tables.events.has(e.id) || !this.written('events', e.id))
+    if (events > 0) this.state.dropEventsThrough(eventsThroughSeq, (e) => this.eventOnDisk(e) !== 'removed')
     return { events, deliveries }
   }
 

@@ -89,7 +89,7 @@ export class LowdbStore extends LowdbPayments implements Store {
     const list = this.state.eventList
     const out: EventRecord[] = []
     for (let i = this.state.eventsAfter(afterSeq); i < list.length && out.length < limit; i++) {
-      const disk = this.onDisk(list[i])
+      const disk = this.eventOnDisk(list[i])
       // Events are written in seq order: the first not on disk yet ends the list. A stream gets it
       // from the bus once its write is done; shown earlier, a crash would lose it and give its
       // seq to another event, which a client resuming after that seq would never see.
@@ -99,24 +99,12 @@ export class LowdbStore extends LowdbPayments implements Store {
     return out
   }
 
-  /**
-   * What the disk holds of an event on the replay list: the event ('on disk': written, or removed
-   * by retention with the removal not written yet), nothing yet ('not yet': its write has not
-   * ended), or no more ('removed': retention's removal is written; it leaves the list next).
-   */
-  private onDisk(head: EventHead): 'on disk' | 'not yet' | 'removed' {
-    const written = this.written('events', head.id)
-    if (this.state.tables.events.has(head.id)) return written ? 'on disk' : 'not yet'
-    if (written) return 'removed'
-    return this.unstored('events', head.id) ? 'not yet' : 'on disk'
-  }
-
   /** The last event on disk: one whose write has not ended is not answered (its seq could go to another after a crash). */
   async lastEventSeq() {
     this.answering()
     const list = this.state.eventList
     let i = list.length - 1
-    while (i >= 0 && this.onDisk(list[i]) !== 'on disk') i--
+    while (i >= 0 && this.eventOnDisk(list[i]) !== 'on disk') i--
     return i >= 0 ? list[i].seq : 0
   }
 
