@@ -27,7 +27,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const round1 = (ms) => Math.max(0, Math.round(ms * 10) / 10)
 const dist = (path) => pathToFileURL(join(root, 'dist', path)).href
 
-async function openStore(file, options = {}) {
+export async function openStore(file, options = {}) {
   const { LowdbStore } = await import(dist('src/store/lowdb-store.js'))
   const { deliversTo } = await import(dist('src/webhooks/subscriptions.js'))
   const store = new LowdbStore(file, { deliverTo: deliversTo, ...options })
@@ -41,10 +41,17 @@ async function openStore(file, options = {}) {
  * ceiling; resolves with the payments stored.
  */
 export async function fill(file, count, concurrency = 200) {
-  const { transactionView } = await import(dist('src/core/transaction-view.js'))
   const store = await openStore(file)
+  const stored = await fillStore(store, count, concurrency)
+  await store.close()
+  return stored
+}
+
+/** fill() into a store already open, left open (bench/store-heap.js measures its heap). `from`: the first payment's number. */
+export async function fillStore(store, count, concurrency = 200, from = 0) {
+  const { transactionView } = await import(dist('src/core/transaction-view.js'))
   const now = () => new Date().toISOString()
-  await store.createWebhookEndpoint({ id: 'we_measure', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'x'.repeat(80), created_at: now(), deleted_at: null })
+  if (from === 0) await store.createWebhookEndpoint({ id: 'we_measure', account_id: 'acct_1', mode: 'test', url: 'https://example.com/hook', events: [], sealed_secret: 'x'.repeat(80), created_at: now(), deleted_at: null })
   const deliveryAttempt = () => ({ at: now(), status_code: 200, duration_ms: 3, error: null, response_body: 'ok' })
   const one = async (i) => {
     const id = `txn_${String(i).padStart(24, '0')}`
@@ -85,8 +92,7 @@ export async function fill(file, count, concurrency = 200) {
       full = true
     }
   }
-  for (let i = 0; i < count && !full; i += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => attempt(i + j)))
-  await store.close()
+  for (let i = from; i < from + count && !full; i += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, from + count - i) }, (_, j) => attempt(i + j)))
   return stored
 }
 

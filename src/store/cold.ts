@@ -1,5 +1,6 @@
 import { StorageError } from './errors.js'
 import { seal } from './frozen.js'
+import { TextSlab } from './text-slab.js'
 
 /**
  * Cold records: what a running gateway keeps but never reads on its hot path — every event (never
@@ -19,8 +20,8 @@ const RAW = Symbol('raw')
 const FROM = Symbol('from')
 const TO = Symbol('to')
 
-/** A cold record: the fields `H` of its record, and its JSON text. */
-export type Cold<H> = H & { readonly [RAW]: string; readonly [FROM]: number; readonly [TO]: number }
+/** A cold record: the fields `H` of its record, and its JSON text (a Buffer: the bytes of a slab being filled, text-slab.ts). */
+export type Cold<H> = H & { readonly [RAW]: string | Buffer; readonly [FROM]: number; readonly [TO]: number }
 
 /** Each collection's cold-record head: the fields indexes, filters and retention read. */
 export const HEAD_FIELDS = {
@@ -57,7 +58,7 @@ export function coolable(c: string, record: Record<string, unknown>): c is ColdC
  * a store holds).
  */
 class TransactionHead {
-  declare readonly [RAW]: string
+  declare readonly [RAW]: string | Buffer
   declare readonly [FROM]: number
   declare readonly [TO]: number
   declare readonly id: unknown
@@ -87,7 +88,7 @@ class TransactionHead {
 }
 
 class EventHead {
-  declare readonly [RAW]: string
+  declare readonly [RAW]: string | Buffer
   declare readonly [FROM]: number
   declare readonly [TO]: number
   declare readonly id: unknown
@@ -108,7 +109,7 @@ class EventHead {
 }
 
 class DeliveryHead {
-  declare readonly [RAW]: string
+  declare readonly [RAW]: string | Buffer
   declare readonly [FROM]: number
   declare readonly [TO]: number
   declare readonly id: unknown
@@ -129,7 +130,7 @@ class DeliveryHead {
 }
 
 class IdempotencyHead {
-  declare readonly [RAW]: string
+  declare readonly [RAW]: string | Buffer
   declare readonly [FROM]: number
   declare readonly [TO]: number
   declare readonly scope: unknown
@@ -147,15 +148,41 @@ class IdempotencyHead {
 
 /** A cold record from its JSON text and the parsed record (or at least its head fields). */
 export function cold<H>(c: ColdCollection, raw: string, record: Record<string, unknown>): Cold<H> {
-  const r = record
+  const head = headOf(c, raw, record)
+  // Its text joins the collection's slab (text-slab.ts), off the V8 heap once the slab is full.
+  slabs[c].add(raw, head)
+  return head as unknown as Cold<H>
+}
+
+function headOf(c: ColdCollection, raw: string, r: Record<string, unknown>): Cold<unknown> {
   if (c === 'transactions') {
     // Of the payout, only what the payout indexes read.
     const payout = r.payout as { status: string; callback_token?: string } | null | undefined
-    return new TransactionHead(raw, 0, raw.length, r.id, r.account_id, r.mode, r.reference, r.status, r.callback_token, r.checkout_request_id, r.created_at, payout ? { status: payout.status, callback_token: payout.callback_token } : (payout as null)) as unknown as Cold<H>
+    return new TransactionHead(raw, 0, raw.length, r.id, r.account_id, r.mode, r.reference, r.status, r.callback_token, r.checkout_request_id, r.created_at, payout ? { status: payout.status, callback_token: payout.callback_token } : (payout as null)) as unknown as Cold<unknown>
   }
-  if (c === 'events') return new EventHead(raw, 0, raw.length, r.id, r.seq, r.account_id, r.mode, r.created_at) as unknown as Cold<H>
-  if (c === 'deliveries') return new DeliveryHead(raw, 0, raw.length, r.id, r.event_id, r.endpoint_id, r.status, r.created_at) as unknown as Cold<H>
-  return new IdempotencyHead(raw, 0, raw.length, r.scope, r.state, r.created_at) as unknown as Cold<H>
+  if (c === 'events') return new EventHead(raw, 0, raw.length, r.id, r.seq, r.account_id, r.mode, r.created_at) as unknown as Cold<unknown>
+  if (c === 'deliveries') return new DeliveryHead(raw, 0, raw.length, r.id, r.event_id, r.endpoint_id, r.status, r.created_at) as unknown as Cold<unknown>
+  return new IdempotencyHead(raw, 0, raw.length, r.scope, r.state, r.created_at) as unknown as Cold<unknown>
+}
+
+/** A cold record's text moved into a slab (its Buffer while filled, then its string): where the text is in it. */
+function moveText(head: Cold<unknown>, raw: string | Buffer, from: number): void {
+  const moved = head as { -readonly [K in typeof RAW | typeof FROM | typeof TO]: Cold<unknown>[K] }
+  const length = head[TO] - head[FROM]
+  moved[RAW] = raw
+  moved[FROM] = from
+  moved[TO] = from + length
+}
+
+/**
+ * One slab per collection: retention removes events, deliveries and keys oldest first, so a slab of
+ * them is freed once all its records are gone, which payments (never removed) sharing it would prevent.
+ */
+const slabs: Record<ColdCollection, TextSlab<Cold<unknown>>> = {
+  transactions: new TextSlab(moveText),
+  events: new TextSlab(moveText),
+  deliveries: new TextSlab(moveText),
+  idempotency: new TextSlab(moveText),
 }
 
 /**
@@ -317,6 +344,7 @@ function transactionOfText(text: string, source: string, from: number): Cold<unk
 /** A cold record's text: its own string, or made from the piece of the snapshot it was read from. */
 function textOf(value: Cold<unknown>): string {
   const raw = value[RAW]
+  if (typeof raw !== 'string') return raw.toString('latin1', value[FROM], value[TO])
   return value[FROM] === 0 && value[TO] === raw.length ? raw : raw.slice(value[FROM], value[TO])
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cold, coldOfText, HEAD_FIELDS, type ColdCollection } from '../../src/store/cold.js'
+import { cold, coldOfText, HEAD_FIELDS, jsonOf, type ColdCollection } from '../../src/store/cold.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { transaction } from './records.js'
@@ -11,6 +11,12 @@ const dirs: string[] = []
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
+
+/**
+ * A cold record's head fields and its text (where the text is kept, its own string or a slab's,
+ * is not part of what it reads as).
+ */
+const asRead = (head: object | undefined) => head && { ...Object.fromEntries(Object.entries(head)), text: jsonOf(head) }
 
 /** The history lines of a folded snapshot, by collection. */
 function historyLines(file: string): Array<[ColdCollection, string]> {
@@ -64,7 +70,7 @@ describe('the head of a history line read without parsing it', () => {
         continue
       }
       read.add(c)
-      expect({ ...head }, line).toEqual({ ...cold(c, line, JSON.parse(line)) })
+      expect(asRead(head), line).toEqual(asRead(cold(c, line, JSON.parse(line))))
     }
     expect([...read].sort()).toEqual([...kinds].sort())
   })
@@ -78,8 +84,8 @@ describe('the head of a history line read without parsing it', () => {
   it('reads created_at however far from the end of the line it starts, and the last one only', () => {
     const long = `2026-11-29T21:34:45.333Z${' '.repeat(100)}`
     const key = `{"scope":"s","fingerprint":"f","state":"done","status_code":201,"response":{"created_at":"inner"},"transaction_id":"t","created_at":"${long}"}`
-    expect({ ...coldOfText('idempotency', key) }).toEqual({ ...cold('idempotency', key, JSON.parse(key)) })
+    expect(asRead(coldOfText('idempotency', key))).toEqual(asRead(cold('idempotency', key, JSON.parse(key))))
     const delivery = `{"id":"d1","event_id":"e","endpoint_id":"w","account_id":"a","mode":"test","event":"e","status":"succeeded","attempts":[],"next_attempt_at":null,"created_at":"${long}","updated_at":"${long}"}`
-    expect({ ...coldOfText('deliveries', delivery) }).toEqual({ ...cold('deliveries', delivery, JSON.parse(delivery)) })
+    expect(asRead(coldOfText('deliveries', delivery))).toEqual(asRead(cold('deliveries', delivery, JSON.parse(delivery))))
   })
 })
