@@ -75,7 +75,7 @@ export class CallbackSender {
   #timers = new Set<ScheduledTask>()
   /** One queue and one timer per delay in use (machine time), instead of a timer per task. */
   #queues = new Map<number, DelayQueue>()
-  #inFlight = new Set<Promise<void>>()
+  #inFlight = new Set<Promise<unknown>>()
   #abort = new AbortController()
   #seq = 0
   #idleWaiters: Array<() => void> = []
@@ -164,14 +164,19 @@ export class CallbackSender {
   }
 
   /** Sends every copy; the promise (never rejected) ends when the last one is answered or abandoned. */
-  send(callback: OutgoingCallback): Promise<void> {
+  send(callback: OutgoingCallback): Promise<unknown> {
     const signal = this.#abort.signal
-    const run = (async () => {
-      for (let copy = 1; copy <= callback.copies; copy++) {
-        if (signal.aborted) return
-        await this.#post(callback, copy, signal)
-      }
-    })()
+    // One copy (every callback but a `twice` or duplicate fault's): its POST is the whole run, with
+    // no async wrapper around it.
+    const run: Promise<unknown> =
+      callback.copies === 1
+        ? this.#post(callback, 1, signal)
+        : (async () => {
+            for (let copy = 1; copy <= callback.copies; copy++) {
+              if (signal.aborted) return
+              await this.#post(callback, copy, signal)
+            }
+          })()
     this.#inFlight.add(run)
     this.#clock.track?.(run)
     void run.finally(() => {

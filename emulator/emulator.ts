@@ -163,7 +163,7 @@ export class Emulator {
   }
 
   /** Records the result and sends its callback; the promise ends when the callback has been answered. */
-  #completeStk(txn: StkTransaction, resultCode: number, resultDesc: string): Promise<void> {
+  #completeStk(txn: StkTransaction, resultCode: number, resultDesc: string): Promise<unknown> {
     const now = this.now()
     txn.status = 'completed'
     txn.resultCode = resultCode
@@ -366,7 +366,7 @@ export class Emulator {
     })
   }
 
-  #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): Promise<void> {
+  #sendCallback(callback: { kind: CallbackKind; url: string; transactionId: string; headers: Record<string, string>; body: unknown; copies: number }): Promise<unknown> {
     const action = this.faults.takeCallbackAction(callback.kind)
     // A literal, not a spread that adds `drop` (V8's slow path, ~1 µs per callback).
     return this.callbacks.send({
