@@ -1,11 +1,14 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import { sealKeyFor } from '../webhooks/seal.js'
 import type { GatewayContext } from './context.js'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-/** The seal key of each gateway's settings, decoded once (a payment derives its token two or three times). */
-const keys = new WeakMap<object, Buffer>()
+/**
+ * The seal key of each gateway's settings, decoded and imported once (a payment derives its token
+ * two or three times): an HMAC keyed with a KeyObject skips copying the key in each time.
+ */
+const keys = new WeakMap<object, KeyObject>()
 
 /**
  * The token in a payout's B2C ResultURL: 32 base62 characters like every callback token, but
@@ -15,7 +18,7 @@ const keys = new WeakMap<object, Buffer>()
  */
 export function b2cResultToken(ctx: GatewayContext, transactionId: string): string {
   let key = keys.get(ctx.config)
-  if (!key) keys.set(ctx.config, (key = sealKeyFor(ctx.config)))
+  if (!key) keys.set(ctx.config, (key = createSecretKey(sealKeyFor(ctx.config))))
   let out = ''
   for (let round = 0; out.length < 32; round++) {
     const bytes = createHmac('sha256', key).update(`b2c-result:${round}:${transactionId}`).digest()
