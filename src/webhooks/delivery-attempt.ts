@@ -131,9 +131,12 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
     outcome: updated?.status ?? 'lease_lost',
   })
   if (!updated) return { outcome: 'lease_lost' }
-  await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
-    ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
-  )
+  // A success at an endpoint that is not failing changes nothing (the usual case): no call, no promise.
+  if (!ok || endpoint.failing_since) {
+    await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
+      ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
+    )
+  }
   return { outcome: updated.status === 'pending' ? 'retrying' : updated.status === 'succeeded' ? 'succeeded' : 'failed', delivery: updated }
 }
 
