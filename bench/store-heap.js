@@ -6,9 +6,10 @@
 // gateway holds it (records made in this process, not read back from the files):
 //
 // - the heap after a full GC (V8 heap used, and external: what strings and Buffers hold outside it);
-// - full GCs forced one after another (`gc()`): the median wall time of one, which grows with the
-//   number of live objects and pointers the GC visits (run with --single-threaded-gc to read the
-//   GC's whole work on one thread, without the helpers);
+// - full GCs forced one after another (`gc()`): the median wall time of one, the CPU time of all
+//   threads over it (the GC's work, helpers included), and the main thread's time on a CPU,
+//   waiting for one and blocked (waiting for the helpers); the work grows with the number of live
+//   objects and pointers the GC visits (--single-threaded-gc: all of it on the main thread);
 // - major GCs as the soak meets them: for --seconds S the store keeps taking payments at --rate R
 //   while old-generation garbage is made on the side (objects kept ~1 s, then dropped) so that V8
 //   starts its concurrent marking several times; the pause of each mark-compact (PerformanceObserver
@@ -24,6 +25,7 @@ import { join } from 'node:path'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSnapshot } from 'node:v8'
 import { fillStore, openStore } from '../scripts/store-measure.mjs'
+import { mainThreadSchedule } from './lib/stalls.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback)
@@ -87,11 +89,26 @@ try {
   gc()
   gc()
   const memory = process.memoryUsage()
+  // Each forced GC: its wall time, the CPU time of every thread over it (the GC's whole work,
+  // helpers included), and the main thread's time on a CPU, waiting for one, and blocked (neither:
+  // asleep, e.g. waiting for the GC's helper threads), from its scheduler counts (Linux).
   const forced = []
+  const forcedCpu = []
+  const forcedMain = []
+  const schedule = mainThreadSchedule()
   for (let i = 0; i < 7; i++) {
+    const cpuBefore = process.cpuUsage()
+    const [runBefore, waitBefore] = schedule?.() ?? [0, 0]
     const started = performance.now()
     gc()
-    forced.push(performance.now() - started)
+    const wall = performance.now() - started
+    const [run, wait] = schedule?.() ?? [0, 0]
+    const used = process.cpuUsage(cpuBefore)
+    forced.push(wall)
+    forcedCpu.push((used.user + used.system) / 1000)
+    const onCpu = (run - runBefore) / 1e6
+    const waiting = (wait - waitBefore) / 1e6
+    forcedMain.push({ on_cpu: onCpu, waiting, blocked: Math.max(0, wall - onCpu - waiting) })
   }
   const objects = argv.includes('--snapshot') ? await liveObjects() : undefined
 
@@ -134,6 +151,8 @@ try {
     heap_plus_external_mb_per_100k: Math.round(((memory.heapUsed + memory.external) / 1048576) * (100_000 / stored)),
     forced_full_gc_ms_median: ms(median(forced)),
     forced_full_gc_ms: forced.map(ms),
+    forced_full_gc_cpu_ms_median: ms(median(forcedCpu)),
+    forced_full_gc_main_thread_ms_median: { on_cpu: ms(median(forcedMain.map((m) => m.on_cpu))), waiting: ms(median(forcedMain.map((m) => m.waiting))), blocked: ms(median(forcedMain.map((m) => m.blocked))) },
     under_load: { rate, seconds, payments: next - stored, major_gcs: majors.length, major_pause_ms_median: ms(median(majors) ?? 0), major_pause_ms_max: ms(Math.max(0, ...majors)), major_pause_ms: majors.map(ms), minor_gcs: minors.length, minor_pause_ms_max: ms(Math.max(0, ...minors)) },
     ...(objects ? { live: objects } : {}),
     load_average: loadavg()[0],
