@@ -3,7 +3,9 @@
 // bench's push-path part): each build's `mpg serve` and emulator run for the whole sitting, and
 // fixed-rate bursts of pushes go to each in turn (the order reversed every round), so a machine
 // whose load drifts loads every build alike; flow-cpu.js runs one build per invocation instead.
-// The gateway's CPU (user + system, /proc) per push over all bursts, and each burst's.
+// The gateway's CPU (user + system, /proc) per push over all bursts, and each burst's; and each
+// burst's p99 (at a fixed rate of about half the maximum, the push path's p99 at half rate
+// without the saturated run that sets the rate: --rate 1500 --burst 5).
 //
 //   node bench/push-ab.js [--rate R] [--burst S] [--rounds K] ROOT [ROOT…]
 //
@@ -47,7 +49,7 @@ for (const [i, arg] of argv.entries()) {
     env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '600', MPG_RATE_LIMIT: 'off' },
   })
   const { url, key: apiKey } = await gateway.ready
-  builds.push({ name: `${key ? '' : 'nokey:'}${basename(root)}`, key, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [] })
+  builds.push({ name: `${key ? '' : 'nokey:'}${basename(root)}`, key, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [], p99s: [] })
 }
 
 /** bench/load.js at the fixed rate against one build; resolves with its figures. */
@@ -76,7 +78,7 @@ await sleep(1000)
 for (let r = 0; r < rounds; r++) {
   for (const build of r % 2 ? [...builds].reverse() : builds) {
     const before = cpuSplitMs(build.gateway.pid)
-    const { requests_total: n } = await load(build, burst)
+    const { requests_total: n, p99_ms: p99 } = await load(build, burst)
     // The last answers' log lines and any flush in progress.
     await sleep(300)
     const after = cpuSplitMs(build.gateway.pid)
@@ -86,6 +88,7 @@ for (let r = 0; r < rounds; r++) {
     build.sys += sys
     build.pushes += n
     build.bursts.push((user + sys) / n)
+    build.p99s.push(p99)
   }
 }
 for (const b of builds) {
@@ -97,6 +100,8 @@ for (const b of builds) {
     sys_ms: round(b.sys / b.pushes, 4),
     median_burst_ms: round(median(b.bursts), 4),
     bursts_ms: b.bursts.map((x) => round(x, 3)),
+    median_burst_p99_ms: median(b.p99s),
+    bursts_p99_ms: b.p99s,
     loadavg_1m_at_end: round(loadavg()[0], 2),
   }
   process.stdout.write(`${JSON.stringify(line)}\n`)

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path'
 import { journalFileOf, KEY_OF, loadDocument, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { ensurePrivateDir, keepPrivate } from './files.js'
-import { Journal, type JournalEntry } from './journal.js'
+import { Journal, ROOM_BYTES, type JournalEntry } from './journal.js'
 import { ChangeSet } from './changes.js'
 import { damagedRecord, isWhole, type Cold } from './cold.js'
 import { Folds } from './folds.js'
@@ -83,8 +83,10 @@ export abstract class LowdbEngine {
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
     this.warn = options.warn ?? (() => undefined)
-    this.journal = new Journal(journalFileOf(file), this.warn)
-    this.folds = new Folds(file, this.journal, options.foldMinBytes ?? COMPACT_MIN_BYTES, this.warn)
+    const foldMinBytes = options.foldMinBytes ?? COMPACT_MIN_BYTES
+    // The room written ahead of the appends is at most a quarter of what a fold takes at least.
+    this.journal = new Journal(journalFileOf(file), this.warn, Math.min(ROOM_BYTES, Math.max(4096, Math.floor(foldMinBytes / 4 / 4096) * 4096)))
+    this.folds = new Folds(file, this.journal, foldMinBytes, this.warn)
     this.failed = new Promise((resolve) => (this.signalFailure = resolve))
   }
 

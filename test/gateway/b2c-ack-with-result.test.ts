@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { ACK_WAITS_FOR_RESULT_MS } from '../../src/core/b2c-acks.js'
+import { journalText } from '../helpers/store-file.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 
 /**
@@ -43,7 +43,7 @@ const conversationIdOf = (em: RunningEmulator) => (b2cCalls(em)[0].response.body
 
 /** The journal's lines that change this transaction (`{"c":"transactions","k":id,"p":{…}}`), in order. */
 function changesOf(g: TestGateway, id: string): Array<Record<string, unknown>> {
-  return readFileSync(join(g.dataDir, 'gateway.journal'), 'utf8')
+  return journalText(join(g.dataDir, 'gateway.journal'))
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as { c?: string; k?: string; p?: Record<string, unknown> })

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Journal, readJournal, type JournalEntry } from '../../src/store/journal.js'
+import { journalText } from '../helpers/store-file.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -24,7 +25,7 @@ describe('journal lines', () => {
     ]
     await journal.append(entries.slice(0, 2))
     await journal.append(entries.slice(2))
-    const text = readFileSync(file, 'utf8')
+    const text = journalText(file)
     expect(text).toBe(
       [
         '{"m":{"version":"1"},"s":1}',

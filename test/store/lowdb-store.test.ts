@@ -8,6 +8,7 @@ import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { TransactionRecord } from '../../src/store/records.js'
 import { MAX_KEPT_CHARS, Table } from '../../src/store/table.js'
 import { transaction } from './records.js'
+import { journalText } from '../helpers/store-file.js'
 
 const fileOf = (dir: string) => join(dir, 'gateway.json')
 
@@ -334,7 +335,7 @@ describe('the journal', () => {
 
 describe('journal deltas and background folds', () => {
   const lines = (dir: string) =>
-    readFileSync(join(dir, 'gateway.journal'), 'utf8')
+    journalText(join(dir, 'gateway.journal'))
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
