@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { EventRecord, TransactionRecord } from '../../src/store/records.js'
 import { SLAB_BYTES, SLAB_TEXT_MAX, TextSlab } from '../../src/store/text-slab.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { transaction } from './records.js'
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
 
 interface Holder {
   text: string
@@ -47,9 +41,7 @@ describe('a text slab', () => {
 
 describe('records kept as text in slabs', () => {
   it('read back as they were written, before and after a fold and a restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mpg-slab-'))
-    dirs.push(dir)
-    const file = join(dir, 'gateway.json')
+    const file = join(tempDir('mpg-slab-'), 'gateway.json')
     let store = new LowdbStore(file, { deliverTo: deliversTo })
     await store.open()
     const now = () => new Date().toISOString()
