@@ -25,6 +25,7 @@ import { join } from 'node:path'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSnapshot } from 'node:v8'
 import { fillStore, openStore } from '../scripts/store-measure.mjs'
+import { median, round } from './lib/procs.js'
 import { mainThreadSchedule } from './lib/stalls.js'
 
 const argv = process.argv.slice(2)
@@ -35,8 +36,7 @@ const seconds = option('--seconds', 30)
 if (!globalThis.gc) throw new Error('run with node --expose-gc')
 
 const mb = (bytes) => Math.round((bytes / 1048576) * 10) / 10
-const ms = (value) => Math.round(value * 10) / 10
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? null
+const ms = (value) => round(value, 1)
 
 /** Live objects after a full GC, by node type, and the constructors with the most objects (a heap snapshot). */
 async function liveObjects() {
@@ -153,7 +153,7 @@ try {
     forced_full_gc_ms: forced.map(ms),
     forced_full_gc_cpu_ms_median: ms(median(forcedCpu)),
     forced_full_gc_main_thread_ms_median: { on_cpu: ms(median(forcedMain.map((m) => m.on_cpu))), waiting: ms(median(forcedMain.map((m) => m.waiting))), blocked: ms(median(forcedMain.map((m) => m.blocked))) },
-    under_load: { rate, seconds, payments: next - stored, major_gcs: majors.length, major_pause_ms_median: ms(median(majors) ?? 0), major_pause_ms_max: ms(Math.max(0, ...majors)), major_pause_ms: majors.map(ms), minor_gcs: minors.length, minor_pause_ms_max: ms(Math.max(0, ...minors)) },
+    under_load: { rate, seconds, payments: next - stored, major_gcs: majors.length, major_pause_ms_median: ms(majors.length ? median(majors) : 0), major_pause_ms_max: ms(Math.max(0, ...majors)), major_pause_ms: majors.map(ms), minor_gcs: minors.length, minor_pause_ms_max: ms(Math.max(0, ...minors)) },
     ...(objects ? { live: objects } : {}),
     load_average: loadavg()[0],
   }

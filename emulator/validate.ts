@@ -61,12 +61,12 @@ export function stringField(body: Body, name: string): string | undefined {
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const PLAIN_HTTP_URL = new RegExp(`^https?://(?:(?:[a-z0-9-]+\\.)*[a-z][a-z0-9-]*|${OCTET}(?:\\.${OCTET}){3})(?::(\\d{1,5}))?(?:[/?][!-~]*)?$`, 'i')
 
+const PUNYCODE = /xn--/i
+
 function plainHttpUrl(value: string): boolean {
   const match = PLAIN_HTTP_URL.exec(value)
   return match !== null && (match[1] === undefined || Number(match[1]) <= 65_535) && !PUNYCODE.test(value)
 }
-
-const PUNYCODE = /xn--/i
 
 /** http(s) URL with a host and no stray whitespace (Daraja rejects `" https://…"`). */
 export function urlField(body: Body, name: string): string | undefined {

@@ -4,7 +4,7 @@ import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { RecentValues } from '../utils/recent-values.js'
 import { serializeEvent } from './event-body.js'
-import { recordEndpointOutcome } from './endpoint-health.js'
+import { outcomeCanChangeHealth, recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
 import { signatureHeaders } from './signature.js'
 import { checkWebhookUrl, isPublicAddress, type UrlCheck } from './url-policy.js'
@@ -131,8 +131,8 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
     outcome: updated?.status ?? 'lease_lost',
   })
   if (!updated) return { outcome: 'lease_lost' }
-  // A success at an endpoint that is not failing changes nothing (the usual case): no call, no promise.
-  if (!ok || endpoint.failing_since) {
+  // The usual case, a success at a healthy endpoint, costs no async call and promise per delivery.
+  if (outcomeCanChangeHealth(endpoint, ok)) {
     await recordEndpointOutcome(ctx, endpoint, ok, result.at).catch((error) =>
       ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
     )

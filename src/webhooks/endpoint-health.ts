@@ -10,8 +10,9 @@ import type { WebhookEndpointRecord } from '../store/records.js'
  * only when the state changes, so a dead endpoint costs no write per attempt.
  */
 export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: WebhookEndpointRecord, ok: boolean, at: string): Promise<void> {
+  if (!outcomeCanChangeHealth(endpoint, ok)) return
   if (ok) {
-    if (endpoint.failing_since) await ctx.store.updateWebhookEndpoint(endpoint.id, (e) => (e.failing_since ? { ...e, failing_since: null } : undefined))
+    await ctx.store.updateWebhookEndpoint(endpoint.id, (e) => (e.failing_since ? { ...e, failing_since: null } : undefined))
     return
   }
   if (endpoint.disabled_at) return
@@ -46,4 +47,12 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
 /** Re-enables a disabled endpoint: new events are delivered to it again (and its failure clock restarts). */
 export function enabledAgain(e: WebhookEndpointRecord): WebhookEndpointRecord | undefined {
   return e.disabled_at || e.failing_since ? { ...e, disabled_at: null, failing_since: null } : undefined
+}
+
+/**
+ * Whether an attempt's outcome can change the endpoint's health: a success at an endpoint that is
+ * not failing (every delivery but a few) changes nothing, so the delivery worker skips the call.
+ */
+export function outcomeCanChangeHealth(endpoint: WebhookEndpointRecord, ok: boolean): boolean {
+  return !ok || Boolean(endpoint.failing_since)
 }
