@@ -1,24 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { Journal, readJournal, readRotatedJournal, type JournalEntry } from '../../src/store/journal.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
 import { journalText } from '../helpers/store-file.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { transaction } from './records.js'
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mpg-journal-room-'))
-  dirs.push(dir)
-  return dir
-}
 
 const line = (entry: JournalEntry) => `${JSON.stringify(entry)}\n`
 const meta = (s: number): JournalEntry => ({ m: { version: String(s) }, s })
@@ -28,7 +17,7 @@ const nul = (n: number) => Buffer.alloc(n)
 // what a crash leaves there, and what a restart makes of it.
 describe('room written ahead of the journal appends', () => {
   it('a journal that ends in room (a crash or a kill while running) replays its lines, keeps nothing aside, and the next append follows the last line', async () => {
-    const dir = tempDir()
+    const dir = tempDir('mpg-journal-room-')
     const file = join(dir, 'gateway.journal')
     writeFileSync(file, Buffer.concat([Buffer.from(line(meta(1)) + line(meta(2))), nul(8192)]))
     const journal = new Journal(file)
@@ -42,7 +31,7 @@ describe('room written ahead of the journal appends', () => {
   })
 
   it('what a torn append left past the lines — a partial line, then room, then a later block of it — is kept aside whole and cut; no line of it is replayed', async () => {
-    const dir = tempDir()
+    const dir = tempDir('mpg-journal-room-')
     const file = join(dir, 'gateway.journal')
     // A crash mid-write can leave a later block of an append on disk and not an earlier one: here
     // a whole line sits after the NUL bytes of the block that never reached the disk.
@@ -67,7 +56,7 @@ describe('room written ahead of the journal appends', () => {
   })
 
   it('a journal of room alone (created, then a crash before its first line) is empty, not foreign', async () => {
-    const dir = tempDir()
+    const dir = tempDir('mpg-journal-room-')
     const file = join(dir, 'gateway.journal')
     writeFileSync(file, nul(4096))
     const journal = new Journal(file)
@@ -78,7 +67,7 @@ describe('room written ahead of the journal appends', () => {
   })
 
   it('a rotated journal that ends in room is whole (a fold a crash interrupted)', async () => {
-    const dir = tempDir()
+    const dir = tempDir('mpg-journal-room-')
     const file = join(dir, 'gateway.journal.1')
     writeFileSync(file, Buffer.concat([Buffer.from(line(meta(1))), nul(4096)]))
     expect((await readRotatedJournal(file)).entries).toEqual([meta(1)])
@@ -87,7 +76,7 @@ describe('room written ahead of the journal appends', () => {
   })
 
   it('a store written through many appends and folds, killed without close (its journal ending in room), restarts to exactly what it acknowledged', async () => {
-    const dir = tempDir()
+    const dir = tempDir('mpg-journal-room-')
     const file = join(dir, 'gateway.json')
     const store = new LowdbStore(file, { deliverTo: deliversTo, foldMinBytes: 64 * 1024 })
     await store.open()
@@ -104,7 +93,7 @@ describe('room written ahead of the journal appends', () => {
       ids.push(`tail_${i}`)
     }
     // What a kill leaves: the files as they are now, the running store's room included.
-    const killed = join(tempDir(), 'gateway.json')
+    const killed = join(tempDir('mpg-journal-room-'), 'gateway.json')
     for (const name of readdirSync(dir)) writeFileSync(join(killed, '..', name), readFileSync(join(dir, name)))
     await store.close()
     const { doc, journal } = await loadDocument(killed)
