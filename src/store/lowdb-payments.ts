@@ -1,6 +1,7 @@
 import { newId } from '../utils/ids.js'
 import { isoTime } from '../utils/iso-time.js'
 import { cold, coolable, type Cold } from './cold.js'
+import { keepEventText } from './event-texts.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
 import type { Collection, StoreDocument } from './document.js'
@@ -287,7 +288,9 @@ export abstract class LowdbPayments extends LowdbEngine {
       })
       events.push(event)
       // Its text too (events are kept as text): JSON.stringify throws here, before any change, on data that is not JSON.
-      texts.push(cold('events', JSON.stringify(event), event as unknown as Record<string, unknown>))
+      const stored = cold<EventHead>('events', JSON.stringify(event), event as unknown as Record<string, unknown>)
+      texts.push(stored)
+      keepEventText(event, stored)
       for (const stored of this.state.tables.webhook_endpoints.values()) {
         const endpoint = stored.id === changed?.id ? changed : stored
         if (this.deliverTo(endpoint, event)) deliveries.push(frozenFresh(firstDelivery(newId('del'), event, endpoint.id)))
