@@ -99,6 +99,8 @@ async function measure(processes, config, count) {
   // What the warm-up cost per request, which the figure above leaves out (a JIT still compiling).
   result.warmup_cpu_ms_per_request = cpuPerRequest(before.cpu, start.cpu, result.requests_in_warmup)
   if (count) result.counted_in_window = { start: start.counted, end: end.counted }
+  // When the window began and ended (epoch ms), to line it up with what a process did meanwhile (bench/half-rate-modes.js).
+  result.window_epoch_ms = [start.epochMs, end.epochMs]
   return result
 }
 
@@ -111,7 +113,8 @@ function windowSample(processes, count) {
   return async (at) => {
     const counted = count && at === 'start' ? await count() : undefined
     const cpu = cpuSample(processes)
-    return { cpu, counted: count && at === 'end' ? await count() : counted }
+    const epochMs = Date.now()
+    return { cpu, epochMs, counted: count && at === 'end' ? await count() : counted }
   }
 }
 
