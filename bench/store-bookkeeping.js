@@ -10,7 +10,7 @@
 //
 // ROOT: a checkout with dist/ built. Prints one JSON line per build: µs of CPU per push, each sample.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -40,6 +40,8 @@ if (child === undefined) {
   const { StoreState } = await import(dist('state.js'))
   const { ChangeSet } = await import(dist('changes.js'))
   const { frozenCopy, frozenFresh, shallowCopy } = await import(dist('frozen.js'))
+  // Builds since session 10 copy a payment with copyTransaction, as insertTransaction and transition do.
+  const copyTransaction = existsSync(fileURLToPath(dist('transaction-copy.js'))) ? (await import(dist('transaction-copy.js'))).copyTransaction : shallowCopy
   const state = new StoreState()
   const changes = new ChangeSet()
   // As LowdbEngine.put does. Builds before the change set took the replaced version from the
@@ -64,9 +66,11 @@ if (child === undefined) {
     const createdAt = t.created_at
     const claim = { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: t.id, created_at: createdAt }
     put('idempotency', frozenCopy(claim), scope)
-    put('transactions', frozenFresh(shallowCopy(t)), t.id)
+    put('transactions', frozenFresh(copyTransaction(t)), t.id)
     changes.unwritten('transactions', t.id)
-    const pushed = { ...state.get('transactions', t.id), merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${i}`, customer_message: 'Success. Request accepted for processing' }
+    const ids = { merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${i}`, customer_message: 'Success. Request accepted for processing' }
+    // As transition() makes the new version: a spread before session 10, copyTransaction and the change laid over it since.
+    const pushed = copyTransaction === shallowCopy ? { ...state.get('transactions', t.id), ...ids } : Object.assign(copyTransaction(state.get('transactions', t.id)), ids)
     put('transactions', frozenFresh(pushed), t.id)
     put('idempotency', frozenCopy({ ...claim, state: 'done', status_code: 201, response: { MerchantRequestID: `29115-${i}-1`, CheckoutRequestID: `ws_CO_${i}`, ResponseCode: '0' } }), scope)
     // A flush every 50 pushes (50 in flight share one under load).

@@ -3,7 +3,8 @@ import { isoTime } from '../utils/iso-time.js'
 import { cold, coolable, type Cold } from './cold.js'
 import { keepEventText } from './event-texts.js'
 import { PayoutLeases } from './payout-leases.js'
-import { frozenCopy, frozenFresh, shallowCopy } from './frozen.js'
+import { frozenCopy, frozenFresh } from './frozen.js'
+import { copyTransaction } from './transaction-copy.js'
 import type { Collection, StoreDocument } from './document.js'
 import { LowdbEngine, type LowdbEngineOptions } from './lowdb-engine.js'
 import type { EventHead } from './state.js'
@@ -137,7 +138,7 @@ export abstract class LowdbPayments extends LowdbEngine {
     }
     this.writable(true)
     // Made before the first change to memory: an insert that throws claims no key.
-    const stored = shallowCopy(transaction)
+    const stored = copyTransaction(transaction)
     hashCallbackTokens(stored)
     const record = frozenFresh(stored)
     if (claim) this.put('idempotency', frozenCopy(claim))
@@ -255,7 +256,10 @@ export abstract class LowdbPayments extends LowdbEngine {
     if (!current) return undefined
     if (input.payoutLeaseOwner !== undefined && !this.payoutLeases.holds(current.id, input.payoutLeaseOwner)) return undefined
     if (!input.guard(current)) return this.unchanged('transactions', current.id)
-    const next = { ...current, ...input.patch(current) }
+    // The current version copied by copyTransaction (its fields inside the object, where a spread
+    // copy of a frozen record keeps most of them in a second object), then the change laid over it:
+    // the same fields in the same order as `{ ...current, ...patch }`.
+    const next = Object.assign(copyTransaction(current), input.patch(current))
     hashCallbackTokens(next)
     const updated = frozenFresh(next)
     // Everything made before the first change to memory: a call that throws changes nothing (a
