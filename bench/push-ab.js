@@ -11,6 +11,9 @@
 //
 // ROOT: a checkout with dist/, bin/ and bench/servers/ built (MPG_NO_BUNDLE=1 runs dist/src).
 // `nokey:ROOT` sends that build's pushes without an Idempotency-Key (what the key's duties cost).
+// `server:NAME@ROOT` runs bench/servers/NAME.js of ROOT instead of the gateway (reference, or
+// reference-duties: the reference with the gateway's duties written plainly), on its own emulator;
+// `server:reference-duties+key,log@ROOT` leaves those duties out (DUTIES_OFF, see that file).
 // Prints one JSON line per build.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -40,16 +43,24 @@ process.on('exit', () => {
 
 const builds = []
 for (const [i, arg] of argv.entries()) {
-  const key = !arg.startsWith('nokey:')
-  const root = key ? arg : arg.slice('nokey:'.length)
+  const at = arg.startsWith('server:') ? arg.indexOf('@') : -1
+  const [server, off = ''] = at > 0 ? arg.slice('server:'.length, at).split('+') : []
+  const rest = at > 0 ? arg.slice(at + 1) : arg
+  const key = !rest.startsWith('nokey:')
+  const root = key ? rest : rest.slice('nokey:'.length)
   const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '600000'], { cwd: root })
-  const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, `data-${i}`)], {
-    cwd: root,
-    logFile: join(work, `gateway-${i}.log`),
-    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '600', MPG_RATE_LIMIT: 'off' },
-  })
+  const { url: emulatorUrl, credentials } = await emulator.ready
+  const gateway = server
+    ? start(server, [join(root, `bench/servers/${server}.js`), JSON.stringify({ emulatorUrl, credentials, file: join(work, `${server}-${i}.journal`) })], { cwd: root, env: { DUTIES_OFF: off } })
+    : start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, `data-${i}`)], {
+        cwd: root,
+        logFile: join(work, `gateway-${i}.log`),
+        env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulatorUrl, MPG_RECONCILE_AFTER_S: '600', MPG_RATE_LIMIT: 'off' },
+      })
+  // The reference prints no key: its pushes go without Authorization and Idempotency-Key.
   const { url, key: apiKey } = await gateway.ready
-  builds.push({ name: `${key ? '' : 'nokey:'}${basename(root)}`, key, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [], p99s: [] })
+  const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}`
+  builds.push({ name, key: key && apiKey !== undefined, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [], p99s: [] })
 }
 
 /** bench/load.js at the fixed rate against one build; resolves with its figures. */
@@ -57,7 +68,7 @@ function load(build, duration) {
   const config = {
     url: build.url,
     path: '/api/v1/stk-push',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${build.apiKey}` },
+    headers: { 'content-type': 'application/json', ...(build.apiKey ? { authorization: `Bearer ${build.apiKey}` } : {}) },
     body: { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' },
     idempotency: build.key,
     connections: 50,
