@@ -16,7 +16,7 @@
 // not in the fast ones. On a machine others are loading, every run reads the waits for a CPU instead.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { round } from './lib/procs.js'
@@ -80,8 +80,7 @@ function watchCpu() {
     busyCores(from, to) {
       const a = samples.filter((s) => s.at <= from).at(-1) ?? samples[0]
       const b = samples.find((s) => s.at >= to) ?? samples.at(-1)
-      const cores = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length
-      return b.total > a.total ? round(cores * (1 - (b.idle - a.idle) / (b.total - a.total)), 2) : null
+      return b.total > a.total ? round(availableParallelism() * (1 - (b.idle - a.idle) / (b.total - a.total)), 2) : null
     },
     stop: () => clearInterval(timer),
   }
