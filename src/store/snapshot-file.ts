@@ -6,6 +6,7 @@ import { cold, coldOfText, coolable, HEAD_FIELDS, type Cold, type ColdCollection
 import { emptyDocument, KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { StorageError, storageCause } from './errors.js'
 import { replaceFileAtomic } from './files.js'
+import type { KeptBytes } from './kept-texts.js'
 
 /**
  * The snapshot (`gateway.json`) is one JSON document, laid out one record per line:
@@ -34,7 +35,8 @@ const CHUNK_BYTES = 256 * 1024
 /**
  * Bytes of JSON put in the buffer between two turns of the event loop (a chunk is filled in
  * several): ~0.25 ms of JSON.stringify for records a fold makes the text of, well under 0.1 ms for
- * those whose text it has (cold ones, and those unchanged since the last fold: Table.texts). A
+ * those whose text it has (cold ones, and those unchanged since the last fold: Table.texts, copied
+ * as bytes). A
  * whole chunk at once held the loop up to ~1 ms; a turn of its own (nextTurn) costs a few µs.
  */
 export const SLICE_BYTES = 64 * 1024
@@ -318,8 +320,11 @@ export async function readSnapshot(file: string, keepCold = false): Promise<{ do
 export interface SnapshotSource {
   meta: Readonly<Record<string, string>>
   nextEventSeq: number
-  /** The collection's records, each as its JSON text: one per call, undefined after the last. */
-  cursor(c: Collection): () => string | undefined
+  /**
+   * The collection's records, each as its JSON text, or where the bytes of that text (UTF-8) are
+   * (valid until the next call): one per call, undefined after the last.
+   */
+  cursor(c: Collection): () => string | KeptBytes | undefined
 }
 
 /**
@@ -372,7 +377,31 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       let first = true
       const next = source.cursor(c)
       for (let text = next(); text !== undefined; text = next()) {
-        if (full(text)) {
+        if (typeof text !== 'string') {
+          // A kept text's bytes, copied as they are (no string made or encoded).
+          const { bytes: kept, from, to } = text
+          if (used + to - from + 2 > CHUNK_BYTES) {
+            // Copied out first: the bytes are the cursor's only until its next call, and other
+            // code runs while the buffer is written (once per chunk).
+            const own = Buffer.from(kept.subarray(from, to))
+            await add(first ? '\n' : ',\n')
+            if (used + own.length > CHUNK_BYTES) await flush()
+            if (own.length > CHUNK_BYTES) await writeAll(own, own.length)
+            else {
+              buffer.set(own, used)
+              used += own.length
+            }
+          } else {
+            if (!first) buffer[used++] = 0x2c // ,
+            buffer[used++] = 0x0a // \n
+            buffer.set(kept.subarray(from, to), used)
+            used += to - from
+            if (used - turnedAt >= SLICE_BYTES) {
+              await nextTurn()
+              turnedAt = used
+            }
+          }
+        } else if (full(text)) {
           await add(first ? '\n' : ',\n')
           await add(text)
         } else {

@@ -1,13 +1,19 @@
+import { Buffer } from 'node:buffer'
+import { KeptTexts, type KeptBytes } from './kept-texts.js'
+
 /** Marks a key that had no record when a fold's view was taken. */
 const ABSENT = Symbol('absent')
 
 /**
- * Characters of kept texts (Table.texts) per table at most: ~32 MB of one-byte strings, the texts
- * of ~50,000 pending payments (~0.65 KB each, on top of the record). Past it a fold makes the
+ * Bytes of slabs of kept texts (Table.texts, outside the V8 heap) per table at most: the texts of
+ * ~200,000 pending payments (~0.65 KB each, on top of the record). Past it a fold makes the
  * others' texts each time, as it did before texts were kept; memory stays bounded whatever
  * number of records stays unchanged and not cold (a store of only pending payments).
  */
-export const MAX_KEPT_CHARS = 32 * 1024 * 1024
+export const MAX_KEPT_BYTES = 128 * 1024 * 1024
+
+/** What a view's cursor gives per record: its text, or where its kept text's bytes are (valid until the next call). */
+export type RecordText = string | KeptBytes
 
 /**
  * One collection of immutable records by key, in insertion order (Map order: replacing a record
@@ -24,13 +30,15 @@ export class Table<T> {
   /** While a view is open: keys deleted since (still in `records`). */
   private hidden = new Set<string>()
   /**
-   * A key's record as text (its JSON), made by a fold and kept for the next one while the record
-   * is unchanged: a fold then encodes only what changed since the last one, not every record that
-   * is not text already (every pending payment, each time).
+   * A key's record as text (its JSON's bytes), made by a fold and kept for the next one while the
+   * record is unchanged: a fold then encodes only what changed since the last one, not every record
+   * that is not text already (every pending payment, each time), and copies the rest as bytes.
    */
-  private readonly texts = new Map<string, string>()
-  /** Characters in `texts` (MAX_KEPT_CHARS at most). */
-  private keptChars = 0
+  private readonly texts: KeptTexts
+
+  constructor(maxKeptBytes = MAX_KEPT_BYTES) {
+    this.texts = new KeptTexts(maxKeptBytes)
+  }
 
   get size(): number {
     return this.records.size - this.hidden.size
@@ -83,10 +91,12 @@ export class Table<T> {
   }
 
   private forgetText(key: string): void {
-    const text = this.texts.get(key)
-    if (text === undefined) return
-    this.texts.delete(key)
-    this.keptChars -= text.length
+    this.texts.forget(key)
+  }
+
+  /** Bytes of slabs the kept texts hold (outside the V8 heap). */
+  get keptBytes(): number {
+    return this.texts.heldBytes
   }
 
   private remember(key: string): void {
@@ -97,24 +107,25 @@ export class Table<T> {
    * Opens a view of the collection as it is now; iterate it (lazily, at any pace), then close it.
    * One view at a time.
    */
-  view(): { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => string | undefined; close(): void } {
+  view(): { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => RecordText | undefined; close(): void } {
     if (this.before) throw new Error('a view of this table is already open')
     const before = new Map<string, T | typeof ABSENT>()
     this.before = before
     const live = this.records
     const texts = this.texts
-    const table = this
     /**
-     * The view's records as text, one per call (undefined once all are given): `text(record)`
-     * makes a record's, which is kept (for later views) while the record is unchanged when
-     * `keep(record)` (not for one that is text already) and MAX_KEPT_CHARS allows. A plain
-     * function rather than a generator: a fold calls it for every record of the store (~300,000
-     * at 48k payments), and the generators' result objects and Map entries were nearly all a
-     * fold allocated (~55 MB at 48k: a young-generation GC every ~250 ms of the fold).
+     * The view's records as text, one per call (undefined once all are given): a kept text as
+     * where its bytes are (the same object each call, valid until the next), else `text(record)`,
+     * which is kept (for later views, and given as its bytes) while the record is unchanged when
+     * `keep(record)` (not for one that is text already) and the bound allows. A plain function
+     * rather than a generator: a fold calls it for every record of the store (~300,000 at 48k
+     * payments), and the generators' result objects and Map entries were nearly all a fold
+     * allocated (~55 MB at 48k: a young-generation GC every ~250 ms of the fold).
      */
     const cursor = (text: (record: T) => string, keep: (record: T) => boolean) => {
       const keys = live.keys()
-      return (): string | undefined => {
+      const out: KeptBytes = { bytes: Buffer.alloc(0), from: 0, to: 0 }
+      return (): RecordText | undefined => {
         for (;;) {
           const next = keys.next()
           if (next.done) return undefined
@@ -125,16 +136,10 @@ export class Table<T> {
             if (old === ABSENT) continue
             return text(old)
           }
-          let made = texts.get(key)
-          if (made === undefined) {
-            const record = live.get(key)!
-            made = text(record)
-            if (table.keptChars + made.length <= MAX_KEPT_CHARS && keep(record)) {
-              texts.set(key, made)
-              table.keptChars += made.length
-            }
-          }
-          return made
+          if (texts.size > 0 && texts.read(key, out)) return out
+          const record = live.get(key)!
+          const made = text(record)
+          return keep(record) && texts.keep(key, made, out) ? out : made
         }
       }
     }

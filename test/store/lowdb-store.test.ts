@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadDocument } from '../../src/store/document.js'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import type { TransactionRecord } from '../../src/store/records.js'
-import { MAX_KEPT_CHARS, Table } from '../../src/store/table.js'
+import { KEPT_SLAB_BYTES } from '../../src/store/kept-texts.js'
+import { Table, type RecordText } from '../../src/store/table.js'
 import { transaction } from './records.js'
 import { journalText } from '../helpers/store-file.js'
 
@@ -480,10 +481,13 @@ describe('journal deltas and background folds', () => {
 })
 
 /** A view's texts as a generator, read through its cursor (what a fold writes from). */
-function* textsOf<T>(view: { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => string | undefined }, text: (record: T) => string, keep: (record: T) => boolean): Generator<string> {
+function* textsOf<T>(view: { cursor(text: (record: T) => string, keep: (record: T) => boolean): () => RecordText | undefined }, text: (record: T) => string, keep: (record: T) => boolean): Generator<string> {
   const next = view.cursor(text, keep)
-  for (let made = next(); made !== undefined; made = next()) yield made
+  for (let made = next(); made !== undefined; made = next()) yield textOf(made)
 }
+
+/** A cursor's text, whether given as a string or as a kept text's bytes. */
+const textOf = (made: RecordText) => (typeof made === 'string' ? made : made.bytes.toString('utf8', made.from, made.to))
 
 describe('Table views (what a fold writes while writes go on)', () => {
   it('a view yields the records as they were when it opened, each once, whatever changes meanwhile', () => {
@@ -537,7 +541,11 @@ describe('Table views (what a fold writes while writes go on)', () => {
     const table = new Table<{ id: string; v: number }>()
     for (const id of ['a', 'b', 'c']) table.put(id, { id, v: 0 })
     const view = table.view()
-    const next = view.cursor((r) => JSON.stringify(r), () => true)
+    const cursor = view.cursor((r) => JSON.stringify(r), () => true)
+    const next = () => {
+      const made = cursor()
+      return made === undefined ? undefined : textOf(made)
+    }
     expect(next()).toBe('{"id":"a","v":0}')
     // Changed and removed after the view opened: the view still gives each as it was, once.
     table.put('b', { id: 'b', v: 1 })
@@ -598,10 +606,15 @@ describe('Table views (what a fold writes while writes go on)', () => {
     expect(made).toBe(6)
   })
 
-  it('keeps texts up to MAX_KEPT_CHARS per table; past it they are made each time, and a text dropped frees its share', () => {
-    const table = new Table<{ id: string; pad: string }>()
-    const pad = 'x'.repeat(MAX_KEPT_CHARS / 4)
-    for (const id of ['a', 'b', 'c', 'd', 'e']) table.put(id, { id, pad })
+  it('keeps texts up to its bound in slabs per table; past it they are made each time, and slabs emptied are freed', () => {
+    // A bound of two slabs, texts of ~60,000 bytes: `perSlab` of them in each (room is made for
+    // 3 bytes a character, whatever the text holds, and each has its length before it).
+    const table = new Table<{ id: string; pad: string }>(2 * KEPT_SLAB_BYTES)
+    const pad = 'x'.repeat(60_000)
+    const length = JSON.stringify({ id: 'id000', pad }).length
+    const perSlab = Math.floor((KEPT_SLAB_BYTES - 4 - 3 * length) / (4 + length)) + 1
+    const ids = Array.from({ length: 2 * perSlab + 10 }, (_, i) => `id${String(i).padStart(3, '0')}`)
+    for (const id of ids) table.put(id, { id, pad })
     let made: string[] = []
     const texts = () => {
       made = []
@@ -612,15 +625,54 @@ describe('Table views (what a fold writes while writes go on)', () => {
         view.close()
       }
     }
-    expect(texts().map((t) => JSON.parse(t).id)).toEqual(['a', 'b', 'c', 'd', 'e'])
-    // Each text is a little over a quarter of the bound: three are kept, the rest made again.
-    expect(texts()).toHaveLength(5)
-    expect(made).toEqual(['d', 'e'])
-    // `a` removed frees its share: the next view makes `d` once more and keeps it, the one after finds it.
-    table.delete('a')
-    texts()
-    expect(made).toEqual(['d', 'e'])
-    texts()
-    expect(made).toEqual(['e'])
+    const expected = () => [...table.values()].map((r) => JSON.stringify(r))
+    expect(texts()).toEqual(expected())
+    expect(made).toEqual(ids)
+    expect(table.keptBytes).toBe(2 * KEPT_SLAB_BYTES)
+    // Two slabs' worth kept, the rest made again; every text the same either way.
+    expect(texts()).toEqual(expected())
+    expect(made).toEqual(ids.slice(2 * perSlab))
+    // The first slab's records removed: it is freed, and the next view keeps the last ten there; the one after finds them.
+    for (const id of ids.slice(0, perSlab)) table.delete(id)
+    expect(table.keptBytes).toBe(KEPT_SLAB_BYTES)
+    expect(texts()).toEqual(expected())
+    expect(made).toEqual(ids.slice(2 * perSlab))
+    expect(table.keptBytes).toBe(2 * KEPT_SLAB_BYTES)
+    expect(texts()).toEqual(expected())
+    expect(made).toEqual([])
   })
+
+  it("a slab less than half live has its texts moved by the next view, and is freed; texts are kept as UTF-8, whatever they hold", () => {
+    const table = new Table<{ id: string; pad: string }>(4 * KEPT_SLAB_BYTES)
+    // A character outside ASCII in every text: kept as its UTF-8 bytes, given back the same.
+    const pad = `é€${'x'.repeat(40_000)}`
+    const ids = Array.from({ length: 60 }, (_, i) => `id${String(i).padStart(3, '0')}`)
+    for (const id of ids) table.put(id, { id, pad })
+    let made = 0
+    const texts = () => {
+      const view = table.view()
+      try {
+        return [...textsOf(view, (r) => (made++, JSON.stringify(r)), () => true)]
+      } finally {
+        view.close()
+      }
+    }
+    const expected = () => [...table.values()].map((r) => JSON.stringify(r))
+    expect(texts()).toEqual(expected())
+    expect(made).toBe(60)
+    const held = table.keptBytes
+    expect(held).toBeGreaterThan(KEPT_SLAB_BYTES)
+    // Most records of the first slab change: what is left of it moves into the slab being filled.
+    for (const id of ids.slice(0, 40)) if (id !== 'id000' && id !== 'id001') table.put(id, { id, pad: 'changed' })
+    made = 0
+    expect(texts()).toEqual(expected())
+    expect(made).toBe(38)
+    // Its slab is freed: the texts left in it fitted in the one being filled.
+    expect(table.keptBytes).toBeLessThan(held)
+    made = 0
+    expect(texts()).toEqual(expected())
+    expect(made).toBe(0)
+  })
+
+
 })

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * What one fold of the embedded store costs when it holds many pending payments that do not change
+ * between folds (the push path's gateway with Daraja's callbacks held back holds ~167k at its end).
+ * In-process, against the built code of a tree (dist/; `npm run build` first):
+ *
+ *   node --expose-gc bench/fold-pending.js [--payments 160000] [--folds 3] [--in-flight 16] [--root DIR] [--prof FILE] [--json]
+ *
+ * Fills a store with `--payments` pushes written as the push path writes them (the transaction with
+ * its Idempotency-Key claim, Daraja's ids, the key's answer; folds as they come due), then forces
+ * `--folds` folds, each after 500 more pushes, and prints for each: wall time, the main thread's CPU
+ * time (Linux's per-thread schedstat; what the fold takes from the event loop) and every thread's
+ * (process.cpuUsage: the writes, syncs and V8's GC helpers too), the GCs inside it, and after the
+ * last one the V8 heap and what it holds outside (external) after a full GC. `--root`: the tree
+ * whose dist/ is measured (default: this one), so that two builds can be alternated with the same
+ * script. `--prof FILE`: a CPU profile of the forced folds only (node:inspector), written to FILE.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import os, { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mainThreadSchedule } from './lib/stalls.js'
+
+const args = process.argv.slice(2)
+const valueOf = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback)
+const root = resolve(valueOf('--root', fileURLToPath(new URL('..', import.meta.url))))
+const payments = Number(valueOf('--payments', 160_000))
+const folds = Number(valueOf('--folds', 3))
+const inFlight = Number(valueOf('--in-flight', 16))
+const profFile = valueOf('--prof', undefined)
+const dist = (path) => pathToFileURL(join(root, 'dist', path)).href
+const round1 = (x) => Math.round(x * 10) / 10
+
+const { LowdbStore } = await import(dist('src/store/lowdb-store.js'))
+const { deliversTo } = await import(dist('src/webhooks/subscriptions.js'))
+const { stkPushResponseView } = await import(dist('src/core/transaction-view.js'))
+
+const dir = mkdtempSync(join(tmpdir(), 'mpg-fold-pending-'))
+const file = join(dir, 'gateway.json')
+try {
+  const store = new LowdbStore(file, { deliverTo: deliversTo })
+  await store.open()
+  let n = 0
+  // One push as the gateway stores it (scripts/store-measure.mjs, measurePushes).
+  const push = async () => {
+    const i = ++n
+    const scope = `acct_1:test:push-${i}`
+    await store.getIdempotency(scope)
+    const createdAt = new Date().toISOString()
+    const t = {
+      id: randomUUID(), account_id: 'acct_1', mode: 'test', reference: 'ORDER-1234', description: 'T-shirt', phone: '254708374149', amount: 100, platform_fee: 1.5,
+      net_amount: 98.5, status: 'pending', merchant_request_id: null, checkout_request_id: null, customer_message: null, mpesa_receipt_number: null, result_code: null,
+      result_desc: null, callback_token: randomBytes(24).toString('base64url'), created_at: createdAt, completed_at: null, payout: null, daraja_error: null,
+    }
+    const claim = { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: t.id, created_at: createdAt }
+    await store.insertTransaction(t, { idempotency: claim })
+    const ids = { merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${Date.now()}${i}`, customer_message: 'Success. Request accepted for processing' }
+    await Promise.all([
+      store.transition({ transactionId: t.id, guard: (x) => x.checkout_request_id === null, patch: () => ids }),
+      store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView({ ...t, ...ids }) }),
+    ])
+  }
+  const run = async (count) => {
+    let left = count
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (left-- > 0) await push()
+    }))
+  }
+  const fillStarted = performance.now()
+  await run(payments)
+  const fillS = (performance.now() - fillStarted) / 1000
+  // Whatever fold the filling left running ends first.
+  await store.fold()
+
+  let gcs = []
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcs.push(e)))
+  observer.observe({ entryTypes: ['gc'] })
+  const schedule = mainThreadSchedule()
+  const session = profFile ? new Session() : undefined
+  if (session) {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  }
+  const results = []
+  for (let k = 0; k < folds; k++) {
+    await run(500)
+    gcs = []
+    const mainBefore = schedule ? schedule()[0] : 0
+    const cpu = process.cpuUsage()
+    if (session) await session.post('Profiler.start')
+    const started = performance.now()
+    await store.fold()
+    const wallMs = performance.now() - started
+    if (session) {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(folds > 1 ? `${profFile}.${k}` : profFile, JSON.stringify(profile))
+    }
+    const used = process.cpuUsage(cpu)
+    results.push({
+      wall_ms: Math.round(wallMs),
+      main_thread_cpu_ms: schedule ? Math.round((schedule()[0] - mainBefore) / 1e6) : undefined,
+      all_threads_cpu_ms: Math.round((used.user + used.system) / 1000),
+      scavenges: gcs.filter((e) => e.detail?.kind === 1).length,
+      mark_compacts: gcs.filter((e) => e.detail?.kind === 4).length,
+      gc_ms: round1(gcs.reduce((sum, e) => sum + e.duration, 0)),
+    })
+  }
+  observer.disconnect()
+  session?.disconnect()
+  let memory
+  if (globalThis.gc) {
+    globalThis.gc()
+    await new Promise((r) => setTimeout(r, 100))
+    globalThis.gc()
+    const m = process.memoryUsage()
+    memory = { heap_mb: round1(m.heapUsed / 1048576), external_mb: round1(m.external / 1048576), heap_plus_external_mb: round1((m.heapUsed + m.external) / 1048576), rss_mb: round1(m.rss / 1048576) }
+  }
+  const snapshotMb = round1(statSync(file).size / 1048576)
+  await store.close()
+  const median = (key) => {
+    const xs = results.map((r) => r[key]).sort((a, b) => a - b)
+    return xs[Math.floor(xs.length / 2)]
+  }
+  const out = {
+    root,
+    pending: n,
+    fill_s: round1(fillS),
+    snapshot_mb: snapshotMb,
+    folds: results,
+    median_wall_ms: median('wall_ms'),
+    median_main_thread_cpu_ms: median('main_thread_cpu_ms'),
+    median_all_threads_cpu_ms: median('all_threads_cpu_ms'),
+    ...memory,
+    load_average: os.loadavg().map((x) => round1(x)),
+  }
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(out)}\n`)
+  else console.log(JSON.stringify(out, null, 2))
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
