@@ -20,6 +20,32 @@ export interface ResultEnvelope {
 /** Daraja's internal URL, which it sends instead of the caller's QueueTimeOutURL (daraja.md §5.4). */
 export const B2C_REFERENCE_URL = 'https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit'
 
+/**
+ * `YYYYMMDDHHmmss` (EAT) of a completion time as Daraja's TransactionDate number, and the B2C
+ * result's `dd.MM.yyyy HH:mm:ss`: both change once a second, so each is made once per second
+ * (a busy emulator sends thousands of callbacks a second) instead of once per callback.
+ */
+const stkDate = { second: Number.NaN, value: 0 }
+const b2cDate = { second: Number.NaN, value: '' }
+
+function transactionDate(at: Date): number {
+  const second = Math.floor(at.getTime() / 1000)
+  if (second !== stkDate.second) {
+    stkDate.value = Number(darajaTimestamp(at))
+    stkDate.second = second
+  }
+  return stkDate.value
+}
+
+function b2cCompletedDateTime(at: Date): string {
+  const second = Math.floor(at.getTime() / 1000)
+  if (second !== b2cDate.second) {
+    b2cDate.value = darajaB2cDateTime(at)
+    b2cDate.second = second
+  }
+  return b2cDate.value
+}
+
 /** The STK callback body: five metadata items in Daraja's order on success (Balance without Value), none on failure. */
 export function stkCallbackBody(txn: StkTransaction): StkCallback {
   const stkCallback: StkCallback['Body']['stkCallback'] = {
@@ -34,7 +60,7 @@ export function stkCallbackBody(txn: StkTransaction): StkCallback {
         { Name: 'Amount', Value: txn.amount },
         { Name: 'MpesaReceiptNumber', Value: txn.receipt },
         { Name: 'Balance' },
-        { Name: 'TransactionDate', Value: Number(darajaTimestamp(txn.completedAt)) },
+        { Name: 'TransactionDate', Value: transactionDate(txn.completedAt) },
         { Name: 'PhoneNumber', Value: Number(txn.phone) },
       ],
     }
@@ -58,7 +84,7 @@ export function b2cResultBody(txn: B2cTransaction): ResultEnvelope {
         { Key: 'TransactionAmount', Value: txn.amount },
         { Key: 'TransactionReceipt', Value: txn.transactionId },
         { Key: 'ReceiverPartyPublicName', Value: `${txn.partyB} - JOHN DOE` },
-        { Key: 'TransactionCompletedDateTime', Value: darajaB2cDateTime(txn.completedAt) },
+        { Key: 'TransactionCompletedDateTime', Value: b2cCompletedDateTime(txn.completedAt) },
         { Key: 'B2CUtilityAccountAvailableFunds', Value: new Decimal(txn.utilityBalanceAfter) },
         { Key: 'B2CWorkingAccountAvailableFunds', Value: new Decimal(1199371.0) },
         { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
