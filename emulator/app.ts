@@ -61,7 +61,7 @@ function runRoute(em: Emulator, req: EmRequest, route: DarajaRoute): Handled | P
   const fault = em.faults.takeError(route.fault)
   if (fault) return { res: darajaError(fault, em.ids.serverId()), endpoint: route.endpoint }
   // OAuth is left out: clients that fetch a token before every call would trip it twice as fast.
-  if (route.fault !== 'oauth' && em.spikeArrest?.arrests(route.fault, em.now().getTime())) {
+  if (route.fault !== 'oauth' && em.spikeArrest?.arrests(route.fault, em.nowMs())) {
     return { res: darajaError(DarajaErrors.spikeArrest, em.ids.serverId()), endpoint: route.endpoint }
   }
   const res = route.handler(em, req)
@@ -128,7 +128,7 @@ export function createEmulatorListener(em: Emulator): (req: IncomingMessage, res
       if (control) return send(nodeRes, handleControl(em, req))
       const started = performance.now()
       // isoTime: the same text as toISOString, its second's part made once a second.
-      const at = isoTime(em.now().getTime())
+      const at = isoTime(em.nowMs())
       const handled = handleDaraja(em, req)
       if (handled instanceof Promise) {
         handled.then((h) => finish(nodeReq, nodeRes, req, h, at, started)).catch((error: unknown) => failed(nodeRes, false, error))

@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type Timer } from '../src/utils/clock.js'
 import { isVirtualClock } from '../src/utils/virtual-clock.js'
-import { sendRequest } from '../src/http/request.js'
+import { sendRequest, type OutboundResponse } from '../src/http/request.js'
 import { isoTime } from '../src/utils/iso-time.js'
 import { BoundedList } from './bounded.js'
 import { toWireJson } from './wire-json.js'
@@ -69,7 +69,7 @@ interface DelayQueue {
 export class CallbackSender {
   readonly journal: BoundedList<CallbackEntry>
   readonly #timeoutMs: number
-  readonly #now: () => Date
+  readonly #nowMs: () => number
   readonly #listeners = new Set<(entry: CallbackEntry) => void>()
   /** Scheduled tasks and when they are due on the emulator's clock (which `advanceClock` can move). */
   #timers = new Set<ScheduledTask>()
@@ -82,9 +82,9 @@ export class CallbackSender {
 
   readonly #clock: Clock
 
-  constructor(options: { timeoutMs: number; maxJournal: number; now: () => Date; clock?: Clock }) {
+  constructor(options: { timeoutMs: number; maxJournal: number; nowMs: () => number; clock?: Clock }) {
     this.#timeoutMs = options.timeoutMs
-    this.#now = options.now
+    this.#nowMs = options.nowMs
     this.#clock = options.clock ?? systemClock
     this.journal = new BoundedList(options.maxJournal)
   }
@@ -100,7 +100,7 @@ export class CallbackSender {
    * clock past it. The task usually ends by calling `send`.
    */
   schedule(delayMs: number, task: () => void): void {
-    const entry: ScheduledTask = { dueAt: this.#now().getTime() + delayMs, runAt: this.#clock.now() + delayMs, task, timer: undefined }
+    const entry: ScheduledTask = { dueAt: this.#nowMs() + delayMs, runAt: this.#clock.now() + delayMs, task, timer: undefined }
     this.#timers.add(entry)
     // A virtual clock runs each task at its own time and counts it (a test reads both), so each
     // gets its timer there. On the machine's clock, tasks of the same delay fall due in the order
@@ -148,7 +148,7 @@ export class CallbackSender {
 
   /** Runs, oldest first, every scheduled task that is due by the clock now (after `advanceClock`). */
   runDue(): void {
-    const now = this.#now().getTime()
+    const now = this.#nowMs()
     const due = [...this.#timers].filter((entry) => entry.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt)
     for (const entry of due) this.#run(entry)
   }
@@ -179,10 +179,13 @@ export class CallbackSender {
           })()
     this.#inFlight.add(run)
     this.#clock.track?.(run)
-    void run.finally(() => {
+    // `run` never rejects: one `then` (a promise and this closure) instead of `finally`'s four
+    // promises and closures, per callback.
+    const landed = () => {
       this.#inFlight.delete(run)
       this.#checkIdle()
-    })
+    }
+    void run.then(landed, landed)
     return run
   }
 
@@ -237,11 +240,17 @@ export class CallbackSender {
     for (const resolve of waiters) resolve()
   }
 
-  async #post(callback: OutgoingCallback, copy: number, signal: AbortSignal): Promise<CallbackEntry | undefined> {
+  /**
+   * One POST, journaled with its answer; resolves with the entry (undefined when a reset or close
+   * aborted it), never rejects unless a listener throws. A chain of `then`s rather than an async
+   * function: no suspended frame and its promises for every callback in flight (a busy emulator
+   * has hundreds waiting for their receivers, and the garbage collector copies each one it finds).
+   */
+  #post(callback: OutgoingCallback, copy: number, signal: AbortSignal): Promise<CallbackEntry | undefined> {
     const started = performance.now()
     const entry: CallbackEntry = {
       id: ++this.#seq,
-      at: isoTime(this.#now().getTime()),
+      at: isoTime(this.#nowMs()),
       kind: callback.kind,
       url: callback.url,
       transaction_id: callback.transactionId,
@@ -252,27 +261,51 @@ export class CallbackSender {
       error: null,
       duration_ms: 0,
     }
-    if (!callback.drop) {
-      try {
-        const res = await sendRequest({
-          method: 'POST',
-          url: callback.url,
-          headers: callback.headers,
-          body: toWireJson(callback.body),
-          timeoutMs: callback.timeoutMs ?? this.#timeoutMs,
-          retries: 0,
-          maxBodyBytes: 64 * 1024,
-          signal,
-        })
-        entry.response = { status: res.status, body: res.body }
-      } catch (error) {
-        if (signal.aborted) return
-        entry.error = error instanceof Error ? error.message : String(error)
-      }
+    // Journaled at once when nothing is sent, or when the request cannot even be made, as before.
+    if (callback.drop) return this.#journalNow(entry, started)
+    let sent: Promise<OutboundResponse>
+    try {
+      sent = sendRequest({
+        method: 'POST',
+        url: callback.url,
+        headers: callback.headers,
+        body: toWireJson(callback.body),
+        timeoutMs: callback.timeoutMs ?? this.#timeoutMs,
+        retries: 0,
+        maxBodyBytes: 64 * 1024,
+        signal,
+      })
+    } catch (error) {
+      if (signal.aborted) return Promise.resolve(undefined)
+      entry.error = error instanceof Error ? error.message : String(error)
+      return this.#journalNow(entry, started)
     }
+    return sent.then(
+      (res) => {
+        entry.response = { status: res.status, body: res.body }
+        return this.#journal(entry, started)
+      },
+      (error: unknown) => {
+        if (signal.aborted) return undefined
+        entry.error = error instanceof Error ? error.message : String(error)
+        return this.#journal(entry, started)
+      },
+    )
+  }
+
+  /** Journals synchronously; a listener's throw becomes the rejection, as from an async function. */
+  #journalNow(entry: CallbackEntry, started: number): Promise<CallbackEntry> {
+    try {
+      return Promise.resolve(this.#journal(entry, started))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #journal(entry: CallbackEntry, started: number): CallbackEntry {
     entry.duration_ms = Math.round(performance.now() - started)
     this.journal.push(entry)
-    for (const listener of this.#listeners) listener(entry)
+    if (this.#listeners.size !== 0) for (const listener of this.#listeners) listener(entry)
     return entry
   }
 }

@@ -104,6 +104,9 @@ export class FaultBook {
 
   /** Total added latency for a request to this endpoint (each matching fault is used once). */
   takeLatency(endpoint: Exclude<FaultEndpoint, 'any'>): number {
+    // Every Daraja request and callback asks four times, almost always of an empty book: no
+    // array, closure or iterator made for nothing.
+    if (this.#faults.length === 0) return 0
     let ms = 0
     for (const fault of this.#matching('latency', endpoint)) {
       if (fault.kind === 'latency') ms += fault.ms
@@ -114,6 +117,7 @@ export class FaultBook {
 
   /** The first error fault for this endpoint, used once. */
   takeError(endpoint: Exclude<FaultEndpoint, 'any'>): DarajaErrorSpec | undefined {
+    if (this.#faults.length === 0) return undefined
     const fault = this.#matching('error', endpoint)[0]
     if (!fault || fault.kind !== 'error') return undefined
     this.#use(fault)
@@ -122,6 +126,7 @@ export class FaultBook {
 
   /** What to do with the callback about to be sent, if a callback fault for its kind is active. */
   takeCallbackAction(kind: Exclude<CallbackTarget, 'any'>): 'drop' | 'duplicate' | undefined {
+    if (this.#faults.length === 0) return undefined
     const fault = this.#faults.find((f) => f.kind === 'callback' && (f.target === kind || f.target === 'any'))
     if (!fault || fault.kind !== 'callback') return undefined
     this.#use(fault)
@@ -130,6 +135,7 @@ export class FaultBook {
 
   /** The first reset fault for this endpoint, used once: whether the handler runs before the reset. */
   takeReset(endpoint: Exclude<FaultEndpoint, 'any'>): { after: boolean } | undefined {
+    if (this.#faults.length === 0) return undefined
     const fault = this.#matching('reset', endpoint)[0]
     if (!fault || fault.kind !== 'reset') return undefined
     this.#use(fault)

@@ -81,6 +81,8 @@ export interface EmulatorConfig extends EmulatorCredentials {
   maxFinishedTransactions: number
   maxJournal: number
   now: () => Date
+  /** The same clock as epoch ms, without a Date (read several times per request). */
+  nowMs: () => number
   clock: Clock
 }
 
@@ -126,6 +128,7 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     maxFinishedTransactions: Math.max(1, nonNegative('maxFinishedTransactions', options.maxFinishedTransactions, 10_000)),
     maxJournal: Math.max(1, nonNegative('maxJournal', options.maxJournal, 1_000)),
     now: options.now ?? (options.clock ? () => new Date(options.clock!.now()) : () => new Date()),
+    nowMs: options.now ? () => options.now!().getTime() : options.clock ? () => options.clock!.now() : Date.now,
     clock: options.clock ?? systemClock,
   }
 }

@@ -330,14 +330,15 @@ export class ScenarioBook {
   stk(phone: string): StkOutcome {
     const next = this.#takeNext('stk')
     if (next) return stkOutcomeOf(next)
-    const byPhone = this.#byPhone.get(`stk:${phone}`)
+    // Without scenarios (every push of a load test) no key is made: it would be a fresh string to hash.
+    const byPhone = this.#byPhone.size === 0 ? undefined : this.#byPhone.get(`stk:${phone}`)
     return byPhone ? stkOutcomeOf(byPhone) : defaultStkOutcome(phone, this.#testNumber)
   }
 
   b2c(partyB: string): B2cOutcome {
     const next = this.#takeNext('b2c')
     if (next) return b2cOutcomeOf(next)
-    const byPhone = this.#byPhone.get(`b2c:${partyB}`)
+    const byPhone = this.#byPhone.size === 0 ? undefined : this.#byPhone.get(`b2c:${partyB}`)
     return byPhone ? b2cOutcomeOf(byPhone) : defaultB2cOutcome(partyB)
   }
 
@@ -348,6 +349,7 @@ export class ScenarioBook {
   }
 
   #takeNext(product: Product): Scenario | undefined {
+    if (this.#next.length === 0) return undefined
     const index = this.#next.findIndex((s) => s.product === product)
     if (index < 0) return undefined
     return this.#next.splice(index, 1)[0]

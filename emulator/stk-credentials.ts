@@ -37,7 +37,8 @@ export function readStkRequest(em: Emulator, req: EmRequest): StkRequest | { ref
   if ('refused' in request) return request
   const credentials = readStkCredentials(request.body)
   if ('invalid' in credentials) return { refused: request.fail(credentials.invalid) }
-  return { ...request, credentials }
+  // A literal: a spread that adds a field takes V8's slow path (~1 µs, every STK push and query).
+  return { body: request.body, requestId: request.requestId, fail: request.fail, refuse: request.refuse, credentials }
 }
 
 /** The last Password computed: a client sends the same Timestamp (so Password) for a second or more. */
