@@ -338,10 +338,14 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
     }
     probe.stop()
     // Run with `node --expose-gc`: the heap the store holds with every payment pending.
+    // and what it holds outside the heap (the texts of history, and those a fold keeps of pending payments).
     let heapMb
+    let externalMb
     if (globalThis.gc) {
       globalThis.gc()
-      heapMb = Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10
+      const m = process.memoryUsage()
+      heapMb = Math.round((m.heapUsed / 1048576) * 10) / 10
+      externalMb = Math.round((m.external / 1048576) * 10) / 10
     }
     observer.disconnect()
     await store.close()
@@ -354,7 +358,7 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
       system_us_per_push: Math.round(used.system / pushes),
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
-      ...(heapMb === undefined ? {} : { heap_mb_at_end: heapMb }),
+      ...(heapMb === undefined ? {} : { heap_mb_at_end: heapMb, external_mb_at_end: externalMb }),
       ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: round1(idleStallMs) } : {}),
       load_average: os.loadavg()[0],
     }
