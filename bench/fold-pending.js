@@ -92,9 +92,28 @@ try {
     const mainBefore = schedule ? schedule()[0] : 0
     const cpu = process.cpuUsage()
     if (session) await session.post('Profiler.start')
+    // The longest gap between two ticks of a 1 ms timer during the fold (on a busy machine this
+    // also counts waits for a CPU; scripts/store-measure.mjs has the finer probe).
+    // For the widest, the main thread's time on a CPU and waiting for one within it (schedstat):
+    // what is left of the gap was the thread blocked (a system call, a page fault) or the loop idle.
+    let last = performance.now()
+    let lastSchedule = schedule ? schedule() : [0, 0]
+    let widestGap = 0
+    let widestSplit = [0, 0]
+    const tick = setInterval(() => {
+      const now = performance.now()
+      const at = schedule ? schedule() : [0, 0]
+      if (now - last > widestGap) {
+        widestGap = now - last
+        widestSplit = [(at[0] - lastSchedule[0]) / 1e6, (at[1] - lastSchedule[1]) / 1e6]
+      }
+      last = now
+      lastSchedule = at
+    }, 1)
     const started = performance.now()
     await store.fold()
     const wallMs = performance.now() - started
+    clearInterval(tick)
     if (session) {
       const { profile } = await session.post('Profiler.stop')
       writeFileSync(folds > 1 ? `${profFile}.${k}` : profFile, JSON.stringify(profile))
@@ -107,6 +126,9 @@ try {
       scavenges: gcs.filter((e) => e.detail?.kind === 1).length,
       mark_compacts: gcs.filter((e) => e.detail?.kind === 4).length,
       gc_ms: round1(gcs.reduce((sum, e) => sum + e.duration, 0)),
+      widest_timer_gap_ms: round1(widestGap),
+      widest_gap_on_cpu_ms: round1(widestSplit[0]),
+      widest_gap_waiting_for_cpu_ms: round1(widestSplit[1]),
     })
   }
   observer.disconnect()
