@@ -249,7 +249,11 @@ class Exchange {
   readonly promise: Promise<OutboundResponse>
   #resolve!: (res: OutboundResponse) => void
   #reject!: (error: NetworkError) => void
-  readonly #req: OutboundRequest
+  // The deadline and the signal, not the whole request: its body text (undici sends its own
+  // Buffer of it) would otherwise stay live for as long as the answer takes, as garbage the
+  // collector copies again at every young-generation collection meanwhile.
+  readonly #timeoutMs: number
+  readonly #signal: AbortSignal | undefined
   readonly #started = performance.now()
   readonly #maxBytes: number
   readonly #timer: NodeJS.Timeout
@@ -261,7 +265,8 @@ class Exchange {
   #size = 0
 
   constructor(req: OutboundRequest) {
-    this.#req = req
+    this.#timeoutMs = req.timeoutMs
+    this.#signal = req.signal
     this.#maxBytes = req.maxBodyBytes ?? 1024 * 1024
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
@@ -273,18 +278,18 @@ class Exchange {
     if (req.signal) watchSignal(req.signal, this)
   }
 
-  readonly #onTimeout = () => this.#fail(toNetworkError(new Error('deadline'), this.#req.timeoutMs, true))
+  readonly #onTimeout = () => this.#fail(toNetworkError(new Error('deadline'), this.#timeoutMs, true))
 
   /** The caller's signal aborted. */
   cancel(): void {
-    this.#fail(toNetworkError(ABORTED(), this.#req.timeoutMs, false))
+    this.#fail(toNetworkError(ABORTED(), this.#timeoutMs, false))
   }
 
   #finish(): boolean {
     if (this.#done) return false
     this.#done = true
     clearTimeout(this.#timer)
-    if (this.#req.signal) inFlightBySignal.get(this.#req.signal)?.delete(this)
+    if (this.#signal) inFlightBySignal.get(this.#signal)?.delete(this)
     return true
   }
 
@@ -327,7 +332,7 @@ class Exchange {
 
   onError(error: Error): void {
     if (!this.#finish()) return
-    this.#reject(toNetworkError(error, this.#req.timeoutMs, false))
+    this.#reject(toNetworkError(error, this.#timeoutMs, false))
   }
 
   #settle(truncated: boolean): void {
