@@ -15,13 +15,13 @@
  * whose dist/ is measured (default: this one), so that two builds can be alternated with the same
  * script. `--prof FILE`: a CPU profile of the forced folds only (node:inspector), written to FILE.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pushWriter } from './lib/push-writes.js'
 import { mainThreadSchedule } from './lib/stalls.js'
 
 const args = process.argv.slice(2)
@@ -43,32 +43,9 @@ const file = join(dir, 'gateway.json')
 try {
   const store = new LowdbStore(file, { deliverTo: deliversTo })
   await store.open()
-  let n = 0
-  // One push as the gateway stores it (scripts/store-measure.mjs, measurePushes).
-  const push = async () => {
-    const i = ++n
-    const scope = `acct_1:test:push-${i}`
-    await store.getIdempotency(scope)
-    const createdAt = new Date().toISOString()
-    const t = {
-      id: randomUUID(), account_id: 'acct_1', mode: 'test', reference: 'ORDER-1234', description: 'T-shirt', phone: '254708374149', amount: 100, platform_fee: 1.5,
-      net_amount: 98.5, status: 'pending', merchant_request_id: null, checkout_request_id: null, customer_message: null, mpesa_receipt_number: null, result_code: null,
-      result_desc: null, callback_token: randomBytes(24).toString('base64url'), created_at: createdAt, completed_at: null, payout: null, daraja_error: null,
-    }
-    const claim = { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: t.id, created_at: createdAt }
-    await store.insertTransaction(t, { idempotency: claim })
-    const ids = { merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${Date.now()}${i}`, customer_message: 'Success. Request accepted for processing' }
-    await Promise.all([
-      store.transition({ transactionId: t.id, guard: (x) => x.checkout_request_id === null, patch: () => ids }),
-      store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView({ ...t, ...ids }) }),
-    ])
-  }
-  const run = async (count) => {
-    let left = count
-    await Promise.all(Array.from({ length: inFlight }, async () => {
-      while (left-- > 0) await push()
-    }))
-  }
+  // Pushes as the gateway stores them (bench/lib/push-writes.js, as scripts/store-measure.mjs --pushes).
+  const writer = pushWriter(store, stkPushResponseView)
+  const run = (count) => writer.run(count, inFlight)
   const fillStarted = performance.now()
   await run(payments)
   const fillS = (performance.now() - fillStarted) / 1000
@@ -149,7 +126,7 @@ try {
   }
   const out = {
     root,
-    pending: n,
+    pending: writer.count,
     fill_s: round1(fillS),
     snapshot_mb: snapshotMb,
     folds: results,

@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pushWriter } from '../bench/lib/push-writes.js'
 import { mainThreadSchedule } from '../bench/lib/stalls.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -275,7 +276,6 @@ export async function measureStore({ transactions = 20_000, busyMs = 0 } = {}) {
  * (user + system, the thread pool's appends included), after 2,000 pushes of warm-up.
  */
 export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 } = {}) {
-  const { randomBytes, randomUUID } = await import('node:crypto')
   const { PerformanceObserver } = await import('node:perf_hooks')
   const { stkPushResponseView } = await import(dist('src/core/transaction-view.js'))
   const dir = mkdtempSync(join(tmpdir(), 'mpg-store-pushes-'))
@@ -284,31 +284,8 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
     let gcMs = 0
     const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => (gcMs += e.duration)))
     observer.observe({ entryTypes: ['gc'] })
-    let n = 0
-    const push = async () => {
-      const i = ++n
-      const scope = `acct_1:test:push-${i}`
-      await store.getIdempotency(scope)
-      const createdAt = new Date().toISOString()
-      const t = {
-        id: randomUUID(), account_id: 'acct_1', mode: 'test', reference: 'ORDER-1234', description: 'T-shirt', phone: '254708374149', amount: 100, platform_fee: 1.5,
-        net_amount: 98.5, status: 'pending', merchant_request_id: null, checkout_request_id: null, customer_message: null, mpesa_receipt_number: null, result_code: null,
-        result_desc: null, callback_token: randomBytes(24).toString('base64url'), created_at: createdAt, completed_at: null, payout: null, daraja_error: null,
-      }
-      const claim = { scope, fingerprint: 'f'.repeat(64), state: 'in_flight', status_code: null, response: null, transaction_id: t.id, created_at: createdAt }
-      await store.insertTransaction(t, { idempotency: claim })
-      const ids = { merchant_request_id: `29115-${i}-1`, checkout_request_id: `ws_CO_${Date.now()}${i}`, customer_message: 'Success. Request accepted for processing' }
-      await Promise.all([
-        store.transition({ transactionId: t.id, guard: (x) => x.checkout_request_id === null, patch: () => ids }),
-        store.saveIdempotency({ ...claim, state: 'done', status_code: 201, response: stkPushResponseView({ ...t, ...ids }) }),
-      ])
-    }
-    const run = async (count) => {
-      let left = count
-      await Promise.all(Array.from({ length: inFlight }, async () => {
-        while (left-- > 0) await push()
-      }))
-    }
+    const writer = pushWriter(store, stkPushResponseView)
+    const run = (count) => writer.run(count, inFlight)
     await run(2_000)
     const cpu = process.cpuUsage()
     const gcBefore = gcMs
@@ -352,14 +329,14 @@ export async function measurePushes({ pushes = 20_000, inFlight = 4, folds = 0 }
     return {
       pushes,
       in_flight: inFlight,
-      pending_at_end: n,
+      pending_at_end: writer.count,
       cpu_us_per_push: Math.round((used.user + used.system) / pushes),
       user_us_per_push: Math.round(used.user / pushes),
       system_us_per_push: Math.round(used.system / pushes),
       gc_us_per_push: Math.round(((gcMs - gcBefore) * 1000) / pushes),
       reconciler_look_up_ms: Math.round(lookUpMs * 10) / 10,
       ...(heapMb === undefined ? {} : { heap_mb_at_end: heapMb, external_mb_at_end: externalMb }),
-      ...(folds > 0 ? { pending_at_folds: n, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: round1(idleStallMs) } : {}),
+      ...(folds > 0 ? { pending_at_folds: writer.count, fold_cpu_ms: foldCpuMs, fold_stall_ms: foldStallMs, idle_stall_ms: round1(idleStallMs) } : {}),
       load_average: os.loadavg()[0],
     }
   } finally {
