@@ -14,6 +14,7 @@ import { loadavg } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { median, percentile, round, sleep } from './lib/procs.js'
+import { pendingPayment } from './lib/push-writes.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -45,29 +46,6 @@ for (const root of argv) {
   builds.push(build)
 }
 
-const payment = (id) => ({
-  id,
-  account_id: 'acct_1',
-  mode: 'test',
-  reference: `order-${id}`,
-  description: 'Payment',
-  phone: '254712345678',
-  amount: 100,
-  platform_fee: 1.5,
-  net_amount: 98.5,
-  status: 'pending',
-  merchant_request_id: null,
-  checkout_request_id: null,
-  customer_message: null,
-  mpesa_receipt_number: null,
-  result_code: null,
-  result_desc: null,
-  callback_token: `tok_${id}_${'x'.repeat(32)}`,
-  created_at: new Date().toISOString(),
-  completed_at: null,
-  payout: null,
-})
-
 async function run(build, r) {
   const dir = mkdtempSync(join(here, '.store-appends-'))
   const store = new build.LowdbStore(join(dir, 'gateway.json'), { deliverTo: build.deliversTo })
@@ -79,7 +57,7 @@ async function run(build, r) {
     const pushes = []
     const push = async (id) => {
       const t0 = performance.now()
-      await store.insertTransaction(payment(id))
+      await store.insertTransaction(pendingPayment(id))
       const t1 = performance.now()
       await sleep(daraja)
       const t2 = performance.now()

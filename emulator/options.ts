@@ -80,8 +80,7 @@ export interface EmulatorConfig extends EmulatorCredentials {
   maxTransactions: number
   maxFinishedTransactions: number
   maxJournal: number
-  now: () => Date
-  /** The same clock as epoch ms, without a Date (read several times per request). */
+  /** The configured clock (`now`, else `clock`, else the machine's) as epoch ms: read several times per request, so no Date is made for it. */
   nowMs: () => number
   clock: Clock
 }
@@ -127,7 +126,6 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     maxTransactions: Math.max(1, nonNegative('maxTransactions', options.maxTransactions, 10_000)),
     maxFinishedTransactions: Math.max(1, nonNegative('maxFinishedTransactions', options.maxFinishedTransactions, 10_000)),
     maxJournal: Math.max(1, nonNegative('maxJournal', options.maxJournal, 1_000)),
-    now: options.now ?? (options.clock ? () => new Date(options.clock!.now()) : () => new Date()),
     nowMs: options.now ? () => options.now!().getTime() : options.clock ? () => options.clock!.now() : Date.now,
     clock: options.clock ?? systemClock,
   }

@@ -21,30 +21,25 @@ export interface ResultEnvelope {
 export const B2C_REFERENCE_URL = 'https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit'
 
 /**
- * `YYYYMMDDHHmmss` (EAT) of a completion time as Daraja's TransactionDate number, and the B2C
- * result's `dd.MM.yyyy HH:mm:ss`: both change once a second, so each is made once per second
- * (a busy emulator sends thousands of callbacks a second) instead of once per callback.
+ * `format(at)` made once per second of `at` rather than per call: the callbacks' times (Daraja's
+ * TransactionDate number and the B2C result's `dd.MM.yyyy HH:mm:ss`, EAT) change once a second,
+ * and a busy emulator sends thousands of callbacks a second.
  */
-const stkDate = { second: Number.NaN, value: 0 }
-const b2cDate = { second: Number.NaN, value: '' }
-
-function transactionDate(at: Date): number {
-  const second = Math.floor(at.getTime() / 1000)
-  if (second !== stkDate.second) {
-    stkDate.value = Number(darajaTimestamp(at))
-    stkDate.second = second
+function perSecond<T>(format: (at: Date) => T): (at: Date) => T {
+  let second = Number.NaN
+  let value: T
+  return (at) => {
+    const s = Math.floor(at.getTime() / 1000)
+    if (s !== second) {
+      value = format(at)
+      second = s
+    }
+    return value
   }
-  return stkDate.value
 }
 
-function b2cCompletedDateTime(at: Date): string {
-  const second = Math.floor(at.getTime() / 1000)
-  if (second !== b2cDate.second) {
-    b2cDate.value = darajaB2cDateTime(at)
-    b2cDate.second = second
-  }
-  return b2cDate.value
-}
+const transactionDate = perSecond((at) => Number(darajaTimestamp(at)))
+const b2cCompletedDateTime = perSecond(darajaB2cDateTime)
 
 /** The STK callback body: five metadata items in Daraja's order on success (Balance without Value), none on failure. */
 export function stkCallbackBody(txn: StkTransaction): StkCallback {

@@ -359,16 +359,18 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       await nextTurn()
       turnedAt = 0
     }
-    // Whether `text` must wait for the buffer to be written first (then call add): most records
-    // fit, and are copied in without a turn of the event loop of their own.
-    const full = (text: string) => used + text.length * 3 + 2 > CHUNK_BYTES
-    const add = async (text: string) => {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (full(text)) await flush()
-      if (text.length * 3 > CHUNK_BYTES) {
-        const large = Buffer.from(text)
+    // A string's bytes in UTF-8 are at most 3 per UTF-16 unit; a Buffer's are its length.
+    const most = (data: string | Buffer) => (typeof data === 'string' ? data.length * 3 : data.length)
+    const add = async (data: string | Buffer) => {
+      if (used + most(data) + 2 > CHUNK_BYTES) await flush()
+      if (most(data) > CHUNK_BYTES) {
+        const large = typeof data === 'string' ? Buffer.from(data) : data
         await writeAll(large, large.length)
-      } else used += buffer.write(text, used)
+      } else if (typeof data === 'string') used += buffer.write(data, used)
+      else {
+        buffer.set(data, used)
+        used += data.length
+      }
     }
     await add(`${LAYOUT_MARK}"meta":${JSON.stringify(source.meta)},"next_event_seq":${source.nextEventSeq},\n`)
     const all = collections()
@@ -377,38 +379,22 @@ export async function writeSnapshot(file: string, source: SnapshotSource): Promi
       let first = true
       const next = source.cursor(c)
       for (let text = next(); text !== undefined; text = next()) {
-        if (typeof text !== 'string') {
-          // A kept text's bytes, copied as they are (no string made or encoded).
-          const { bytes: kept, from, to } = text
-          if (used + to - from + 2 > CHUNK_BYTES) {
-            // Copied out first: the bytes are the cursor's only until its next call, and other
-            // code runs while the buffer is written (once per chunk).
-            const own = Buffer.from(kept.subarray(from, to))
-            await add(first ? '\n' : ',\n')
-            if (used + own.length > CHUNK_BYTES) await flush()
-            if (own.length > CHUNK_BYTES) await writeAll(own, own.length)
-            else {
-              buffer.set(own, used)
-              used += own.length
-            }
-          } else {
-            if (!first) buffer[used++] = 0x2c // ,
-            buffer[used++] = 0x0a // \n
-            buffer.set(kept.subarray(from, to), used)
-            used += to - from
-            if (used - turnedAt >= SLICE_BYTES) {
-              await nextTurn()
-              turnedAt = used
-            }
-          }
-        } else if (full(text)) {
+        // A kept text comes as its bytes, copied as they are (no string made or encoded).
+        const kept = typeof text === 'string' ? undefined : text
+        if (used + (kept ? kept.to - kept.from : most(text as string)) + 2 > CHUNK_BYTES) {
+          // Kept bytes are copied out first: they are the cursor's only until its next call, and
+          // other code runs while the buffer is written (once per chunk).
+          const own = kept ? Buffer.from(kept.bytes.subarray(kept.from, kept.to)) : (text as string)
           await add(first ? '\n' : ',\n')
-          await add(text)
+          await add(own)
         } else {
-          // The separator byte by byte: one call into C++ per record (the text's encoding), not two.
+          // The separator byte by byte: one call into C++ per record (its copy or encoding), not two.
           if (!first) buffer[used++] = 0x2c // ,
           buffer[used++] = 0x0a // \n
-          used += buffer.write(text, used)
+          if (kept) {
+            buffer.set(kept.bytes.subarray(kept.from, kept.to), used)
+            used += kept.to - kept.from
+          } else used += buffer.write(text as string, used)
           if (used - turnedAt >= SLICE_BYTES) {
             await nextTurn()
             turnedAt = used
