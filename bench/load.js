@@ -1,7 +1,10 @@
 // The load generator, in its own process so that it never shares a CPU queue with the server it
 // measures. argv[2] is a JSON config: {url, path, headers, body, connections, duration, warmup,
-// idempotency, rate}. With `rate`, the arrival rate is fixed at that many requests/s in all
-// (autocannon's overallRate), so latency is the server's and not a queue the load builds up.
+// idempotency, rate, paced}. With `rate`, that many requests/s in all through autocannon's
+// overallRate: each connection sends its share of a second back to back from the start of every
+// second, so at half the maximum rate the server is saturated for about half of each second, and
+// its latency histogram adds L-1 made-up samples per answer of L ms (bench/lib/paced.js). With
+// `paced: true` too, the requests come at an even pace instead (bench/lib/paced.js, open loop).
 // Prints one JSON line: throughput of 2xx answers, latency percentiles, the requests answered in the
 // measured run (requests_in_window) and in all (requests_total, warm-up included).
 //
@@ -10,12 +13,14 @@
 // stdin: the bench reads each process's CPU time from /proc in that pause, and again when the
 // result line arrives, so its CPU per request covers the measured run alone (bench/lib/load-window.js).
 import autocannon from 'autocannon'
+import { pacedRun } from './lib/paced.js'
 
 const config = JSON.parse(process.argv[2])
 let counter = 0
 const tag = `${process.pid}-${Date.now().toString(36)}`
 
 function run(duration) {
+  if (config.paced && config.rate) return pacedRun(config, config.rate, duration, () => `bench-${tag}-${++counter}`)
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -82,6 +87,7 @@ process.stdout.write(
     requests_total: answered(warm) + answered(result),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
+    ...(config.paced && config.rate ? { arrivals: 'paced', p90_ms: result.latency.p90, p999_ms: result.latency.p999 } : {}),
     max_ms: result.latency.max,
     duration_s: seconds,
     idempotency_keys_sent: counter,

@@ -30,16 +30,18 @@ const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const asJson = args.has('--json')
 const profile = args.has('--profile')
+// The half-rate runs' requests at an even pace (bench/lib/paced.js) instead of autocannon's overallRate.
+const paced = args.has('--paced')
 const onlyParts = process.argv.includes('--only')
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
 
 // A mistyped option must not start a five-minute run that ignores it: the usage, and exit 2.
-const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- --only PART,...] [-- --out DIR]
+const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- --paced] [-- --only PART,...] [-- --out DIR]
        npm run bench -- --soak [--minutes N] [--rate R] [--out DIR] [--json]
 What each figure measures: bench/README.md.
 `
 const WITH_VALUE = new Set(['--only', '--minutes', '--rate', '--out'])
-const FLAGS = new Set(['--quick', '--json', '--profile', '--soak'])
+const FLAGS = new Set(['--quick', '--json', '--profile', '--soak', '--paced'])
 for (let i = 2; i < process.argv.length; i++) {
   const token = process.argv[i]
   if (token === '--help' || token === '-h') {
@@ -120,7 +122,7 @@ function windowSample(processes, count) {
 
 /** The same load at a fixed arrival rate of half the measured maximum: latency without queueing. */
 function atHalfRate(processes, config, max, count) {
-  return measure(processes, { ...config, rate: Math.max(1, Math.round(max.ok_per_s / 2)) }, count)
+  return measure(processes, { ...config, rate: Math.max(1, Math.round(max.ok_per_s / 2)), ...(paced ? { paced: true } : {}) }, count)
 }
 
 /** A bare h3 POST handler with zod validation of the same body. */
