@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { ShardedMap } from './sharded-map.js'
 
 /** Bytes of one slab of kept texts: memory outside the V8 heap (never moved or traced by the GC). */
 export const KEPT_SLAB_BYTES = 2 * 1024 * 1024
@@ -35,7 +36,7 @@ export interface KeptBytes {
  * so the slabs a fold empties are freed as it goes, and refilled by it.
  */
 export class KeptTexts {
-  private readonly places = new Map<string, number>()
+  private readonly places = new ShardedMap<number>()
   private readonly slabs: Array<Buffer | undefined> = []
   /** Bytes of live texts (with their lengths) per slab. */
   private readonly liveBytes: number[] = []

@@ -1,6 +1,7 @@
 import { newId } from '../utils/ids.js'
 import { isoTime } from '../utils/iso-time.js'
 import { cold, coolable, type Cold } from './cold.js'
+import type { ShardedMap } from './sharded-map.js'
 import { keepEventText } from './event-texts.js'
 import { PayoutLeases } from './payout-leases.js'
 import { frozenCopy, frozenFresh } from './frozen.js'
@@ -167,7 +168,7 @@ export abstract class LowdbPayments extends LowdbEngine {
    * A payment found through an index, as a read of it by id answers (transactions are never
    * removed: one not in the index is on disk under that key by no version either).
    */
-  private transactionBy(index: Map<string, string>, key: string) {
+  private transactionBy(index: ShardedMap<string>, key: string) {
     return this.writtenRecord('transactions', index.get(key))
   }
 

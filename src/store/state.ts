@@ -2,6 +2,7 @@ import { cold, coolable, decode, isCold, type Cold } from './cold.js'
 import { KEY_OF, type Collection, type StoreDocument } from './document.js'
 import { seal } from './frozen.js'
 import type { PayoutRecord, PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord, IdempotencyRecord } from './records.js'
+import { ShardedMap } from './sharded-map.js'
 import { Table } from './table.js'
 
 type AnyRecord = Record<string, unknown>
@@ -51,10 +52,11 @@ export class StoreState {
 
   /** Transaction ids in creation order, and each one's place (lists page newest first from a cursor). */
   readonly txOrder: string[] = []
-  readonly txPlace = new Map<string, number>()
-  readonly txByCheckout = new Map<string, string>()
-  readonly txByCallbackToken = new Map<string, string>()
-  readonly txByPayoutToken = new Map<string, string>()
+  // One key per payment each, in shards (sharded-map.ts): no push rehashes a whole index.
+  readonly txPlace = new ShardedMap<number>()
+  readonly txByCheckout = new ShardedMap<string>()
+  readonly txByCallbackToken = new ShardedMap<string>()
+  readonly txByPayoutToken = new ShardedMap<string>()
   /** Payments still pending, in the order they became pending: all the reconciler looks at. */
   readonly pendingTx = new Set<string>()
   /**
@@ -158,7 +160,7 @@ export class StoreState {
     return stored === undefined ? undefined : (seal(decode(stored as unknown as StoreDocument[C][number], this.file)) as StoreDocument[C][number])
   }
 
-  transactionBy(index: Map<string, string>, key: string): TransactionRecord | undefined {
+  transactionBy(index: ShardedMap<string>, key: string): TransactionRecord | undefined {
     const id = index.get(key)
     return id === undefined ? undefined : this.get('transactions', id)
   }
