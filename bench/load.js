@@ -87,7 +87,7 @@ process.stdout.write(
     requests_total: answered(warm) + answered(result),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
-    ...(config.paced && config.rate ? { arrivals: 'paced', p90_ms: result.latency.p90, p999_ms: result.latency.p999 } : {}),
+    ...(config.paced && config.rate ? { arrivals: 'paced', p90_ms: result.latency.p90, p999_ms: result.latency.p999 } : config.rate ? { arrivals: 'autocannon overallRate' } : {}),
     max_ms: result.latency.max,
     duration_s: seconds,
     idempotency_keys_sent: counter,

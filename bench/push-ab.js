@@ -75,6 +75,8 @@ function load(build, duration) {
     warmup: 0,
     duration,
     rate,
+    // An even pace, as the half-rate figures are read (bench/lib/paced.js).
+    paced: true,
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [loadScript, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] })

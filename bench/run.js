@@ -30,18 +30,20 @@ const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const asJson = args.has('--json')
 const profile = args.has('--profile')
-// The half-rate runs' requests at an even pace (bench/lib/paced.js) instead of autocannon's overallRate.
-const paced = args.has('--paced')
+// The half-rate runs' requests come at an even pace (bench/lib/paced.js): a fixed arrival rate.
+// --autocannon-rate reads them as runs before session 12 did, through autocannon's overallRate
+// (a second's share sent at the start of each second), to compare with those runs.
+const paced = !args.has('--autocannon-rate')
 const onlyParts = process.argv.includes('--only')
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
 
 // A mistyped option must not start a five-minute run that ignores it: the usage, and exit 2.
-const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- --paced] [-- --only PART,...] [-- --out DIR]
+const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- --autocannon-rate] [-- --only PART,...] [-- --out DIR]
        npm run bench -- --soak [--minutes N] [--rate R] [--out DIR] [--json]
 What each figure measures: bench/README.md.
 `
 const WITH_VALUE = new Set(['--only', '--minutes', '--rate', '--out'])
-const FLAGS = new Set(['--quick', '--json', '--profile', '--soak', '--paced'])
+const FLAGS = new Set(['--quick', '--json', '--profile', '--soak', '--autocannon-rate'])
 for (let i = 2; i < process.argv.length; i++) {
   const token = process.argv[i]
   if (token === '--help' || token === '-h') {
@@ -122,7 +124,12 @@ function windowSample(processes, count) {
 
 /** The same load at a fixed arrival rate of half the measured maximum: latency without queueing. */
 function atHalfRate(processes, config, max, count) {
-  return measure(processes, { ...config, rate: Math.max(1, Math.round(max.ok_per_s / 2)), ...(paced ? { paced: true } : {}) }, count)
+  return measure(processes, halfRateLoad(config, Math.max(1, Math.round(max.ok_per_s / 2))), count)
+}
+
+/** A load config at a fixed arrival rate of `rate` requests/s. */
+function halfRateLoad(config, rate) {
+  return { ...config, rate, paced }
 }
 
 /** A bare h3 POST handler with zod validation of the same body. */
@@ -545,7 +552,7 @@ async function benchGatewayPostgres(serverUrl, instances) {
     const processes = { ...Object.fromEntries(gateways.map(({ gateway }, i) => [`gateway_${i + 1}`, gateway.pid])), emulator: emulator.pid, ...Object.fromEntries(serverPids(serverUrl).map((pid) => [`postgres_${pid}`, pid])) }
     const result = await measureMany(processes, configs)
     const half = Math.max(1, Math.round(result.ok_per_s / 2 / instances))
-    result.at_half_rate = await measureMany(processes, configs.map((c) => ({ ...c, rate: half })))
+    result.at_half_rate = await measureMany(processes, configs.map((c) => halfRateLoad(c, half)))
     return result
   } finally {
     for (const { gateway } of gateways) await gateway.stop()
@@ -913,7 +920,7 @@ if (asJson) {
 } else {
   const pct = (v, signed = false) => (v === null ? 'n/a' : `${signed && v > 0 ? '+' : ''}${Math.round(v * 1000) / 10}%`)
   const mark = (t) => (t === null ? 'n/a' : t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED')
-  const ms = (r) => `${r.p50_ms} / ${r.p99_ms} ms at ${r.rate}/s`
+  const ms = (r) => `${r.p50_ms} / ${r.p99_ms} ms at ${r.rate}/s${r.arrivals === 'paced' ? ' evenly paced' : r.arrivals ? ` through ${r.arrivals}` : ''}`
   const rows = [
     ['push_path_vs_bare_throughput', `${figures.push_path_vs_bare_throughput} (${result.details.push_path_pushes_per_s} / ${result.details.bare_req_per_s} req/s, callbacks held back)`, '≥ 0.35', mark(targets.push_path_vs_bare_throughput)],
     ['push_path_vs_reference_throughput', `${figures.push_path_vs_reference_throughput} (reference ${result.details.reference_pushes_per_s} req/s, ${figures.reference_vs_bare_throughput} of bare)`, '≥ 0.9', mark(targets.push_path_vs_reference_throughput)],

@@ -50,6 +50,7 @@ export function pacedRun(config, rate, seconds, nextKey) {
       clearInterval(ticker)
       clearTimeout(deadline)
       for (const c of connections) c.socket.destroy()
+      connections.clear()
       const values = Array.from(latencies.subarray(0, answered)).sort((a, b) => a - b)
       const at = (p) => (values.length ? values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] : 0)
       const r1 = (v) => Math.round(v * 10) / 10
@@ -71,38 +72,57 @@ export function pacedRun(config, rate, seconds, nextKey) {
       conn.due = due
       conn.socket.write(requestText())
     }
+    // Idle connections are taken oldest first, so that every one stays in use and none outlives
+    // the server's keep-alive timeout unnoticed.
     const dispatch = () => {
-      while (waiting.length > 0 && idle.length > 0) send(idle.pop(), waiting.shift())
+      while (waiting.length > 0 && idle.length > 0) send(idle.shift(), waiting.shift())
     }
 
-    const connections = Array.from({ length: config.connections ?? 50 }, () => {
-      const conn = { socket: connect({ host: target.hostname, port: Number(target.port), noDelay: true }), due: -1, buffer: '' }
+    const connections = new Set()
+    const open = () => {
+      const conn = { socket: connect({ host: target.hostname, port: Number(target.port), noDelay: true }), due: -1, buffer: '', closing: false, connected: false }
+      connections.add(conn)
       conn.socket.setEncoding('latin1')
       conn.socket.on('data', (chunk) => {
         conn.buffer += chunk
         const end = answerEnd(conn.buffer)
         if (end < 0) return
         const status = Number(conn.buffer.slice(9, 12))
+        // An answer that closes its connection: the next request goes on another one.
+        conn.closing = /\r\nconnection: *close\r\n/i.test(conn.buffer.slice(0, end))
         conn.buffer = conn.buffer.slice(end)
         latencies[answered++] = performance.now() - conn.due
         statusCounts[status] = (statusCounts[status] ?? 0) + 1
         classes[`${Math.floor(status / 100)}xx`]++
         conn.due = -1
-        if (waiting.length > 0) send(conn, waiting.shift())
+        if (conn.closing) conn.socket.end()
+        else if (waiting.length > 0) send(conn, waiting.shift())
         else idle.push(conn)
         settle()
       })
-      conn.socket.on('error', () => {
-        if (conn.due >= 0) errors++
-        conn.due = -1
+      conn.socket.on('error', () => {})
+      // Closed by either side: a request in flight on it is lost (counted as an error, not sent
+      // again: a POST is not retried), and a new connection takes its place.
+      conn.socket.on('close', () => {
+        connections.delete(conn)
+        const at = idle.indexOf(conn)
+        if (at >= 0) idle.splice(at, 1)
+        if (conn.due >= 0) {
+          errors++
+          conn.due = -1
+        }
+        // A server that refuses connections is asked again 100 ms later, not in a tight loop.
+        if (!finished && conn.connected) open()
+        else if (!finished) setTimeout(() => finished || open(), 100)
         settle()
       })
       conn.socket.once('connect', () => {
+        conn.connected = true
         idle.push(conn)
         dispatch()
       })
-      return conn
-    })
+    }
+    for (let i = 0; i < (config.connections ?? 50); i++) open()
 
     // Due requests are released every millisecond (Node's finest timer): at most one ms late.
     const ticker = setInterval(() => {
