@@ -43,7 +43,8 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --profile] [-- 
 What each figure measures: bench/README.md.
 `
 const WITH_VALUE = new Set(['--only', '--minutes', '--rate', '--out'])
-const FLAGS = new Set(['--quick', '--json', '--profile', '--soak', '--autocannon-rate'])
+// --paced is accepted for the commands written before it became the default.
+const FLAGS = new Set(['--quick', '--json', '--profile', '--soak', '--autocannon-rate', '--paced'])
 for (let i = 2; i < process.argv.length; i++) {
   const token = process.argv[i]
   if (token === '--help' || token === '-h') {
