@@ -17,14 +17,10 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pacedRun } from './lib/paced.js'
 import { round, start } from './lib/procs.js'
+import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
-const option = (name, fallback) => {
-  const at = argv.indexOf(name)
-  if (at < 0) return fallback
-  const [, value] = argv.splice(at, 2)
-  return value
-}
+const option = optionTaker(argv)
 const at = Number(option('--at', 131_072))
 const rate = Number(option('--rate', 1500))
 const before = Number(option('--before', 5))

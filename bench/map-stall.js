@@ -13,14 +13,10 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { round } from './lib/procs.js'
 import { pushWriter } from './lib/push-writes.js'
+import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
-const option = (name, fallback) => {
-  const at = argv.indexOf(name)
-  if (at < 0) return fallback
-  const [, value] = argv.splice(at, 2)
-  return value
-}
+const option = optionTaker(argv)
 const pushes = Number(option('--pushes', 140_000))
 const inFlight = Number(option('--in-flight', 50))
 if (argv.length !== 1) throw new Error('name one build root')

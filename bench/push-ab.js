@@ -21,14 +21,10 @@ import { loadavg, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuSplitMs, killChildren, median, round, sleep, start } from './lib/procs.js'
+import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
-const option = (name, fallback) => {
-  const at = argv.indexOf(name)
-  if (at < 0) return fallback
-  const [, value] = argv.splice(at, 2)
-  return value
-}
+const option = optionTaker(argv)
 const rate = Number(option('--rate', 2000))
 const burst = Number(option('--burst', 2))
 const rounds = Number(option('--rounds', 8))

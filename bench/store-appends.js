@@ -15,14 +15,10 @@ import { basename, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { median, percentile, round, sleep } from './lib/procs.js'
 import { pendingPayment } from './lib/push-writes.js'
+import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
-const option = (name, fallback) => {
-  const at = argv.indexOf(name)
-  if (at < 0) return fallback
-  const [, value] = argv.splice(at, 2)
-  return value
-}
+const option = optionTaker(argv)
 const rate = Number(option('--rate', 1500))
 const burst = Number(option('--burst', 5))
 const rounds = Number(option('--rounds', 6))
