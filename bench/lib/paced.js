@@ -85,12 +85,12 @@ export function pacedRun(config, rate, seconds, nextKey) {
       conn.socket.setEncoding('latin1')
       conn.socket.on('data', (chunk) => {
         conn.buffer += chunk
-        const end = answerEnd(conn.buffer)
-        if (end < 0) return
+        const answer = completeAnswer(conn.buffer)
+        if (answer === undefined) return
         const status = Number(conn.buffer.slice(9, 12))
         // An answer that closes its connection: the next request goes on another one.
-        conn.closing = /\r\nconnection: *close\r\n/i.test(conn.buffer.slice(0, end))
-        conn.buffer = conn.buffer.slice(end)
+        conn.closing = answer.closes
+        conn.buffer = conn.buffer.slice(answer.end)
         latencies[answered++] = performance.now() - conn.due
         statusCounts[status] = (statusCounts[status] ?? 0) + 1
         classes[`${Math.floor(status / 100)}xx`]++
@@ -137,19 +137,20 @@ export function pacedRun(config, rate, seconds, nextKey) {
   })
 }
 
-/** Where the first complete answer in `text` ends, or -1. */
-function answerEnd(text) {
+/** Where the first complete answer in `text` ends and whether it closes its connection, or undefined. */
+function completeAnswer(text) {
   const headEnd = text.indexOf('\r\n\r\n')
-  if (headEnd < 0) return -1
-  const head = text.slice(0, headEnd).toLowerCase()
+  if (headEnd < 0) return undefined
+  const head = `${text.slice(0, headEnd).toLowerCase()}\r\n`
+  const closes = /\r\nconnection: *close\r\n/.test(head)
   const length = /\r\ncontent-length: *(\d+)/.exec(head)
   if (length) {
     const end = headEnd + 4 + Number(length[1])
-    return text.length >= end ? end : -1
+    return text.length >= end ? { end, closes } : undefined
   }
   if (/\r\ntransfer-encoding: *chunked/.test(head)) {
     const last = text.indexOf('\r\n0\r\n\r\n', headEnd + 2)
-    return last < 0 ? -1 : last + 7
+    return last < 0 ? undefined : { end: last + 7, closes }
   }
-  return headEnd + 4
+  return { end: headEnd + 4, closes }
 }
