@@ -19,19 +19,27 @@ export async function benchPostgres() {
   }
 }
 
-/** A new, empty database on the server, so that each measurement starts from the same place. */
-export async function freshDatabase(serverUrl, name) {
+async function onServer(serverUrl, statements) {
   const client = new pg.Client({ connectionString: serverUrl })
   await client.connect()
   try {
-    await client.query(`drop database if exists ${name}`)
-    await client.query(`create database ${name}`)
+    for (const sql of statements) await client.query(sql)
   } finally {
     await client.end()
   }
+}
+
+/** A new, empty database on the server, so that each measurement starts from the same place. */
+export async function freshDatabase(serverUrl, name) {
+  await onServer(serverUrl, [`drop database if exists ${name}`, `create database ${name}`])
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return url.toString()
+}
+
+/** Drops a database made by freshDatabase (a server given by MPG_BENCH_DATABASE_URL keeps no bench data). */
+export function dropDatabase(serverUrl, name) {
+  return onServer(serverUrl, [`drop database if exists ${name}`])
 }
 
 /**
