@@ -19,7 +19,7 @@ import { Leadership } from './leadership.js'
 import { claimDueSql, claimOneSql, DELIVERY_LEASE, PAYOUT_LEASE, releaseSql } from './leases.js'
 import { LOCK_EVENTS } from './locks.js'
 import { migrate } from './migrations.js'
-import { ROWS, UPDATE_TRANSACTION } from './rows.js'
+import { CLAIM_AND_INSERT_TRANSACTION, ROWS, UPDATE_TRANSACTION } from './rows.js'
 
 type Queryable = pg.Pool | pg.PoolClient
 
@@ -254,23 +254,20 @@ export class PgStore implements Store {
     // Callback tokens are stored as hashes only (store/tokens.ts), like API keys.
     const transaction = structuredClone(given)
     hashCallbackTokens(transaction)
-    // The key is claimed in the same transaction as the insert: of two processes racing on one
+    if (!claim) {
+      // One statement is its own transaction: committed (and flushed) when it answers, with two
+      // round trips fewer than begin … commit around it.
+      await this.query(ROWS.transactions.insert, ROWS.transactions.values(transaction))
+      return {}
+    }
+    // The key is claimed in the same statement as the insert: of two processes racing on one
     // key, the second waits for the first to commit, finds the key taken and stores nothing.
     for (let tries = 0; ; tries++) {
-      const existing = await this.inTransaction(async (client) => {
-        if (claim) {
-          const { rowCount } = await client.query(
-            'insert into idempotency (scope, state, created_at, doc) values ($1, $2, $3, $4::json) on conflict (scope) do nothing',
-            [claim.scope, claim.state, claim.created_at, json(claim)],
-          )
-          if (rowCount === 0) return (await this.one<IdempotencyRecord>(client, 'select doc from idempotency where scope = $1', [claim.scope])) ?? null
-        }
-        await client.query(ROWS.transactions.insert, ROWS.transactions.values(transaction))
-        return undefined
-      })
+      const { rowCount } = await this.query(CLAIM_AND_INSERT_TRANSACTION, [...ROWS.transactions.values(transaction), ...ROWS.idempotency.values(claim)])
+      if (rowCount === 1) return {}
+      const existing = await this.one<IdempotencyRecord>(this.pool, 'select doc from idempotency where scope = $1', [claim.scope])
       if (existing) return { existing }
-      if (existing === undefined) return {}
-      // null: the key was taken, then released before we could read it; claim it again, a few
+      // Not there: the key was taken, then released before we could read it; claim it again, a few
       // times. Nothing was stored, so giving up must be an error: an empty answer means "stored".
       if (tries >= 3) {
         throw new StorageError(

@@ -58,6 +58,18 @@ export const ROWS = {
   },
 } satisfies Record<string, RowWriter<never>>
 
+/**
+ * A push's insert with its Idempotency-Key claimed, as one statement (one round trip, its own
+ * transaction): the transaction's row ($1…$11, as ROWS.transactions) is inserted only if the key
+ * ($12…$15, as ROWS.idempotency) was. A key held by a transaction not yet committed makes this
+ * wait for it; taken, nothing is stored (no row: rowCount 0).
+ */
+export const CLAIM_AND_INSERT_TRANSACTION = `with claimed as (
+    insert into idempotency (scope, state, created_at, doc) values ($12, $13, $14, $15::json) on conflict (scope) do nothing returning scope
+  )
+  insert into transactions (id, account_id, mode, status, checkout_request_id, callback_token, payout_token, payout_status, created_at, doc, payout_due_at)
+  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11 from claimed`
+
 /** Rewrites every column of an existing transaction from the record. */
 export const UPDATE_TRANSACTION = `update transactions set account_id = $2, mode = $3, status = $4, checkout_request_id = $5, callback_token = $6,
   payout_token = $7, payout_status = $8, created_at = $9, doc = $10::json, payout_due_at = $11 where id = $1`
