@@ -6,6 +6,10 @@
  *   node scripts/store-measure.mjs [--transactions N] [--busy-ms M] [--json]   (--busy-ms: the event loop held M ms during the fold, the probe's check)
  *   node scripts/store-measure.mjs --ceiling [--json]   (filled until it refuses new payments: the bound)
  *   node scripts/store-measure.mjs --pushes N [--in-flight C] [--folds K] [--json]   (CPU per push, push path; see measurePushes)
+ *   node scripts/store-measure.mjs --transactions N --keep DIR   (the store is filled in DIR and left there)
+ *   node scripts/store-measure.mjs --open-only DIR [--runs R] [--root ROOT] [--json]   (only the restart: DIR's store
+ *     opened R times (default 3), each in a fresh process, by the build in ROOT (default this tree): the same file
+ *     opened by two builds, alternated, is an A/B of the open)
  *
  * Each payment is written as the gateway writes a full flow: the transaction with its
  * Idempotency-Key, Daraja's ids, the success with its event and delivery, the payout's B2C ids and
@@ -17,14 +21,15 @@
  *   const { fold_max_stall_ms, heap_mb_per_100k_transactions, restart_ms_per_10k_transactions } = await measureStore({ transactions: 20_000 })
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pushWriter } from '../bench/lib/push-writes.js'
 import { mainThreadSchedule } from '../bench/lib/stalls.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
+// The build whose store is measured: this tree's, or another's (--root, passed on to the children).
+const root = process.env.MPG_MEASURE_ROOT ?? fileURLToPath(new URL('..', import.meta.url))
 const round1 = (ms) => Math.max(0, Math.round(ms * 10) / 10)
 const dist = (path) => pathToFileURL(join(root, 'dist', path)).href
 
@@ -213,9 +218,30 @@ async function child(file, { openOnly = false, holdMs = 0, hold = 'busy' } = {})
   process.stdout.write(JSON.stringify({ parseMs, restartMs, restartCpuMs, heapBytes: heapAfter - heapBefore, rss, foldMs, foldHeldMs: foldWorst.held, foldGapMs: foldWorst.gap, idleHeldMs: idleWorst.held, idleGapMs: idleWorst.gap }))
 }
 
-export async function measureStore({ transactions = 20_000, busyMs = 0 } = {}) {
+/** The median of numbers. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** Opens the store in `dir` `runs` times, each in a fresh process (as measureStore's restart, without the fill and the fold). */
+export function measureOpens(dir, { runs = 3, buildRoot = root } = {}) {
+  const file = join(dir, 'gateway.json')
+  const loadBefore = os.loadavg()[0]
+  const opens = Array.from({ length: runs }, () =>
+    JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file, '--open-only'], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, MPG_MEASURE_ROOT: buildRoot } })),
+  )
+  return {
+    root: buildRoot,
+    restart_ms: Math.round(median(opens.map((o) => o.restartMs))),
+    restart_ms_runs: opens.map((o) => Math.round(o.restartMs)),
+    restart_cpu_ms: Math.round(median(opens.map((o) => o.restartCpuMs))),
+    restart_cpu_ms_runs: opens.map((o) => Math.round(o.restartCpuMs)),
+    load_average_before: loadBefore,
+  }
+}
+
+export async function measureStore({ transactions = 20_000, busyMs = 0, keep } = {}) {
   if (transactions === 'ceiling') return measureCeiling()
-  const dir = mkdtempSync(join(tmpdir(), 'mpg-store-measure-'))
+  if (keep) mkdirSync(keep, { recursive: true })
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'mpg-store-measure-'))
   try {
     const file = join(dir, 'gateway.json')
     const filled = performance.now()
@@ -230,7 +256,6 @@ export async function measureStore({ transactions = 20_000, busyMs = 0 } = {}) {
     const opens = [run('--open-only'), run('--open-only')]
     const out = busyMs > 0 ? run('--busy-ms', String(busyMs)) : run()
     opens.push(out)
-    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
     out.restartMs = median(opens.map((o) => o.restartMs))
     out.restartCpuMs = median(opens.map((o) => o.restartCpuMs))
     const bytes = statSync(file).size + statSync(join(dir, 'gateway.journal')).size
@@ -263,7 +288,7 @@ export async function measureStore({ transactions = 20_000, busyMs = 0 } = {}) {
       load_average: os.loadavg()[0],
     }
   } finally {
-    if (!process.env.MPG_MEASURE_KEEP) rmSync(dir, { recursive: true, force: true })
+    if (!process.env.MPG_MEASURE_KEEP && !keep) rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -376,11 +401,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   else if (args[0] === '--fill') process.stdout.write(JSON.stringify({ stored: await fill(args[1], Number(args[2])) }))
   else {
     const valueOf = (flag, fallback) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback)
-    const result = args.includes('--ceiling')
+    const textOf = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined)
+    const result = args.includes('--open-only')
+      ? measureOpens(textOf('--open-only'), { runs: valueOf('--runs', 3), buildRoot: textOf('--root') ? resolve(textOf('--root')) : root })
+      : args.includes('--ceiling')
       ? await measureCeiling()
       : args.includes('--pushes')
         ? await measurePushes({ pushes: valueOf('--pushes', 20_000), inFlight: valueOf('--in-flight', 4), folds: valueOf('--folds', 0) })
-        : await measureStore({ transactions: valueOf('--transactions', 20_000), busyMs: valueOf('--busy-ms', 0) })
+        : await measureStore({ transactions: valueOf('--transactions', 20_000), busyMs: valueOf('--busy-ms', 0), keep: textOf('--keep') })
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`)
     else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`)
   }
