@@ -16,7 +16,8 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pacedRun } from './lib/paced.js'
-import { round, start } from './lib/procs.js'
+import { round } from './lib/procs.js'
+import { HELD_BACK_MS, startGatewayPair } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
@@ -31,14 +32,10 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'mpg-crossing-'))
 const body = { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' }
 
-const emulator = start('emulator', [join(here, 'servers/emulator.js'), '600000'])
-const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
-  cwd: root,
-  env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
-  logFile: join(work, 'gateway.log'),
-})
+// The emulator is this checkout's whichever build ROOT is: the same Daraja for every build compared.
+const servers = await startGatewayPair(root, { work, emulatorRoot: join(here, '..'), callbackDelayMs: HELD_BACK_MS })
 try {
-  const { url, key } = await gateway.ready
+  const { url, key } = servers
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` }
   let counter = 0
   const fill = Math.max(0, at - Math.round(rate * before))
@@ -72,7 +69,6 @@ try {
     })}\n`,
   )
 } finally {
-  await gateway.stop()
-  await emulator.stop()
+  await servers.stop()
   rmSync(work, { recursive: true, force: true })
 }

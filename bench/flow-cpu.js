@@ -20,7 +20,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuMs, cpuSplitMs, killChildren, mainThreadCpuMs, round, sleep, start } from './lib/procs.js'
+import { cpuMs, cpuSplitMs, killChildren, mainThreadCpuMs, round, sleep } from './lib/procs.js'
+import { HELD_BACK_MS, startGatewayPair } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
@@ -28,7 +29,7 @@ const root = option('--root', fileURLToPath(new URL('..', import.meta.url)))
 const rate = Number(option('--rate', 300))
 const seconds = Number(option('--seconds', 5))
 const webhook = argv.includes('--webhook')
-const callbackDelayMs = argv.includes('--push-only') ? '600000' : '100'
+const callbackDelayMs = argv.includes('--push-only') ? HELD_BACK_MS : 100
 const prof = option('--prof', undefined)
 const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
 
@@ -38,23 +39,16 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const emulator = start('emulator', [...profArgs, join(root, 'bench/servers/emulator.js'), callbackDelayMs], { cwd: root })
-const gateway = start('gateway', [...profArgs, join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
-  cwd: root,
-  logFile: join(work, 'gateway.log'),
-  env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
+// The default delivery lanes (4 per endpoint), as this script's earlier figures were read; the
+// count waits for every delivery, so the lanes move when deliveries arrive, not how many there are.
+const servers = await startGatewayPair(root, {
+  work,
+  callbackDelayMs,
+  nodeFlags: profArgs,
+  emulatorNodeFlags: profArgs,
+  webhooks: webhook ? { events: ['payment.success', 'payment.failed', 'payout.success', 'payout.failed'] } : undefined,
 })
-const { url, key } = await gateway.ready
-const receiver = webhook ? start('receiver', [join(root, 'bench/servers/receiver.js')], { cwd: root }) : undefined
-const receiverUrl = receiver ? (await receiver.ready).url : undefined
-if (receiverUrl) {
-  const res = await fetch(`${url}/api/v1/webhooks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: `${receiverUrl}/webhooks`, events: ['payment.success', 'payment.failed', 'payout.success', 'payout.failed'] }),
-  })
-  if (res.status !== 201) throw new Error(`POST /api/v1/webhooks answered ${res.status}`)
-}
+const { url, key, receiverUrl, gateway, emulator } = servers
 const delivered = async () => (receiverUrl ? (await (await fetch(`${receiverUrl}/__stats`)).json()).count : 0)
 
 /** The load generator (bench/load.js) at the fixed rate; resolves with its figures. */
@@ -123,7 +117,5 @@ process.stdout.write(
     loadavg_1m_before: loadavgBefore,
   })}\n`,
 )
-await receiver?.stop()
-await gateway.stop()
-await emulator.stop()
+await servers.stop()
 process.exit(0)

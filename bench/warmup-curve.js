@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { emulatorStkPush } from './lib/emulator-push.js'
 import { cpuPerRequest, cpuSample } from './lib/load-window.js'
-import { getJson, killChildren, round, start as startProcess } from './lib/procs.js'
+import { killChildren, round, start as startProcess } from './lib/procs.js'
+import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, startEmulator, startGatewayPair } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const part = argv[0]
@@ -52,7 +53,7 @@ async function setUp() {
     return { processes: { bare: bare.pid }, target: { url: (await bare.ready).url, path: '/api/v1/stk-push', headers: json, body: STK_BODY }, stop }
   }
   if (part === 'emulator' || part === 'reference') {
-    const emulator = start('emulator', [here('servers/emulator.js'), part === 'emulator' ? '100' : '600000'])
+    const emulator = startEmulator(root, { callbackDelayMs: part === 'emulator' ? 100 : HELD_BACK_MS })
     stops.push(emulator)
     const { url: emulatorUrl, credentials } = await emulator.ready
     if (part === 'reference') {
@@ -66,28 +67,17 @@ async function setUp() {
     const receiverUrl = (await receiver.ready).url
     return { processes: { emulator: emulator.pid }, target: { url: emulatorUrl, ...(await emulatorStkPush(emulatorUrl, credentials, `${receiverUrl}/daraja/stk`)) }, stop }
   }
+  // As bench/run.js's push-path and full-flow parts: callbacks held back on the push path; the full
+  // flow with every event delivered to a receiver through the wide delivery lanes.
   const pushPathOnly = part === 'push-path'
-  const emulator = start('emulator', [here('servers/emulator.js'), pushPathOnly ? '600000' : '100'])
-  stops.push(emulator)
-  const gateway = start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, 'data')], {
-    env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: (await emulator.ready).url, MPG_RECONCILE_AFTER_S: '60', MPG_RATE_LIMIT: 'off' },
-    logFile: join(work, 'gateway.log'),
+  const servers = await startGatewayPair(root, {
+    work,
+    callbackDelayMs: pushPathOnly ? HELD_BACK_MS : 100,
+    env: pushPathOnly ? {} : WIDE_WEBHOOK_LANES,
+    webhooks: pushPathOnly ? undefined : {},
   })
-  stops.push(gateway)
-  const { url, key } = await gateway.ready
-  const processes = { gateway: gateway.pid, emulator: emulator.pid }
-  if (!pushPathOnly) {
-    const receiver = start('receiver', [here('servers/receiver.js')])
-    stops.push(receiver)
-    const endpoint = await getJson(`${url}/api/v1/webhooks`, {
-      method: 'POST',
-      headers: { ...json, authorization: `Bearer ${key}` },
-      body: JSON.stringify({ url: `${(await receiver.ready).url}/webhooks` }),
-    })
-    if (endpoint.status !== 201) throw new Error(`POST /api/v1/webhooks answered ${endpoint.status}`)
-    processes.receiver = receiver.pid
-  }
-  return { processes, target: { url, path: '/api/v1/stk-push', headers: { ...json, authorization: `Bearer ${key}` }, body: STK_BODY, idempotency: true }, stop }
+  const { url, key } = servers
+  return { processes: servers.processes, target: { url, path: '/api/v1/stk-push', headers: { ...json, authorization: `Bearer ${key}` }, body: STK_BODY, idempotency: true }, stop: servers.stop }
 }
 
 const { processes, target, stop } = await setUp()
