@@ -23,6 +23,7 @@ import { calibrate } from './lib/calibrate.js'
 import { machineDrift, notComparableNote } from './lib/drift.js'
 import { cpuPerRequest, cpuSample, loadWindow } from './lib/load-window.js'
 import { cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
+import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, startEmulator, startGatewayPair as startServers } from './lib/servers.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const here = (p) => join(root, 'bench', p)
@@ -150,7 +151,7 @@ async function benchBare() {
 /** STK pushes straight against the emulator (callbacks go to a local receiver). */
 async function benchEmulator(receiverUrl) {
   log('emulator alone …')
-  const emulator = start('emulator', [here('servers/emulator.js'), '100'])
+  const emulator = startEmulator(root, { callbackDelayMs: 100 })
   const { url, credentials } = await emulator.ready
   try {
     return await measure({ emulator: emulator.pid }, { url, ...(await emulatorStkPush(url, credentials, `${receiverUrl}/daraja/stk`)) })
@@ -160,44 +161,13 @@ async function benchEmulator(receiverUrl) {
 }
 
 /**
- * A gateway (`mpg serve`, lowdb store). `emulator: 'process'`: Daraja is the emulator in another
- * process (DARAJA_BASE_URL); `'in-process'`: the emulator `mpg serve` starts inside the gateway's
- * own process when no DARAJA_* is set (what a developer runs by default).
+ * A gateway (`mpg serve`, lowdb store) and its emulator (bench/lib/servers.js), files in `work`
+ * under `name`. `emulator: 'process'`: Daraja is the emulator in another process
+ * (DARAJA_BASE_URL); `'in-process'`: the emulator `mpg serve` starts inside the gateway's own
+ * process when no DARAJA_BASE_URL is set (what a developer runs by default).
  */
-async function startGatewayPair(name, { profileDir, callbackDelayMs = 100, emulator: where = 'process', env = {} } = {}) {
-  const emulator = where === 'process' ? start(`${name} emulator`, [here('servers/emulator.js'), String(callbackDelayMs)]) : undefined
-  const emulatorUrl = emulator ? (await emulator.ready).url : undefined
-  const dataDir = join(work, `${name}-data`)
-  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-  const gateway = start(`${name} gateway`, [...nodeFlags, join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
-    // Rate limits off: the load generator is one key sending thousands of requests per second.
-    env: {
-      DARAJA_ENV: 'emulator',
-      ...(emulatorUrl ? { DARAJA_BASE_URL: emulatorUrl } : { MPG_EMULATOR_CALLBACK_DELAY_MS: String(callbackDelayMs) }),
-      MPG_RECONCILE_AFTER_S: '60',
-      MPG_RATE_LIMIT: 'off',
-      ...env,
-    },
-    logFile: join(work, `${name}-gateway.log`),
-  })
-  let ready
-  try {
-    ready = await gateway.ready
-  } catch (error) {
-    await emulator?.stop()
-    throw error
-  }
-  return {
-    url: ready.url,
-    key: ready.key,
-    emulatorUrl,
-    dataDir,
-    processes: { gateway: gateway.pid, ...(emulator ? { emulator: emulator.pid } : {}) },
-    async stop() {
-      await gateway.stop()
-      await emulator?.stop()
-    },
-  }
+function startGatewayPair(name, options = {}) {
+  return startServers(root, { work, name, ...options })
 }
 
 /** Bytes of a data dir's store on disk: the snapshot (absent until the first fold) and the journal. */
@@ -222,25 +192,11 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
   // The full flow's one receiver gets as many delivery lanes as the worker's bench: the default (4 per
   // endpoint, 16 per account) protects a merchant's endpoint and would cap the back half of the flow
   // below what the gateway can do, so that the pushes ran ahead of the payments they start.
-  const env = pushPathOnly ? {} : { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
-  const pair = await startGatewayPair(name, { profileDir, callbackDelayMs: pushPathOnly ? 600_000 : 100, emulator, env })
-  let receiver
-  if (!pushPathOnly) {
-    try {
-      receiver = start(`${name} receiver`, [here('servers/receiver.js')])
-      const endpoint = await getJson(`${pair.url}/api/v1/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${pair.key}` },
-        body: JSON.stringify({ url: `${(await receiver.ready).url}/webhooks` }),
-      })
-      if (endpoint.status !== 201) throw new Error(`POST /api/v1/webhooks answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`)
-      pair.processes.receiver = receiver.pid
-    } catch (error) {
-      await receiver?.stop()
-      await pair.stop()
-      throw error
-    }
-  }
+  const env = pushPathOnly ? {} : WIDE_WEBHOOK_LANES
+  // The receiver takes every event type; stopped after the gateway, so nothing still being
+  // delivered at the end fails and is counted as pending in the store read below.
+  const pair = await startGatewayPair(name, { nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [], callbackDelayMs: pushPathOnly ? HELD_BACK_MS : 100, emulator, env, webhooks: pushPathOnly ? undefined : {} })
+  const receiverUrl = pair.receiverUrl
   const config = {
     url: pair.url,
     path: '/api/v1/stk-push',
@@ -249,27 +205,26 @@ async function benchGateway({ pushPathOnly = false, emulator = 'process' } = {})
     idempotency: true,
   }
   // Webhook deliveries received so far, read at both ends of each window (the full flow).
-  const delivered = receiver ? async () => (await getJson(`${(await receiver.ready).url}/__stats`)).body.count : undefined
+  const delivered = receiverUrl ? async () => (await getJson(`${receiverUrl}/__stats`)).body.count : undefined
   let result
   try {
     result = await measure(pair.processes, config, delivered)
     // Let the saturated run's callbacks drain before the fixed-rate run.
     if (!pushPathOnly) await sleep(1000)
     result.at_half_rate = await atHalfRate(pair.processes, config, result, delivered)
-    if (receiver) {
+    if (receiverUrl) {
       // What reached the merchant while the load ran (the backlog still draining is not waited for).
-      const stats = (await getJson(`${(await receiver.ready).url}/__stats`)).body
+      const stats = (await getJson(`${receiverUrl}/__stats`)).body
       result.webhooks_received = stats.count
       result.webhooks_received_twice = stats.duplicates
     }
   } finally {
     await pair.stop()
-    await receiver?.stop()
   }
   const { loadDocument } = await import('../dist/src/store/document.js')
   const { doc: store } = await loadDocument(join(pair.dataDir, 'gateway.json'))
   result.stored_transactions = store.transactions.length
-  if (receiver) {
+  if (receiverUrl) {
     // Deliveries still queued when the load stopped: work the saturated figure did not wait for.
     result.webhook_deliveries_stored = store.deliveries.length
     result.webhook_deliveries_pending_at_end = store.deliveries.filter((d) => d.status === 'pending').length
@@ -312,7 +267,7 @@ function flowWindow(r, perPayment) {
 /** The reference server (bench/servers/reference.js) on its own emulator, callbacks held back. */
 async function benchReference() {
   log('reference server (node:http, group-committed fsync, pooled undici), callbacks held back …')
-  const emulator = start('reference emulator', [here('servers/emulator.js'), '600000'])
+  const emulator = startEmulator(root, { name: 'reference', callbackDelayMs: HELD_BACK_MS })
   const { url: emulatorUrl, credentials } = await emulator.ready
   const server = start('reference server', [here('servers/reference.js'), JSON.stringify({ emulatorUrl, credentials, file: join(work, 'reference.log') })])
   try {
@@ -339,7 +294,7 @@ async function benchWebhookWorker(receiverUrl) {
   log(`webhook delivery worker alone (${n} due deliveries) …`)
   // One endpoint: its share of the worker's 64 slots is raised to all of them (default 4 per
   // endpoint, 16 per account), so the figure is the worker's, not the fairness limit's.
-  const env = { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
+  const env = WIDE_WEBHOOK_LANES
   const setup = await startGatewayPair('worker', { emulator: 'in-process', env })
   try {
     const endpoint = await getJson(`${setup.url}/api/v1/webhooks`, {
