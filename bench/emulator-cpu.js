@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { emulatorStkPush } from './lib/emulator-push.js'
 import { loadWindow } from './lib/load-window.js'
 import { killChildren, median, round, sleep, start } from './lib/procs.js'
+import { startEmulator } from './lib/servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const argv = process.argv.slice(2)
@@ -85,8 +86,9 @@ function allocationBy(profile, requests) {
 async function sample(root, index) {
   const allocFile = join(tmpdir(), `mpg-emulator-alloc-${process.pid}-${index}.json`)
   const receiver = start('receiver', [join(root, 'bench/servers/receiver.js')], { cwd: root })
-  const emulator = start('emulator', [...(alloc ? ['--require', join(here, 'lib/alloc-sampler.cjs')] : []), join(root, 'bench/servers/emulator.js'), '100'], {
-    cwd: root,
+  const emulator = startEmulator(root, {
+    callbackDelayMs: 100,
+    nodeFlags: alloc ? ['--require', join(here, 'lib/alloc-sampler.cjs')] : [],
     env: alloc ? { MPG_ALLOC_FILE: allocFile } : {},
   })
   try {

@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuSplitMs, killChildren, median, round, sleep, start } from './lib/procs.js'
+import { HELD_BACK_MS, startEmulator, startGateway } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
@@ -44,14 +45,17 @@ for (const [i, arg] of argv.entries()) {
   const rest = at > 0 ? arg.slice(at + 1) : arg
   const key = !rest.startsWith('nokey:')
   const root = key ? rest : rest.slice('nokey:'.length)
-  const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '600000'], { cwd: root })
+  const emulator = startEmulator(root, { callbackDelayMs: HELD_BACK_MS })
   const { url: emulatorUrl, credentials } = await emulator.ready
   const gateway = server
     ? start(server, [join(root, `bench/servers/${server}.js`), JSON.stringify({ emulatorUrl, credentials, file: join(work, `${server}-${i}.journal`) })], { cwd: root, env: { DUTIES_OFF: off } })
-    : start('gateway', [join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', join(work, `data-${i}`)], {
-        cwd: root,
+    : startGateway(root, {
+        dataDir: join(work, `data-${i}`),
         logFile: join(work, `gateway-${i}.log`),
-        env: { DARAJA_ENV: 'emulator', DARAJA_BASE_URL: emulatorUrl, MPG_RECONCILE_AFTER_S: '600', MPG_RATE_LIMIT: 'off' },
+        emulatorUrl,
+        // A sitting outlasts the bench's 60 s: the reconciler would then query every push still
+        // pending (the callbacks are held back) and its CPU would count as the push path's.
+        env: { MPG_RECONCILE_AFTER_S: '600' },
       })
   // The reference prints no key: its pushes go without Authorization and Idempotency-Key.
   const { url, key: apiKey } = await gateway.ready

@@ -12,6 +12,7 @@ import { loadavg, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { cpuMs, getJson, killChildren, percentile, round, sleep, start as startProcess } from './lib/procs.js'
+import { startEmulator, startGateway } from './lib/servers.js'
 import { linePanels } from './lib/svg.js'
 
 const SAMPLE_MS = 10_000
@@ -74,23 +75,15 @@ export async function soak({ root, argv, asJson, log }) {
   log(`soak: ${minutes} min at ${rate} pushes/s through the full flow (load average ${loadavgAtStart} on ${cores} cores) …`)
 
   const receiver = start('receiver', [join(root, 'bench/servers/receiver.js')])
-  const emulator = start('emulator', [join(root, 'bench/servers/emulator.js'), '100'])
+  const emulator = startEmulator(root, { callbackDelayMs: 100 })
   const [{ url: receiverUrl }, { url: emulatorUrl }] = await Promise.all([receiver.ready, emulator.ready])
   const dataDir = join(work, 'data')
   const probeFile = join(work, 'probe.ndjson')
-  const gatewayEnv = {
-    DARAJA_ENV: 'emulator',
-    DARAJA_BASE_URL: emulatorUrl,
-    // One client sends every push: the per-key rate limit would answer 429 past 50/s.
-    MPG_RATE_LIMIT: 'off',
-    // Node/V8 options for the gateway process alone (to compare GC settings; none by default).
-    ...(process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS } : {}),
-  }
+  // Node/V8 options for the gateway process alone (to compare GC settings; none by default).
+  const gatewayEnv = process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.MPG_SOAK_GATEWAY_NODE_OPTIONS } : {}
+  // The gateway, and again on the same data dir for the restart: each under bench/lib/probe.js.
   const serve = (name, env = {}) =>
-    start(name, ['--import', join(root, 'bench/lib/probe.js'), join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
-      env: { ...gatewayEnv, ...env },
-      logFile: join(work, `${name}.log`),
-    })
+    startGateway(root, { name: name === 'gateway' ? undefined : name, dataDir, logFile: join(work, `${name}.log`), emulatorUrl, nodeFlags: ['--import', join(root, 'bench/lib/probe.js')], env: { ...gatewayEnv, ...env } })
   const gateway = serve('gateway', { MPG_BENCH_PROBE_FILE: probeFile, MPG_BENCH_PROBE_MS: String(SAMPLE_MS) })
   const { url, key } = await gateway.ready
   const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }

@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuMs, getJson, killChildren, request, round, sleep, start } from './lib/procs.js'
+import { WIDE_WEBHOOK_LANES, startGateway } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
@@ -28,9 +29,8 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true })
 })
 const dataDir = join(work, 'data')
-const env = { DARAJA_ENV: 'emulator', MPG_RATE_LIMIT: 'off', MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
-const serve = (flags = []) =>
-  start('gateway', [...flags, join(root, 'bin/run.js'), 'serve', '--port', '0', '--json', '--data-dir', dataDir], { cwd: root, env, logFile: join(work, 'gateway.log') })
+// As the bench's worker part: `mpg serve`'s own emulator, one endpoint given every delivery lane.
+const serve = (nodeFlags = []) => startGateway(root, { dataDir, logFile: join(work, 'gateway.log'), nodeFlags, env: WIDE_WEBHOOK_LANES })
 
 const receiver = start('receiver', [join(root, 'bench/servers/receiver.js')], { cwd: root })
 const receiverUrl = (await receiver.ready).url
