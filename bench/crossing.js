@@ -11,13 +11,12 @@
 // and 131,072 keys, rehashing every key in one step (bench/README.md, "The push path's tail at
 // half rate on an idle machine"): this puts that step inside a measured window.
 import autocannon from 'autocannon'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pacedRun } from './lib/paced.js'
 import { round } from './lib/procs.js'
-import { HELD_BACK_MS, startGatewayPair } from './lib/servers.js'
+import { HELD_BACK_MS, scratchDir, startGatewayPair } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
@@ -29,7 +28,7 @@ const after = Number(option('--after', 5))
 if (argv.length !== 1) throw new Error('name one build root')
 const root = resolve(argv[0])
 const here = fileURLToPath(new URL('.', import.meta.url))
-const work = mkdtempSync(join(tmpdir(), 'mpg-crossing-'))
+const work = scratchDir('mpg-crossing-')
 const body = { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' }
 
 // The emulator is this checkout's whichever build ROOT is: the same Daraja for every build compared.
@@ -70,5 +69,4 @@ try {
   )
 } finally {
   await servers.stop()
-  rmSync(work, { recursive: true, force: true })
 }

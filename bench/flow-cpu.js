@@ -16,12 +16,11 @@
 // --root runs another checkout's build (its dist/, bin/ and bench/servers/), so builds can be
 // alternated in one sitting. Prints one JSON line.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuMs, cpuSplitMs, killChildren, mainThreadCpuMs, round, sleep } from './lib/procs.js'
-import { HELD_BACK_MS, startGatewayPair } from './lib/servers.js'
+import { cpuMs, cpuSplitMs, mainThreadCpuMs, round, sleep } from './lib/procs.js'
+import { HELD_BACK_MS, scratchDir, startGatewayPair } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
@@ -33,11 +32,7 @@ const callbackDelayMs = argv.includes('--push-only') ? HELD_BACK_MS : 100
 const prof = option('--prof', undefined)
 const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
 
-const work = mkdtempSync(join(tmpdir(), 'mpg-flow-cpu-'))
-process.on('exit', () => {
-  killChildren()
-  rmSync(work, { recursive: true, force: true })
-})
+const work = scratchDir('mpg-flow-cpu-')
 
 // The default delivery lanes (4 per endpoint), as this script's earlier figures were read; the
 // count waits for every delivery, so the lanes move when deliveries arrive, not how many there are.

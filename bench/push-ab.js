@@ -16,12 +16,11 @@
 // `server:reference-duties+key,log@ROOT` leaves those duties out (DUTIES_OFF, see that file).
 // Prints one JSON line per build.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuSplitMs, killChildren, median, round, sleep, start } from './lib/procs.js'
-import { HELD_BACK_MS, startEmulator, startGateway } from './lib/servers.js'
+import { cpuSplitMs, median, round, sleep, start } from './lib/procs.js'
+import { HELD_BACK_MS, scratchDir, startEmulator, startGateway } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
@@ -32,11 +31,7 @@ const rounds = Number(option('--rounds', 8))
 if (argv.length === 0) throw new Error('name at least one build root')
 const loadScript = fileURLToPath(new URL('load.js', import.meta.url))
 
-const work = mkdtempSync(join(tmpdir(), 'mpg-push-ab-'))
-process.on('exit', () => {
-  killChildren()
-  rmSync(work, { recursive: true, force: true })
-})
+const work = scratchDir('mpg-push-ab-')
 
 const builds = []
 for (const [i, arg] of argv.entries()) {

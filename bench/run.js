@@ -9,8 +9,8 @@
 //   --soak [--minutes N] [--rate R] [--out DIR]  the soak instead (bench/soak.js): N minutes at R
 //              pushes/s through the full flow, samples every 10 s, accounting, restart, CSV + SVG
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
@@ -22,8 +22,8 @@ import { emulatorStkPush } from './lib/emulator-push.js'
 import { calibrate } from './lib/calibrate.js'
 import { machineDrift, notComparableNote } from './lib/drift.js'
 import { cpuPerRequest, cpuSample, loadWindow } from './lib/load-window.js'
-import { cpuMs, getJson, killChildren, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
-import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, startEmulator, startGatewayPair as startServers } from './lib/servers.js'
+import { cpuMs, getJson, median, percentile, request, round, sleep, start as startProcess } from './lib/procs.js'
+import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, scratchDir, startEmulator, startGatewayPair as startServers } from './lib/servers.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const here = (p) => join(root, 'bench', p)
@@ -81,12 +81,7 @@ if (args.has('--soak')) {
   process.exit(0)
 }
 
-const work = mkdtempSync(join(tmpdir(), 'mpg-bench-'))
-function cleanup() {
-  killChildren()
-  rmSync(work, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
+const work = scratchDir('mpg-bench-')
 process.on('SIGINT', () => process.exit(130))
 
 const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { cwd: root, ...options })

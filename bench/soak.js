@@ -7,12 +7,12 @@
 // pushes answered in that window (p50/p99). Then it waits for the work to drain, checks that every
 // payment, payout, delivery and stream event is accounted for exactly once, restarts `mpg serve`
 // on the resulting store (timed to its ready line), and writes the samples (CSV) and a chart (SVG).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs'
-import { loadavg, cpus, tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs'
+import { loadavg, cpus } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { cpuMs, getJson, killChildren, percentile, round, sleep, start as startProcess } from './lib/procs.js'
-import { startEmulator, startGateway } from './lib/servers.js'
+import { cpuMs, getJson, percentile, round, sleep, start as startProcess } from './lib/procs.js'
+import { scratchDir, startEmulator, startGateway } from './lib/servers.js'
 import { linePanels } from './lib/svg.js'
 
 const SAMPLE_MS = 10_000
@@ -63,13 +63,8 @@ export async function soak({ root, argv, asJson, log }) {
   const rate = option(argv, '--rate', 100)
   const outIndex = argv.indexOf('--out')
   const outDir = outIndex >= 0 ? argv[outIndex + 1] : join(root, 'bench', 'results')
-  const work = mkdtempSync(join(tmpdir(), 'mpg-soak-'))
+  const work = scratchDir('mpg-soak-')
   const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { cwd: root, ...options })
-  const cleanup = () => {
-    killChildren()
-    rmSync(work, { recursive: true, force: true })
-  }
-  process.on('exit', cleanup)
   const loadavgAtStart = round(loadavg()[0], 2)
   const cores = cpus().length
   log(`soak: ${minutes} min at ${rate} pushes/s through the full flow (load average ${loadavgAtStart} on ${cores} cores) …`)

@@ -9,15 +9,14 @@
 //   PART: bare | reference | push-path | full-flow | emulator
 //
 // Prints one row per second (or one JSON line with them all).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { emulatorStkPush } from './lib/emulator-push.js'
 import { cpuPerRequest, cpuSample } from './lib/load-window.js'
-import { killChildren, round, start as startProcess } from './lib/procs.js'
-import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, startEmulator, startGatewayPair } from './lib/servers.js'
+import { round, start as startProcess } from './lib/procs.js'
+import { HELD_BACK_MS, WIDE_WEBHOOK_LANES, scratchDir, startEmulator, startGatewayPair } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const part = argv[0]
@@ -32,11 +31,7 @@ if (!PARTS.includes(part)) {
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const here = (p) => join(root, 'bench', p)
-const work = mkdtempSync(join(tmpdir(), 'mpg-warmup-'))
-process.on('exit', () => {
-  killChildren()
-  rmSync(work, { recursive: true, force: true })
-})
+const work = scratchDir('mpg-warmup-')
 const start = (name, nodeArgs, options = {}) => startProcess(name, nodeArgs, { cwd: root, ...options })
 const STK_BODY = { amount: 100, phone: '254708374149', reference: 'ORDER-1234', description: 'T-shirt' }
 

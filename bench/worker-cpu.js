@@ -10,12 +10,11 @@
 // --root runs another checkout's build (its dist/, bin/, bench/); --prof writes a `--cpu-prof` of
 // the delivering gateway to DIR (run with MPG_NO_BUNDLE=1 for readable names). Prints one JSON line.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuMs, getJson, killChildren, request, round, sleep, start } from './lib/procs.js'
-import { WIDE_WEBHOOK_LANES, startGateway } from './lib/servers.js'
+import { cpuMs, getJson, request, round, sleep, start } from './lib/procs.js'
+import { WIDE_WEBHOOK_LANES, scratchDir, startGateway } from './lib/servers.js'
 
 const argv = process.argv.slice(2)
 const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
@@ -23,11 +22,7 @@ const root = option('--root', fileURLToPath(new URL('..', import.meta.url)))
 const n = Number(option('--n', 4000))
 const prof = option('--prof', undefined)
 
-const work = mkdtempSync(join(tmpdir(), 'mpg-worker-cpu-'))
-process.on('exit', () => {
-  killChildren()
-  rmSync(work, { recursive: true, force: true })
-})
+const work = scratchDir('mpg-worker-cpu-')
 const dataDir = join(work, 'data')
 // As the bench's worker part: `mpg serve`'s own emulator, one endpoint given every delivery lane.
 const serve = (nodeFlags = []) => startGateway(root, { dataDir, logFile: join(work, 'gateway.log'), nodeFlags, env: WIDE_WEBHOOK_LANES })

@@ -2,8 +2,10 @@
 // emulator (bench/servers/emulator.js) in its own process, `mpg serve` of a build on it with a data
 // dir of its own, and, for the full flow, a webhook receiver (bench/servers/receiver.js) with one
 // endpoint on the gateway. Each is ready when it has printed its JSON first line (bench/lib/procs.js).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getJson, start } from './procs.js'
+import { getJson, killChildren, start } from './procs.js'
 
 /** Callback delay that holds Daraja's callbacks back past any run: the push path alone. */
 export const HELD_BACK_MS = 600_000
@@ -14,6 +16,20 @@ export const HELD_BACK_MS = 600_000
  * gateway can do, with one receiver taking every delivery.
  */
 export const WIDE_WEBHOOK_LANES = { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
+
+/**
+ * A directory for a script's server files (data dirs, logs) under the system's temp dir, named
+ * `prefix` and six random characters. When the script exits (its end, process.exit, an uncaught
+ * error), every child it started is killed and the directory removed.
+ */
+export function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  process.on('exit', () => {
+    killChildren()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return dir
+}
 
 const named = (prefix, what) => (prefix ? `${prefix} ${what}` : what)
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -63,6 +64,25 @@ describe('the bench starts its servers one way (bench/lib/servers.js)', () => {
     }
     for (const pid of Object.values(pair.processes)) expect(alive(pid)).toBe(false)
     expect(children.size).toBe(0)
+  })
+
+  it("removes a script's scratch directory and kills what it started when the script ends in an error", async () => {
+    // A script that starts an emulator in its scratch directory, says where, and fails.
+    const script = `
+      import { scratchDir, startEmulator } from ${JSON.stringify(benchLib('servers.js'))}
+      const dir = scratchDir('mpg-scratch-test-')
+      const emulator = startEmulator(${JSON.stringify(root)})
+      await emulator.ready
+      process.stdout.write(JSON.stringify({ dir, pid: emulator.pid }) + '\\n')
+      throw new Error('the script fails')
+    `
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+    expect(run.status).not.toBe(0)
+    const { dir, pid } = JSON.parse(run.stdout.trim()) as { dir: string; pid: number }
+    expect(dir).toContain('mpg-scratch-test-')
+    expect(existsSync(dir)).toBe(false)
+    // Killed at its exit; gone once init has reaped it.
+    await expect.poll(() => alive(pid), { timeout: 2000 }).toBe(false)
   })
 
   it('stops the emulator it started when the gateway never gets ready', async () => {
