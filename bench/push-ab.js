@@ -20,7 +20,7 @@ import { loadavg } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuSplitMs, median, round, sleep, start } from './lib/procs.js'
-import { HELD_BACK_MS, scratchDir, startEmulator, startGateway } from './lib/servers.js'
+import { HELD_BACK_MS, RECONCILE_AFTER_SITTING, scratchDir, startEmulator, startGateway } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
 const argv = process.argv.slice(2)
@@ -48,9 +48,8 @@ for (const [i, arg] of argv.entries()) {
         dataDir: join(work, `data-${i}`),
         logFile: join(work, `gateway-${i}.log`),
         emulatorUrl,
-        // A sitting outlasts the bench's 60 s: the reconciler would then query every push still
-        // pending (the callbacks are held back) and its CPU would count as the push path's.
-        env: { MPG_RECONCILE_AFTER_S: '600' },
+        // A sitting outlasts 60 s: the reconciler's queries would count as the push path's CPU.
+        env: RECONCILE_AFTER_SITTING,
       })
   // The reference prints no key: its pushes go without Authorization and Idempotency-Key.
   const { url, key: apiKey } = await gateway.ready

@@ -18,6 +18,13 @@ export const HELD_BACK_MS = 600_000
 export const WIDE_WEBHOOK_LANES = { MPG_WEBHOOK_CONCURRENCY_PER_ENDPOINT: '64', MPG_WEBHOOK_CONCURRENCY_PER_ACCOUNT: '64' }
 
 /**
+ * The gateway's env for a sitting that holds callbacks back for longer than the bench's 60 s of
+ * MPG_RECONCILE_AFTER_S: past it the reconciler asks STK Query about every push still pending, five
+ * at a time, and that work falls in the measured windows (bench/push-ab.js, bench/crossing.js).
+ */
+export const RECONCILE_AFTER_SITTING = { MPG_RECONCILE_AFTER_S: '600' }
+
+/**
  * A directory for a script's server files (data dirs, logs) under the system's temp dir, named
  * `prefix` and six random characters. When the script exits (its end, process.exit, an uncaught
  * error), every child it started is killed and the directory removed.
