@@ -20,16 +20,18 @@ const RAW = Symbol('raw')
 const FROM = Symbol('from')
 const TO = Symbol('to')
 /**
- * An event's, delivery's or Idempotency-Key's `created_at` (read by retention and lists only): in
- * a head made from a record, the value itself (CREATED; CREATED_AT is -1); in one read from its
+ * A head's `created_at` (and a payment's `reference`; read by retention, lists and filters only):
+ * in a head made from a record, the value itself (CREATED; CREATED_AT is -1); in one read from its
  * line (coldOfText), where the value starts in the head's text (CREATED_AT), the string made each
- * time it is asked. One string fewer kept per record: 240k of the ~1.1M objects the open of a
+ * time it is asked. Strings fewer kept per record: 336k of the ~1.1M objects the open of a
  * 48k-payment store made, each copied by two scavenges and marked by every full GC after.
  */
 const CREATED = Symbol('created')
 const CREATED_AT = Symbol('createdAt')
+const REFERENCE = Symbol('reference')
+const REFERENCE_AT = Symbol('referenceAt')
 
-/** A head's `created_at` (see CREATED). */
+/** A head's `created_at` or `reference` from its value and where it starts in the text (see CREATED). */
 function createdAtOf(head: Cold<unknown>, created: unknown, at: number): unknown {
   if (at < 0) return created
   // A head read from a line keeps that line (or the snapshot's piece of lines it is in) as a
@@ -83,29 +85,42 @@ class TransactionHead {
   declare readonly id: unknown
   declare readonly account_id: unknown
   declare readonly mode: unknown
-  declare readonly reference: unknown
+  declare readonly [REFERENCE]: unknown
+  declare readonly [REFERENCE_AT]: number
   declare readonly status: unknown
   declare readonly callback_token: unknown
   declare readonly checkout_request_id: unknown
-  declare readonly created_at: unknown
+  declare readonly [CREATED]: unknown
+  declare readonly [CREATED_AT]: number
   /** The payout's status (null: no payout) and token, as fields of the head: an object of its own per payment was ~1 in 20 of a long run's live objects. */
   declare readonly payout_status: string | null
   declare readonly payout_callback_token: string | undefined
-  constructor(raw: string, from: number, to: number, id: unknown, account_id: unknown, mode: unknown, reference: unknown, status: unknown, callback_token: unknown, checkout_request_id: unknown, created_at: unknown, payoutStatus: string | null, payoutToken: string | undefined) {
+  /** `inText`: `reference` and `created` are where those values start in the text (see CREATED). */
+  constructor(raw: string, from: number, to: number, id: unknown, account_id: unknown, mode: unknown, reference: unknown, status: unknown, callback_token: unknown, checkout_request_id: unknown, created: unknown, payoutStatus: string | null, payoutToken: string | undefined, inText = false) {
     // The fields first (the order JSON has them in), the text last.
     this.id = id
     this.account_id = account_id
     this.mode = mode
-    this.reference = reference
+    this[REFERENCE] = inText ? undefined : reference
+    this[REFERENCE_AT] = inText ? (reference as number) : -1
     this.status = status
     this.callback_token = callback_token
     this.checkout_request_id = checkout_request_id
-    this.created_at = created_at
+    this[CREATED] = inText ? undefined : created
+    this[CREATED_AT] = inText ? (created as number) : -1
     this.payout_status = payoutStatus
     this.payout_callback_token = payoutToken
     this[RAW] = raw
     this[FROM] = from
     this[TO] = to
+  }
+
+  get reference(): unknown {
+    return createdAtOf(this as unknown as Cold<unknown>, this[REFERENCE], this[REFERENCE_AT])
+  }
+
+  get created_at(): unknown {
+    return createdAtOf(this as unknown as Cold<unknown>, this[CREATED], this[CREATED_AT])
   }
 
   /** What the payout indexes read of the payout, made when asked (only as the payment is stored). */
@@ -291,6 +306,7 @@ function pooled(value: string, slot: number): string {
 }
 
 const PAYOUT_TOKEN_KEY = ',"callback_token":"'
+const CREATED_AT_KEY = '","created_at":"'
 
 /**
  * A cold record read from its text without parsing it (see PREFIX), or undefined when the text
@@ -384,7 +400,12 @@ function transactionOfText(text: string, source: string, from: number): Cold<unk
     }
     payoutStatus = pooled(m[10], 3)
   }
-  return new TransactionHead(source, from, from + text.length, m[1], pooled(m[2], 0), pooled(m[3], 1), m[4], pooled(m[5], 2), m[7], m[6] ?? null, m[8], payoutStatus, token) as unknown as Cold<unknown>
+  // Where the reference and created_at values start (see CREATED): `{"id":"…","account_id":"…",
+  // "mode":"…","reference":"`, then the first `","created_at":"` after it (every field between is a
+  // scalar, and no `"` in a string value is unescaped).
+  const referenceAt = 48 + m[1].length + m[2].length + m[3].length
+  const createdAt = text.indexOf(CREATED_AT_KEY, referenceAt) + CREATED_AT_KEY.length
+  return new TransactionHead(source, from, from + text.length, m[1], pooled(m[2], 0), pooled(m[3], 1), referenceAt, pooled(m[5], 2), m[7], m[6] ?? null, createdAt, payoutStatus, token, true) as unknown as Cold<unknown>
 }
 
 /** A cold record's text: its own string, or made from the piece of the snapshot it was read from. */

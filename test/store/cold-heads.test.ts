@@ -16,8 +16,12 @@ afterEach(() => {
  * A cold record's head fields and its text (where the text is kept, its own string or a slab's,
  * is not part of what it reads as).
  */
-// created_at is a getter of the head's class (an event's, delivery's or key's is made from its text when asked).
-const asRead = (head: object | undefined) => head && { ...Object.fromEntries(Object.entries(head)), created_at: (head as { created_at?: unknown }).created_at, text: jsonOf(head) }
+// created_at (and a payment's reference) are getters of the head's class (made from its text when asked).
+const asRead = (head: object | undefined) => {
+  if (!head) return head
+  const fields = head as { created_at?: unknown; reference?: unknown }
+  return { ...Object.fromEntries(Object.entries(head)), created_at: fields.created_at, ...('reference' in head ? { reference: fields.reference } : {}), text: jsonOf(head) }
+}
 
 /** The history lines of a folded snapshot, by collection. */
 function historyLines(file: string): Array<[ColdCollection, string]> {
