@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { deliversTo } from '../dist/src/webhooks/subscriptions.js'
 import { transactionRecord } from './lib/payments.js'
+import { median } from './lib/procs.js'
 import { stallMeter } from './lib/stalls.js'
 
 let seq = 0
@@ -33,10 +34,6 @@ const transaction = (status = 'success', accountId = 'acct_bench') => {
 const account = { id: 'acct_bench', name: 'bench', payout_account: { type: 'mpesa', phone: '254708374149' }, created_at: new Date().toISOString() }
 const round1 = (v) => Math.round(v * 10) / 10
 const round3 = (v) => Math.round(v * 1000) / 1000
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 
 /** WRITES acknowledged inserts one after another, with the loop's stalls meanwhile. */
 async function timeWrites(store, writes, accountId) {

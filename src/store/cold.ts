@@ -31,15 +31,6 @@ const CREATED_AT = Symbol('createdAt')
 const REFERENCE = Symbol('reference')
 const REFERENCE_AT = Symbol('referenceAt')
 
-/** A head's `created_at` or `reference` from its value and where it starts in the text (see CREATED). */
-function createdAtOf(head: Cold<unknown>, created: unknown, at: number): unknown {
-  if (at < 0) return created
-  // A head read from a line keeps that line (or the snapshot's piece of lines it is in) as a
-  // string: only heads made from records move into slabs.
-  const raw = head[RAW] as string
-  const from = head[FROM] + at
-  return raw.slice(from, raw.indexOf('"', from))
-}
 
 /** A cold record: the fields `H` of its record, and its JSON text (a Buffer: the bytes of a slab being filled, text-slab.ts). */
 export type Cold<H> = H & { readonly [RAW]: string | Buffer; readonly [FROM]: number; readonly [TO]: number }
@@ -76,12 +67,33 @@ export function coolable(c: string, record: Record<string, unknown>): c is ColdC
  * One class per collection's head: V8 keeps every field of an instance inside the object. Built as
  * a literal whose first key is computed (`{ [RAW]: … }`), or field by field, each head also got a
  * separate backing store for its fields (one more object per record for the GC, ~13% of the heap
- * a store holds).
+ * a store holds). What every head shares (its text's place, `created_at`: see CREATED) is only
+ * declared in Head, no initialiser and no slot of its own: each head's constructor sets it, in its
+ * own order.
  */
-class TransactionHead {
-  declare readonly [RAW]: string | Buffer
-  declare readonly [FROM]: number
-  declare readonly [TO]: number
+abstract class Head {
+  declare [RAW]: string | Buffer
+  declare [FROM]: number
+  declare [TO]: number
+  declare [CREATED]: unknown
+  declare [CREATED_AT]: number
+
+  get created_at(): unknown {
+    return this.fromText(this[CREATED], this[CREATED_AT])
+  }
+
+  /** A value kept as itself, or (`at` ≥ 0) as where it starts in the head's text (see CREATED). */
+  protected fromText(value: unknown, at: number): unknown {
+    if (at < 0) return value
+    // A head read from a line keeps that line (or the snapshot's piece of lines it is in) as a
+    // string: only heads made from records move into slabs.
+    const raw = this[RAW] as string
+    const from = this[FROM] + at
+    return raw.slice(from, raw.indexOf('"', from))
+  }
+}
+
+class TransactionHead extends Head {
   declare readonly id: unknown
   declare readonly account_id: unknown
   declare readonly mode: unknown
@@ -90,13 +102,12 @@ class TransactionHead {
   declare readonly status: unknown
   declare readonly callback_token: unknown
   declare readonly checkout_request_id: unknown
-  declare readonly [CREATED]: unknown
-  declare readonly [CREATED_AT]: number
   /** The payout's status (null: no payout) and token, as fields of the head: an object of its own per payment was ~1 in 20 of a long run's live objects. */
   declare readonly payout_status: string | null
   declare readonly payout_callback_token: string | undefined
   /** `inText`: `reference` and `created` are where those values start in the text (see CREATED). */
   constructor(raw: string, from: number, to: number, id: unknown, account_id: unknown, mode: unknown, reference: unknown, status: unknown, callback_token: unknown, checkout_request_id: unknown, created: unknown, payoutStatus: string | null, payoutToken: string | undefined, inText = false) {
+    super()
     // The fields first (the order JSON has them in), the text last.
     this.id = id
     this.account_id = account_id
@@ -116,11 +127,7 @@ class TransactionHead {
   }
 
   get reference(): unknown {
-    return createdAtOf(this as unknown as Cold<unknown>, this[REFERENCE], this[REFERENCE_AT])
-  }
-
-  get created_at(): unknown {
-    return createdAtOf(this as unknown as Cold<unknown>, this[CREATED], this[CREATED_AT])
+    return this.fromText(this[REFERENCE], this[REFERENCE_AT])
   }
 
   /** What the payout indexes read of the payout, made when asked (only as the payment is stored). */
@@ -129,17 +136,13 @@ class TransactionHead {
   }
 }
 
-class EventHead {
-  declare readonly [RAW]: string | Buffer
-  declare readonly [FROM]: number
-  declare readonly [TO]: number
+class EventHead extends Head {
   declare readonly id: unknown
   declare readonly seq: unknown
   declare readonly account_id: unknown
   declare readonly mode: unknown
-  declare readonly [CREATED]: unknown
-  declare readonly [CREATED_AT]: number
   constructor(raw: string, from: number, to: number, id: unknown, seq: unknown, account_id: unknown, mode: unknown, created: unknown, createdInText = false) {
+    super()
     this.id = id
     this.seq = seq
     this.account_id = account_id
@@ -150,23 +153,15 @@ class EventHead {
     this[FROM] = from
     this[TO] = to
   }
-
-  get created_at(): unknown {
-    return createdAtOf(this as unknown as Cold<unknown>, this[CREATED], this[CREATED_AT])
-  }
 }
 
-class DeliveryHead {
-  declare readonly [RAW]: string | Buffer
-  declare readonly [FROM]: number
-  declare readonly [TO]: number
+class DeliveryHead extends Head {
   declare readonly id: unknown
   declare readonly event_id: unknown
   declare readonly endpoint_id: unknown
   declare readonly status: unknown
-  declare readonly [CREATED]: unknown
-  declare readonly [CREATED_AT]: number
   constructor(raw: string, from: number, to: number, id: unknown, event_id: unknown, endpoint_id: unknown, status: unknown, created: unknown, createdInText = false) {
+    super()
     this.id = id
     this.event_id = event_id
     this.endpoint_id = endpoint_id
@@ -177,21 +172,13 @@ class DeliveryHead {
     this[FROM] = from
     this[TO] = to
   }
-
-  get created_at(): unknown {
-    return createdAtOf(this as unknown as Cold<unknown>, this[CREATED], this[CREATED_AT])
-  }
 }
 
-class IdempotencyHead {
-  declare readonly [RAW]: string | Buffer
-  declare readonly [FROM]: number
-  declare readonly [TO]: number
+class IdempotencyHead extends Head {
   declare readonly scope: unknown
   declare readonly state: unknown
-  declare readonly [CREATED]: unknown
-  declare readonly [CREATED_AT]: number
   constructor(raw: string, from: number, to: number, scope: unknown, state: unknown, created: unknown, createdInText = false) {
+    super()
     this.scope = scope
     this.state = state
     this[CREATED] = createdInText ? undefined : created
@@ -199,10 +186,6 @@ class IdempotencyHead {
     this[RAW] = raw
     this[FROM] = from
     this[TO] = to
-  }
-
-  get created_at(): unknown {
-    return createdAtOf(this as unknown as Cold<unknown>, this[CREATED], this[CREATED_AT])
   }
 }
 
