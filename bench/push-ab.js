@@ -5,7 +5,9 @@
 // whose load drifts loads every build alike; flow-cpu.js runs one build per invocation instead.
 // The gateway's CPU (user + system, /proc) per push over all bursts, and each burst's; and each
 // burst's p99 (at a fixed rate of about half the maximum, the push path's p99 at half rate
-// without the saturated run that sets the rate: --rate 1500 --burst 5).
+// without the saturated run that sets the rate: --rate 1500 --burst 5). `--rate 0`: saturated
+// bursts (50 connections, as the throughput figures are read), each burst's pushes per second too;
+// the emulator's CPU per push is printed beside the server's (the figures divide their sums).
 //
 //   node bench/push-ab.js [--rate R] [--burst S] [--rounds K] ROOT [ROOT…]
 //
@@ -14,12 +16,19 @@
 // `server:NAME@ROOT` runs bench/servers/NAME.js of ROOT instead of the gateway (reference, or
 // reference-duties: the reference with the gateway's duties written plainly), on its own emulator;
 // `server:reference-duties+key,log@ROOT` leaves those duties out (DUTIES_OFF, see that file).
-// Prints one JSON line per build.
+// Prints one JSON line per build. `--cpu-prof DIR`: each server's CPU profile over its measured
+// bursts only (bench/lib/cpu-sampler.cjs), written to DIR/NAME.cpuprofile with DIR/NAME.json (its
+// pushes), for bench/lib/profile-compare.js; `--alloc DIR` the same with V8's sampling heap
+// profiler (bench/lib/alloc-sampler.cjs: bytes allocated, collected objects included) instead. `--perf DIR`: `perf record` of each server over its
+// bursts (on-CPU samples only, JS frames named through --perf-basic-prof-only-functions), to
+// DIR/NAME.perf.R, read with `perf report -i FILE`. A V8 profile counts a thread's time off a CPU in
+// whatever frame it was in (a write that wakes the thread pool and loses the CPU to it); perf does not.
 import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuSplitMs, median, round, sleep, start } from './lib/procs.js'
+import { cpuMs, cpuSplitMs, median, round, sleep, start } from './lib/procs.js'
 import { HELD_BACK_MS, RECONCILE_AFTER_SITTING, scratchDir, startEmulator, startGateway } from './lib/servers.js'
 import { optionTaker } from './lib/options.js'
 
@@ -28,6 +37,12 @@ const option = optionTaker(argv)
 const rate = Number(option('--rate', 2000))
 const burst = Number(option('--burst', 2))
 const rounds = Number(option('--rounds', 8))
+const cpuDir = option('--cpu-prof', '')
+const allocDir = option('--alloc', '')
+if (cpuDir && allocDir) throw new Error('--cpu-prof or --alloc, not both (one SIGUSR2)')
+const profileDir = cpuDir || allocDir
+const sampler = allocDir ? { preload: 'lib/alloc-sampler.cjs', env: 'MPG_ALLOC_FILE', ext: 'heapprofile' } : { preload: 'lib/cpu-sampler.cjs', env: 'MPG_CPU_PROFILE_FILE', ext: 'cpuprofile' }
+const perfDir = option('--perf', '')
 if (argv.length === 0) throw new Error('name at least one build root')
 const loadScript = fileURLToPath(new URL('load.js', import.meta.url))
 
@@ -42,19 +57,24 @@ for (const [i, arg] of argv.entries()) {
   const root = key ? rest : rest.slice('nokey:'.length)
   const emulator = startEmulator(root, { callbackDelayMs: HELD_BACK_MS })
   const { url: emulatorUrl, credentials } = await emulator.ready
+  const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}`
+  const profileFile = profileDir ? join(profileDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.${sampler.ext}`) : undefined
+  const nodeFlags = [...(profileFile ? ['--require', fileURLToPath(new URL(sampler.preload, import.meta.url))] : []), ...(perfDir ? ['--perf-basic-prof-only-functions'] : [])]
+  const perfFile = perfDir ? join(perfDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.perf`) : undefined
+  const profileEnv = profileFile ? { [sampler.env]: profileFile, MPG_ALLOC_INTERVAL: '1024' } : {}
   const gateway = server
-    ? start(server, [join(root, `bench/servers/${server}.js`), JSON.stringify({ emulatorUrl, credentials, file: join(work, `${server}-${i}.journal`) })], { cwd: root, env: { DUTIES_OFF: off } })
+    ? start(server, [...nodeFlags, join(root, `bench/servers/${server}.js`), JSON.stringify({ emulatorUrl, credentials, file: join(work, `${server}-${i}.journal`) })], { cwd: root, env: { DUTIES_OFF: off, ...profileEnv } })
     : startGateway(root, {
         dataDir: join(work, `data-${i}`),
         logFile: join(work, `gateway-${i}.log`),
         emulatorUrl,
+        nodeFlags,
         // A sitting outlasts 60 s: the reconciler's queries would count as the push path's CPU.
-        env: RECONCILE_AFTER_SITTING,
+        env: { ...RECONCILE_AFTER_SITTING, ...profileEnv },
       })
   // The reference prints no key: its pushes go without Authorization and Idempotency-Key.
   const { url, key: apiKey } = await gateway.ready
-  const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}`
-  builds.push({ name, key: key && apiKey !== undefined, url, apiKey, gateway, emulator, ms: 0, pushes: 0, user: 0, sys: 0, bursts: [], p99s: [] })
+  builds.push({ name, key: key && apiKey !== undefined, url, apiKey, gateway, emulator, profileFile, perfFile, emulatorMs: 0, rates: [], ms: 0, pushes: 0, user: 0, sys: 0, bursts: [], p99s: [] })
 }
 
 /** bench/load.js at the fixed rate against one build; resolves with its figures. */
@@ -82,13 +102,42 @@ function load(build, duration) {
 
 for (const build of builds) await load(build, 3)
 await sleep(1000)
+if (profileDir) mkdirSync(profileDir, { recursive: true })
+if (perfDir) mkdirSync(perfDir, { recursive: true })
 for (let r = 0; r < rounds; r++) {
   for (const build of r % 2 ? [...builds].reverse() : builds) {
     const before = cpuSplitMs(build.gateway.pid)
+    const emulatorBefore = cpuMs(build.emulator.pid)
+    // The profile covers the bursts (and their 300 ms after) alone: the profiler runs only then.
+    if (build.profileFile) build.gateway.child.kill('SIGUSR2')
+    const perf = build.perfFile ? spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(build.gateway.pid), '-o', `${build.perfFile}.${r}`], { stdio: 'ignore' }) : undefined
+    if (perf) await sleep(200)
     const { requests_total: n, p99_ms: p99 } = await load(build, burst)
     // The last answers' log lines and any flush in progress.
     await sleep(300)
     const after = cpuSplitMs(build.gateway.pid)
+    build.emulatorMs += cpuMs(build.emulator.pid) - emulatorBefore
+    build.rates.push(n / burst)
+    if (perf) {
+      perf.kill('SIGINT')
+      await new Promise((resolve) => perf.once('exit', resolve))
+    }
+    if (build.profileFile) {
+      // Stopped after the CPU is read (writing the profile is not a push's); one file per burst.
+      build.gateway.child.kill('SIGUSR2')
+      // The heap sampler writes in place: read it once it parses.
+      for (;;) {
+        await sleep(100)
+        try {
+          if (existsSync(build.profileFile)) JSON.parse(readFileSync(build.profileFile, 'utf8'))
+          else continue
+          break
+        } catch {}
+      }
+      const part = `${build.profileFile}.${r}`
+      renameSync(build.profileFile, part)
+      ;(build.profiles ??= []).push(part)
+    }
     const user = after.user - before.user
     const sys = after.sys - before.sys
     build.user += user
@@ -105,13 +154,17 @@ for (const b of builds) {
     gateway_cpu_ms_per_push: round((b.user + b.sys) / b.pushes, 4),
     user_ms: round(b.user / b.pushes, 4),
     sys_ms: round(b.sys / b.pushes, 4),
+    emulator_cpu_ms_per_push: round(b.emulatorMs / b.pushes, 4),
     median_burst_ms: round(median(b.bursts), 4),
+    // Pushes answered per second of burst: the saturated throughput with --rate 0.
+    median_burst_per_s: Math.round(median(b.rates)),
     bursts_ms: b.bursts.map((x) => round(x, 3)),
     median_burst_p99_ms: median(b.p99s),
     bursts_p99_ms: b.p99s,
     loadavg_1m_at_end: round(loadavg()[0], 2),
   }
   process.stdout.write(`${JSON.stringify(line)}\n`)
+  if (b.profileFile) writeFileSync(b.profileFile.replace(/\.\w+$/, '.json'), JSON.stringify({ ...line, profiles: b.profiles }))
 }
 for (const b of builds) {
   await b.gateway.stop()

@@ -279,6 +279,29 @@ async function benchReference() {
 }
 
 /**
+ * `--only reference-duties[:auth,key,second,log,keep]`: the reference server with the gateway's push-path
+ * duties written plainly (bench/servers/reference-duties.js), those after the colon left out, on its
+ * own emulator: its saturated throughput only (against the reference part of the same run, what a
+ * gateway doing just those duties could read as push_path_vs_reference_throughput).
+ */
+const DUTIES = new Set(['auth', 'key', 'second', 'log', 'keep'])
+async function benchReferenceDuties(off) {
+  log(`reference server with the push path's duties${off ? ` but ${off}` : ''}, callbacks held back …`)
+  const emulator = startEmulator(root, { name: 'reference-duties', callbackDelayMs: HELD_BACK_MS })
+  const { url: emulatorUrl, credentials } = await emulator.ready
+  const server = start('reference-duties server', [here('servers/reference-duties.js'), JSON.stringify({ emulatorUrl, credentials, file: join(work, `reference-duties-${off}.journal`) })], { env: { DUTIES_OFF: off } })
+  try {
+    const { url, key } = await server.ready
+    const processes = { reference_duties: server.pid, emulator: emulator.pid }
+    const config = { url, path: '/api/v1/stk-push', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: STK_BODY, idempotency: true }
+    return await measure(processes, config)
+  } finally {
+    await server.stop()
+    await emulator.stop()
+  }
+}
+
+/**
  * The delivery worker alone: a stopped gateway's store is seeded (bench/seed-deliveries.js) with N
  * payments just finalised, each with a pending delivery due now to one endpoint on the local
  * receiver; then `mpg serve` starts on it and does nothing but deliver. Rate = deliveries counted
@@ -630,10 +653,18 @@ if (onlyIndex >= 0) {
   }
   const out = {}
   const calibrations = []
-  for (const name of process.argv[onlyIndex + 1].split(',')) {
-    if (!parts[name]) throw new Error(`--only knows ${Object.keys(parts).join(', ')}`)
+  // A reference-duties part names the duties it leaves out after a colon, by commas too: a duty's
+  // name after such a part belongs to it (`reference,reference-duties:auth,key,push-path`).
+  const names = []
+  for (const token of process.argv[onlyIndex + 1].split(/[\s,]+/).filter(Boolean)) {
+    if (DUTIES.has(token) && /^reference-duties:/.test(names.at(-1) ?? '')) names[names.length - 1] += `,${token}`
+    else names.push(token)
+  }
+  for (const name of names) {
+    const duties = /^reference-duties(?::([a-z,]+))?$/.exec(name)
+    if (!parts[name] && !duties) throw new Error(`--only knows ${Object.keys(parts).join(', ')}, reference-duties[:auth,key,second,log,keep]`)
     calibrations.push({ at: name, ...(await calibrate()) })
-    out[name] = await parts[name]()
+    out[name] = duties ? await benchReferenceDuties(duties[1] ?? '') : await parts[name]()
   }
   calibrations.push({ at: 'end', ...(await calibrate()) })
   // The machine's speed before each part and at the end; bare is measured once here, so only the
