@@ -16,7 +16,7 @@
 // `server:NAME@ROOT` runs bench/servers/NAME.js of ROOT instead of the gateway (reference, or
 // reference-duties: the reference with the gateway's duties written plainly), on its own emulator;
 // `server:reference-duties+key,log@ROOT` leaves those duties out (DUTIES_OFF, see that file).
-// Prints one JSON line per build. `--cpu-prof DIR`: each server's CPU profile over its measured
+// `ROOT#--flag#…` runs that build's server with those node flags. Prints one JSON line per build. `--cpu-prof DIR`: each server's CPU profile over its measured
 // bursts only (bench/lib/cpu-sampler.cjs), written to DIR/NAME.cpuprofile with DIR/NAME.json (its
 // pushes), for bench/lib/profile-compare.js; `--alloc DIR` the same with V8's sampling heap
 // profiler (bench/lib/alloc-sampler.cjs: bytes allocated, collected objects included) instead. `--perf DIR`: `perf record` of each server over its
@@ -52,14 +52,15 @@ const builds = []
 for (const [i, arg] of argv.entries()) {
   const at = arg.startsWith('server:') ? arg.indexOf('@') : -1
   const [server, off = ''] = at > 0 ? arg.slice('server:'.length, at).split('+') : []
-  const rest = at > 0 ? arg.slice(at + 1) : arg
+  // `ROOT#--flag#--flag`: node flags for that build's server (a V8 setting tried on one build).
+  const [rest, ...serverFlags] = (at > 0 ? arg.slice(at + 1) : arg).split('#')
   const key = !rest.startsWith('nokey:')
   const root = key ? rest : rest.slice('nokey:'.length)
   const emulator = startEmulator(root, { callbackDelayMs: HELD_BACK_MS })
   const { url: emulatorUrl, credentials } = await emulator.ready
-  const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}`
+  const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}${serverFlags.map((f) => ` ${f}`).join('')}`
   const profileFile = profileDir ? join(profileDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.${sampler.ext}`) : undefined
-  const nodeFlags = [...(profileFile ? ['--require', fileURLToPath(new URL(sampler.preload, import.meta.url))] : []), ...(perfDir ? ['--perf-basic-prof-only-functions'] : [])]
+  const nodeFlags = [...serverFlags, ...(profileFile ? ['--require', fileURLToPath(new URL(sampler.preload, import.meta.url))] : []), ...(perfDir ? ['--perf-basic-prof-only-functions'] : [])]
   const perfFile = perfDir ? join(perfDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.perf`) : undefined
   const profileEnv = profileFile ? { [sampler.env]: profileFile, MPG_ALLOC_INTERVAL: '1024' } : {}
   const gateway = server
