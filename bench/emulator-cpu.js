@@ -88,8 +88,8 @@ async function sample(root, index) {
   const receiver = start('receiver', [join(root, 'bench/servers/receiver.js')], { cwd: root })
   const emulator = startEmulator(root, {
     callbackDelayMs: 100,
-    nodeFlags: alloc ? ['--require', join(here, 'lib/alloc-sampler.cjs')] : [],
-    env: alloc ? { MPG_ALLOC_FILE: allocFile } : {},
+    nodeFlags: alloc ? ['--require', join(here, 'lib/profile-sampler.cjs')] : [],
+    env: alloc ? { MPG_PROFILE_FILE: allocFile, MPG_PROFILE_KIND: 'alloc' } : {},
   })
   try {
     const receiverUrl = (await receiver.ready).url

@@ -16,15 +16,18 @@
 // `server:NAME@ROOT` runs bench/servers/NAME.js of ROOT instead of the gateway (reference, or
 // reference-duties: the reference with the gateway's duties written plainly), on its own emulator;
 // `server:reference-duties+key,log@ROOT` leaves those duties out (DUTIES_OFF, see that file).
-// `ROOT#--flag#…` runs that build's server with those node flags. Prints one JSON line per build. `--cpu-prof DIR`: each server's CPU profile over its measured
-// bursts only (bench/lib/cpu-sampler.cjs), written to DIR/NAME.cpuprofile with DIR/NAME.json (its
-// pushes), for bench/lib/profile-compare.js; `--alloc DIR` the same with V8's sampling heap
-// profiler (bench/lib/alloc-sampler.cjs: bytes allocated, collected objects included) instead. `--perf DIR`: `perf record` of each server over its
-// bursts (on-CPU samples only, JS frames named through --perf-basic-prof-only-functions), to
-// DIR/NAME.perf.R, read with `perf report -i FILE`. A V8 profile counts a thread's time off a CPU in
-// whatever frame it was in (a write that wakes the thread pool and loses the CPU to it); perf does not.
+// `ROOT#--flag#…` runs that build's server with those node flags. Prints one JSON line per build.
+//
+// `--cpu-prof DIR`: each server's CPU profile over its measured bursts only
+// (bench/lib/profile-sampler.cjs), one DIR/NAME.cpuprofile.R per burst and DIR/NAME.json (its
+// figures and those files), for bench/lib/profile-compare.js; `--alloc DIR` the same with V8's
+// sampling heap profiler (bytes allocated, collected objects included). `--perf DIR`: `perf record`
+// of each server over its bursts (on-CPU samples only, JS frames named through
+// --perf-basic-prof-only-functions), to DIR/NAME.perf.R, read with `perf report -i FILE`. A V8
+// profile counts a thread's time off a CPU in whatever frame it was in (a write that wakes the
+// thread pool and loses the CPU to it); perf does not.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,7 +44,7 @@ const cpuDir = option('--cpu-prof', '')
 const allocDir = option('--alloc', '')
 if (cpuDir && allocDir) throw new Error('--cpu-prof or --alloc, not both (one SIGUSR2)')
 const profileDir = cpuDir || allocDir
-const sampler = allocDir ? { preload: 'lib/alloc-sampler.cjs', env: 'MPG_ALLOC_FILE', ext: 'heapprofile' } : { preload: 'lib/cpu-sampler.cjs', env: 'MPG_CPU_PROFILE_FILE', ext: 'cpuprofile' }
+const sampler = allocDir ? { kind: 'alloc', ext: 'heapprofile', interval: '1024' } : { kind: 'cpu', ext: 'cpuprofile', interval: '250' }
 const perfDir = option('--perf', '')
 if (argv.length === 0) throw new Error('name at least one build root')
 const loadScript = fileURLToPath(new URL('load.js', import.meta.url))
@@ -59,10 +62,11 @@ for (const [i, arg] of argv.entries()) {
   const emulator = startEmulator(root, { callbackDelayMs: HELD_BACK_MS })
   const { url: emulatorUrl, credentials } = await emulator.ready
   const name = `${server ? `${server}${off ? `+${off}` : ''}@` : ''}${key ? '' : 'nokey:'}${basename(root)}${serverFlags.map((f) => ` ${f}`).join('')}`
-  const profileFile = profileDir ? join(profileDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.${sampler.ext}`) : undefined
-  const nodeFlags = [...serverFlags, ...(profileFile ? ['--require', fileURLToPath(new URL(sampler.preload, import.meta.url))] : []), ...(perfDir ? ['--perf-basic-prof-only-functions'] : [])]
-  const perfFile = perfDir ? join(perfDir, `${i}-${name.replace(/[^\w.+-]+/g, '_')}.perf`) : undefined
-  const profileEnv = profileFile ? { [sampler.env]: profileFile, MPG_ALLOC_INTERVAL: '1024' } : {}
+  const fileName = `${i}-${name.replace(/[^\w.+-]+/g, '_')}`
+  const profileFile = profileDir ? join(profileDir, `${fileName}.${sampler.ext}`) : undefined
+  const nodeFlags = [...serverFlags, ...(profileFile ? ['--require', fileURLToPath(new URL('lib/profile-sampler.cjs', import.meta.url))] : []), ...(perfDir ? ['--perf-basic-prof-only-functions'] : [])]
+  const perfFile = perfDir ? join(perfDir, `${fileName}.perf`) : undefined
+  const profileEnv = profileFile ? { MPG_PROFILE_FILE: profileFile, MPG_PROFILE_KIND: sampler.kind, MPG_PROFILE_INTERVAL: sampler.interval } : {}
   const gateway = server
     ? start(server, [...nodeFlags, join(root, `bench/servers/${server}.js`), JSON.stringify({ emulatorUrl, credentials, file: join(work, `${server}-${i}.journal`) })], { cwd: root, env: { DUTIES_OFF: off, ...profileEnv } })
     : startGateway(root, {
@@ -126,15 +130,8 @@ for (let r = 0; r < rounds; r++) {
     if (build.profileFile) {
       // Stopped after the CPU is read (writing the profile is not a push's); one file per burst.
       build.gateway.child.kill('SIGUSR2')
-      // The heap sampler writes in place: read it once it parses.
-      for (;;) {
-        await sleep(100)
-        try {
-          if (existsSync(build.profileFile)) JSON.parse(readFileSync(build.profileFile, 'utf8'))
-          else continue
-          break
-        } catch {}
-      }
+      // The sampler puts the file in place whole.
+      while (!existsSync(build.profileFile)) await sleep(100)
       const part = `${build.profileFile}.${r}`
       renameSync(build.profileFile, part)
       ;(build.profiles ??= []).push(part)
