@@ -53,6 +53,7 @@ export class LowdbStore extends LowdbPayments implements Store {
     id: string,
     change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
     events?: (updated: WebhookEndpointRecord) => EventDraft[],
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
   ): Promise<WebhookEndpointUpdate | undefined> {
     this.writable()
     const stored = this.state.get('webhook_endpoints', id)
@@ -62,10 +63,26 @@ export class LowdbStore extends LowdbPayments implements Store {
     const endpoint = frozenCopy({ ...stored, ...next, id })
     // Made before the first change to memory: a call that throws changes nothing.
     const made = this.eventsOf(endpoint.account_id, endpoint.mode, events?.(endpoint) ?? [], endpoint)
+    const pendingChanged = pending ? this.pendingOf(id, pending) : []
     this.put('webhook_endpoints', endpoint)
+    for (const d of pendingChanged) this.put('deliveries', d)
     const appended = this.appendEvents(made)
     await this.persist()
-    return { endpoint, ...appended }
+    return { endpoint, ...appended, pendingChanged }
+  }
+
+  /** The endpoint's pending deliveries no live lease holds, as `change` makes them (those it changes). */
+  private pendingOf(endpointId: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): DeliveryRecord[] {
+    const now = this.now()
+    const out: DeliveryRecord[] = []
+    for (const id of this.state.pendingDeliveries) {
+      // The head names the endpoint: only the endpoint's own deliveries are read whole.
+      if (this.state.tables.deliveries.get(id)?.endpoint_id !== endpointId || this.leases.leased(id, now)) continue
+      const current = this.state.get('deliveries', id)!
+      const next = change(current)
+      if (next) out.push(frozenFresh({ ...current, ...next, id }))
+    }
+    return out
   }
 
   async getEvent(id: string) {

@@ -65,7 +65,10 @@ export interface TransitionResult {
 export interface WebhookEndpointUpdate {
   endpoint: WebhookEndpointRecord
   events: EventRecord[]
+  /** The new deliveries of `events`. */
   deliveries: DeliveryRecord[]
+  /** The endpoint's pending deliveries changed with it (see updateWebhookEndpoint's `pending`). */
+  pendingChanged: DeliveryRecord[]
 }
 
 export interface TransactionPage {
@@ -182,12 +185,15 @@ export interface Store {
   /**
    * Atomic read-modify-write of one endpoint that is not deleted (`change` returns undefined to
    * leave it as it is), stored with the events the change causes; those get a delivery per
-   * matching endpoint of the account that is neither deleted nor disabled.
+   * matching endpoint of the account that is neither deleted nor disabled. `pending` changes, in
+   * the same write, each pending delivery of the endpoint that no live lease holds (a disable fails
+   * them); a delivery whose attempt is in flight is left to the worker that records it.
    */
   updateWebhookEndpoint(
     id: string,
     change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
     events?: (updated: WebhookEndpointRecord) => EventDraft[],
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
   ): Promise<WebhookEndpointUpdate | undefined>
 
   getEvent(id: string): Promise<EventRecord | undefined>

@@ -3,6 +3,7 @@ import type { GatewayContext } from '../core/context.js'
 import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { RecentValues } from '../utils/recent-values.js'
+import { abandonedAt } from './abandon.js'
 import { serializeEvent } from './event-body.js'
 import { outcomeCanChangeHealth, recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
@@ -91,10 +92,8 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
   // The event the worker was just told about is not read back (nor waited for alongside the endpoint).
   const [event, endpoint] = given ? [given, await endpointOf] : await Promise.all([ctx.store.getEvent(delivery.event_id), endpointOf])
   if (!event || !endpoint || endpoint.deleted_at || endpoint.disabled_at) {
-    const now = isoNow(ctx.clock)
-    await ctx.store.completeDelivery(id, owner, (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: now } : undefined))
-    const reason = endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : 'event or endpoint missing'
-    ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
+    await ctx.store.completeDelivery(id, owner, abandonedAt(isoNow(ctx.clock)))
+    ctx.log.info('webhook.abandoned', { delivery_id: id, reason: abandonReason(endpoint) ?? 'event or endpoint missing' })
     return { outcome: 'abandoned' }
   }
   let result: DeliveryAttempt
@@ -137,7 +136,33 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
       ctx.log.error('webhook.endpoint_health_failed', { endpoint_id: endpoint.id, message: message(error) }),
     )
   }
+  if (updated.status === 'pending') {
+    // Disabling (or deleting) the endpoint fails its pending deliveries but those whose attempt is
+    // in flight, as this one was: failed now that its attempt is recorded, not at its next retry.
+    const failed = await failIfEndpointGone(ctx, id, endpoint.id)
+    if (failed) return { outcome: 'failed', delivery: failed }
+  }
   return { outcome: updated.status === 'pending' ? 'retrying' : updated.status === 'succeeded' ? 'succeeded' : 'failed', delivery: updated }
+}
+
+const abandonReason = (endpoint: WebhookEndpointRecord | undefined) =>
+  endpoint?.deleted_at ? 'endpoint deleted' : endpoint?.disabled_at ? 'endpoint disabled' : undefined
+
+/** The delivery, failed, when its endpoint is now disabled or deleted (undefined while it is live). */
+async function failIfEndpointGone(ctx: GatewayContext, id: string, endpointId: string): Promise<DeliveryRecord | undefined> {
+  const reason = abandonReason(await ctx.store.getWebhookEndpoint(endpointId))
+  if (!reason) return undefined
+  const abandon = abandonedAt(isoNow(ctx.clock))
+  let changed = false
+  const failed = await ctx.store.updateDelivery(id, (d) => {
+    const next = abandon(d)
+    changed = next !== undefined
+    return next
+  })
+  if (failed?.status !== 'failed') return undefined
+  // Logged once: the disable this attempt caused may have failed it already (and logged it).
+  if (changed) ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
+  return failed
 }
 
 /** Unsealed endpoint secrets of each gateway's settings, by endpoint: a secret is unsealed once, not per attempt. */

@@ -1,12 +1,14 @@
 import { isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import type { WebhookEndpointRecord } from '../store/records.js'
+import { abandonedAt } from './abandon.js'
 
 /**
  * Tracks whether an endpoint keeps failing: the first failed attempt after a success starts the
  * clock (`failing_since`), a success stops it, and an endpoint whose every attempt failed for
  * `webhookDisableAfterMs` is disabled, with a `webhook_endpoint.disabled` event (stored with the
- * change, delivered to the account's other endpoints and its event stream). Each write happens
+ * change, delivered to the account's other endpoints and its event stream); its pending deliveries
+ * are failed with it. Each write happens
  * only when the state changes, so a dead endpoint costs no write per attempt.
  */
 export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: WebhookEndpointRecord, ok: boolean, at: string): Promise<void> {
@@ -38,9 +40,13 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
         },
       },
     ],
+    // Its pending deliveries are failed in the same write, not each when it next comes due (up to
+    // the last retry delay later); one whose attempt is in flight is failed once that is recorded.
+    abandonedAt(disabledAt),
   )
   if (!result) return
-  ctx.log.warn('webhook.endpoint_disabled', { endpoint_id: endpoint.id, failing_since: result.endpoint.failing_since })
+  ctx.log.warn('webhook.endpoint_disabled', { endpoint_id: endpoint.id, failing_since: result.endpoint.failing_since, deliveries_failed: result.pendingChanged.length })
+  for (const d of result.pendingChanged) ctx.log.info('webhook.abandoned', { delivery_id: d.id, reason: 'endpoint disabled' })
   ctx.bus.publish(result.events)
 }
 

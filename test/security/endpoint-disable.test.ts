@@ -31,7 +31,10 @@ describe('an endpoint that keeps failing is disabled', () => {
     const healthy = await startCallbackReceiver()
     receivers.push(dead, healthy)
     dead.answerWith({ status: 500, body: 'down' })
-    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.4', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150' } })
+    // Attempts at least 150 ms apart: the one that disables (the 3rd or 4th, ≥ 0.4 s after the
+    // first however late each comes) leaves attempts still due, so the delivery is failed by the
+    // disable itself, whatever the machine's pace.
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.4', MPG_WEBHOOK_RETRY_DELAYS_MS: '150,150,150,150,150,150' } })
     const failing = await addEndpoint(gw, `${dead.url}/hook`, { events: ['payment.success'] })
     await addEndpoint(gw, `${healthy.url}/hook`)
     stream = await openSse(gw)
@@ -44,15 +47,21 @@ describe('an endpoint that keeps failing is disabled', () => {
     await waitFor(() => stream!.frames.some((f) => f.event === 'webhook_endpoint.disabled'), { what: 'the event on the stream' })
     const listed = (await endpointsOf(gw)).find((e) => e.id === failing.id)!
     expect(listed.disabled_at).toEqual(expect.any(String))
+    // Its delivery was failed with the disable, with the attempts made, none of the later ones.
+    const [delivery, ...none] = await listDeliveries(gw, failing.id)
+    expect(none).toEqual([])
+    expect(delivery).toMatchObject({ status: 'failed', next_attempt_at: null })
+    expect(delivery.attempts.length).toBeGreaterThanOrEqual(3)
+    expect(delivery.attempts.length).toBeLessThanOrEqual(4)
     const attemptsBefore = dead.received().length
-    const deliveriesBefore = (await listDeliveries(gw, failing.id)).length
+    expect(attemptsBefore).toBe(delivery.attempts.length)
 
     // Disabled: a new payment makes no delivery for it (deliveries are stored with their event, so
     // once the healthy endpoint has the event, a delivery to the disabled one would be listed).
     await pay(gw, 'while-disabled')
     await healthy.waitFor(1, { filter: (r) => bodyOf(r).event === 'payment.success' && bodyOf(r).data.reference === 'while-disabled' })
     const deliveriesAfter = await listDeliveries(gw, failing.id)
-    expect(deliveriesAfter).toHaveLength(deliveriesBefore)
+    expect(deliveriesAfter).toHaveLength(1)
     expect(deliveriesAfter.filter((d) => d.status === 'pending')).toEqual([])
     expect(dead.received().length).toBe(attemptsBefore)
 
@@ -77,6 +86,59 @@ describe('an endpoint that keeps failing is disabled', () => {
     const again = await gw.api(`/api/v1/webhooks/${failing.id}/enable`, { method: 'POST' })
     expect(again.status).toBe(200)
     expect(((await again.json()) as EndpointView).disabled_at).toBeNull()
+  })
+
+  it('its pending deliveries are failed when it is disabled, not when each comes due; one in flight then is failed once its attempt is recorded', async () => {
+    const dead = await startCallbackReceiver()
+    receivers.push(dead)
+    dead.answerWith({ status: 500, body: 'down' })
+    // Retries a minute apart: a delivery failed within this test was failed by the disable, not by
+    // its next attempt finding the endpoint disabled.
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_DISABLE_AFTER_S: '0.3', MPG_WEBHOOK_RETRY_DELAYS_MS: '60000' } })
+    const endpoint = await addEndpoint(gw, `${dead.url}/hook`, { events: ['payment.success'] })
+    // A payment's delivery, found by the event the receiver got for it.
+    const deliveryOf = async (reference: string) => {
+      const sent = dead.received().find((r) => bodyOf(r).data.reference === reference)
+      const found = (await listDeliveries(gw!, endpoint.id)).find((d) => d.event_id === (sent && bodyOf(sent).id))
+      expect(found, reference).toBeDefined()
+      return found!
+    }
+
+    // The first failed attempt starts the endpoint's failure clock.
+    await pay(gw, 'first')
+    await dead.waitFor(1, { timeoutMs: 10_000 })
+    // An attempt the receiver holds open while the endpoint is disabled.
+    dead.answerWith({ status: 500, body: 'slow', delayMs: 4000 })
+    await pay(gw, 'in-flight')
+    await dead.waitFor(2, { timeoutMs: 10_000 })
+    dead.answerWith({ status: 500, body: 'down' })
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    // Its failed attempt comes 0.3 s after the first: it disables the endpoint.
+    await pay(gw, 'disabling')
+    await waitFor(async () => (await endpointsOf(gw!)).find((e) => e.id === endpoint.id)!.disabled_at, { what: 'the endpoint to be disabled' })
+
+    // At once, with their attempts kept: nothing pending waits for its next attempt a minute away.
+    for (const reference of ['first', 'disabling']) {
+      const d = await deliveryOf(reference)
+      expect(d, reference).toMatchObject({ status: 'failed', next_attempt_at: null })
+      expect(d.attempts.map((a) => a.status_code), reference).toEqual([500])
+    }
+    // The one in flight keeps its attempt (the receiver's answer) and is failed once it is recorded.
+    const inFlight = await waitFor(async () => {
+      const d = await deliveryOf('in-flight')
+      return d.attempts.length > 0 && d.status !== 'pending' ? d : undefined
+    }, { what: 'the attempt in flight to be recorded and its delivery failed', timeoutMs: 15_000 })
+    expect(inFlight).toMatchObject({ status: 'failed', next_attempt_at: null })
+    expect(inFlight.attempts.map((a) => [a.status_code, a.response_body])).toEqual([[500, 'slow']])
+    expect(dead.received()).toHaveLength(3)
+
+    // Re-enabled, a failed delivery is sent again by resend.
+    dead.answerWith({ status: 200, body: 'ok' })
+    expect((await gw.api(`/api/v1/webhooks/${endpoint.id}/enable`, { method: 'POST' })).status).toBe(200)
+    const first = await deliveryOf('first')
+    expect((await gw.api(`/api/v1/webhook-deliveries/${first.id}/resend`, { method: 'POST' })).status).toBe(202)
+    await waitFor(async () => (await deliveryOf('first')).status === 'succeeded', { what: 'the resent delivery to succeed' })
+    expect(dead.received()).toHaveLength(4)
   })
 
   it('a success before the time is up stops the clock', async () => {

@@ -40,6 +40,10 @@ const CLAIM_DELIVERY = claimOneSql(DELIVERY_LEASE, "status = 'pending'")
 const CLAIM_DUE_PAYOUTS = claimDueSql(PAYOUT_LEASE, "payout_status = 'pending' and payout_due_at <= now()", 'payout_due_at')
 const CLAIM_PAYOUT = claimOneSql(PAYOUT_LEASE, "payout_status = 'pending'")
 const RELEASE_DELIVERY = releaseSql(DELIVERY_LEASE)
+/** ($1 endpoint id) Its pending deliveries that no live lease holds, locked for a change. */
+const PENDING_OF_ENDPOINT = `select doc from deliveries
+  where endpoint_id = $1 and status = 'pending' and (lease_until is null or lease_until < now())
+  order by ord for update`
 const RELEASE_PAYOUT = releaseSql(PAYOUT_LEASE)
 
 
@@ -446,6 +450,7 @@ export class PgStore implements Store {
     id: string,
     change: (current: WebhookEndpointRecord) => WebhookEndpointRecord | undefined,
     events?: (updated: WebhookEndpointRecord) => EventDraft[],
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
   ): Promise<WebhookEndpointUpdate | undefined> {
     const result = await this.inTransaction(async (client) => {
       const current = await this.one<WebhookEndpointRecord>(client, 'select doc from webhook_endpoints where id = $1 and not deleted for update', [id])
@@ -454,11 +459,33 @@ export class PgStore implements Store {
       if (!next) return undefined
       const updated: WebhookEndpointRecord = { ...next, id }
       await client.query('update webhook_endpoints set doc = $2::json where id = $1', [id, json(updated)])
+      const pendingChanged = pending ? await this.changePending(client, id, pending) : []
       const drafts = events?.(structuredClone(updated)) ?? []
       const appended = drafts.length > 0 ? await this.appendEvents(client, updated.account_id, updated.mode, drafts) : { events: [], deliveries: [] }
-      return { endpoint: updated, ...appended }
+      return { endpoint: updated, ...appended, pendingChanged }
     })
     return result
+  }
+
+  /**
+   * Changes the endpoint's pending deliveries that no live lease holds, in the caller's
+   * transaction; returns those changed. Their row locks wait for an attempt being recorded, and
+   * the rows are checked again after it (read committed), so a delivery it left pending is taken.
+   */
+  private async changePending(client: pg.PoolClient, endpointId: string, change: (current: DeliveryRecord) => DeliveryRecord | undefined): Promise<DeliveryRecord[]> {
+    const { rows } = await client.query<{ doc: DeliveryRecord }>(PENDING_OF_ENDPOINT, [endpointId])
+    const changed = rows.flatMap(({ doc }) => {
+      const next = change(doc)
+      return next ? [{ ...next, id: doc.id }] : []
+    })
+    if (changed.length === 0) return changed
+    await client.query(
+      `update deliveries as d set status = u.status, next_attempt_at = u.next_attempt_at, doc = u.doc::json
+         from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) as u(id, status, next_attempt_at, doc)
+        where d.id = u.id`,
+      [changed.map((d) => d.id), changed.map((d) => d.status), changed.map((d) => d.next_attempt_at), changed.map((d) => json(d))],
+    )
+    return changed
   }
 
   async getEvent(id: string) {

@@ -1,0 +1,9 @@
+import type { DeliveryRecord } from '../store/records.js'
+
+/**
+ * A pending delivery failed without a further attempt (its endpoint is disabled or deleted, or its
+ * event is gone), its attempts kept; undefined when it is no longer pending.
+ */
+export function abandonedAt(at: string): (d: DeliveryRecord) => DeliveryRecord | undefined {
+  return (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined)
+}
