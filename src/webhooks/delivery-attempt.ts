@@ -7,6 +7,7 @@ import { abandonedAt } from './abandon.js'
 import { serializeEvent } from './event-body.js'
 import { outcomeCanChangeHealth, recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
+import type { OffThreadSender } from './send-off-thread.js'
 import { signatureHeaders } from './signature.js'
 import { checkWebhookUrl, isPublicAddress, type UrlCheck } from './url-policy.js'
 
@@ -50,6 +51,8 @@ export interface AttemptOptions {
    * the attempts answered within a few milliseconds of one another together (see delivery-worker.ts).
    */
   beforeRecording?: () => Promise<void>
+  /** Signs and POSTs on a thread of its own (the long-running worker's) instead of this event loop. */
+  sender?: OffThreadSender
 }
 
 /** How one attempt ended; `delivery` is the stored record after it, where there is one. */
@@ -99,7 +102,7 @@ export async function attemptDelivery(ctx: GatewayContext, id: string, options: 
   let result: DeliveryAttempt
   try {
     const secret = endpointSecret(ctx, endpoint)
-    result = await send(ctx, delivery, event, endpoint.url, secret, options.signal)
+    result = await send(ctx, delivery, event, endpoint.url, secret, options.signal, options.sender)
   } catch (error) {
     if (options.signal.aborted) {
       // Stopping: left pending (and free for another process), attempted again after the restart.
@@ -198,7 +201,7 @@ function attemptOf(at: string, statusCode: number | null, durationMs: number, er
   return { at, status_code: statusCode, error, response_body: responseBody, duration_ms: durationMs }
 }
 
-async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal): Promise<DeliveryAttempt> {
+async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal, sender?: OffThreadSender): Promise<DeliveryAttempt> {
   const at = isoNow(ctx.clock)
   // The receiver checks the signature's timestamp against its own clock: always the machine's.
   const signedAt = Math.floor(Date.now() / 1000)
@@ -209,6 +212,30 @@ async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventR
   // and once more at connect time through allowAddress, on the very address connected to.
   const check = await checkUrl(url, delivery.mode, allowPrivate)
   if (!check.ok) return attemptOf(at, null, 0, `not sent: ${check.error.toLowerCase()}`, null)
+  if (sender?.usable()) {
+    try {
+      const answer = await sender.send({
+        n: 0,
+        url,
+        body: rawBody,
+        secret,
+        eventId: event.id,
+        eventType: event.event,
+        deliveryId: delivery.id,
+        signedAt,
+        timeoutMs: ctx.config.webhookTimeoutMs,
+        maxBodyBytes: RESPONSE_BODY_BYTES,
+        publicOnly: !allowPrivate,
+      })
+      // Timed on this side (the hand-over to the answer back), as an inline send is.
+      if ('error' in answer) return attemptOf(at, null, Math.round(answer.durationMs), answer.error, null)
+      const redirect = answer.location === null ? null : `redirect not followed${answer.location ? ` (Location: ${answer.location.slice(0, 200)})` : ''}`
+      return attemptOf(at, answer.status, Math.round(answer.durationMs), redirect, redirect ? null : answer.body)
+    } catch (error) {
+      // Stopping: the caller gives the delivery back. A thread that died: sent from here instead.
+      if (signal.aborted || sender.alive) throw error
+    }
+  }
   // The signature headers' object, with the others added (not spread into a new one).
   const headers = signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event })
   headers['content-type'] = 'application/json'

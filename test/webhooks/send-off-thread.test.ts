@@ -1,0 +1,90 @@
+import { Webhook } from 'standardwebhooks'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import { waitFor } from '../helpers/gateway.js'
+import { offThreadSender, type OffThreadSender, type ThreadAsk } from '../../src/webhooks/send-off-thread.js'
+import { generateWebhookSecret, verifyWebhookSignature } from '../../src/webhooks/signature.js'
+
+let receiver: CallbackReceiver | undefined
+let sender: OffThreadSender | undefined
+
+afterEach(async () => {
+  await sender?.close()
+  await receiver?.close()
+  sender = undefined
+  receiver = undefined
+})
+
+const secret = generateWebhookSecret()
+const body = JSON.stringify({ id: 'evt_1', event: 'payment.success', created_at: '2026-11-30T00:00:00.000Z', data: { amount: 100 } })
+
+function ask(url: string, publicOnly = false): ThreadAsk {
+  return { n: 0, url, body, secret, eventId: 'evt_1', eventType: 'payment.success', deliveryId: 'del_1', signedAt: Math.floor(Date.now() / 1000), timeoutMs: 2_000, maxBodyBytes: 1024, publicOnly }
+}
+
+describe('webhook deliveries signed and sent on their own thread', () => {
+  it('reaches a real receiver with the body byte for byte and both signatures valid, and brings its answer back', async () => {
+    receiver = await startCallbackReceiver()
+    receiver.answerWith({ status: 202, body: 'thanks' })
+    sender = offThreadSender(new AbortController().signal)
+    // Not usable before it has loaded (deliveries go inline meanwhile), then usable.
+    expect(sender.usable()).toBe(false)
+    await waitFor(() => sender!.usable(), { what: 'the thread to load' })
+    const answer = await sender.send(ask(`${receiver.url}/hooks`))
+    expect(answer).toMatchObject({ status: 202, body: 'thanks', location: null })
+    const [got] = receiver.received()
+    expect(got.text).toBe(body)
+    expect(got.headers['x-mpesa-gateway-delivery']).toBe('del_1')
+    expect(got.headers['x-mpesa-gateway-event']).toBe('payment.success')
+    expect(got.headers['content-type']).toBe('application/json')
+    expect(verifyWebhookSignature({ rawBody: got.raw, signature: got.headers['x-mpesa-gateway-signature'], secret })).toBe(true)
+    expect(new Webhook(secret.slice('whsec_'.length)).verify(got.text, got.headers as Record<string, string>)).toEqual(JSON.parse(body))
+  })
+
+  it("an answer is timed on the event loop's side, from the hand-over to the answer back: a wait for the thread (here, to load) is in it", async () => {
+    receiver = await startCallbackReceiver()
+    sender = offThreadSender(new AbortController().signal)
+    for (const url of [`${receiver.url}/hooks`, 'http://127.0.0.1:1/hooks']) {
+      // Handed over at once: the thread has not loaded yet the first time.
+      const handed = performance.now()
+      const answer = await sender.send(ask(url))
+      const back = performance.now() - handed
+      expect(answer).toMatchObject(url.endsWith(':1/hooks') ? { error: expect.stringContaining('ECONNREFUSED') } : { status: 200 })
+      expect(answer.durationMs).toBeGreaterThan(back - 3)
+      expect(answer.durationMs).toBeLessThanOrEqual(back)
+    }
+  })
+
+  it("a redirect's Location comes back (not followed); a refused connection and a private address refused at connect time come back as errors", async () => {
+    receiver = await startCallbackReceiver()
+    receiver.answerWith({ status: 302, headers: { location: 'https://elsewhere.example/x' } })
+    sender = offThreadSender(new AbortController().signal)
+    expect(await sender.send(ask(`${receiver.url}/hooks`))).toMatchObject({ status: 302, location: 'https://elsewhere.example/x' })
+    expect(receiver.received()).toHaveLength(1)
+    // 127.0.0.1 is not public: refused before any byte is sent.
+    const refused = await sender.send(ask(`${receiver.url}/hooks`, true))
+    expect(refused).toMatchObject({ error: expect.stringContaining('EADDRNOTALLOWED') })
+    expect(receiver.received()).toHaveLength(1)
+    const gone = await startCallbackReceiver()
+    await gone.close()
+    expect(await sender.send(ask(`${gone.url}/hooks`))).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') })
+  })
+
+  it('a send waiting for a slow receiver is rejected at once when the signal aborts; a closed sender is not alive and refuses sends', async () => {
+    receiver = await startCallbackReceiver()
+    receiver.answerWith({ status: 200, delayMs: 1_500 })
+    const stop = new AbortController()
+    sender = offThreadSender(stop.signal)
+    const waiting = sender.send(ask(`${receiver.url}/hooks`))
+    await receiver.waitFor(1)
+    const before = Date.now()
+    stop.abort()
+    await expect(waiting).rejects.toThrow(/cancelled/)
+    expect(Date.now() - before).toBeLessThan(500)
+    const other = offThreadSender(new AbortController().signal)
+    expect(other.alive).toBe(true)
+    await other.close()
+    expect(other.alive).toBe(false)
+    await expect(other.send(ask(`${receiver.url}/hooks`))).rejects.toThrow(/stopped/)
+  })
+})
