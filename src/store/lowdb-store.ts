@@ -4,7 +4,7 @@ import { frozenCopy, frozenFresh } from './frozen.js'
 import { LowdbPayments, type LowdbStoreOptions } from './lowdb-payments.js'
 import type { DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from './records.js'
 import type { EventHead } from './state.js'
-import type { EventDraft, Store, WebhookEndpointUpdate } from './store.js'
+import type { EventDraft, Store, WebhookEndpointDeletion, WebhookEndpointUpdate } from './store.js'
 
 export { journalFileOf }
 export { DEFAULT_MAX_BYTES } from './lowdb-engine.js'
@@ -39,14 +39,21 @@ export class LowdbStore extends LowdbPayments implements Store {
     return this.listOf('webhook_endpoints', ids, (e) => !e.deleted_at)
   }
 
-  async deleteWebhookEndpoint(id: string, at: string) {
+  async deleteWebhookEndpoint(
+    id: string,
+    at: string,
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
+  ): Promise<WebhookEndpointDeletion | undefined> {
     this.writable()
     const found = this.state.get('webhook_endpoints', id)
     if (!found || found.deleted_at) return this.unchanged('webhook_endpoints', id)
-    const deleted = Object.freeze({ ...found, deleted_at: at })
-    this.put('webhook_endpoints', deleted)
+    const endpoint = Object.freeze({ ...found, deleted_at: at })
+    // Made before the first change to memory: a `pending` that throws changes nothing.
+    const pendingChanged = pending ? this.pendingOf(id, pending) : []
+    this.put('webhook_endpoints', endpoint)
+    for (const d of pendingChanged) this.put('deliveries', d)
     await this.persist()
-    return deleted
+    return { endpoint, pendingChanged }
   }
 
   async updateWebhookEndpoint(

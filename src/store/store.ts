@@ -71,6 +71,12 @@ export interface WebhookEndpointUpdate {
   pendingChanged: DeliveryRecord[]
 }
 
+export interface WebhookEndpointDeletion {
+  endpoint: WebhookEndpointRecord
+  /** The endpoint's pending deliveries changed with it (see deleteWebhookEndpoint's `pending`). */
+  pendingChanged: DeliveryRecord[]
+}
+
 export interface TransactionPage {
   data: TransactionRecord[]
   has_more: boolean
@@ -181,7 +187,16 @@ export interface Store {
   createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>
   listWebhookEndpoints(accountId: string, mode: Mode): Promise<WebhookEndpointRecord[]>
-  deleteWebhookEndpoint(id: string, at: string): Promise<WebhookEndpointRecord | undefined>
+  /**
+   * Marks an endpoint deleted (undefined when it is missing or deleted already). `pending` changes,
+   * in the same write, each pending delivery of the endpoint that no live lease holds, as
+   * updateWebhookEndpoint's does (a delete fails them).
+   */
+  deleteWebhookEndpoint(
+    id: string,
+    at: string,
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
+  ): Promise<WebhookEndpointDeletion | undefined>
   /**
    * Atomic read-modify-write of one endpoint that is not deleted (`change` returns undefined to
    * leave it as it is), stored with the events the change causes; those get a delivery per

@@ -1,3 +1,4 @@
+import type { GatewayContext } from '../core/context.js'
 import type { DeliveryRecord } from '../store/records.js'
 
 /**
@@ -6,4 +7,9 @@ import type { DeliveryRecord } from '../store/records.js'
  */
 export function abandonedAt(at: string): (d: DeliveryRecord) => DeliveryRecord | undefined {
   return (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined)
+}
+
+/** One `webhook.abandoned` line per delivery its endpoint's disable or delete failed. */
+export function logAbandoned(ctx: GatewayContext, deliveries: readonly DeliveryRecord[], reason: 'endpoint disabled' | 'endpoint deleted'): void {
+  for (const d of deliveries) ctx.log.info('webhook.abandoned', { delivery_id: d.id, reason })
 }

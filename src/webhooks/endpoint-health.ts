@@ -1,7 +1,7 @@
 import { isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import type { WebhookEndpointRecord } from '../store/records.js'
-import { abandonedAt } from './abandon.js'
+import { abandonedAt, logAbandoned } from './abandon.js'
 
 /**
  * Tracks whether an endpoint keeps failing: the first failed attempt after a success starts the
@@ -46,7 +46,7 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
   )
   if (!result) return
   ctx.log.warn('webhook.endpoint_disabled', { endpoint_id: endpoint.id, failing_since: result.endpoint.failing_since, deliveries_failed: result.pendingChanged.length })
-  for (const d of result.pendingChanged) ctx.log.info('webhook.abandoned', { delivery_id: d.id, reason: 'endpoint disabled' })
+  logAbandoned(ctx, result.pendingChanged, 'endpoint disabled')
   ctx.bus.publish(result.events)
 }
 

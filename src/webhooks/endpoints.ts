@@ -4,6 +4,7 @@ import { DomainError, notFound } from '../core/errors.js'
 import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from '../schemas/webhooks.js'
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
+import { abandonedAt, logAbandoned } from './abandon.js'
 import { seal, sealKeyFor } from './seal.js'
 import { enabledAgain } from './endpoint-health.js'
 import { generateWebhookSecret } from './signature.js'
@@ -73,14 +74,20 @@ async function ownEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promi
   return endpoint
 }
 
-/** Deletes an endpoint; its pending deliveries are abandoned by the worker. */
+/**
+ * Deletes an endpoint. Its pending deliveries are failed in the same write, not each when it next
+ * comes due (up to the last retry delay later); one whose attempt is in flight is failed by the
+ * worker once that attempt is recorded.
+ */
 export async function deleteWebhookEndpoint(ctx: GatewayContext, owner: Owner, id: string): Promise<WebhookEndpoint> {
   const endpoint = await ownEndpoint(ctx, owner, id)
   if (endpoint.deleted_at) throw notFound('Webhook endpoint')
-  const deleted = await ctx.store.deleteWebhookEndpoint(id, isoNow(ctx.clock))
+  const at = isoNow(ctx.clock)
+  const deleted = await ctx.store.deleteWebhookEndpoint(id, at, abandonedAt(at))
   if (!deleted) throw notFound('Webhook endpoint')
-  ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id })
-  return endpointView(deleted)
+  ctx.log.info('webhook.endpoint_deleted', { endpoint_id: id, deliveries_failed: deleted.pendingChanged.length })
+  logAbandoned(ctx, deleted.pendingChanged, 'endpoint deleted')
+  return endpointView(deleted.endpoint)
 }
 
 /** Re-enables an endpoint disabled after failing too long; new events are delivered to it again. */

@@ -162,3 +162,41 @@ describe('an endpoint that keeps failing is disabled', () => {
     expect((await endpointsOf(gw)).find((e) => e.id === endpoint.id)!.disabled_at).toBeNull()
   })
 })
+
+describe('a deleted endpoint', () => {
+  it('has its pending deliveries failed by the delete itself, attempts kept; another endpoint\'s are left pending', async () => {
+    const dead = await startCallbackReceiver()
+    const other = await startCallbackReceiver()
+    receivers.push(dead, other)
+    dead.answerWith({ status: 500, body: 'down' })
+    other.answerWith({ status: 500, body: 'down' })
+    // Retries a minute apart: a delivery failed within this test was failed by the delete, not by
+    // its next attempt finding the endpoint deleted.
+    gw = await startTestGateway({ env: { MPG_WEBHOOK_RETRY_DELAYS_MS: '60000' } })
+    const doomed = await addEndpoint(gw, `${dead.url}/hook`, { events: ['payment.success'] })
+    const kept = await addEndpoint(gw, `${other.url}/hook`, { events: ['payment.success'] })
+    await pay(gw, 'one')
+    await pay(gw, 'two')
+    // Each delivery's first attempt is recorded and its retry is a minute away.
+    const waiting = async (endpointId: string) => {
+      const ds = await listDeliveries(gw!, endpointId)
+      return ds.length === 2 && ds.every((d) => d.status === 'pending' && d.attempts.length === 1 && d.next_attempt_at) ? ds : undefined
+    }
+    const before = await waitFor(() => waiting(doomed.id), { what: 'both deliveries pending after one attempt', timeoutMs: 15_000 })
+    await waitFor(() => waiting(kept.id), { what: 'the other endpoint\'s deliveries pending after one attempt', timeoutMs: 15_000 })
+
+    expect((await gw.api(`/api/v1/webhooks/${doomed.id}`, { method: 'DELETE' })).status).toBe(200)
+
+    // Right after the delete: failed, with the attempt each had, nothing left due.
+    const after = await listDeliveries(gw, doomed.id)
+    expect(after.map((d) => d.id).sort()).toEqual(before.map((d) => d.id).sort())
+    for (const d of after) {
+      expect(d).toMatchObject({ status: 'failed', next_attempt_at: null })
+      expect(d.attempts.map((a) => [a.status_code, a.response_body])).toEqual([[500, 'down']])
+    }
+    const abandoned = gw.logs.filter((l) => l.type === 'webhook.abandoned')
+    expect(abandoned.map((l) => [l.delivery_id, l.reason]).sort()).toEqual(after.map((d) => [d.id, 'endpoint deleted']).sort())
+    expect((await listDeliveries(gw, kept.id)).map((d) => d.status)).toEqual(['pending', 'pending'])
+    expect(dead.received()).toHaveLength(2)
+  })
+})

@@ -304,6 +304,44 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect((await store.getDelivery(a.theirs.id))?.status).toBe('pending')
   })
 
+  it.skipIf(!available)('deleteWebhookEndpoint with `pending`: the endpoint\'s pending deliveries no live lease holds are changed in the same write; leased, finished and other endpoints\' are not', async () => {
+    const account_id = `acct_delete_pending_${++counter}`
+    const doomed = endpoint({ account_id })
+    const other = endpoint({ account_id })
+    await store.createWebhookEndpoint(doomed)
+    await store.createWebhookEndpoint(other)
+    const deliveriesOf = async () => {
+      const t = transaction({ account_id })
+      await store.insertTransaction(t)
+      const { deliveries } = (await settle(store, t.id))!
+      return { mine: deliveries.find((d) => d.endpoint_id === doomed.id)!, theirs: deliveries.find((d) => d.endpoint_id === other.id)! }
+    }
+    const [a, b, leased, done] = [await deliveriesOf(), await deliveriesOf(), await deliveriesOf(), await deliveriesOf()]
+    const peer = await engine.peer()
+    expect(await peer.claimDelivery(leased.mine.id, 'worker-1', 60_000)).toBeDefined()
+    expect(await store.claimDelivery(done.mine.id, 'worker-2', 60_000)).toBeDefined()
+    await store.completeDelivery(done.mine.id, 'worker-2', (d) => ({ ...d, status: 'succeeded', next_attempt_at: null }))
+    const at = '2026-01-03T00:00:00.000Z'
+    const result = await store.deleteWebhookEndpoint(doomed.id, at, (d) =>
+      d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined,
+    )
+    expect(result!.endpoint).toMatchObject({ id: doomed.id, deleted_at: at })
+    expect(result!.pendingChanged.map((d) => d.id).sort()).toEqual([a.mine.id, b.mine.id].sort())
+    for (const d of [a.mine, b.mine]) expect(await store.getDelivery(d.id)).toMatchObject({ status: 'failed', next_attempt_at: null, updated_at: at, event_id: d.event_id })
+    expect((await store.listPendingDeliveries()).map((d) => d.id)).not.toContain(a.mine.id)
+    expect((await store.getWebhookEndpoint(doomed.id))?.deleted_at).toBe(at)
+    expect((await store.getDelivery(leased.mine.id))?.status).toBe('pending')
+    expect((await store.getDelivery(done.mine.id))?.status).toBe('succeeded')
+    for (const d of [a, b, leased, done]) expect((await store.getDelivery(d.theirs.id))?.status).toBe('pending')
+    // The attempt in flight is recorded by its worker as before.
+    expect((await peer.completeDelivery(leased.mine.id, 'worker-1', (d) => ({ ...d, status: 'failed', next_attempt_at: null })))?.status).toBe('failed')
+    // Deleted already: undefined, and no delivery is changed.
+    expect(await store.deleteWebhookEndpoint(doomed.id, at, (d) => ({ ...d, status: 'failed' }))).toBeUndefined()
+    // Without `pending`, a delete leaves the deliveries as they are.
+    expect((await store.deleteWebhookEndpoint(other.id, at))!.pendingChanged).toEqual([])
+    expect((await store.getDelivery(a.theirs.id))?.status).toBe('pending')
+  })
+
   const unbuildable: Record<string, () => EventDraft[]> = {
     'a draft that throws': () => {
       throw new Error('cannot build the event')

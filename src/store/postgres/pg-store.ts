@@ -14,7 +14,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from '../records.js'
-import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointUpdate } from '../store.js'
+import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointDeletion, type WebhookEndpointUpdate } from '../store.js'
 import { Leadership } from './leadership.js'
 import { claimDueSql, claimOneSql, DELIVERY_LEASE, PAYOUT_LEASE, releaseSql } from './leases.js'
 import { LOCK_EVENTS } from './locks.js'
@@ -436,13 +436,18 @@ export class PgStore implements Store {
     return this.all<WebhookEndpointRecord>('select doc from webhook_endpoints where account_id = $1 and mode = $2 and not deleted order by ord', [accountId, mode])
   }
 
-  deleteWebhookEndpoint(id: string, at: string) {
+  deleteWebhookEndpoint(
+    id: string,
+    at: string,
+    pending?: (current: DeliveryRecord) => DeliveryRecord | undefined,
+  ): Promise<WebhookEndpointDeletion | undefined> {
     return this.inTransaction(async (client) => {
       const current = await this.one<WebhookEndpointRecord>(client, 'select doc from webhook_endpoints where id = $1 and not deleted for update', [id])
       if (!current) return undefined
-      const updated = { ...current, deleted_at: at }
-      await client.query('update webhook_endpoints set deleted = true, doc = $2::json where id = $1', [id, json(updated)])
-      return updated
+      const endpoint = { ...current, deleted_at: at }
+      await client.query('update webhook_endpoints set deleted = true, doc = $2::json where id = $1', [id, json(endpoint)])
+      const pendingChanged = pending ? await this.changePending(client, id, pending) : []
+      return { endpoint, pendingChanged }
     })
   }
 
