@@ -1,5 +1,6 @@
 import { transaction as pendingTransaction } from './records.js'
 import { deliversTo } from '../../src/webhooks/subscriptions.js'
+import { abandonedAt } from '../../src/webhooks/abandon.js'
 import { callbackTokenHash } from '../../src/store/tokens.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LowdbStore } from '../../src/store/lowdb-store.js'
 import { loadMigrations, migrate } from '../../src/store/postgres/migrations.js'
 import { PgStore } from '../../src/store/postgres/pg-store.js'
-import type { IdempotencyRecord, PayoutRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
+import type { DeliveryRecord, IdempotencyRecord, PayoutRecord, TransactionRecord, WebhookEndpointRecord } from '../../src/store/records.js'
 import type { EventDraft, Store } from '../../src/store/store.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 
@@ -266,31 +267,36 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.updateWebhookEndpoint(other.id, (e) => ({ ...e, url: 'http://x' }))).toBeUndefined()
   })
 
-  it.skipIf(!available)('updateWebhookEndpoint with `pending`: the endpoint\'s pending deliveries no live lease holds are changed in the same write; leased, finished and other endpoints\' are not', async () => {
-    const account_id = `acct_disable_pending_${++counter}`
-    const dying = endpoint({ account_id })
+  /**
+   * Two endpoints of one account, each with four payments' deliveries: two pending (`a`, `b`), one
+   * leased by another process's worker (`leased`), one finished (`done`) — what a `pending` change
+   * of `target` may and may not touch.
+   */
+  async function deliveriesInEachState(prefix: string) {
+    const account_id = `${prefix}_${++counter}`
+    const target = endpoint({ account_id })
     const other = endpoint({ account_id })
-    await store.createWebhookEndpoint(dying)
+    await store.createWebhookEndpoint(target)
     await store.createWebhookEndpoint(other)
     const deliveriesOf = async () => {
       const t = transaction({ account_id })
       await store.insertTransaction(t)
       const { deliveries } = (await settle(store, t.id))!
-      return { mine: deliveries.find((d) => d.endpoint_id === dying.id)!, theirs: deliveries.find((d) => d.endpoint_id === other.id)! }
+      return { mine: deliveries.find((d) => d.endpoint_id === target.id)!, theirs: deliveries.find((d) => d.endpoint_id === other.id)! }
     }
     const [a, b, leased, done] = [await deliveriesOf(), await deliveriesOf(), await deliveriesOf(), await deliveriesOf()]
     const peer = await engine.peer()
     expect(await peer.claimDelivery(leased.mine.id, 'worker-1', 60_000)).toBeDefined()
     expect(await store.claimDelivery(done.mine.id, 'worker-2', 60_000)).toBeDefined()
     await store.completeDelivery(done.mine.id, 'worker-2', (d) => ({ ...d, status: 'succeeded', next_attempt_at: null }))
-    const at = '2026-01-02T00:00:00.000Z'
-    const result = await store.updateWebhookEndpoint(
-      dying.id,
-      (e) => ({ ...e, disabled_at: at }),
-      undefined,
-      (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined),
-    )
-    expect(result!.pendingChanged.map((d) => d.id).sort()).toEqual([a.mine.id, b.mine.id].sort())
+    return { target, other, a, b, leased, done, peer }
+  }
+
+  type DeliveriesInEachState = Awaited<ReturnType<typeof deliveriesInEachState>>
+
+  /** Only the target's free pending deliveries were failed; the leased one is still its worker's to record. */
+  async function expectFreePendingFailed({ a, b, leased, done, peer }: DeliveriesInEachState, changed: DeliveryRecord[], at: string) {
+    expect(changed.map((d) => d.id).sort()).toEqual([a.mine.id, b.mine.id].sort())
     for (const d of [a.mine, b.mine]) expect(await store.getDelivery(d.id)).toMatchObject({ status: 'failed', next_attempt_at: null, updated_at: at, event_id: d.event_id })
     expect((await store.listPendingDeliveries()).map((d) => d.id)).not.toContain(a.mine.id)
     expect((await store.getDelivery(leased.mine.id))?.status).toBe('pending')
@@ -298,45 +304,29 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     for (const d of [a, b, leased, done]) expect((await store.getDelivery(d.theirs.id))?.status).toBe('pending')
     // The attempt in flight is recorded by its worker as before.
     expect((await peer.completeDelivery(leased.mine.id, 'worker-1', (d) => ({ ...d, status: 'failed', next_attempt_at: null })))?.status).toBe('failed')
+  }
+
+  it.skipIf(!available)('updateWebhookEndpoint with `pending`: the endpoint\'s pending deliveries no live lease holds are changed in the same write; leased, finished and other endpoints\' are not', async () => {
+    const fixture = await deliveriesInEachState('acct_disable_pending')
+    const { target, other, a } = fixture
+    const at = '2026-01-02T00:00:00.000Z'
+    const result = await store.updateWebhookEndpoint(target.id, (e) => ({ ...e, disabled_at: at }), undefined, abandonedAt(at))
+    await expectFreePendingFailed(fixture, result!.pendingChanged, at)
     // A change that makes nothing of the endpoint changes no delivery either.
-    const other2 = await store.updateWebhookEndpoint(other.id, () => undefined, undefined, (d) => ({ ...d, status: 'failed' }))
-    expect(other2).toBeUndefined()
+    expect(await store.updateWebhookEndpoint(other.id, () => undefined, undefined, (d) => ({ ...d, status: 'failed' }))).toBeUndefined()
     expect((await store.getDelivery(a.theirs.id))?.status).toBe('pending')
   })
 
   it.skipIf(!available)('deleteWebhookEndpoint with `pending`: the endpoint\'s pending deliveries no live lease holds are changed in the same write; leased, finished and other endpoints\' are not', async () => {
-    const account_id = `acct_delete_pending_${++counter}`
-    const doomed = endpoint({ account_id })
-    const other = endpoint({ account_id })
-    await store.createWebhookEndpoint(doomed)
-    await store.createWebhookEndpoint(other)
-    const deliveriesOf = async () => {
-      const t = transaction({ account_id })
-      await store.insertTransaction(t)
-      const { deliveries } = (await settle(store, t.id))!
-      return { mine: deliveries.find((d) => d.endpoint_id === doomed.id)!, theirs: deliveries.find((d) => d.endpoint_id === other.id)! }
-    }
-    const [a, b, leased, done] = [await deliveriesOf(), await deliveriesOf(), await deliveriesOf(), await deliveriesOf()]
-    const peer = await engine.peer()
-    expect(await peer.claimDelivery(leased.mine.id, 'worker-1', 60_000)).toBeDefined()
-    expect(await store.claimDelivery(done.mine.id, 'worker-2', 60_000)).toBeDefined()
-    await store.completeDelivery(done.mine.id, 'worker-2', (d) => ({ ...d, status: 'succeeded', next_attempt_at: null }))
+    const fixture = await deliveriesInEachState('acct_delete_pending')
+    const { target, other, a } = fixture
     const at = '2026-01-03T00:00:00.000Z'
-    const result = await store.deleteWebhookEndpoint(doomed.id, at, (d) =>
-      d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined,
-    )
-    expect(result!.endpoint).toMatchObject({ id: doomed.id, deleted_at: at })
-    expect(result!.pendingChanged.map((d) => d.id).sort()).toEqual([a.mine.id, b.mine.id].sort())
-    for (const d of [a.mine, b.mine]) expect(await store.getDelivery(d.id)).toMatchObject({ status: 'failed', next_attempt_at: null, updated_at: at, event_id: d.event_id })
-    expect((await store.listPendingDeliveries()).map((d) => d.id)).not.toContain(a.mine.id)
-    expect((await store.getWebhookEndpoint(doomed.id))?.deleted_at).toBe(at)
-    expect((await store.getDelivery(leased.mine.id))?.status).toBe('pending')
-    expect((await store.getDelivery(done.mine.id))?.status).toBe('succeeded')
-    for (const d of [a, b, leased, done]) expect((await store.getDelivery(d.theirs.id))?.status).toBe('pending')
-    // The attempt in flight is recorded by its worker as before.
-    expect((await peer.completeDelivery(leased.mine.id, 'worker-1', (d) => ({ ...d, status: 'failed', next_attempt_at: null })))?.status).toBe('failed')
+    const result = await store.deleteWebhookEndpoint(target.id, at, abandonedAt(at))
+    expect(result!.endpoint).toMatchObject({ id: target.id, deleted_at: at })
+    await expectFreePendingFailed(fixture, result!.pendingChanged, at)
+    expect((await store.getWebhookEndpoint(target.id))?.deleted_at).toBe(at)
     // Deleted already: undefined, and no delivery is changed.
-    expect(await store.deleteWebhookEndpoint(doomed.id, at, (d) => ({ ...d, status: 'failed' }))).toBeUndefined()
+    expect(await store.deleteWebhookEndpoint(target.id, at, (d) => ({ ...d, status: 'failed' }))).toBeUndefined()
     // Without `pending`, a delete leaves the deliveries as they are.
     expect((await store.deleteWebhookEndpoint(other.id, at))!.pendingChanged).toEqual([])
     expect((await store.getDelivery(a.theirs.id))?.status).toBe('pending')
