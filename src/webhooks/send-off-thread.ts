@@ -58,9 +58,10 @@ function threadFile(): URL {
  * full flow's limit, and a payment's two deliveries were ~15% of it (bench/README.md). When the
  * worker's signal aborts (it stops), sends waiting reject at once; a request the thread had sent
  * may still reach its receiver, and the delivery, left pending, is attempted again after the
- * restart (at-least-once, as an attempt cut off by a crash always was).
+ * restart (at-least-once, as an attempt cut off by a crash always was). `threadModule` is the
+ * thread's code: send-thread.js, or in tests one that fails.
  */
-export function offThreadSender(signal: AbortSignal): OffThreadSender {
+export function offThreadSender(signal: AbortSignal, threadModule: URL = threadFile()): OffThreadSender {
   let alive = true
   let ready = false
   let next = 0
@@ -74,7 +75,7 @@ export function offThreadSender(signal: AbortSignal): OffThreadSender {
     failAll(error)
   }
   const start = (): Worker => {
-    const w = new Worker(threadFile())
+    const w = new Worker(threadModule)
     // The thread never keeps the process alive: stop() ends it, and an exit ends it anyway.
     w.unref()
     w.on('message', (reply: ThreadReply | { ready: true }) => {

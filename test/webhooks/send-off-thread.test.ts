@@ -1,18 +1,24 @@
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
-import { waitFor } from '../helpers/gateway.js'
+import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
+import { attemptDelivery, leaseFor } from '../../src/webhooks/delivery-attempt.js'
 import { offThreadSender, type OffThreadSender, type ThreadAsk } from '../../src/webhooks/send-off-thread.js'
 import { generateWebhookSecret, verifyWebhookSignature } from '../../src/webhooks/signature.js'
+import { addEndpoint, listDeliveries } from './helpers.js'
 
 let receiver: CallbackReceiver | undefined
 let sender: OffThreadSender | undefined
+let gw: TestGateway | undefined
 
 afterEach(async () => {
   await sender?.close()
   await receiver?.close()
+  await gw?.close()
+  if (gw) removeDir(gw.dataDir)
   sender = undefined
   receiver = undefined
+  gw = undefined
 })
 
 const secret = generateWebhookSecret()
@@ -87,5 +93,37 @@ describe('webhook deliveries signed and sent on their own thread', () => {
     await other.close()
     expect(other.alive).toBe(false)
     await expect(other.send(ask(`${receiver.url}/hooks`))).rejects.toThrow(/stopped/)
+  })
+})
+
+describe('a sending thread that dies', () => {
+  it('the delivery it was sending is sent from the event loop instead: delivered once, signed, recorded once; the sender is no longer alive', async () => {
+    receiver = await startCallbackReceiver()
+    receiver.answerWith({ status: 200, body: 'ok' })
+    gw = await startTestGateway()
+    // The gateway's own worker stopped: the delivery waits, due, for the attempt made below.
+    await gw.context.deliveryWorker!.stop()
+    const endpoint = await addEndpoint(gw, `${receiver.url}/hooks`, { events: ['payment.failed'] })
+    expect((await gw.api('/api/v1/stk-push', { method: 'POST', json: stkBody({ phone: '254700000001' }) })).status).toBe(201)
+    const [due] = await waitFor(async () => {
+      const found = await listDeliveries(gw!, endpoint.id)
+      return found.length > 0 ? found : undefined
+    }, { what: 'the payment.failed delivery to be stored' })
+    expect(due).toMatchObject({ status: 'pending', attempts: [] })
+
+    sender = offThreadSender(new AbortController().signal, new URL('../fixtures/threads/dies-on-first-send.mjs', import.meta.url))
+    await waitFor(() => sender!.usable(), { what: 'the dying thread to load' })
+    const ctx = gw.context
+    const outcome = await attemptDelivery(ctx, due.id, { owner: 'test-worker', leaseMs: leaseFor(ctx.config.webhookTimeoutMs), signal: new AbortController().signal, sender })
+    expect(outcome.outcome).toBe('succeeded')
+    expect(sender.alive).toBe(false)
+    expect(sender.usable()).toBe(false)
+    const [got] = receiver.received()
+    expect(receiver.received()).toHaveLength(1)
+    expect(got.headers['x-mpesa-gateway-delivery']).toBe(due.id)
+    expect(verifyWebhookSignature({ rawBody: got.raw, signature: got.headers['x-mpesa-gateway-signature'], secret: endpoint.secret })).toBe(true)
+    const [after] = await listDeliveries(gw, endpoint.id)
+    expect(after).toMatchObject({ status: 'succeeded' })
+    expect(after.attempts.map((a) => a.status_code)).toEqual([200])
   })
 })
