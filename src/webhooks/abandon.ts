@@ -9,7 +9,7 @@ export function abandonedAt(at: string): (d: DeliveryRecord) => DeliveryRecord |
   return (d) => (d.status === 'pending' ? { ...d, status: 'failed', next_attempt_at: null, updated_at: at } : undefined)
 }
 
-/** One `webhook.abandoned` line per delivery its endpoint's disable or delete failed. */
+/** One `webhook.abandoned` line per delivery failed because its endpoint was disabled or deleted. */
 export function logAbandoned(ctx: GatewayContext, deliveries: readonly DeliveryRecord[], reason: 'endpoint disabled' | 'endpoint deleted'): void {
   for (const d of deliveries) ctx.log.info('webhook.abandoned', { delivery_id: d.id, reason })
 }

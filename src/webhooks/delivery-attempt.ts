@@ -1,15 +1,14 @@
 import { isoIn, isoNow } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
-import { NetworkError, sendRequest } from '../http/request.js'
 import type { DeliveryAttempt, DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { RecentValues } from '../utils/recent-values.js'
-import { abandonedAt } from './abandon.js'
+import { abandonedAt, logAbandoned } from './abandon.js'
 import { serializeEvent } from './event-body.js'
 import { outcomeCanChangeHealth, recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
-import type { OffThreadSender } from './send-off-thread.js'
-import { signatureHeaders } from './signature.js'
-import { checkWebhookUrl, isPublicAddress, type UrlCheck } from './url-policy.js'
+import { postDelivery, type DeliveryPost } from './post-delivery.js'
+import type { OffThreadSender, ThreadAnswer } from './send-off-thread.js'
+import { checkWebhookUrl, type UrlCheck } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
 export const RESPONSE_BODY_BYTES = 1024
@@ -164,7 +163,7 @@ async function failIfEndpointGone(ctx: GatewayContext, id: string, endpointId: s
   })
   if (failed?.status !== 'failed') return undefined
   // Logged once: the disable this attempt caused may have failed it already (and logged it).
-  if (changed) ctx.log.info('webhook.abandoned', { delivery_id: id, reason })
+  if (changed) logAbandoned(ctx, [failed], reason)
   return failed
 }
 
@@ -203,61 +202,42 @@ function attemptOf(at: string, statusCode: number | null, durationMs: number, er
 
 async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal, sender?: OffThreadSender): Promise<DeliveryAttempt> {
   const at = isoNow(ctx.clock)
-  // The receiver checks the signature's timestamp against its own clock: always the machine's.
-  const signedAt = Math.floor(Date.now() / 1000)
-  const started = performance.now()
-  const rawBody = serializeEvent(event)
   const allowPrivate = ctx.config.allowPrivateWebhookUrls
   // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
   // and once more at connect time through allowAddress, on the very address connected to.
   const check = await checkUrl(url, delivery.mode, allowPrivate)
   if (!check.ok) return attemptOf(at, null, 0, `not sent: ${check.error.toLowerCase()}`, null)
+  const post: DeliveryPost = {
+    url,
+    body: serializeEvent(event),
+    secret,
+    eventId: event.id,
+    eventType: event.event,
+    deliveryId: delivery.id,
+    // The receiver checks the signature's timestamp against its own clock: always the machine's.
+    signedAt: Math.floor(Date.now() / 1000),
+    timeoutMs: ctx.config.webhookTimeoutMs,
+    maxBodyBytes: RESPONSE_BODY_BYTES,
+    publicOnly: !allowPrivate,
+  }
+  let answer: ThreadAnswer | undefined
   if (sender?.usable()) {
     try {
-      const answer = await sender.send({
-        n: 0,
-        url,
-        body: rawBody,
-        secret,
-        eventId: event.id,
-        eventType: event.event,
-        deliveryId: delivery.id,
-        signedAt,
-        timeoutMs: ctx.config.webhookTimeoutMs,
-        maxBodyBytes: RESPONSE_BODY_BYTES,
-        publicOnly: !allowPrivate,
-      })
-      // Timed on this side (the hand-over to the answer back), as an inline send is.
-      if ('error' in answer) return attemptOf(at, null, Math.round(answer.durationMs), answer.error, null)
-      const redirect = answer.location === null ? null : `redirect not followed${answer.location ? ` (Location: ${answer.location.slice(0, 200)})` : ''}`
-      return attemptOf(at, answer.status, Math.round(answer.durationMs), redirect, redirect ? null : answer.body)
+      answer = await sender.send(post)
     } catch (error) {
       // Stopping: the caller gives the delivery back. A thread that died: sent from here instead.
       if (signal.aborted || sender.alive) throw error
     }
   }
-  // The signature headers' object, with the others added (not spread into a new one).
-  const headers = signatureHeaders(secret, { id: event.id, timestamp: signedAt, rawBody, event: event.event })
-  headers['content-type'] = 'application/json'
-  headers['user-agent'] = 'mpesa-gateway-webhooks/1'
-  headers['x-mpesa-gateway-delivery'] = delivery.id
-  try {
-    const res = await sendRequest({
-      method: 'POST',
-      url,
-      body: rawBody,
-      headers,
-      timeoutMs: ctx.config.webhookTimeoutMs,
-      maxBodyBytes: RESPONSE_BODY_BYTES,
-      signal,
-      allowAddress: allowPrivate ? undefined : isPublicAddress,
-    })
-    const redirect = res.status >= 300 && res.status < 400 ? `redirect not followed${res.headers.location ? ` (Location: ${res.headers.location.slice(0, 200)})` : ''}` : null
-    // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
-    return attemptOf(at, res.status, Math.round(res.durationMs), redirect, redirect ? null : res.body)
-  } catch (error) {
-    if (signal.aborted) throw error
-    const text = error instanceof NetworkError ? `${error.code}: ${error.message}` : message(error)
-    return attemptOf(at, null, Math.round(performance.now() - started), text, null)
+  if (!answer) {
+    // Timed as the thread's answers are: from the hand-over to the answer back.
+    const handed = performance.now()
+    const reply = await postDelivery(post, signal)
+    answer = { ...reply, durationMs: performance.now() - handed }
   }
+  const durationMs = Math.round(answer.durationMs)
+  if ('error' in answer) return attemptOf(at, null, durationMs, answer.error, null)
+  const redirect = answer.location === null ? null : `redirect not followed${answer.location ? ` (Location: ${answer.location.slice(0, 200)})` : ''}`
+  // A redirect's body is not the receiver's answer (and may be what it points at): not kept.
+  return attemptOf(at, answer.status, durationMs, redirect, redirect ? null : answer.body)
 }

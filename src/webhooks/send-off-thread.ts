@@ -1,33 +1,23 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import type { DeliveryPost, DeliveryReply } from './post-delivery.js'
 
-/** What the delivery worker asks the sending thread (send-thread.ts) to sign and POST. */
+/** What the delivery worker posts to the sending thread (send-thread.ts); `n` says which answer is its. */
 export interface ThreadAsk {
-  /** Set by the sender: which answer is this ask's. */
   n: number
-  url: string
-  body: string
-  secret: string
-  eventId: string
-  eventType: string
-  deliveryId: string
-  signedAt: number
-  timeoutMs: number
-  maxBodyBytes: number
-  /** Connect only to public addresses (the URL policy's connect-time check). */
-  publicOnly: boolean
+  post: DeliveryPost
 }
 
-/** What the thread posts back: the receiver's answer (`location` only on a redirect), or why there was none. */
-export type ThreadReply = { n: number; status: number; body: string; location: string | null } | { n: number; error: string }
+/** What the thread posts back. */
+export type ThreadReply = DeliveryReply & { n: number }
 
 /**
  * A reply with the attempt's duration as the event loop saw it: from the hand-over to the reply's
  * arrival, so a wait for the thread (loading, or busy with other sends) is in the attempt's
  * duration_ms, as the event loop's own waits are in an attempt sent inline.
  */
-export type ThreadAnswer = ThreadReply & { durationMs: number }
+export type ThreadAnswer = DeliveryReply & { durationMs: number }
 
 export interface OffThreadSender {
   /** False once the thread has stopped (it failed, or close()): deliveries are then sent on the event loop. */
@@ -38,7 +28,7 @@ export interface OffThreadSender {
    */
   usable(): boolean
   /** Rejects when the thread stops, or the worker's signal aborts, before the answer. */
-  send(ask: ThreadAsk): Promise<ThreadAnswer>
+  send(post: DeliveryPost): Promise<ThreadAnswer>
   close(): Promise<void>
 }
 
@@ -102,13 +92,12 @@ export function offThreadSender(signal: AbortSignal, threadModule: URL = threadF
     usable() {
       return alive && ready && !signal.aborted
     },
-    send(ask) {
+    send(post) {
       if (signal.aborted || !alive) return Promise.reject(new Error(signal.aborted ? 'the request was cancelled' : 'the sending thread stopped'))
       const n = ++next
-      ask.n = n
       return new Promise<ThreadAnswer>((resolve, reject) => {
         waiting.set(n, { handed: performance.now(), resolve, reject })
-        worker.postMessage(ask)
+        worker.postMessage({ n, post } satisfies ThreadAsk)
       })
     },
     async close() {

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { attemptDelivery, leaseFor } from '../../src/webhooks/delivery-attempt.js'
-import { offThreadSender, type OffThreadSender, type ThreadAsk } from '../../src/webhooks/send-off-thread.js'
+import type { DeliveryPost } from '../../src/webhooks/post-delivery.js'
+import { offThreadSender, type OffThreadSender } from '../../src/webhooks/send-off-thread.js'
 import { generateWebhookSecret, verifyWebhookSignature } from '../../src/webhooks/signature.js'
 import { addEndpoint, listDeliveries } from './helpers.js'
 
@@ -24,8 +25,8 @@ afterEach(async () => {
 const secret = generateWebhookSecret()
 const body = JSON.stringify({ id: 'evt_1', event: 'payment.success', created_at: '2026-11-30T00:00:00.000Z', data: { amount: 100 } })
 
-function ask(url: string, publicOnly = false): ThreadAsk {
-  return { n: 0, url, body, secret, eventId: 'evt_1', eventType: 'payment.success', deliveryId: 'del_1', signedAt: Math.floor(Date.now() / 1000), timeoutMs: 2_000, maxBodyBytes: 1024, publicOnly }
+function ask(url: string, publicOnly = false): DeliveryPost {
+  return { url, body, secret, eventId: 'evt_1', eventType: 'payment.success', deliveryId: 'del_1', signedAt: Math.floor(Date.now() / 1000), timeoutMs: 2_000, maxBodyBytes: 1024, publicOnly }
 }
 
 describe('webhook deliveries signed and sent on their own thread', () => {
