@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/gateway-config.js'
 import type { Store } from '../store/store.js'
 import type { DeliveryWorker } from '../webhooks/delivery-worker.js'
 import type { EventStreams } from '../webhooks/event-stream.js'
+import type { SendingThread } from '../webhooks/send-off-thread.js'
 import type { EventBus } from './event-bus.js'
 import type { Logger } from './logger.js'
 import type { RateLimiter } from './rate-limits.js'
@@ -29,6 +30,12 @@ export interface GatewayContext {
   b2cInFlight: Set<string>
   /** This process's name on the payout leases it takes (processes sharing a store each have their own). */
   leaseOwner: string
+  /**
+   * The thread a long-running gateway makes its outbound exchanges on (webhook deliveries, Daraja's
+   * requests), started with it and closed last; absent under a virtual clock and serverless, where
+   * they are made on the event loop.
+   */
+  sendingThread?: SendingThread
   /** The webhook delivery worker while it runs (a resend wakes it); undefined before start and after stop. */
   deliveryWorker?: DeliveryWorker
   /** The event stream hub while it runs; undefined before start and after stop. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { darajaErrorSchema } from '../schemas/daraja.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import type { RequestThread } from '../http/request-thread.js'
 import { DarajaCallError, INVALID_TOKEN_CODES } from './errors.js'
 import type { TokenCache } from './token-cache.js'
 
@@ -11,6 +12,8 @@ export interface DarajaCallOptions<T> {
   tokens: TokenCache
   timeoutMs: number
   schema: z.ZodType<T>
+  /** Where the exchange is made once it has loaded (sendRequest's `thread`); inline without one. */
+  thread?: RequestThread
 }
 
 export interface DarajaAnswer<T> {
@@ -46,10 +49,12 @@ export async function darajaCall<T>(options: DarajaCallOptions<T>): Promise<Dara
         headers: headersFor(token),
         json: options.body,
         timeoutMs: options.timeoutMs,
+        thread: options.thread,
       })
     } catch (error) {
       const message = error instanceof NetworkError ? error.message : String(error)
-      // Only a failure to connect proves Daraja never got the request.
+      // Only a failure to connect proves Daraja never got the request. A sending thread that
+      // stopped before it answered (THREAD_STOPPED) may have sent it: as unknown as a timeout.
       const neverSent = error instanceof NetworkError && !error.timedOut && NOT_SENT_CODES.has(error.code)
       throw new DarajaCallError('unreachable', null, null, message, !neverSent)
     }

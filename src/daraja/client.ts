@@ -5,6 +5,7 @@ import type { z } from 'zod'
 import { darajaCall } from './call.js'
 import { DarajaCallError } from './errors.js'
 import { TokenCache } from './token-cache.js'
+import type { RequestThread } from '../http/request-thread.js'
 
 export interface DarajaSettings {
   baseUrl: string
@@ -20,6 +21,11 @@ export interface DarajaSettings {
   timeoutMs: number
   /** The clock tokens age on (the gateway's business clock: a virtual one ages them with the emulator's); default Date.now. */
   now?: () => number
+  /**
+   * The thread to make the exchanges on once it has loaded (a long-running gateway's sending
+   * thread); inline without one, before it has loaded and after it stopped.
+   */
+  thread?: RequestThread
 }
 
 export interface StkPushInput {
@@ -67,11 +73,12 @@ export function createDarajaClient(settings: DarajaSettings): DarajaClient {
     consumerSecret: settings.consumerSecret,
     timeoutMs: settings.timeoutMs,
     now: settings.now,
+    thread: settings.thread,
   })
   // Options and bodies are written out field by field: on Node 20 an object spread followed by
   // properties the spread object lacks (`{ ...common, path }`) takes V8's slow path, 1-3 µs each;
   // the two on every STK push cost ~10 µs (bench/README.md).
-  const call = <T>(path: string, schema: z.ZodType<T>, body: unknown) => darajaCall({ baseUrl: settings.baseUrl, tokens, timeoutMs: settings.timeoutMs, path, schema, body })
+  const call = <T>(path: string, schema: z.ZodType<T>, body: unknown) => darajaCall({ baseUrl: settings.baseUrl, tokens, timeoutMs: settings.timeoutMs, path, schema, body, thread: settings.thread })
   // Timestamp and Password change once a second: computed once for every call in that second.
   let second = -1
   let current = { BusinessShortCode: settings.shortcode, Password: '', Timestamp: '' }

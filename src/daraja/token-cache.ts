@@ -1,5 +1,6 @@
 import { darajaErrorSchema, oauthResponseSchema } from '../schemas/daraja.js'
 import { NetworkError, parseJsonBody, sendRequest } from '../http/request.js'
+import type { RequestThread } from '../http/request-thread.js'
 import { DarajaCallError } from './errors.js'
 
 export interface TokenSource {
@@ -9,6 +10,8 @@ export interface TokenSource {
   timeoutMs: number
   /** When the token expires is decided on this clock; default Date.now. */
   now?: () => number
+  /** Where the fetch is made once it has loaded (sendRequest's `thread`). */
+  thread?: RequestThread
 }
 
 /**
@@ -61,6 +64,7 @@ export class TokenCache {
         headers: { authorization: `Basic ${basic}` },
         timeoutMs: this.source.timeoutMs,
         retries: 1,
+        thread: this.source.thread,
       })
     } catch (error) {
       const message = error instanceof NetworkError ? error.message : String(error)

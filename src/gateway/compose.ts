@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { GatewayConfig } from '../config/gateway-config.js'
 import { systemClock, type Clock } from '../core/clock.js'
-import { createVirtualClock } from '../utils/virtual-clock.js'
+import { createVirtualClock, isVirtualClock } from '../utils/virtual-clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { EventBus } from '../core/event-bus.js'
 import type { Logger } from '../core/logger.js'
@@ -13,6 +13,7 @@ import { LowdbStore } from '../store/lowdb-store.js'
 import type { Store } from '../store/store.js'
 import { newId } from '../utils/ids.js'
 import { sealKeyFor } from '../webhooks/seal.js'
+import { startSendingThread } from '../webhooks/send-off-thread.js'
 import { deliversTo } from '../webhooks/subscriptions.js'
 import { resolveAdminToken } from './admin-token.js'
 
@@ -29,6 +30,12 @@ export interface ComposeOptions {
   bus: 'feed' | 'local'
   /** Connections to PostgreSQL at most (a serverless instance keeps few). */
   poolMax?: number
+  /**
+   * A long-running process (`mpg serve`, `mpg worker`): its outbound exchanges (webhook deliveries,
+   * Daraja's requests) are made on a thread of its own (send-off-thread.ts). The caller closes it
+   * (context.sendingThread) once nothing more is sent; it is in `started` too.
+   */
+  sendingThread?: boolean
   /** What has started so far, undone in reverse when a later step fails. */
   started: Array<() => Promise<unknown>>
 }
@@ -110,6 +117,10 @@ export async function composeGateway(config: GatewayConfig, log: Logger, options
     }
   }
 
+  // Not under a virtual clock: its advance waits for work on this event loop, so exchanges stay here.
+  const sendingThread = options.sendingThread && !isVirtualClock(clock) ? startSendingThread() : undefined
+  if (sendingThread) started.push(() => sendingThread.close())
+
   let ownUrl = ''
   const context: GatewayContext = {
     config,
@@ -128,6 +139,7 @@ export async function composeGateway(config: GatewayConfig, log: Logger, options
       securityCredential: credentials.securityCredential,
       timeoutMs: config.darajaTimeoutMs,
       now: () => clock.now(),
+      thread: sendingThread,
     }),
     darajaUrl: darajaBaseUrl!,
     // Several processes on one database: events reach this one's streams and workers from the store.
@@ -139,6 +151,7 @@ export async function composeGateway(config: GatewayConfig, log: Logger, options
     b2cInFlight: new Set(),
     leaseOwner: newId('gw'),
     rateLimiter: createRateLimiter(config.rateLimits),
+    sendingThread,
   }
   return {
     context,

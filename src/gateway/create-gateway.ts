@@ -74,7 +74,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Runni
 }
 
 async function start(config: GatewayConfig, log: Logger, options: GatewayOptions, started: Array<() => Promise<unknown>>): Promise<RunningGateway> {
-  const composed = await composeGateway(config, log, { store: options.store, clock: options.clock, startEmulator: true, bus: 'feed', started })
+  const composed = await composeGateway(config, log, { store: options.store, clock: options.clock, startEmulator: true, bus: 'feed', sendingThread: true, started })
   const { context, emulator, admin } = composed
   const { store } = context
   let ownUrl = ''
@@ -132,6 +132,10 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
         if (context.bus instanceof StoreEventBus) context.bus.stop()
         // B2C acks still waiting for their result (none reaches this process now) are stored.
         await storeWaitingAcks(context)
+        // Last, once the requests are answered. A Daraja exchange still on it (a B2C a callback
+        // started) is answered as a timeout is: its payout stays pending, and its B2C goes again
+        // after the restart with the same OriginatorConversationID, as after a crash.
+        await context.sendingThread?.close()
         await emulator?.close()
         await store.close()
       })()

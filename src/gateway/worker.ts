@@ -46,7 +46,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   const log = options.logger ?? createLogger({ json: true, silent: true })
   const started: Array<() => Promise<unknown>> = []
   try {
-    const { context } = await composeGateway(config, log, { startEmulator: false, bus: 'feed', started })
+    const { context } = await composeGateway(config, log, { startEmulator: false, bus: 'feed', sendingThread: true, started })
     if (context.bus instanceof StoreEventBus) {
       const bus = context.bus
       await bus.start()

@@ -5,6 +5,7 @@
 import { lookup as dnsLookup } from 'node:dns'
 import { isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
+import type { RequestThread } from './request-thread.js'
 
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -30,6 +31,12 @@ export interface OutboundRequest {
    * Pass the same function each time: connections are pooled per function.
    */
   allowAddress?: (address: string) => boolean
+  /**
+   * Make the exchange on this thread once it has loaded (request-thread.ts), not on the caller's
+   * event loop; until then, after it stops, and for a request with a signal or an address check
+   * (neither can cross to a thread), inline.
+   */
+  thread?: RequestThread
 }
 
 export interface OutboundResponse {
@@ -348,6 +355,10 @@ class Exchange {
  * its own); whatever it throws on the way is a rejection, as from an async function.
  */
 function attempt(req: OutboundRequest): Promise<OutboundResponse> {
+  if (req.thread !== undefined && req.signal === undefined && req.allowAddress === undefined && req.thread.usable()) {
+    const { headers, body } = payloadOf(req)
+    return req.thread.exchange({ method: req.method, url: req.url, headers, body, timeoutMs: req.timeoutMs, maxBodyBytes: req.maxBodyBytes })
+  }
   if (undici === undefined) return loadUndici().then(() => attempt(req))
   try {
     return dispatchOnce(req, undici)
@@ -365,13 +376,7 @@ function dispatchOnce(req: OutboundRequest, lib: typeof import('undici')): Promi
     }
   }
   if (req.signal?.aborted) throw toNetworkError(ABORTED(), req.timeoutMs, false)
-  let headers = req.headers
-  let body = req.body
-  if (body === undefined && req.json !== undefined) {
-    body = JSON.stringify(req.json)
-    if (!headers) headers = JSON_CONTENT_TYPE
-    else if (!hasContentType(headers)) headers = withJsonContentType(headers)
-  }
+  const { headers, body } = payloadOf(req)
   const { origin, path } = splitUrl(req.url)
   const exchange = new Exchange(req)
   dispatcherFor(lib, req.allowAddress).dispatch(
@@ -379,6 +384,13 @@ function dispatchOnce(req: OutboundRequest, lib: typeof import('undici')): Promi
     exchange as unknown as Dispatcher.DispatchHandler,
   )
   return exchange.promise
+}
+
+/** The bytes to send and their headers: `json` serialised, with its content type unless the caller named one. */
+function payloadOf(req: OutboundRequest): { headers: Record<string, string> | undefined; body: string | Buffer | undefined } {
+  if (req.body !== undefined || req.json === undefined) return { headers: req.headers, body: req.body }
+  const headers = !req.headers ? JSON_CONTENT_TYPE : hasContentType(req.headers) ? req.headers : withJsonContentType(req.headers)
+  return { headers, body: JSON.stringify(req.json) }
 }
 
 /** Shared by every JSON request without headers of its own (undici only reads it). */

@@ -7,7 +7,7 @@ import { serializeEvent } from './event-body.js'
 import { outcomeCanChangeHealth, recordEndpointOutcome } from './endpoint-health.js'
 import { sealKeyFor, unseal } from './seal.js'
 import { postDelivery, type DeliveryPost } from './post-delivery.js'
-import type { OffThreadSender, ThreadAnswer } from './send-off-thread.js'
+import type { SendingThread, ThreadAnswer } from './send-off-thread.js'
 import { checkWebhookUrl, type UrlCheck } from './url-policy.js'
 
 /** First bytes of a receiver's answer kept with each attempt. */
@@ -50,8 +50,8 @@ export interface AttemptOptions {
    * the attempts answered within a few milliseconds of one another together (see delivery-worker.ts).
    */
   beforeRecording?: () => Promise<void>
-  /** Signs and POSTs on a thread of its own (the long-running worker's) instead of this event loop. */
-  sender?: OffThreadSender
+  /** Signs and POSTs on the gateway's sending thread (a long-running gateway's) instead of this event loop. */
+  sender?: SendingThread
 }
 
 /** How one attempt ended; `delivery` is the stored record after it, where there is one. */
@@ -200,7 +200,7 @@ function attemptOf(at: string, statusCode: number | null, durationMs: number, er
   return { at, status_code: statusCode, error, response_body: responseBody, duration_ms: durationMs }
 }
 
-async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal, sender?: OffThreadSender): Promise<DeliveryAttempt> {
+async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventRecord, url: string, secret: string, signal: AbortSignal, sender?: SendingThread): Promise<DeliveryAttempt> {
   const at = isoNow(ctx.clock)
   const allowPrivate = ctx.config.allowPrivateWebhookUrls
   // Checked again at delivery (the policy or DNS may have changed since the endpoint was created),
@@ -223,7 +223,7 @@ async function send(ctx: GatewayContext, delivery: DeliveryRecord, event: EventR
   let answer: ThreadAnswer | undefined
   if (sender?.usable()) {
     try {
-      answer = await sender.send(post)
+      answer = await sender.send(post, signal)
     } catch (error) {
       // Stopping: the caller gives the delivery back. A thread that died: sent from here instead.
       if (signal.aborted || sender.alive) throw error

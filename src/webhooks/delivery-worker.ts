@@ -4,7 +4,6 @@ import type { DeliveryRecord, EventRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
 import { isVirtualClock } from '../utils/virtual-clock.js'
 import { attemptDelivery, leaseFor } from './delivery-attempt.js'
-import { offThreadSender } from './send-off-thread.js'
 
 /** How long stop() lets attempts in flight finish before aborting them (they stay pending). */
 const STOP_GRACE_MS = 2000
@@ -92,9 +91,10 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
   // Scheduling started by an event is work a virtual clock's advance waits for.
   const track = <T>(work: Promise<T>) => ctx.clock.track?.(work) ?? work
   const virtual = isVirtualClock(ctx.clock)
-  // Deliveries are signed and POSTed on a thread of their own (send-off-thread.ts); under a
-  // virtual clock (its advance waits for work on this event loop) and serverless, on this one.
-  const sender = virtual || ctx.serverless ? undefined : offThreadSender(abort.signal)
+  // Deliveries are signed and POSTed on the gateway's sending thread (send-off-thread.ts) when it
+  // has one; under a virtual clock (its advance waits for work on this event loop) and serverless
+  // it has none, and they are sent on this event loop.
+  const sender = ctx.sendingThread
   let stopped = false
   let stopping: Promise<void> | undefined
   /** The current recording window (machine clock only: a virtual clock records each attempt at once). */
@@ -268,7 +268,6 @@ export function startDeliveryWorker(ctx: GatewayContext): DeliveryWorker {
           abort.abort()
           await Promise.allSettled(running.values())
         }
-        await sender?.close()
         if (ctx.deliveryWorker === worker) ctx.deliveryWorker = undefined
       })()
       return stopping

@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { NetworkError, type OutboundResponse } from '../http/request.js'
+import { THREAD_STOPPED, type RequestThread, type ThreadRequest, type ThreadResponse } from '../http/request-thread.js'
 import type { DeliveryPost, DeliveryReply } from './post-delivery.js'
 
-/** What the delivery worker posts to the sending thread (send-thread.ts); `n` says which answer is its. */
-export interface ThreadAsk {
-  n: number
-  post: DeliveryPost
-}
+/**
+ * What the event loop posts to the sending thread (send-thread.ts): a webhook delivery to sign and
+ * POST, or a plain request (the Daraja client's), handed over at `handedAt` (wall clock). `n` says
+ * which answer is its.
+ */
+export type ThreadAsk = { n: number; post: DeliveryPost } | { n: number; request: ThreadRequest; handedAt: number }
 
 /** What the thread posts back. */
-export type ThreadReply = DeliveryReply & { n: number }
+export type ThreadReply = (DeliveryReply & { n: number }) | { n: number; response: ThreadResponse }
 
 /**
  * A reply with the attempt's duration as the event loop saw it: from the hand-over to the reply's
@@ -19,16 +22,16 @@ export type ThreadReply = DeliveryReply & { n: number }
  */
 export type ThreadAnswer = DeliveryReply & { durationMs: number }
 
-export interface OffThreadSender {
-  /** False once the thread has stopped (it failed, or close()): deliveries are then sent on the event loop. */
+export interface SendingThread extends RequestThread {
+  /** False once the thread has stopped (it failed, or close()): exchanges are then made on the event loop. */
   readonly alive: boolean
   /**
    * Whether to send through the thread now: true once it has loaded. Until then (0.1-0.3 s after
-   * the sender is made) deliveries are sent on the event loop, so none waits for the thread.
+   * it is started) exchanges are made on the event loop, so none waits for the thread to load.
    */
   usable(): boolean
-  /** Rejects when the thread stops, or the worker's signal aborts, before the answer. */
-  send(post: DeliveryPost): Promise<ThreadAnswer>
+  /** A delivery signed and POSTed on the thread; rejects when the thread stops, or `signal` aborts, before the answer. */
+  send(post: DeliveryPost, signal: AbortSignal): Promise<ThreadAnswer>
   close(): Promise<void>
 }
 
@@ -41,63 +44,123 @@ function threadFile(): URL {
   return places.find((place) => existsSync(fileURLToPath(place))) ?? places[0]
 }
 
+interface Waiting {
+  reply(reply: ThreadReply): void
+  /** The thread stopped, or the delivery's signal aborted. */
+  fail(message: string): void
+  /** The delivery's signal's set of waiting sends (left when it settles). */
+  watched?: Set<number>
+}
+
+const CANCELLED = 'the request was cancelled'
+const STOPPED = 'the sending thread stopped'
+
 /**
- * Webhook deliveries signed and POSTed on a thread of their own, started with the sender: the
- * gateway's event loop posts the body and reads the answer, and the thread does the two HMACs and
- * the exchange through the same outbound path (sendRequest). At saturation the event loop is the
- * full flow's limit, and a payment's two deliveries were ~15% of it (bench/README.md). When the
- * worker's signal aborts (it stops), sends waiting reject at once; a request the thread had sent
- * may still reach its receiver, and the delivery, left pending, is attempted again after the
- * restart (at-least-once, as an attempt cut off by a crash always was). `threadModule` is the
- * thread's code: send-thread.js, or in tests one that fails.
+ * The gateway's sending thread, started with a long-running gateway: its event loop hands over
+ * the exchanges it would otherwise make itself, and reads the answers. At saturation the event
+ * loop is the full flow's limit (bench/README.md). Two kinds cross:
+ * - webhook deliveries: the thread does the two HMACs and the POST. When the delivery worker's
+ *   signal aborts (it stops), its sends waiting reject at once; a request the thread had sent may
+ *   still reach its receiver, and the delivery, left pending, is attempted again after the restart
+ *   (at-least-once, as an attempt cut off by a crash always was).
+ * - plain requests (sendRequest's `thread`: the Daraja client's STK pushes, B2Cs, token and
+ *   queries), each with its deadline counted here from the hand-over. One the thread may have sent
+ *   when it stops or the deadline passes is answered as a timeout is (request-thread.ts), never
+ *   sent again from here.
+ * Every exchange goes through the same outbound path (sendRequest) on the thread. `threadModule` is
+ * the thread's code: send-thread.js, or in tests one that fails.
  */
-export function offThreadSender(signal: AbortSignal, threadModule: URL = threadFile()): OffThreadSender {
+export function startSendingThread(threadModule: URL = threadFile()): SendingThread {
   let alive = true
   let ready = false
   let next = 0
-  const waiting = new Map<number, { handed: number; resolve: (a: ThreadAnswer) => void; reject: (e: Error) => void }>()
-  const failAll = (error: Error) => {
-    for (const w of waiting.values()) w.reject(error)
-    waiting.clear()
+  const waiting = new Map<number, Waiting>()
+  const settle = (n: number): Waiting | undefined => {
+    const entry = waiting.get(n)
+    if (entry === undefined) return undefined
+    waiting.delete(n)
+    entry.watched?.delete(n)
+    return entry
   }
-  const stopped = (error: Error) => {
+  const stopped = () => {
     alive = false
-    failAll(error)
+    for (const n of [...waiting.keys()]) settle(n)?.fail(STOPPED)
   }
-  const start = (): Worker => {
-    const w = new Worker(threadModule)
-    // The thread never keeps the process alive: stop() ends it, and an exit ends it anyway.
-    w.unref()
-    w.on('message', (reply: ThreadReply | { ready: true }) => {
-      if ('ready' in reply) {
-        ready = true
-        return
-      }
-      const entry = waiting.get(reply.n)
-      if (!entry) return
-      waiting.delete(reply.n)
-      entry.resolve({ ...reply, durationMs: performance.now() - entry.handed })
-    })
-    w.on('error', stopped)
-    w.on('exit', () => stopped(new Error('the sending thread stopped')))
-    return w
+  /** Each delivery worker's signal, with the sends waiting under it: one listener per signal. */
+  const bySignal = new WeakMap<AbortSignal, Set<number>>()
+  const watch = (signal: AbortSignal, n: number): Set<number> => {
+    let set = bySignal.get(signal)
+    if (set === undefined) {
+      const mine = new Set<number>()
+      set = mine
+      bySignal.set(signal, mine)
+      signal.addEventListener('abort', () => {
+        for (const each of [...mine]) settle(each)?.fail(CANCELLED)
+      }, { once: true })
+    }
+    set.add(n)
+    return set
   }
-  signal.addEventListener('abort', () => failAll(new Error('the request was cancelled')), { once: true })
-  // Started now, not at the first delivery: the first deliveries are sent inline while it loads.
-  const worker = start()
+
+  const worker = new Worker(threadModule)
+  // The thread never keeps the process alive: close() ends it, and an exit ends it anyway.
+  worker.unref()
+  worker.on('message', (reply: ThreadReply | { ready: true }) => {
+    if ('ready' in reply) {
+      ready = true
+      return
+    }
+    settle(reply.n)?.reply(reply)
+  })
+  worker.on('error', stopped)
+  worker.on('exit', stopped)
+
+  const hand = (n: number, entry: Waiting, ask: ThreadAsk) => {
+    waiting.set(n, entry)
+    worker.postMessage(ask)
+  }
+
   return {
     get alive() {
       return alive
     },
     usable() {
-      return alive && ready && !signal.aborted
+      return alive && ready
     },
-    send(post) {
-      if (signal.aborted || !alive) return Promise.reject(new Error(signal.aborted ? 'the request was cancelled' : 'the sending thread stopped'))
+    send(post, signal) {
+      if (signal.aborted || !alive) return Promise.reject(new Error(signal.aborted ? CANCELLED : STOPPED))
       const n = ++next
       return new Promise<ThreadAnswer>((resolve, reject) => {
-        waiting.set(n, { handed: performance.now(), resolve, reject })
-        worker.postMessage({ n, post } satisfies ThreadAsk)
+        const handed = performance.now()
+        hand(n, {
+          reply: (reply) => resolve({ ...(reply as DeliveryReply), durationMs: performance.now() - handed }),
+          fail: (message) => reject(new Error(message)),
+          watched: watch(signal, n),
+        }, { n, post })
+      })
+    },
+    exchange(req) {
+      if (!alive) return Promise.reject(new NetworkError(STOPPED, THREAD_STOPPED, false))
+      const n = ++next
+      return new Promise<OutboundResponse>((resolve, reject) => {
+        const handed = performance.now()
+        // The deadline, held here: the thread's own timer starts only when it takes the request.
+        const timer = setTimeout(() => {
+          if (settle(n)) reject(new NetworkError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT', true))
+        }, req.timeoutMs)
+        timer.unref()
+        hand(n, {
+          reply: (reply) => {
+            clearTimeout(timer)
+            const res = (reply as { response: ThreadResponse }).response
+            if ('failed' in res) reject(new NetworkError(res.failed.message, res.failed.code, res.failed.timedOut))
+            else resolve({ status: res.status, headers: res.headers, body: res.body, truncated: res.truncated, durationMs: performance.now() - handed })
+          },
+          fail: (message) => {
+            clearTimeout(timer)
+            reject(new NetworkError(message, THREAD_STOPPED, false))
+          },
+        }, { n, request: req, handedAt: Date.now() })
       })
     },
     async close() {

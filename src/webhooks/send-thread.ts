@@ -1,18 +1,26 @@
 import { parentPort } from 'node:worker_threads'
+import { exchangeOnThisThread } from '../http/request-thread.js'
 import { postDelivery } from './post-delivery.js'
 import type { ThreadAsk, ThreadReply } from './send-off-thread.js'
 
 /**
- * The thread that signs and POSTs webhook deliveries for the delivery worker (send-off-thread.ts):
- * the same postDelivery as an inline send, off the gateway's event loop.
+ * The gateway's sending thread (send-off-thread.ts): webhook deliveries signed and POSTed by the
+ * same postDelivery as an inline send, and the Daraja client's requests sent by the same
+ * sendRequest, off the gateway's event loop.
  */
 const port = parentPort!
-port.on('message', ({ n, post }: ThreadAsk) => {
+port.on('message', (ask: ThreadAsk) => {
+  const { n } = ask
+  if ('request' in ask) {
+    // exchangeOnThisThread answers every failure as a reply; it does not reject.
+    void exchangeOnThisThread(ask.request, ask.handedAt).then((response) => port.postMessage({ n, response } satisfies ThreadReply))
+    return
+  }
   // A throw before the send (none is expected) answers as an error instead of ending the thread.
-  postDelivery(post).then(
+  postDelivery(ask.post).then(
     (reply) => port.postMessage({ n, ...reply } satisfies ThreadReply),
     (error: unknown) => port.postMessage({ n, error: error instanceof Error ? error.message : String(error) } satisfies ThreadReply),
   )
 })
-// Loaded: the delivery worker sends through this thread from now on (inline until then).
+// Loaded: the gateway hands its exchanges to this thread from now on (made inline until then).
 port.postMessage({ ready: true })

@@ -4,12 +4,13 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { removeDir, startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { attemptDelivery, leaseFor } from '../../src/webhooks/delivery-attempt.js'
 import type { DeliveryPost } from '../../src/webhooks/post-delivery.js'
-import { offThreadSender, type OffThreadSender } from '../../src/webhooks/send-off-thread.js'
+import { startSendingThread, type SendingThread } from '../../src/webhooks/send-off-thread.js'
 import { generateWebhookSecret, verifyWebhookSignature } from '../../src/webhooks/signature.js'
 import { addEndpoint, listDeliveries } from './helpers.js'
 
 let receiver: CallbackReceiver | undefined
-let sender: OffThreadSender | undefined
+let sender: SendingThread | undefined
+const live = new AbortController().signal
 let gw: TestGateway | undefined
 
 afterEach(async () => {
@@ -33,11 +34,11 @@ describe('webhook deliveries signed and sent on their own thread', () => {
   it('reaches a real receiver with the body byte for byte and both signatures valid, and brings its answer back', async () => {
     receiver = await startCallbackReceiver()
     receiver.answerWith({ status: 202, body: 'thanks' })
-    sender = offThreadSender(new AbortController().signal)
+    sender = startSendingThread()
     // Not usable before it has loaded (deliveries go inline meanwhile), then usable.
     expect(sender.usable()).toBe(false)
     await waitFor(() => sender!.usable(), { what: 'the thread to load' })
-    const answer = await sender.send(ask(`${receiver.url}/hooks`))
+    const answer = await sender.send(ask(`${receiver.url}/hooks`), live)
     expect(answer).toMatchObject({ status: 202, body: 'thanks', location: null })
     const [got] = receiver.received()
     expect(got.text).toBe(body)
@@ -50,11 +51,11 @@ describe('webhook deliveries signed and sent on their own thread', () => {
 
   it("an answer is timed on the event loop's side, from the hand-over to the answer back: a wait for the thread (here, to load) is in it", async () => {
     receiver = await startCallbackReceiver()
-    sender = offThreadSender(new AbortController().signal)
+    sender = startSendingThread()
     for (const url of [`${receiver.url}/hooks`, 'http://127.0.0.1:1/hooks']) {
       // Handed over at once: the thread has not loaded yet the first time.
       const handed = performance.now()
-      const answer = await sender.send(ask(url))
+      const answer = await sender.send(ask(url), live)
       const back = performance.now() - handed
       expect(answer).toMatchObject(url.endsWith(':1/hooks') ? { error: expect.stringContaining('ECONNREFUSED') } : { status: 200 })
       // A few ms of slack for the await's own turn (a minor GC may fall in it); the thread's own timing read ~10x less.
@@ -66,34 +67,34 @@ describe('webhook deliveries signed and sent on their own thread', () => {
   it("a redirect's Location comes back (not followed); a refused connection and a private address refused at connect time come back as errors", async () => {
     receiver = await startCallbackReceiver()
     receiver.answerWith({ status: 302, headers: { location: 'https://elsewhere.example/x' } })
-    sender = offThreadSender(new AbortController().signal)
-    expect(await sender.send(ask(`${receiver.url}/hooks`))).toMatchObject({ status: 302, location: 'https://elsewhere.example/x' })
+    sender = startSendingThread()
+    expect(await sender.send(ask(`${receiver.url}/hooks`), live)).toMatchObject({ status: 302, location: 'https://elsewhere.example/x' })
     expect(receiver.received()).toHaveLength(1)
     // 127.0.0.1 is not public: refused before any byte is sent.
-    const refused = await sender.send(ask(`${receiver.url}/hooks`, true))
+    const refused = await sender.send(ask(`${receiver.url}/hooks`, true), live)
     expect(refused).toMatchObject({ error: expect.stringContaining('EADDRNOTALLOWED') })
     expect(receiver.received()).toHaveLength(1)
     const gone = await startCallbackReceiver()
     await gone.close()
-    expect(await sender.send(ask(`${gone.url}/hooks`))).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') })
+    expect(await sender.send(ask(`${gone.url}/hooks`), live)).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') })
   })
 
   it('a send waiting for a slow receiver is rejected at once when the signal aborts; a closed sender is not alive and refuses sends', async () => {
     receiver = await startCallbackReceiver()
     receiver.answerWith({ status: 200, delayMs: 1_500 })
     const stop = new AbortController()
-    sender = offThreadSender(stop.signal)
-    const waiting = sender.send(ask(`${receiver.url}/hooks`))
+    sender = startSendingThread()
+    const waiting = sender.send(ask(`${receiver.url}/hooks`), stop.signal)
     await receiver.waitFor(1)
     const before = Date.now()
     stop.abort()
     await expect(waiting).rejects.toThrow(/cancelled/)
     expect(Date.now() - before).toBeLessThan(500)
-    const other = offThreadSender(new AbortController().signal)
+    const other = startSendingThread()
     expect(other.alive).toBe(true)
     await other.close()
     expect(other.alive).toBe(false)
-    await expect(other.send(ask(`${receiver.url}/hooks`))).rejects.toThrow(/stopped/)
+    await expect(other.send(ask(`${receiver.url}/hooks`), live)).rejects.toThrow(/stopped/)
   })
 })
 
@@ -112,7 +113,7 @@ describe('a sending thread that dies', () => {
     }, { what: 'the payment.failed delivery to be stored' })
     expect(due).toMatchObject({ status: 'pending', attempts: [] })
 
-    sender = offThreadSender(new AbortController().signal, new URL('../fixtures/threads/dies-on-first-send.mjs', import.meta.url))
+    sender = startSendingThread(new URL('../fixtures/threads/dies-on-first-send.mjs', import.meta.url))
     await waitFor(() => sender!.usable(), { what: 'the dying thread to load' })
     const ctx = gw.context
     const outcome = await attemptDelivery(ctx, due.id, { owner: 'test-worker', leaseMs: leaseFor(ctx.config.webhookTimeoutMs), signal: new AbortController().signal, sender })
