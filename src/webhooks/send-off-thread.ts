@@ -105,19 +105,27 @@ export function startSendingThread(threadModule: URL = threadFile()): SendingThr
   const worker = new Worker(threadModule)
   // The thread never keeps the process alive: close() ends it, and an exit ends it anyway.
   worker.unref()
-  worker.on('message', (reply: ThreadReply | { ready: true }) => {
-    if ('ready' in reply) {
+  worker.on('message', (replies: ThreadReply[] | { ready: true }) => {
+    if ('ready' in replies) {
       ready = true
       return
     }
-    settle(reply.n)?.reply(reply)
+    for (const reply of replies) settle(reply.n)?.reply(reply)
   })
   worker.on('error', stopped)
   worker.on('exit', stopped)
 
+  // What is handed over in one turn of the event loop crosses as one message: each message costs
+  // both threads a wake-up and a copy of its own, whatever its size.
+  let outbox: ThreadAsk[] = []
+  const flush = () => {
+    const asks = outbox
+    outbox = []
+    worker.postMessage(asks)
+  }
   const hand = (n: number, entry: Waiting, ask: ThreadAsk) => {
     waiting.set(n, entry)
-    worker.postMessage(ask)
+    if (outbox.push(ask) === 1) setImmediate(flush)
   }
 
   return {

@@ -9,18 +9,31 @@ import type { ThreadAsk, ThreadReply } from './send-off-thread.js'
  * sendRequest, off the gateway's event loop.
  */
 const port = parentPort!
-port.on('message', (ask: ThreadAsk) => {
+// Answers ready in one turn go back as one message, as the asks come (send-off-thread.ts).
+let outbox: ThreadReply[] = []
+const flush = () => {
+  const replies = outbox
+  outbox = []
+  port.postMessage(replies)
+}
+const answer = (reply: ThreadReply) => {
+  if (outbox.push(reply) === 1) setImmediate(flush)
+}
+const take = (ask: ThreadAsk) => {
   const { n } = ask
   if ('request' in ask) {
     // exchangeOnThisThread answers every failure as a reply; it does not reject.
-    void exchangeOnThisThread(ask.request, ask.handedAt).then((response) => port.postMessage({ n, response } satisfies ThreadReply))
+    void exchangeOnThisThread(ask.request, ask.handedAt).then((response) => answer({ n, response }))
     return
   }
   // A throw before the send (none is expected) answers as an error instead of ending the thread.
   postDelivery(ask.post).then(
-    (reply) => port.postMessage({ n, ...reply } satisfies ThreadReply),
-    (error: unknown) => port.postMessage({ n, error: error instanceof Error ? error.message : String(error) } satisfies ThreadReply),
+    (reply) => answer({ n, ...reply }),
+    (error: unknown) => answer({ n, error: error instanceof Error ? error.message : String(error) }),
   )
+}
+port.on('message', (asks: ThreadAsk[]) => {
+  for (const ask of asks) take(ask)
 })
 // Loaded: the gateway hands its exchanges to this thread from now on (made inline until then).
 port.postMessage({ ready: true })
