@@ -1,25 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { createDarajaClient, type DarajaClient } from '../../src/daraja/client.js'
+import type { DarajaClient } from '../../src/daraja/client.js'
 import { DarajaCallError, isDuplicateRequest, isTransient } from '../../src/daraja/errors.js'
 import { SANDBOX_PASSKEY } from '../../src/schemas/daraja.js'
+import { emulatorClient } from '../helpers/daraja-client.js'
 
 let emulator: RunningEmulator
 let client: DarajaClient
 beforeEach(async () => {
   emulator = await startEmulator({ callbackDelayMs: 20 })
-  client = createDarajaClient({
-    baseUrl: emulator.url,
-    consumerKey: emulator.credentials.consumerKey,
-    consumerSecret: emulator.credentials.consumerSecret,
-    shortcode: '174379',
-    passkey: SANDBOX_PASSKEY,
-    transactionType: 'CustomerPayBillOnline',
-    b2cShortcode: emulator.credentials.b2cShortcode,
-    initiatorName: emulator.credentials.initiatorName,
-    securityCredential: emulator.credentials.securityCredential,
-    timeoutMs: 2000,
-  })
+  client = emulatorClient(emulator)
 })
 afterEach(async () => {
   await emulator.close()

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { createDarajaClient, type DarajaClient } from '../../src/daraja/client.js'
+import type { DarajaClient } from '../../src/daraja/client.js'
 import { DarajaCallError } from '../../src/daraja/errors.js'
 import { NetworkError } from '../../src/http/request.js'
 import type { RequestThread } from '../../src/http/request-thread.js'
-import { SANDBOX_PASSKEY } from '../../src/schemas/daraja.js'
 import { startSendingThread, type SendingThread } from '../../src/webhooks/send-off-thread.js'
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js'
+import { emulatorClient } from '../helpers/daraja-client.js'
 import { waitFor } from '../helpers/gateway.js'
 
 /**
@@ -43,19 +43,7 @@ function counted(t: SendingThread): RequestThread & { handed: string[] } {
 }
 
 function clientOn(on: RequestThread | undefined, timeoutMs = 2000): DarajaClient {
-  return createDarajaClient({
-    baseUrl: emulator.url,
-    consumerKey: emulator.credentials.consumerKey,
-    consumerSecret: emulator.credentials.consumerSecret,
-    shortcode: '174379',
-    passkey: SANDBOX_PASSKEY,
-    transactionType: 'CustomerPayBillOnline',
-    b2cShortcode: emulator.credentials.b2cShortcode,
-    initiatorName: emulator.credentials.initiatorName,
-    securityCredential: emulator.credentials.securityCredential,
-    timeoutMs,
-    thread: on,
-  })
+  return emulatorClient(emulator, { timeoutMs, thread: on })
 }
 
 const push = { phone: '254712345678', amount: 10, reference: 'R', description: 'D', callbackUrl: 'http://127.0.0.1:1/cb' }
