@@ -35,19 +35,28 @@ export interface RequestThread {
 export const THREAD_STOPPED = 'ETHREADSTOPPED'
 
 /**
+ * What is left on the thread of a deadline of `timeoutMs` that the event loop counts from
+ * `handedAt` (the wall clock both threads share): a wait for the thread is spent from it.
+ */
+export function timeLeft(timeoutMs: number, handedAt: number): number {
+  return timeoutMs - (Date.now() - handedAt)
+}
+
+/**
  * The thread's side: the request sent through sendRequest with what is left of its deadline, which
  * the event loop counts from the hand-over (`handedAt`, the wall clock both threads share). A
  * request whose deadline passed while it waited for the thread is not sent at all: the event loop
  * has already given up on it (and told its caller the outcome is unknown).
  */
 export async function exchangeOnThisThread(req: ThreadRequest, handedAt: number): Promise<ThreadResponse> {
-  const left = req.timeoutMs - (Date.now() - handedAt)
+  const left = timeLeft(req.timeoutMs, handedAt)
   if (left <= 0) return { failed: { message: `no answer within ${req.timeoutMs} ms`, code: 'ETIMEDOUT', timedOut: true } }
   try {
     const res = await sendRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, timeoutMs: left, maxBodyBytes: req.maxBodyBytes })
     return { status: res.status, headers: res.headers, body: res.body, truncated: res.truncated }
   } catch (error) {
-    if (error instanceof NetworkError) return { failed: { message: error.message, code: error.code, timedOut: error.timedOut } }
+    // A timeout is worded with the request's own deadline, not what was left of it here.
+    if (error instanceof NetworkError) return { failed: { message: error.timedOut ? `no answer within ${req.timeoutMs} ms` : error.message, code: error.code, timedOut: error.timedOut } }
     return { failed: { message: error instanceof Error ? error.message : String(error), code: 'ECONNERROR', timedOut: false } }
   }
 }

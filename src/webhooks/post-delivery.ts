@@ -22,9 +22,11 @@ export type DeliveryReply = { status: number; body: string; location: string | n
 
 /**
  * Signs and POSTs one delivery through the one outbound path (sendRequest). A failure to reach the
- * receiver is a reply (`error`), not a throw; only a send cut off by `signal` throws.
+ * receiver is a reply (`error`), not a throw; only a send cut off by `signal` throws. `timeoutMs` is
+ * what is left of the delivery's timeout (on the sending thread, less the wait for it); a timeout
+ * is worded with the delivery's own.
  */
-export async function postDelivery(post: DeliveryPost, signal?: AbortSignal): Promise<DeliveryReply> {
+export async function postDelivery(post: DeliveryPost, signal?: AbortSignal, timeoutMs = post.timeoutMs): Promise<DeliveryReply> {
   // The signature headers' object, with the others added (not spread into a new one).
   const headers = signatureHeaders(post.secret, { id: post.eventId, timestamp: post.signedAt, rawBody: post.body, event: post.eventType })
   headers['content-type'] = 'application/json'
@@ -36,7 +38,7 @@ export async function postDelivery(post: DeliveryPost, signal?: AbortSignal): Pr
       url: post.url,
       body: post.body,
       headers,
-      timeoutMs: post.timeoutMs,
+      timeoutMs,
       maxBodyBytes: post.maxBodyBytes,
       signal,
       allowAddress: post.publicOnly ? isPublicAddress : undefined,
@@ -45,6 +47,7 @@ export async function postDelivery(post: DeliveryPost, signal?: AbortSignal): Pr
     return { status: res.status, body: res.body, location }
   } catch (error) {
     if (signal?.aborted) throw error
-    return { error: error instanceof NetworkError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error) }
+    if (error instanceof NetworkError) return { error: `${error.code}: ${error.timedOut ? `no answer within ${post.timeoutMs} ms` : error.message}` }
+    return { error: error instanceof Error ? error.message : String(error) }
   }
 }

@@ -10,7 +10,7 @@ import type { DeliveryPost, DeliveryReply } from './post-delivery.js'
  * POST, or a plain request (the Daraja client's), handed over at `handedAt` (wall clock). `n` says
  * which answer is its.
  */
-export type ThreadAsk = { n: number; post: DeliveryPost } | { n: number; request: ThreadRequest; handedAt: number }
+export type ThreadAsk = { n: number; handedAt: number } & ({ post: DeliveryPost } | { request: ThreadRequest })
 
 /** What the thread posts back. */
 export type ThreadReply = (DeliveryReply & { n: number }) | { n: number; response: ThreadResponse }
@@ -144,7 +144,7 @@ export function startSendingThread(threadModule: URL = threadFile()): SendingThr
           reply: (reply) => resolve({ ...(reply as DeliveryReply), durationMs: performance.now() - handed }),
           fail: (message) => reject(new Error(message)),
           watched: watch(signal, n),
-        }, { n, post })
+        }, { n, post, handedAt: Date.now() })
       })
     },
     exchange(req) {

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import { exchangeOnThisThread } from '../http/request-thread.js'
+import { exchangeOnThisThread, timeLeft } from '../http/request-thread.js'
 import { postDelivery } from './post-delivery.js'
 import type { ThreadAsk, ThreadReply } from './send-off-thread.js'
 
@@ -26,8 +26,14 @@ const take = (ask: ThreadAsk) => {
     void exchangeOnThisThread(ask.request, ask.handedAt).then((response) => answer({ n, response }))
     return
   }
+  // Its timeout counts from the hand-over, as a request's does: a wait for this thread is in it.
+  const left = timeLeft(ask.post.timeoutMs, ask.handedAt)
+  if (left <= 0) {
+    answer({ n, error: `ETIMEDOUT: no answer within ${ask.post.timeoutMs} ms` })
+    return
+  }
   // A throw before the send (none is expected) answers as an error instead of ending the thread.
-  postDelivery(ask.post).then(
+  postDelivery(ask.post, undefined, left).then(
     (reply) => answer({ n, ...reply }),
     (error: unknown) => answer({ n, error: error instanceof Error ? error.message : String(error) }),
   )

@@ -96,6 +96,18 @@ describe('webhook deliveries signed and sent on their own thread', () => {
     expect(other.alive).toBe(false)
     await expect(other.send(ask(`${receiver.url}/hooks`), live)).rejects.toThrow(/stopped/)
   })
+
+  it('its timeout counts from the hand-over: a delivery whose time passed while it waited for the thread is not sent', async () => {
+    receiver = await startCallbackReceiver()
+    // Loads 800 ms late: the delivery waits for it in the thread's port.
+    sender = startSendingThread(new URL('../fixtures/threads/slow-to-load.mjs', import.meta.url))
+    const answer = await sender.send({ ...ask(`${receiver.url}/late`), timeoutMs: 100 }, live)
+    expect(answer).toMatchObject({ error: expect.stringContaining('ETIMEDOUT') })
+    // Sent only once the thread is up, so the receiver's next request is the one after.
+    const after = await sender.send(ask(`${receiver.url}/after`), live)
+    expect(after).toMatchObject({ status: 200 })
+    expect(receiver.received().map((r) => r.path)).toEqual(['/after'])
+  })
 })
 
 describe('a sending thread that dies', () => {
