@@ -124,9 +124,12 @@ export async function stkPush(ctx: GatewayContext, request: StkPushRequest): Pro
     // come after Daraja took the push: the key stays claimed by this pending payment, and a
     // retry (or the start-up after a crash) replays it rather than prompting the phone twice.
     if (!(error instanceof DarajaCallError)) throw error
-    // Daraja refused (or provably never got) the push: a 5xx answer does not consume the key.
-    if (scope) await ctx.store.deleteIdempotency(scope)
+    // Daraja refused (or provably never got) the push: a 5xx answer does not consume the key. The
+    // refusal is stored first: a crash or a failed write between the two leaves the key in flight
+    // on a payment failed with Daraja's refusal, which start-up recovery releases
+    // (settleInterruptedRequests), never a released key on a payment still pending.
     await markRefused(ctx, transaction.id, error)
+    if (scope) await ctx.store.deleteIdempotency(scope)
     const code = error.errorCode ? `${error.errorCode}: ` : ''
     throw new DomainError(
       'upstream',
