@@ -129,7 +129,8 @@ const delayList = (name: string, defaults: number[]) =>
     .transform((s) => s.split(',').map((part) => Number(part.trim())))
     .default(defaults)
 
-const envSchema = z.object({
+/** Every environment variable the gateway reads, and its default: the README's configuration table lists each (test/docs). */
+export const gatewayEnvSchema = z.object({
   PORT: int('PORT', 0, 65535).default(8787),
   HOST: text('HOST').default('127.0.0.1'),
   MPG_DATA_DIR: text('MPG_DATA_DIR').default('.mpg'),
@@ -213,7 +214,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv, flags: ServeFlags = {}
   if (flags.host !== undefined) merged.HOST = flags.host
   if (flags['data-dir'] !== undefined) merged.MPG_DATA_DIR = flags['data-dir']
   if (flags['database-url'] !== undefined) merged.DATABASE_URL = flags['database-url']
-  const parsed = envSchema.safeParse(merged)
+  const parsed = gatewayEnvSchema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw configError(String(issue.path[0]), issue.message)
