@@ -8,8 +8,8 @@ const WRITES: readonly WriteMethod[] = ['insertTransaction', 'transition', 'save
 export interface WriteCut {
   /** The writes that reached the store since the cut was armed (method names, in call order). */
   passed: WriteMethod[]
-  /** Resolves once the cut has happened (the write after the last one let through was started). */
-  happened: Promise<void>
+  /** Resolves with the write the cut fell on, once the cut has happened. */
+  happened: Promise<WriteMethod>
 }
 
 /**
@@ -22,8 +22,8 @@ export interface WriteCut {
  */
 export function cutWritesAfter(store: Store, pass: number, cut: () => void | Promise<void>): WriteCut {
   const passed: WriteMethod[] = []
-  let cutDone: (() => void) | undefined
-  const happened = new Promise<void>((resolve) => (cutDone = resolve))
+  let cutDone: ((method: WriteMethod) => void) | undefined
+  const happened = new Promise<WriteMethod>((resolve) => (cutDone = resolve))
   let cutting: Promise<void> | undefined
   const target = store as unknown as Record<WriteMethod, (...args: unknown[]) => Promise<unknown>>
   for (const method of WRITES) {
@@ -33,7 +33,7 @@ export function cutWritesAfter(store: Store, pass: number, cut: () => void | Pro
         passed.push(method)
         return real(...args)
       }
-      cutting ??= Promise.resolve(cut()).then(() => cutDone!())
+      cutting ??= Promise.resolve(cut()).then(() => cutDone!(method))
       await cutting
       return real(...args)
     }
