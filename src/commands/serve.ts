@@ -4,7 +4,7 @@ import { serveGateway } from '../services/serve-gateway.js'
 
 export default class Serve extends StreamingCommand<typeof Serve> {
   static summary = 'Start the gateway (on the bundled Daraja emulator unless Daraja credentials are set).'
-  static description = `Serves the merchant REST API. With no DARAJA_* settings it starts the bundled emulator in-process and needs no configuration. Settings come from the environment (PORT, HOST, MPG_DATA_DIR, DATABASE_URL, MPG_SEAL_KEY, DARAJA_ENV, DARAJA_*, PUBLIC_SITE_URL, PLATFORM_FEE_PERCENT, MPG_ADMIN_TOKEN, MPG_RECONCILE_AFTER_S, MPG_EMULATOR_CALLBACK_DELAY_MS, MPG_WEBHOOK_*); flags win over them. Stops cleanly on Ctrl-C or SIGTERM.`
+  static description = `Serves the merchant REST API. With no DARAJA_* settings it starts the bundled emulator in-process and needs no configuration. Settings come from the environment (PORT, HOST, MPG_DATA_DIR, DATABASE_URL, DARAJA_*, PUBLIC_SITE_URL, PLATFORM_FEE_PERCENT and MPG_*: each one with its default in the README's Configuration table); flags win over them. Stops cleanly on Ctrl-C or SIGTERM.`
   static examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 0 --json', 'DARAJA_ENV=sandbox DARAJA_CONSUMER_KEY=… PUBLIC_SITE_URL=https://pay.example.com <%= config.bin %> serve']
 
   static flags = {

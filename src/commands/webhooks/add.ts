@@ -7,7 +7,7 @@ import { EVENT_TYPES, type EventType } from '../../schemas/webhooks.js'
 export default class WebhooksAdd extends BaseCommand<typeof WebhooksAdd> {
   static summary = 'Add a webhook endpoint; prints its signing secret once.'
   static description =
-    'Live keys need a public https URL; test keys may use http://localhost. Every delivery carries X-Mpesa-Gateway-Signature and the Standard Webhooks headers, both verifiable with the printed whsec_… secret.'
+    'Live keys need a public https URL. A local or private URL (http://localhost:3000/…) is taken only by a gateway on the emulator, or one started with MPG_ALLOW_PRIVATE_WEBHOOK_URLS=1: with a real Daraja, forward events to a local server with `mpg listen --forward-to` instead. Every delivery carries X-Mpesa-Gateway-Signature and the Standard Webhooks headers, both verifiable with the printed whsec_… secret.'
   static examples = [
     '<%= config.bin %> webhooks add https://example.com/webhooks/mpesa',
     '<%= config.bin %> webhooks add http://localhost:3000/hooks --events payment.success,payment.failed --json',
