@@ -90,9 +90,10 @@ describe('#10 case 3: a transient Daraja answer never fails a payout', () => {
     const g = await start()
     emulator!.setFault({ kind: 'reset', endpoint: 'b2c', count: 1 })
     // The second attempt is taken by Daraja but its answer is lost; its result is delayed so the
-    // third attempt meets Daraja's duplicate check first.
+    // third attempt meets Daraja's duplicate check first. Two seconds, not 0.6: the third attempt
+    // (~60 ms later) held up past the result on a loaded machine would find the payout paid already.
     emulator!.setFault({ kind: 'reset', endpoint: 'b2c', after: true, count: 1 })
-    emulator!.setScenario({ product: 'b2c', next: true, delay_ms: 600 })
+    emulator!.setScenario({ product: 'b2c', next: true, delay_ms: 2000 })
     const id = await pay(g)
     const t = await payoutReaches(g, id, 'success')
     const calls = b2cCalls(emulator!)
