@@ -140,7 +140,9 @@ function freePort(): Promise<number> {
 describe('a duplicate-request result for a re-sent B2C', () => {
   it('ResultCode 15 (Duplicate OriginatorConversationID) does not settle the payout; the real result does', async () => {
     const g = await start()
-    g.emulator!.setScenario({ product: 'b2c', phone: '254708374149', delay_ms: 800 })
+    // The real result is held 3 s (not 0.8): it must come after the test's duplicate, which a loaded
+    // machine can hold up for most of a second; a real result first settles the payout (rightly).
+    g.emulator!.setScenario({ product: 'b2c', phone: '254708374149', delay_ms: 3000 })
     const res = await g.api('/api/v1/stk-push', { method: 'POST', json: stkBody() })
     const { transaction_id } = (await res.json()) as { transaction_id: string }
     const b2c = await waitFor(() => b2cRequests(g.emulator!)[0])
