@@ -95,7 +95,7 @@ describe.skipIf(unavailable)('the payment flow with its disk filling after each 
     // The customer pays once the push is answered, if the cut has not come yet (a later write's window).
     const resolvedBefore = answered.status === 201
     if (resolvedBefore) emulator.resolve(checkoutAtDaraja()!, 0)
-    expect(await cut.happened, `the write after ${cut.passed.join(', ')}`).toBe(window.cut)
+    expect(await cut.happened, `the writes called: ${cut.called.join(', ')}`).toBe(window.cut)
     await expect(first.failed).resolves.toBeInstanceOf(Error)
     await first.close()
     gateways.splice(0)

@@ -51,7 +51,7 @@ describe.skipIf(unavailable)('a refused STK push whose second write fails (a rea
     const body = stkBody({ reference: 'ORDER-7' })
     const res = await gw.api('/api/v1/stk-push', { method: 'POST', json: body, headers: { 'idempotency-key': 'order-7' } })
     await cut.happened
-    expect(cut.passed.slice(0, 1)).toEqual(['insertTransaction'])
+    expect(cut.called.slice(0, 1)).toEqual(['insertTransaction'])
     await expectErrorBody(res, 503)
     await expect(gw.failed).resolves.toBeInstanceOf(Error)
     expect(gw.emulator!.requests().filter((r) => r.endpoint === 'stk_push')).toHaveLength(1)
