@@ -4,7 +4,12 @@ import { apiPath, pathArg, rawFlags } from '../cli/raw-request.js'
 
 export default class Get extends BaseCommand<typeof Get> {
   static summary = 'GET an API path with your configured key and print the JSON answer (like `stripe get`).'
-  static examples = ['<%= config.bin %> get /transactions?limit=3', '<%= config.bin %> get /transactions/trx_123', '<%= config.bin %> get /admin/accounts --admin']
+  // The query is quoted: an unquoted ? is a glob, which zsh refuses when no file matches.
+  static examples = [
+    `<%= config.bin %> get '/transactions?limit=3&status=success'`,
+    '<%= config.bin %> get /transactions/8c525811-507d-4e52-8a1c-2aafa9da1367',
+    '<%= config.bin %> get /admin/accounts --admin',
+  ]
   static args = pathArg
   static flags = { ...connectionFlags, 'admin-token': adminFlags['admin-token'], 'data-dir': adminFlags['data-dir'], ...rawFlags }
 

@@ -41,3 +41,16 @@ describe('mpg webhooks add --help', () => {
     expect(text).toContain('mpg listen --forward-to')
   })
 })
+
+describe('README command lines', () => {
+  // A newcomer pastes them into a shell: an unquoted ? is a glob (zsh stops with "no matches
+  // found"), an unquoted & sends the command to the background.
+  it('quote every ? and & they hold', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const unquoted = readme
+      .split('\n')
+      .filter((line) => /^\s*(\$ )?(npx )?mpg /.test(line))
+      .filter((line) => /[?&]/.test(line.replace(/'[^']*'|"[^"]*"/g, '').replace(/\s#.*$/, '')))
+    expect(unquoted).toEqual([])
+  })
+})
