@@ -6,7 +6,7 @@ import type { Transaction } from '../../schemas/gateway.js'
 
 export default class TransactionsGet extends BaseCommand<typeof TransactionsGet> {
   static summary = 'Show one transaction.'
-  static examples = ['<%= config.bin %> transactions get trx_123', '<%= config.bin %> transactions get trx_123 --json']
+  static examples = ['<%= config.bin %> transactions get 8c525811-507d-4e52-8a1c-2aafa9da1367', '<%= config.bin %> transactions get 8c525811-507d-4e52-8a1c-2aafa9da1367 --json']
 
   static args = {
     id: Args.string({ description: 'Transaction id (from stk-push or transactions list).', required: true }),
