@@ -59,10 +59,14 @@ describe('the paced load generator (bench/lib/paced.js)', () => {
     const result = await pacedRun({ url, path: '/', body: '{}', connections: 50 }, 400, 1, () => 'k')
     expect(result['2xx']).toBe(400)
     const first = arrivals[0]
-    const perTenth = Array.from({ length: 10 }, (_, i) => arrivals.filter((t) => t - first >= i * 100 && t - first < (i + 1) * 100).length)
-    // 40 due in each tenth of the second; a burst at the start of the second would put all 400 in the first.
-    for (const count of perTenth) expect(count).toBeGreaterThanOrEqual(25)
-    for (const count of perTenth) expect(count).toBeLessThanOrEqual(55)
+    const perHalf = [arrivals.filter((t) => t - first < 500).length, arrivals.filter((t) => t - first >= 500).length]
+    // 200 due in each half of the second; a second's share sent at its start (or in its first
+    // ~550 ms, as autocannon's overallRate did) puts 360-400 in the first. Halves, not tenths: a
+    // stall of a loaded machine (the server and the generator share this process) moves what was
+    // due in it to its end, and a 60-80 ms stall emptied one tenth (9 of 40) while 200 ms cannot
+    // take a half below 120.
+    expect(perHalf[0], JSON.stringify(perHalf)).toBeGreaterThanOrEqual(120)
+    expect(perHalf[1], JSON.stringify(perHalf)).toBeGreaterThanOrEqual(120)
   })
 
   it('times each request from when it was due, so a server falling behind shows as latency (open loop)', async () => {
