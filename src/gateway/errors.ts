@@ -58,7 +58,7 @@ export const errors = {
   unauthorized: (detail: string) =>
     new ApiError(401, 'Unauthorized', 'Send `Authorization: Bearer mpg_test_…` (or mpg_live_…) with a key created by `mpg keys create`.', detail),
   routeNotFound: (method: string, path: string) =>
-    new ApiError(404, 'Not found', 'See gateway-api docs in the README for the available endpoints.', `${method} ${path}`),
+    new ApiError(404, 'Not found', 'Every endpoint is listed at GET /docs on this gateway (OpenAPI: GET /openapi.json).', `${method} ${path}`),
   methodNotAllowed: (method: string) => new ApiError(405, 'Method not allowed', 'Check the HTTP method of this endpoint.', method),
   internal: (requestId: string) =>
     new ApiError(500, 'Internal error', 'Retry later; if it persists, report it with the request id.', `request id ${requestId}`),
