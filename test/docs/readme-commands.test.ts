@@ -54,3 +54,12 @@ describe('README command lines', () => {
     expect(unquoted).toEqual([])
   })
 })
+
+describe('the package', () => {
+  // `mpg emulator start` and the emulator's control API send readers to emulator/README.md: it must
+  // be there in an installed package too, not only in a clone.
+  it('ships emulator/README.md, which the CLI and the emulator point to', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { files: string[] }
+    expect(pkg.files).toContain('emulator/README.md')
+  })
+})
