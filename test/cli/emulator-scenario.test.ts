@@ -48,6 +48,12 @@ describe('mpg emulator scenario', () => {
     expect(ok.exitCode, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/^Armed lost-callback for 254711222555 \(scn_\d+\): the payment succeeds but no callback is sent/)
     expect(gw.emulator!.requests()).toHaveLength(0)
+    // The race outlives the next push; the command it prints removes it.
+    const removal = /^It plays on every later STK push to 254711222555 until removed: curl -X DELETE (\S+)$/m.exec(ok.stdout)
+    expect(removal, ok.stdout).not.toBeNull()
+    expect((await fetch(`${url}/__emulator/scenarios`).then((r) => r.json())).scenarios).toHaveLength(1)
+    expect((await fetch(removal![1], { method: 'DELETE' })).status).toBe(200)
+    expect((await fetch(`${url}/__emulator/scenarios`).then((r) => r.json())).scenarios).toEqual([])
 
     const badPhone = await runCli(['emulator', 'scenario', 'lost-callback', '--phone', '0712', '--emulator-url', url])
     expect(badPhone.exitCode).toBe(2)

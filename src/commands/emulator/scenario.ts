@@ -36,13 +36,17 @@ README.md "Debugging your integration" says what the gateway does in each.`
 
   async run(): Promise<ArmedRace> {
     const gatewayUrl = resolveSettings({ flags: this.flags }).baseUrl.value
+    const emulatorUrl = await locateEmulator(this.flags['emulator-url'], gatewayUrl)
     const race = await armRace({
-      emulatorUrl: await locateEmulator(this.flags['emulator-url'], gatewayUrl),
+      emulatorUrl,
       name: this.args.name as (typeof RACE_NAMES)[number],
       phone: this.flags.phone,
       delayMs: this.flags['delay-ms'],
     })
     this.log(`Armed ${race.name} for ${race.phone} (${race.scenario.id}): ${race.description}.`)
+    // A race is a phone scenario: it outlives this push, which surprises whoever pays that phone next.
+    const what = race.name === 'b2c-result-lost' ? 'B2C payout' : 'STK push'
+    this.log(`It plays on every later ${what} to ${race.phone} until removed: curl -X DELETE ${emulatorUrl.replace(/\/*$/, '')}/__emulator/scenarios/${race.scenario.id}`)
     return race
   }
 }
