@@ -63,3 +63,54 @@ describe('the package', () => {
     expect(pkg.files).toContain('emulator/README.md')
   })
 })
+
+describe('mpg commands the READMEs mention', () => {
+  // Prose and examples outside the generated section: a renamed command or flag leaves them behind.
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {
+    commands: Record<string, { flags: Record<string, unknown> }>
+  }
+  const ids = Object.keys(manifest.commands).map((id) => id.split(':'))
+
+  /**
+   * Each `mpg …` invocation in code spans and code blocks of `text`, split at shell separators;
+   * `inComment` when it is in a shell comment, which may also say "mpg" in a sentence.
+   */
+  function invocations(text: string): Array<{ line: string; inComment: boolean }> {
+    const pieces = [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1])
+    for (const block of text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) pieces.push(...block[1].split('\n'))
+    const found: Array<{ line: string; inComment: boolean }> = []
+    for (const piece of pieces) {
+      piece.split('#').forEach((section, index) => {
+        for (const part of section.split(/&&|;|\||\$\(/)) {
+          const match = /(?:^|[\s$])(?:npx )?mpg ([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?=\s|$)(.*)$/.exec(part)
+          if (match) found.push({ line: `${match[1]}${match[2]}`, inComment: index > 0 })
+        }
+      })
+    }
+    return found
+  }
+
+  for (const file of ['README.md', 'emulator/README.md', 'examples/README.md']) {
+    it(`${file}: every command and flag exists`, () => {
+      let text = readFileSync(join(repoRoot, file), 'utf8')
+      const generated = text.indexOf('\n<!-- commands -->\n')
+      if (generated > 0) text = text.slice(0, generated)
+      const wrong: string[] = []
+      for (const { line, inComment } of invocations(text)) {
+        const words = line.split(/\s+/)
+        if (words[0] === 'help') continue
+        let best: string[] | undefined
+        for (const id of ids) if (id.every((w, i) => words[i] === w) && (!best || id.length > best.length)) best = id
+        if (!best) {
+          if (!inComment) wrong.push(`no command: mpg ${line}`)
+          continue
+        }
+        const flags = manifest.commands[best.join(':')].flags
+        for (const [, flag] of line.matchAll(/(?:^|\s)--(?:no-)?([a-z][a-z-]*)/g)) {
+          if (!(flag in flags) && flag !== 'help') wrong.push(`no flag --${flag} on mpg ${best.join(' ')}: mpg ${line}`)
+        }
+      }
+      expect(wrong).toEqual([])
+    })
+  }
+})
