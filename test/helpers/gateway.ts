@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs'
+import type { Store } from '../../src/store/store.js'
 import type { Clock } from '../../src/utils/clock.js'
 import { createLogger } from '../../src/core/logger.js'
 import { createGateway, type RunningGateway } from '../../src/gateway/create-gateway.js'
@@ -24,6 +25,8 @@ export interface TestGatewayOptions {
   dataDir?: string
   /** Business time for the gateway and its emulator (a virtual clock moves both). */
   clock?: Clock
+  /** A store opened by the test instead of the data dir's (to watch or hold its calls during start-up). */
+  store?: Store
 }
 
 /** A real gateway on 127.0.0.1:0 with its own emulator and a fresh data dir (removed after the test file). */
@@ -43,6 +46,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     logger: createLogger({ json: true, write: (line) => logs.push(JSON.parse(line)) }),
     clock: options.clock,
+    store: options.store,
   })
   const key = gateway.bootstrap?.key ?? ''
   // Every answer a test receives through api()/admin() is held to the OpenAPI document.

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
+import { freePort } from '../helpers/free-port.js'
 import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { mountSmallDisk, smallDiskUnavailable, useUpJournalSlack, type SmallDisk } from '../helpers/small-disk.js'
 import { testStore } from '../helpers/store-env.js'
@@ -50,17 +50,6 @@ const WINDOWS: Window[] = [
   { pass: 4, cut: 'transition', what: "the B2C's ack alone (Daraja took the B2C, its result is late)", b2cResultMs: 1500 },
   { pass: 5, cut: 'transition', what: "the B2C's late result, its ack stored", b2cResultMs: 1500 },
 ]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 type Tx = { id: string; status: string; result_code: string | null; payout: { status: string; mpesa_receipt: string | null } | null }
 
