@@ -22,12 +22,14 @@ export interface BackgroundWork {
  * cron round (core/background-round.ts), each on its own timer and pace: webhook deliveries as
  * soon as their events are stored (the delivery worker, fed by the event bus), reconciliation and
  * payouts (the reconciler), housekeeping. Start-up recovery runs first on the leader: keys cut
- * off by a crash are settled and unacknowledged B2Cs are sent again. `streams`: also serve the
+ * off by a crash are settled (on a shared store; one only this process opens had them settled
+ * before it served) and unacknowledged B2Cs are sent again. `streams`: also serve the
  * event stream (a process with an HTTP server). The caller starts the event bus first.
  */
 export async function startBackgroundWork(ctx: GatewayContext, options: { streams: boolean; leading: boolean }): Promise<BackgroundWork> {
   const { store } = ctx
-  if (options.leading) await settleInterruptedRequests(ctx, store.shared ? interruptedBefore(ctx.config.darajaTimeoutMs, ctx.clock.now()) : undefined)
+  // A store only this process opens had its keys settled before serving (create-gateway.ts).
+  if (options.leading && store.shared) await settleInterruptedRequests(ctx, interruptedBefore(ctx.config.darajaTimeoutMs, ctx.clock.now()))
   const reconciler = startReconciler(ctx)
   // Streams first: stopping them ends open SSE responses, so the HTTP server can close.
   const services: BackgroundService[] = [...(options.streams ? [startEventStreams(ctx)] : []), startDeliveryWorker(ctx), startHousekeeping(ctx)]

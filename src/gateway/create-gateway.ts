@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { loadGatewayConfig, type GatewayConfig, type ServeFlags } from '../config/gateway-config.js'
 import { storeWaitingAcks } from '../core/b2c-acks.js'
 import { bootstrapIfEmpty, type Bootstrap } from '../core/bootstrap.js'
+import { settleInterruptedRequests } from '../core/recover.js'
 import type { Clock } from '../core/clock.js'
 import type { GatewayContext } from '../core/context.js'
 import { StoreEventBus } from '../core/store-event-bus.js'
@@ -81,6 +82,12 @@ async function start(config: GatewayConfig, log: Logger, options: GatewayOptions
 
   // Before the server listens: its cursor starts at the events stored so far.
   if (context.bus instanceof StoreEventBus) await context.bus.start()
+  // Before it listens too, on a store only this process opens: every key in flight there was cut
+  // off by a crash, but only until a request of this process claims one. Settled after listening,
+  // a push arriving meanwhile was taken for an interrupted one (its key, refused by Daraja and
+  // released, came back as a replay of the refused payment). A shared store's leader settles
+  // them by age (background.ts).
+  if (!store.shared) await settleInterruptedRequests(context)
   const hooks = requestHooks(context)
   const server = createServer(createRequestListener(context, createApp(context, [], hooks), hooks))
   server.keepAliveTimeout = 5000
