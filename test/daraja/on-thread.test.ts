@@ -55,6 +55,9 @@ describe('Daraja exchanges on the sending thread', () => {
     thread = startSendingThread()
     const on = counted(thread)
     const client = clientOn(on)
+    // The prompt held at the phone: the query's answer is "not yet" however long the round trip
+    // takes (with the emulator's 20 ms callback delay, a loaded machine's query read '0').
+    emulator.setScenario({ phone: push.phone, hold: true })
     await waitFor(() => thread!.usable(), { what: 'the thread to load' })
     const { CheckoutRequestID } = await client.stkPush(push)
     expect((await client.stkQuery(CheckoutRequestID)).data.ResultCode).toBe('4999')
@@ -81,6 +84,9 @@ describe('Daraja exchanges on the sending thread', () => {
   it("times out on a slow Daraja through the thread at the client's deadline, and says the outcome is unknown", async () => {
     thread = startSendingThread()
     await waitFor(() => thread!.usable(), { what: 'the thread to load' })
+    // The thread and its connection warmed first under the default deadline: on a loaded machine the
+    // first exchanges through a thread just loaded took more than 300 ms (OAuth timed out).
+    await clientOn(thread).stkPush(push)
     const client = clientOn(counted(thread), 300)
     await client.stkPush(push)
     emulator.setFault({ kind: 'latency', endpoint: 'stk_push', ms: 2500 })
