@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { FaultInput } from '../../emulator/faults.js'
 import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 import { finishedTimeline } from '../webhooks/helpers.js'
@@ -22,6 +23,8 @@ interface Window {
   /** The write that fails, as the flow makes it today (checked, so the case keeps naming its window). */
   fails: WriteMethod
   what: string
+  /** What Daraja does wrong on the way, for the windows of a payout's retry and status check. */
+  fault?: FaultInput
 }
 
 // On PostgreSQL a write can fail (the database stops answering for a moment) while the process
@@ -36,6 +39,9 @@ const WINDOWS: Window[] = [
   { pass: 3, fails: 'transition', what: "the callback's success with its payout" },
   { pass: 4, fails: 'transition', what: "the B2C's ack" },
   { pass: 5, fails: 'transition', what: "the B2C's result" },
+  { pass: 4, fails: 'transition', what: 'the retry schedule of a B2C Daraja refused', fault: { kind: 'error', endpoint: 'b2c', status: 500, errorCode: '500.003.1001', errorMessage: 'Internal Server Error', count: 1 } },
+  { pass: 5, fails: 'transition', what: 'the count of a Transaction Status query about a lost result', fault: { kind: 'callback', action: 'drop', target: 'b2c_result', count: 1 } },
+  { pass: 6, fails: 'transition', what: "Transaction Status's answer that the B2C was paid", fault: { kind: 'callback', action: 'drop', target: 'b2c_result', count: 1 } },
 ]
 
 type Tx = { id: string; status: string; result_code: string | null; payout: { status: string } | null }
@@ -63,6 +69,7 @@ describe.skipIf(!pgServerUrl)('the payment flow on PostgreSQL with one of its wr
   it.each(WINDOWS)('$fails fails after $pass writes ($what): one payment, success, one event each, one B2C paid, the key replays it', async (window) => {
     const gw = await gatewayOnPostgres()
     const emulator = gw.emulator!
+    if (window.fault) emulator.setFault(window.fault)
     const fault = failOneWriteAfter(gw.context.store, window.pass)
     const body = stkBody({ phone: HELD_PHONE, amount: 1000, reference: `FAIL-${window.pass}` })
     const push = () => gw.api('/api/v1/stk-push', { method: 'POST', json: body, headers: { 'idempotency-key': 'fail-1' } })

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { FaultInput } from '../../emulator/faults.js'
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
 import { freePort } from '../helpers/free-port.js'
 import { startTestGateway, stkBody, waitFor, type TestGateway } from '../helpers/gateway.js'
@@ -36,6 +37,8 @@ interface Window {
   what: string
   /** The B2C result's delay: past the ack's wait (1 s) the ack is stored on its own first. */
   b2cResultMs: number
+  /** What Daraja does wrong on the way, for the windows of a payout's retry and status check. */
+  fault?: FaultInput
 }
 
 // The whole flow's writes: the payment with its key's claim; Daraja's answer and the key's outcome
@@ -49,6 +52,11 @@ const WINDOWS: Window[] = [
   { pass: 4, cut: 'transition', what: "the B2C's result with its ack (Daraja paid the payout)", b2cResultMs: 100 },
   { pass: 4, cut: 'transition', what: "the B2C's ack alone (Daraja took the B2C, its result is late)", b2cResultMs: 1500 },
   { pass: 5, cut: 'transition', what: "the B2C's late result, its ack stored", b2cResultMs: 1500 },
+  // A B2C refused once (a transient 500): the next attempt's schedule is the fifth write.
+  { pass: 4, cut: 'transition', what: 'the retry schedule of a B2C Daraja refused', b2cResultMs: 100, fault: { kind: 'error', endpoint: 'b2c', status: 500, errorCode: '500.003.1001', errorMessage: 'Internal Server Error', count: 1 } },
+  // A B2C result that never comes: the ack alone, then the Transaction Status query counted before it is asked, then its answer.
+  { pass: 5, cut: 'transition', what: 'the count of a Transaction Status query about a lost result', b2cResultMs: 100, fault: { kind: 'callback', action: 'drop', target: 'b2c_result', count: 1 } },
+  { pass: 6, cut: 'transition', what: "Transaction Status's answer that the B2C was paid", b2cResultMs: 100, fault: { kind: 'callback', action: 'drop', target: 'b2c_result', count: 1 } },
 ]
 
 type Tx = { id: string; status: string; result_code: string | null; payout: { status: string; mpesa_receipt: string | null } | null }
@@ -57,6 +65,7 @@ describe.skipIf(unavailable)('the payment flow with its disk filling after each 
   it.each(WINDOWS)('$cut fails after $pass writes ($what): after the restart one payment, success, one event each, one B2C paid', async (window) => {
     emulator = await startEmulator({ callbackDelayMs: 30 })
     emulator.setScenario({ product: 'b2c', phone: PAYOUT_PHONE, delay_ms: window.b2cResultMs })
+    if (window.fault) emulator.setFault(window.fault)
     disk = mountSmallDisk()
     const dataDir = join(disk.dir, 'data')
     mkdirSync(dataDir)
