@@ -57,8 +57,9 @@ async function gatewayOnPostgres(): Promise<TestGateway> {
       MPG_RECONCILE_AFTER_S: '1',
       MPG_PAYOUT_STATUS_AFTER_S: '1',
       // A key left in flight on a shared store is settled once no request can still hold it
-      // (twice Daraja's timeout and 10 s): short here, so a case ends within its time.
-      DARAJA_TIMEOUT_MS: '500',
+      // (twice Daraja's timeout and 10 s): short here, so a case ends within its time. Not below
+      // 2 s: with 500 ms a loaded machine's push timed out (502) where the case needs Daraja's answer.
+      DARAJA_TIMEOUT_MS: '2000',
     },
   })
   gateways.push(gw)
