@@ -141,6 +141,14 @@ export class LowdbStore extends LowdbPayments implements Store {
     return this.listOf('deliveries', this.withUnwrittenRemovals(ids, (d) => d.endpoint_id === endpointId))
   }
 
+  async deliverySucceededSince(endpointId: string, since: string) {
+    // Only succeeded deliveries are read from their text, newest first (a recent success ends it).
+    const ids: string[] = []
+    for (const d of this.state.tables.deliveries.values()) if (d.endpoint_id === endpointId && d.status === 'succeeded') ids.push(d.id as string)
+    const found = await this.listOf('deliveries', ids.reverse(), (d) => d.status === 'succeeded' && d.updated_at >= since, 1)
+    return found.length > 0
+  }
+
   /**
    * A list's deliveries, and those retention removed that were in it, so that the list leaves them
    * out only once the removal is on disk (no walk unless a removal waits to be written).

@@ -224,6 +224,11 @@ export interface Store {
 
   getDelivery(id: string): Promise<DeliveryRecord | undefined>
   listDeliveries(endpointId: string): Promise<DeliveryRecord[]>
+  /**
+   * Whether a delivery to the endpoint was recorded as succeeded at or after `since` (its
+   * updated_at). A check, not a list: the endpoint may have months of deliveries.
+   */
+  deliverySucceededSince(endpointId: string, since: string): Promise<boolean>
   /** Deliveries still pending, soonest first: the persisted queue. */
   listPendingDeliveries(): Promise<DeliveryRecord[]>
   /** Deliveries of one event (one per matching endpoint). */

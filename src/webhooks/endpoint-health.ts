@@ -23,9 +23,10 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
     return
   }
   if (Date.parse(at) - Date.parse(endpoint.failing_since) < ctx.config.webhookDisableAfterMs) return
-  if (await succeededSince(ctx, endpoint.id, endpoint.failing_since)) {
+  if (await ctx.store.deliverySucceededSince(endpoint.id, endpoint.failing_since)) {
     // A success's clearing of failing_since is a write of its own after the attempt's record: a
     // crash or a failed write between them left the old time. The clock starts again here instead.
+    // Asked only when the endpoint would be disabled: once per MPG_WEBHOOK_DISABLE_AFTER_S at most.
     const since = endpoint.failing_since
     await ctx.store.updateWebhookEndpoint(endpoint.id, (e) => (e.failing_since === since && !e.disabled_at ? { ...e, failing_since: at } : undefined))
     return
@@ -55,18 +56,6 @@ export async function recordEndpointOutcome(ctx: GatewayContext, endpoint: Webho
   ctx.log.warn('webhook.endpoint_disabled', { endpoint_id: endpoint.id, failing_since: result.endpoint.failing_since, deliveries_failed: result.pendingChanged.length })
   logAbandoned(ctx, result.pendingChanged, 'endpoint disabled')
   ctx.bus.publish(result.events)
-}
-
-/**
- * Whether an attempt to the endpoint succeeded after `since`, read from its deliveries: only at the
- * moment it would be disabled (once per MPG_WEBHOOK_DISABLE_AFTER_S at most), never per attempt.
- */
-async function succeededSince(ctx: GatewayContext, endpointId: string, since: string): Promise<boolean> {
-  const from = Date.parse(since)
-  for (const d of await ctx.store.listDeliveries(endpointId)) {
-    for (const a of d.attempts) if (a.status_code !== null && a.status_code >= 200 && a.status_code < 300 && Date.parse(a.at) >= from) return true
-  }
-  return false
 }
 
 /** Re-enables a disabled endpoint: new events are delivered to it again (and its failure clock restarts). */

@@ -237,6 +237,27 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.listDeliveriesForEvent(events[0].id)).toHaveLength(1)
   })
 
+  it.skipIf(!available)("deliverySucceededSince: a success of this endpoint's recorded at or after the time, and nothing else", async () => {
+    const account_id = `acct_succeeded_${++counter}`
+    const mine = endpoint({ account_id })
+    await store.createWebhookEndpoint(mine)
+    const deliveryOf = async () => {
+      const t = transaction({ account_id })
+      await store.insertTransaction(t)
+      return (await settle(store, t.id))!.deliveries[0]
+    }
+    const [old, recent, pending] = [await deliveryOf(), await deliveryOf(), await deliveryOf()]
+    await store.updateDelivery(old.id, (d) => ({ ...d, status: 'succeeded', next_attempt_at: null, updated_at: '2026-01-01T00:00:00.000Z' }))
+    expect(await store.deliverySucceededSince(mine.id, '2026-01-01T00:00:00.001Z')).toBe(false)
+    // A delivery still pending (or failed) at a later time is no success.
+    await store.updateDelivery(pending.id, (d) => ({ ...d, updated_at: '2026-01-03T00:00:00.000Z' }))
+    expect(await store.deliverySucceededSince(mine.id, '2026-01-02T00:00:00.000Z')).toBe(false)
+    await store.updateDelivery(recent.id, (d) => ({ ...d, status: 'succeeded', next_attempt_at: null, updated_at: '2026-01-02T00:00:00.000Z' }))
+    expect(await store.deliverySucceededSince(mine.id, '2026-01-02T00:00:00.000Z')).toBe(true)
+    expect(await store.deliverySucceededSince(mine.id, '2026-01-01T12:00:00.000Z')).toBe(true)
+    expect(await store.deliverySucceededSince(`${mine.id}_other`, '2025-01-01T00:00:00.000Z')).toBe(false)
+  })
+
   it.skipIf(!available)('updateWebhookEndpoint: concurrent disables make one change and one event; disabled endpoints get no deliveries', async () => {
     const account_id = `acct_disable_${++counter}`
     const failing = endpoint({ account_id, failing_since: '2026-01-01T00:00:00.000Z' })

@@ -526,6 +526,11 @@ export class PgStore implements Store {
     return this.all<DeliveryRecord>('select doc from deliveries where endpoint_id = $1 order by ord', [endpointId])
   }
 
+  async deliverySucceededSince(endpointId: string, since: string) {
+    const { rows } = await this.query("select 1 from deliveries where endpoint_id = $1 and status = 'succeeded' and doc->>'updated_at' >= $2 limit 1", [endpointId, since])
+    return rows.length > 0
+  }
+
   listPendingDeliveries() {
     return this.all<DeliveryRecord>("select doc from deliveries where status = 'pending' order by next_attempt_at, ord")
   }
