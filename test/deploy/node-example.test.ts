@@ -5,7 +5,8 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { waitFor } from '../helpers/gateway.js'
 import { freshDatabase, pgServerUrl } from '../helpers/postgres.js'
 import { runBin } from '../helpers/run-cli.js'
-import { freePort, spawnReady, type ReadyProcess } from './processes.js'
+import { freePort } from '../helpers/free-port.js'
+import { spawnReady, type ReadyProcess } from './processes.js'
 import { caller, type Call } from './targets.js'
 
 /**

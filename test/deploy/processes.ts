@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { repoRoot } from '../helpers/run-cli.js'
 
@@ -50,11 +49,3 @@ export async function spawnReady(args: string[], env: Record<string, string>): P
   }
 }
 
-/** A port free right now on loopback (for a server whose own URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/free-port.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -125,17 +125,6 @@ describe('payouts', () => {
     expect(events.filter((e) => e.event === 'payout.success')).toHaveLength(1)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 describe('a duplicate-request result for a re-sent B2C', () => {
   it('ResultCode 15 (Duplicate OriginatorConversationID) does not settle the payout; the real result does', async () => {
