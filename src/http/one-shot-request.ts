@@ -1,6 +1,6 @@
 import * as http from 'node:http'
 import { createRequire } from 'node:module'
-import { NetworkError, type OutboundRequest, type OutboundResponse } from './request.js'
+import { NetworkError, noAnswerWithin, type OutboundRequest, type OutboundResponse } from './request.js'
 
 /** What a one-shot request supports: no retries, pool, address guard or cancellation. */
 export type OneShotRequest = Pick<OutboundRequest, 'method' | 'url' | 'headers' | 'body' | 'json' | 'timeoutMs' | 'maxBodyBytes'>
@@ -35,7 +35,7 @@ export async function sendOneShot(req: OneShotRequest): Promise<OutboundResponse
       reject(error)
     }
     // One timer for the whole exchange (connect, headers, body), as sendRequest's deadline.
-    const timer = setTimeout(() => fail(new NetworkError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT', true)), req.timeoutMs)
+    const timer = setTimeout(() => fail(new NetworkError(noAnswerWithin(req.timeoutMs), 'ETIMEDOUT', true)), req.timeoutMs)
     timer.unref()
     // agent: false: a connection of its own, closed after the answer (nothing left to hold the process).
     const request = client.request(url, { method: req.method, headers, agent: false }, (res) => {

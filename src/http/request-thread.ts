@@ -1,4 +1,4 @@
-import { NetworkError, sendRequest, type OutboundResponse } from './request.js'
+import { NetworkError, noAnswerWithin, sendRequest, type OutboundResponse } from './request.js'
 
 /**
  * A request as it crosses to a sending thread: its body already serialised, no signal and no
@@ -50,13 +50,13 @@ export function timeLeft(timeoutMs: number, handedAt: number): number {
  */
 export async function exchangeOnThisThread(req: ThreadRequest, handedAt: number): Promise<ThreadResponse> {
   const left = timeLeft(req.timeoutMs, handedAt)
-  if (left <= 0) return { failed: { message: `no answer within ${req.timeoutMs} ms`, code: 'ETIMEDOUT', timedOut: true } }
+  if (left <= 0) return { failed: { message: noAnswerWithin(req.timeoutMs), code: 'ETIMEDOUT', timedOut: true } }
   try {
     const res = await sendRequest({ method: req.method, url: req.url, headers: req.headers, body: req.body, timeoutMs: left, maxBodyBytes: req.maxBodyBytes })
     return { status: res.status, headers: res.headers, body: res.body, truncated: res.truncated }
   } catch (error) {
     // A timeout is worded with the request's own deadline, not what was left of it here.
-    if (error instanceof NetworkError) return { failed: { message: error.timedOut ? `no answer within ${req.timeoutMs} ms` : error.message, code: error.code, timedOut: error.timedOut } }
+    if (error instanceof NetworkError) return { failed: { message: error.timedOut ? noAnswerWithin(req.timeoutMs) : error.message, code: error.code, timedOut: error.timedOut } }
     return { failed: { message: error instanceof Error ? error.message : String(error), code: 'ECONNERROR', timedOut: false } }
   }
 }

@@ -48,6 +48,9 @@ export interface OutboundResponse {
   durationMs: number
 }
 
+/** How every outbound timeout is worded, with the deadline the caller set (not what was left of it). */
+export const noAnswerWithin = (timeoutMs: number) => `no answer within ${timeoutMs} ms`
+
 /** The request never produced an HTTP answer (refused, reset, DNS, timeout). */
 export class NetworkError extends Error {
   readonly code: string
@@ -164,7 +167,7 @@ function toNetworkError(error: unknown, timeoutMs: number, timedOutHere: boolean
   const err = error as { code?: string; name?: string; message?: string }
   const timedOut = timedOutHere || err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
   const code = timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR')
-  const message = timedOut ? `no answer within ${timeoutMs} ms` : (err.message ?? String(error))
+  const message = timedOut ? noAnswerWithin(timeoutMs) : (err.message ?? String(error))
   return new NetworkError(message, code, timedOut, error)
 }
 
@@ -481,7 +484,7 @@ export async function openStream(req: OutboundStreamRequest): Promise<OutboundSt
     req.signal?.removeEventListener('abort', onAbort)
     const err = error as { code?: string; name?: string; message?: string }
     const timedOut = !req.signal?.aborted && (controller.signal.aborted || err.code === 'UND_ERR_HEADERS_TIMEOUT')
-    throw new NetworkError(timedOut ? `no answer within ${req.connectTimeoutMs} ms` : (err.message ?? String(error)), timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR'), timedOut, error)
+    throw new NetworkError(timedOut ? noAnswerWithin(req.connectTimeoutMs) : (err.message ?? String(error)), timedOut ? 'ETIMEDOUT' : (err.code ?? 'ECONNERROR'), timedOut, error)
   } finally {
     clearTimeout(connectTimer)
   }

@@ -1,4 +1,4 @@
-import { NetworkError, sendRequest } from '../http/request.js'
+import { NetworkError, noAnswerWithin, sendRequest } from '../http/request.js'
 import { signatureHeaders } from './signature.js'
 import { isPublicAddress } from './url-policy.js'
 
@@ -47,7 +47,7 @@ export async function postDelivery(post: DeliveryPost, signal?: AbortSignal, tim
     return { status: res.status, body: res.body, location }
   } catch (error) {
     if (signal?.aborted) throw error
-    if (error instanceof NetworkError) return { error: `${error.code}: ${error.timedOut ? `no answer within ${post.timeoutMs} ms` : error.message}` }
+    if (error instanceof NetworkError) return { error: `${error.code}: ${error.timedOut ? noAnswerWithin(post.timeoutMs) : error.message}` }
     return { error: error instanceof Error ? error.message : String(error) }
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { NetworkError, type OutboundResponse } from '../http/request.js'
+import { NetworkError, noAnswerWithin, type OutboundResponse } from '../http/request.js'
 import { THREAD_STOPPED, type RequestThread, type ThreadRequest, type ThreadResponse } from '../http/request-thread.js'
 import type { DeliveryPost, DeliveryReply } from './post-delivery.js'
 
@@ -154,7 +154,7 @@ export function startSendingThread(threadModule: URL = threadFile()): SendingThr
         const handed = performance.now()
         // The deadline, held here: the thread's own timer starts only when it takes the request.
         const timer = setTimeout(() => {
-          if (settle(n)) reject(new NetworkError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT', true))
+          if (settle(n)) reject(new NetworkError(noAnswerWithin(req.timeoutMs), 'ETIMEDOUT', true))
         }, req.timeoutMs)
         timer.unref()
         hand(n, {

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import { exchangeOnThisThread, timeLeft } from '../http/request-thread.js'
+import { noAnswerWithin } from '../http/request.js'
 import { postDelivery } from './post-delivery.js'
 import type { ThreadAsk, ThreadReply } from './send-off-thread.js'
 
@@ -29,7 +30,7 @@ const take = (ask: ThreadAsk) => {
   // Its timeout counts from the hand-over, as a request's does: a wait for this thread is in it.
   const left = timeLeft(ask.post.timeoutMs, ask.handedAt)
   if (left <= 0) {
-    answer({ n, error: `ETIMEDOUT: no answer within ${ask.post.timeoutMs} ms` })
+    answer({ n, error: `ETIMEDOUT: ${noAnswerWithin(ask.post.timeoutMs)}` })
     return
   }
   // A throw before the send (none is expected) answers as an error instead of ending the thread.
