@@ -4,7 +4,7 @@ import { frozenCopy, frozenFresh } from './frozen.js'
 import { LowdbPayments, type LowdbStoreOptions } from './lowdb-payments.js'
 import type { DeliveryRecord, EventRecord, Mode, WebhookEndpointRecord } from './records.js'
 import type { EventHead } from './state.js'
-import type { EventDraft, Store, WebhookEndpointDeletion, WebhookEndpointUpdate } from './store.js'
+import type { DeliveryPage, EventDraft, ListEndpointDeliveriesQuery, Store, WebhookEndpointDeletion, WebhookEndpointUpdate } from './store.js'
 
 export { journalFileOf }
 export { DEFAULT_MAX_BYTES } from './lowdb-engine.js'
@@ -136,9 +136,43 @@ export class LowdbStore extends LowdbPayments implements Store {
     return this.writtenRecord('deliveries', id)
   }
 
-  async listDeliveries(endpointId: string) {
-    const ids = [...this.state.tables.deliveries.values()].filter((d) => d.endpoint_id === endpointId).map((d) => d.id)
-    return this.listOf('deliveries', this.withUnwrittenRemovals(ids, (d) => d.endpoint_id === endpointId))
+  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage> {
+    this.answering()
+    // A delivery retention removed leaves the log only once its removal is on disk (a crash before
+    // would bring it back): the page waits for that write.
+    for (const { key, base } of this.unwrittenOf('deliveries', true)) {
+      if (base?.endpoint_id === query.endpoint_id) await this.onceWritten('deliveries', key)
+    }
+    const none = { data: [], has_more: false }
+    const list = this.state.deliveriesOfEndpoint(query.endpoint_id)
+    let before = Number.POSITIVE_INFINITY
+    if (query.starting_after !== undefined) {
+      const ord = this.state.deliveryOrdOf(query.starting_after)
+      if (ord === undefined || this.state.tables.deliveries.get(query.starting_after)?.endpoint_id !== query.endpoint_id) return none
+      before = ord
+    }
+    if (!list) return none
+    const data: DeliveryRecord[] = []
+    // Deliveries stored after this point are not visited: a page does not wait for newer ones.
+    let place = list.before(before)
+    while (place >= 0) {
+      const id = list.idAt(place)
+      if (id !== undefined && !this.written('deliveries', id)) {
+        // Read as the disk holds it, once written; one not stored at all yet is left out (see
+        // onceWritten). A sweep of the list's holes meanwhile moves places: found again by its ord.
+        const ord = list.ordAt(place)
+        const stored = await this.onceWritten('deliveries', id, true)
+        place = list.before(stored ? ord + 1 : ord)
+        continue
+      }
+      place--
+      // The head (in memory, also for a cold record) is filtered on: only the page's records are read.
+      const head = id === undefined ? undefined : this.state.tables.deliveries.get(id)
+      if (!head || (query.status !== undefined && head.status !== query.status)) continue
+      if (data.length === query.limit) return { data, has_more: true }
+      data.push(this.state.get('deliveries', id!)!)
+    }
+    return { data, has_more: false }
   }
 
   async deliverySucceededSince(endpointId: string, since: string) {

@@ -1,5 +1,6 @@
 import { cold, coolable, decode, isCold, type Cold } from './cold.js'
 import { KEY_OF, type Collection, type StoreDocument } from './document.js'
+import { EndpointDeliveries } from './endpoint-deliveries.js'
 import { seal } from './frozen.js'
 import type { PayoutRecord, PayoutStatus, TransactionRecord, DeliveryRecord, EventRecord, IdempotencyRecord } from './records.js'
 import { ShardedMap } from './sharded-map.js'
@@ -75,6 +76,10 @@ export class StoreState {
   readonly pendingDeliveries = new Set<string>()
   /** Each event's deliveries: one id, or a list when several endpoints get it (no array per event in the common case). */
   private readonly deliveryIdsByEvent = new Map<string, string | string[]>()
+  /** Each endpoint's deliveries in the order stored (its delivery log pages from them), and each delivery's place in that order. */
+  private readonly deliveriesByEndpoint = new Map<string, EndpointDeliveries>()
+  private readonly deliveryOrd = new ShardedMap<number>()
+  private nextDeliveryOrd = 0
 
   /**
    * Builds the state of a replayed document (its records become the store's own, frozen on first
@@ -147,6 +152,7 @@ export class StoreState {
       if (rest.length > 1) this.deliveryIdsByEvent.set(d.event_id, rest)
       else if (rest.length === 1) this.deliveryIdsByEvent.set(d.event_id, rest[0])
       else this.deliveryIdsByEvent.delete(d.event_id)
+      this.unlistDelivery(d)
     }
     return true
   }
@@ -237,12 +243,40 @@ export class StoreState {
     return this.deliveryIdsByEvent.has(eventId)
   }
 
+  /** An endpoint's deliveries in the order stored (undefined: none). */
+  deliveriesOfEndpoint(endpointId: string): EndpointDeliveries | undefined {
+    return this.deliveriesByEndpoint.get(endpointId)
+  }
+
+  /** A delivery's place in the order stored (undefined: not stored). */
+  deliveryOrdOf(id: string): number | undefined {
+    return this.deliveryOrd.get(id)
+  }
+
+  private listDelivery(d: DeliveryHead): void {
+    const ord = this.nextDeliveryOrd++
+    this.deliveryOrd.set(d.id, ord)
+    let list = this.deliveriesByEndpoint.get(d.endpoint_id)
+    if (!list) this.deliveriesByEndpoint.set(d.endpoint_id, (list = new EndpointDeliveries()))
+    list.add(d.id, ord)
+  }
+
+  private unlistDelivery(d: DeliveryHead): void {
+    const ord = this.deliveryOrd.get(d.id)
+    if (ord === undefined) return
+    this.deliveryOrd.delete(d.id)
+    const list = this.deliveriesByEndpoint.get(d.endpoint_id)
+    list?.remove(ord)
+    if (list?.size === 0) this.deliveriesByEndpoint.delete(d.endpoint_id)
+  }
+
   private indexDelivery(old: DeliveryHead | undefined, d: DeliveryHead): void {
     if (!old) {
       const ids = this.deliveryIdsByEvent.get(d.event_id)
       if (ids === undefined) this.deliveryIdsByEvent.set(d.event_id, d.id)
       else if (typeof ids === 'string') this.deliveryIdsByEvent.set(d.event_id, [ids, d.id])
       else ids.push(d.id)
+      this.listDelivery(d)
     }
     if (d.status === 'pending') this.pendingDeliveries.add(d.id)
     else if (old) this.pendingDeliveries.delete(d.id)

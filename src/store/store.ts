@@ -2,6 +2,7 @@ import type {
   AccountRecord,
   ApiKeyRecord,
   DeliveryRecord,
+  DeliveryStatus,
   EventRecord,
   EventType,
   IdempotencyRecord,
@@ -80,6 +81,19 @@ export interface WebhookEndpointDeletion {
 export interface TransactionPage {
   data: TransactionRecord[]
   has_more: boolean
+}
+
+export interface DeliveryPage {
+  data: DeliveryRecord[]
+  has_more: boolean
+}
+
+export interface ListEndpointDeliveriesQuery {
+  endpoint_id: string
+  status?: DeliveryStatus
+  limit: number
+  /** Cursor: the id of the last delivery of the previous page. */
+  starting_after?: string
 }
 
 export interface ListTransactionsQuery {
@@ -223,7 +237,12 @@ export interface Store {
   lastEventSeq(): Promise<number>
 
   getDelivery(id: string): Promise<DeliveryRecord | undefined>
-  listDeliveries(endpointId: string): Promise<DeliveryRecord[]>
+  /**
+   * One page of an endpoint's deliveries, newest first in the order they were stored (not by
+   * created_at, which ties), after `starting_after`: a delivery of another endpoint, or of none,
+   * gives an empty page. Reads the page and one more (has_more), never the endpoint's whole log.
+   */
+  listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage>
   /**
    * Whether a delivery to the endpoint was recorded as succeeded at or after `since` (its
    * updated_at). A check, not a list: the endpoint may have months of deliveries.

@@ -107,12 +107,8 @@ export async function listEndpointDeliveries(
   query: { status?: DeliveryRecord['status']; limit: number },
 ): Promise<WebhookDelivery[]> {
   await ownEndpoint(ctx, owner, id)
-  const all = await ctx.store.listDeliveries(id)
-  const out: WebhookDelivery[] = []
-  for (let i = all.length - 1; i >= 0 && out.length < query.limit; i--) {
-    if (!query.status || all[i].status === query.status) out.push(deliveryView(all[i]))
-  }
-  return out
+  const page = await ctx.store.listEndpointDeliveries({ endpoint_id: id, ...query })
+  return page.data.map(deliveryView)
 }
 
 /** Starts a new round of attempts (with its own retries) for a finished delivery. */

@@ -258,6 +258,67 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(await store.deliverySucceededSince(`${mine.id}_other`, '2025-01-01T00:00:00.000Z')).toBe(false)
   })
 
+  it.skipIf(!available)("pages one endpoint's deliveries newest first in the order stored: cursor, limit, status, never another endpoint's", async () => {
+    const account_id = `acct_dpage_${++counter}`
+    const [mine, other] = [endpoint({ account_id }), endpoint({ account_id })]
+    await store.createWebhookEndpoint(mine)
+    await store.createWebhookEndpoint(other)
+    // Every delivery made in the same millisecond: created_at ties, the order stored does not.
+    const at = '2026-02-01T00:00:00.000Z'
+    const delivery = (endpoint_id: string, status: DeliveryRecord['status']): DeliveryRecord => ({
+      id: `wd_page_${++counter}`,
+      event_id: `evt_page_${counter}`,
+      endpoint_id,
+      account_id,
+      mode: 'test',
+      event: 'payment.success',
+      status,
+      attempts: [],
+      next_attempt_at: status === 'pending' ? at : null,
+      created_at: at,
+      updated_at: at,
+    })
+    const made: DeliveryRecord[] = []
+    for (let i = 0; i < 7; i++) {
+      const d = delivery(mine.id, i === 1 || i === 4 ? 'failed' : i === 5 ? 'pending' : 'succeeded')
+      made.push(d)
+      await store.createDelivery(d)
+      await store.createDelivery(delivery(other.id, 'failed'))
+    }
+    const ids = (page: { data: DeliveryRecord[] }) => page.data.map((d) => d.id)
+    const page = (query: { status?: DeliveryRecord['status']; limit: number; starting_after?: string }) => store.listEndpointDeliveries({ endpoint_id: mine.id, ...query })
+
+    const first = await page({ limit: 3 })
+    expect(first).toEqual({ data: [made[6], made[5], made[4]], has_more: true })
+    const second = await page({ limit: 3, starting_after: made[4].id })
+    expect(ids(second)).toEqual([made[3].id, made[2].id, made[1].id])
+    expect(second.has_more).toBe(true)
+    // Exactly `limit` left: no more after them (the store reads one past the page to know).
+    expect(await page({ limit: 3, starting_after: made[3].id })).toEqual({ data: [made[2], made[1], made[0]], has_more: false })
+    expect(await page({ limit: 3, starting_after: made[0].id })).toEqual({ data: [], has_more: false })
+    expect(ids(await page({ limit: 100 }))).toEqual([...made].reverse().map((d) => d.id))
+
+    expect(await page({ status: 'failed', limit: 10 })).toEqual({ data: [made[4], made[1]], has_more: false })
+    expect(await page({ status: 'failed', limit: 1 })).toEqual({ data: [made[4]], has_more: true })
+    expect(await page({ status: 'failed', limit: 1, starting_after: made[4].id })).toEqual({ data: [made[1]], has_more: false })
+    // The cursor need not have the status filtered on.
+    expect(ids(await page({ status: 'failed', limit: 10, starting_after: made[5].id }))).toEqual([made[4].id, made[1].id])
+    expect(ids(await page({ status: 'pending', limit: 10 }))).toEqual([made[5].id])
+
+    // A status changed is listed under the new one, in its place.
+    await store.updateDelivery(made[5].id, (d) => ({ ...d, status: 'failed', next_attempt_at: null }))
+    expect(ids(await page({ status: 'failed', limit: 10 }))).toEqual([made[5].id, made[4].id, made[1].id])
+    expect(await page({ status: 'pending', limit: 10 })).toEqual({ data: [], has_more: false })
+
+    // A cursor of another endpoint, or of none, pages nothing (never the other endpoint's deliveries).
+    const others = await store.listEndpointDeliveries({ endpoint_id: other.id, limit: 100 })
+    expect(others.data).toHaveLength(7)
+    expect(others.data.every((d) => d.endpoint_id === other.id)).toBe(true)
+    expect(await page({ limit: 10, starting_after: others.data[3].id })).toEqual({ data: [], has_more: false })
+    expect(await page({ limit: 10, starting_after: 'wd_missing' })).toEqual({ data: [], has_more: false })
+    expect(await store.listEndpointDeliveries({ endpoint_id: 'we_none', limit: 10 })).toEqual({ data: [], has_more: false })
+  })
+
   it.skipIf(!available)('updateWebhookEndpoint: concurrent disables make one change and one event; disabled endpoints get no deliveries', async () => {
     const account_id = `acct_disable_${++counter}`
     const failing = endpoint({ account_id, failing_since: '2026-01-01T00:00:00.000Z' })

@@ -110,7 +110,7 @@ describe('history records kept as text (events, finished deliveries, answered Id
       expect(await reopened.getEvent(event.id)).toEqual(event)
       expect(await reopened.listAllEventsAfter(0, 10)).toEqual([event])
       expect(await reopened.getDelivery(delivery.id)).toEqual(delivery)
-      expect(await reopened.listDeliveries('we_1')).toEqual([delivery])
+      expect(await reopened.listEndpointDeliveries({ endpoint_id: 'we_1', limit: 10 })).toEqual({ data: [delivery], has_more: false })
       expect(await reopened.listDeliveriesForEvent(event.id)).toEqual([delivery])
       expect(await reopened.getIdempotency(scope)).toEqual(idempotency)
       expect(Object.isFrozen(await reopened.getEvent(event.id))).toBe(true)

@@ -107,6 +107,8 @@ const deliveryChange = (id: string) => (store: Opened, tag: 'A' | 'B') => store.
 const one = (answer: unknown) => (answer as { updated_at?: string; completed_at?: string | null } | undefined)
 const markOf = (answer: unknown) => one(answer)?.updated_at ?? one(answer)?.completed_at ?? undefined
 const lastMark = (answer: unknown) => (answer as unknown[]).map(markOf).filter((m) => m !== undefined && m !== PAST).at(-1)
+/** An endpoint's delivery log, one page of it. */
+const deliveryLog = (s: Opened, status?: DeliveryRecord['status']) => s.listEndpointDeliveries({ endpoint_id: 'we_1', status, limit: 10 }).then((page) => page.data)
 
 const cases: Record<string, Case> = {
   findTransactionByCheckoutRequestId: {
@@ -194,17 +196,17 @@ const cases: Record<string, Case> = {
     seen: markOf,
     expected: mark('B'),
   },
-  'listDeliveries (a change to a listed delivery)': {
+  'listEndpointDeliveries (a change to a listed delivery)': {
     setup: (s) => s.createDelivery(delivery('d1')),
     change: deliveryChange('d1'),
-    read: (s) => s.listDeliveries('we_1'),
+    read: (s) => deliveryLog(s),
     seen: lastMark,
     expected: mark('B'),
   },
-  'listDeliveries (an admin re-send stored during the flush)': {
+  'listEndpointDeliveries (an admin re-send stored during the flush)': {
     setup: (s) => s.createDelivery(delivery('d1')),
     change: (s, tag) => (tag === 'A' ? deliveryChange('d1')(s, tag) : s.createDelivery(delivery('d2', { updated_at: mark('B') }))),
-    read: (s) => s.listDeliveries('we_1'),
+    read: (s) => deliveryLog(s),
     seen: lastMark,
     expected: mark('A'),
   },
@@ -404,11 +406,17 @@ const leavings: Record<string, Leaving> = {
     written: mark('A'),
     read: (s) => s.listInFlightIdempotency(),
   },
-  'listDeliveries (a delivery retention removed)': {
+  'listEndpointDeliveries by status (a delivery delivered)': {
+    setup: (s) => s.createDelivery(delivery('d1')),
+    change: (s) => s.updateDelivery('d1', (d) => ({ ...d, status: 'succeeded', updated_at: mark('A') })),
+    written: mark('A'),
+    read: (s) => deliveryLog(s, 'pending'),
+  },
+  'listEndpointDeliveries (a delivery retention removed)': {
     setup: (s) => s.createDelivery(delivery('d1', { status: 'failed', next_attempt_at: null })),
     change: (s) => s.pruneHistory('2999-01-01T00:00:00.000Z', 10),
     written: '"d":"d1"',
-    read: (s) => s.listDeliveries('we_1'),
+    read: (s) => deliveryLog(s),
   },
   'listDeliveriesForEvent (a delivery retention removed)': {
     setup: (s) => s.createDelivery(delivery('d1', { status: 'failed', next_attempt_at: null })),

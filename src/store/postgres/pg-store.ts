@@ -14,7 +14,7 @@ import type {
   TransactionRecord,
   WebhookEndpointRecord,
 } from '../records.js'
-import { firstDelivery, type DeliveryRule, type EventDraft, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointDeletion, type WebhookEndpointUpdate } from '../store.js'
+import { firstDelivery, type DeliveryPage, type DeliveryRule, type EventDraft, type ListEndpointDeliveriesQuery, type ListTransactionsQuery, type Store, type TransactionPage, type TransitionInput, type TransitionResult, type WebhookEndpointDeletion, type WebhookEndpointUpdate } from '../store.js'
 import { Leadership } from './leadership.js'
 import { claimDueSql, claimOneSql, DELIVERY_LEASE, PAYOUT_LEASE, releaseSql } from './leases.js'
 import { LOCK_EVENTS } from './locks.js'
@@ -522,8 +522,17 @@ export class PgStore implements Store {
     return this.one<DeliveryRecord>(this.pool, 'select doc from deliveries where id = $1', [id])
   }
 
-  listDeliveries(endpointId: string) {
-    return this.all<DeliveryRecord>('select doc from deliveries where endpoint_id = $1 order by ord', [endpointId])
+  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage> {
+    // One statement, read backwards along an index in order: deliveries_endpoint, or with a status
+    // deliveries_endpoint_status (migration 004). The cursor's place is looked up in it, of this
+    // endpoint only: another's finds no row, and `ord < null` pages nothing.
+    const data = await this.all<DeliveryRecord>(
+      `select doc from deliveries where endpoint_id = $1 and ($2::text is null or status = $2)
+        and ($3::text is null or ord < (select ord from deliveries where id = $3 and endpoint_id = $1))
+        order by ord desc limit $4`,
+      [query.endpoint_id, query.status ?? null, query.starting_after ?? null, query.limit + 1],
+    )
+    return { data: data.slice(0, query.limit), has_more: data.length > query.limit }
   }
 
   async deliverySucceededSince(endpointId: string, since: string) {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { EndpointDeliveries } from '../../src/store/endpoint-deliveries.js'
+
+/** The ids stored before `ord`, newest first, as a page walks them (holes stepped over). */
+function newestBefore(list: EndpointDeliveries, ord: number): string[] {
+  const out: string[] = []
+  for (let place = list.before(ord); place >= 0; place--) {
+    const id = list.idAt(place)
+    if (id !== undefined) out.push(id)
+  }
+  return out
+}
+
+describe("an endpoint's deliveries in the order stored", () => {
+  it('walks newest first from any ord, also one removed or never stored (ords have gaps: other endpoints take theirs)', () => {
+    const list = new EndpointDeliveries()
+    for (let i = 0; i < 10; i++) list.add(`d${i}`, i * 3)
+    expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(['d9', 'd8', 'd7', 'd6', 'd5', 'd4', 'd3', 'd2', 'd1', 'd0'])
+    expect(newestBefore(list, 12)).toEqual(['d3', 'd2', 'd1', 'd0'])
+    expect(newestBefore(list, 13)).toEqual(['d4', 'd3', 'd2', 'd1', 'd0'])
+    expect(newestBefore(list, 0)).toEqual([])
+    list.remove(12)
+    list.remove(0)
+    list.remove(13) // no such ord: nothing changes
+    expect(list.size).toBe(8)
+    expect(newestBefore(list, 15)).toEqual(['d3', 'd2', 'd1'])
+    expect(newestBefore(list, 12)).toEqual(['d3', 'd2', 'd1'])
+  })
+
+  it('keeps the order and every place through removals at both ends, in the middle and the sweeps of their holes', () => {
+    const list = new EndpointDeliveries()
+    const model: Array<{ id: string; ord: number }> = []
+    let ord = 0
+    let seed = 7
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n)
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 300; i++) {
+        ord += 1 + random(3)
+        list.add(`d${ord}`, ord)
+        model.push({ id: `d${ord}`, ord })
+      }
+      // Retention removes oldest first mostly, a few from anywhere (a pending delivery it steps over).
+      for (let i = 0; i < 250 && model.length > 0; i++) {
+        const at = i % 10 === 0 ? random(model.length) : 0
+        list.remove(model[at].ord)
+        model.splice(at, 1)
+      }
+      expect(list.size).toBe(model.length)
+      const from = model.length > 0 ? model[random(model.length)].ord : 0
+      expect(newestBefore(list, from)).toEqual(model.filter((d) => d.ord < from).map((d) => d.id).reverse())
+    }
+    expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(model.map((d) => d.id).reverse())
+  })
+})
