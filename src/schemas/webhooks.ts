@@ -70,8 +70,10 @@ export const listDeliveriesQuerySchema = z
       .min(1, 'limit must be at least 1')
       .max(100, 'limit must be at most 100')
       .default(50),
+    starting_after: z.string().max(100, 'starting_after is not a delivery id').optional(),
   })
   .strict()
+export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuerySchema>
 
 export const streamQuerySchema = z
   .object({

@@ -1,7 +1,7 @@
 import type { GatewayContext } from '../core/context.js'
 import { isoNow } from '../core/clock.js'
 import { DomainError, notFound } from '../core/errors.js'
-import type { CreatedWebhookEndpoint, CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from '../schemas/webhooks.js'
+import type { CreatedWebhookEndpoint, CreateWebhookBody, ListDeliveriesQuery, WebhookDelivery, WebhookEndpoint } from '../schemas/webhooks.js'
 import type { DeliveryRecord, Mode, WebhookEndpointRecord } from '../store/records.js'
 import { newId } from '../utils/ids.js'
 import { abandonedAt, logAbandoned } from './abandon.js'
@@ -16,6 +16,12 @@ export const MAX_ENDPOINTS = 20
 export interface Owner {
   accountId: string
   mode: Mode
+}
+
+export interface WebhookDeliveryPage {
+  data: WebhookDelivery[]
+  has_more: boolean
+  next_cursor: string | null
 }
 
 export function endpointView(e: WebhookEndpointRecord): WebhookEndpoint {
@@ -99,16 +105,19 @@ export async function enableWebhookEndpoint(ctx: GatewayContext, owner: Owner, i
   return endpointView(updated?.endpoint ?? endpoint)
 }
 
-/** An endpoint's deliveries with their attempts, newest first (deleted endpoints keep their log). */
-export async function listEndpointDeliveries(
-  ctx: GatewayContext,
-  owner: Owner,
-  id: string,
-  query: { status?: DeliveryRecord['status']; limit: number },
-): Promise<WebhookDelivery[]> {
+/**
+ * One page of an endpoint's deliveries with their attempts, newest first (deleted endpoints keep
+ * their log). The cursor is a delivery of this endpoint: an unknown one and one of another
+ * endpoint get the same answer, so no id of another account is confirmed.
+ */
+export async function listEndpointDeliveries(ctx: GatewayContext, owner: Owner, id: string, query: ListDeliveriesQuery): Promise<WebhookDeliveryPage> {
   await ownEndpoint(ctx, owner, id)
+  if (query.starting_after !== undefined && (await ctx.store.getDelivery(query.starting_after))?.endpoint_id !== id) {
+    throw new DomainError('invalid', 'Unknown starting_after', 'Use the next_cursor of a previous page, or list without starting_after from the newest.', 'starting_after is not a delivery of this endpoint')
+  }
   const page = await ctx.store.listEndpointDeliveries({ endpoint_id: id, ...query })
-  return page.data.map(deliveryView)
+  const data = page.data.map(deliveryView)
+  return { data, has_more: page.has_more, next_cursor: page.has_more ? data[data.length - 1].id : null }
 }
 
 /** Starts a new round of attempts (with its own retries) for a finished delivery. */

@@ -33,7 +33,7 @@ export const whoAmISchema = z.object({
 export const accountListSchema = z.object({ data: z.array(accountSchema) })
 export const apiKeyListSchema = z.object({ data: z.array(apiKeySchema) })
 export const webhookEndpointListSchema = z.object({ data: z.array(webhookEndpointSchema) })
-export const webhookDeliveryListSchema = z.object({ data: z.array(webhookDeliverySchema) })
+export const webhookDeliveryListSchema = z.object({ data: z.array(webhookDeliverySchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
 
 /** `GET /api/v1/transactions/:id/events`: each event with its webhook deliveries. */
 export const transactionEventListSchema = z.object({

@@ -177,7 +177,11 @@ export const OPERATIONS: Operation[] = [
     summary: 'The delivery log of an endpoint, newest first',
     pathParams: { id: 'The endpoint id.' },
     query: listDeliveriesQuerySchema,
-    responses: { '200': ok('WebhookDeliveryList', 'Deliveries with every attempt.', RATE), ...keyErrors, '404': error('No such endpoint for this account and mode.', RATE) },
+    responses: {
+      '200': ok('WebhookDeliveryList', 'One page of deliveries with every attempt; pass `next_cursor` as `starting_after` for the next.', RATE),
+      ...keyErrors,
+      '404': error('No such endpoint for this account and mode.', RATE),
+    },
   },
   {
     method: 'post', path: '/api/v1/webhook-deliveries/{id}/resend', operationId: 'resendWebhookDelivery', tag: 'Webhooks', auth: 'key',

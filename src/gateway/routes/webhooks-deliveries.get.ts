@@ -11,8 +11,7 @@ export default defineRoute({
   handler: async (ctx, event) => {
     const auth = await requireApiKey(ctx, event)
     const query = listDeliveriesQuerySchema.safeParse(Object.fromEntries(event.url.searchParams))
-    if (!query.success) throw validationError(query.error, 'Use ?status=pending|succeeded|failed&limit=1..100.')
-    const data = await listEndpointDeliveries(ctx, { accountId: auth.account.id, mode: auth.mode }, event.context.params?.id ?? '', query.data)
-    return json(200, { data })
+    if (!query.success) throw validationError(query.error, 'Use ?status=pending|succeeded|failed&limit=1..100&starting_after=<delivery id>.')
+    return json(200, await listEndpointDeliveries(ctx, { accountId: auth.account.id, mode: auth.mode }, event.context.params?.id ?? '', query.data))
   },
 })
