@@ -71,14 +71,16 @@ describe('GET /api/v1/webhooks/:id/deliveries pages', () => {
     expect(ids(failed)).toEqual([made[4], made[2]])
     expect(ids((await get(`?status=failed&limit=2&starting_after=${failed.next_cursor}`)).body)).toEqual([made[0]])
 
-    for (const cursor of [siblingDelivery, 'wd_missing']) {
-      const refused = await get(`?starting_after=${cursor}`)
-      expect(refused.status, cursor).toBe(400)
-      expect(refused.body.error).toBe('Unknown starting_after')
-    }
+    // A delivery of another endpoint, the account's own or another account's, answers exactly as an unknown id.
+    const other = await createAccountWithKey(gw, 'Other', { type: 'mpesa', phone: '254712345678' })
+    const theirs = await addEndpoint(gw, 'http://127.0.0.1:9/theirs', { auth: other.key })
+    const [theirDelivery] = await storeDeliveries(gw, theirs.id, ['failed'])
+    const unknown = await get('?starting_after=wd_missing&status=failed')
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.error).toBe('Unknown starting_after')
+    for (const cursor of [siblingDelivery, theirDelivery]) expect(await get(`?starting_after=${cursor}&status=failed`), cursor).toEqual(unknown)
     expect((await get(`?starting_after=${'x'.repeat(101)}`)).status).toBe(400)
     // Another account's key: the endpoint is not found, whatever the cursor.
-    const other = await createAccountWithKey(gw, 'Other', { type: 'mpesa', phone: '254712345678' })
     expect((await get(`?starting_after=${made[3]}`, other.key)).status).toBe(404)
   })
 })
