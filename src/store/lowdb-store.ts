@@ -143,18 +143,13 @@ export class LowdbStore extends LowdbPayments implements Store {
     for (const { key, base } of this.unwrittenOf('deliveries', true)) {
       if (base?.endpoint_id === query.endpoint_id) await this.onceWritten('deliveries', key)
     }
-    const none = { data: [], has_more: false }
     const list = this.state.deliveriesOfEndpoint(query.endpoint_id)
-    let before = Number.POSITIVE_INFINITY
-    if (query.starting_after !== undefined) {
-      const ord = this.state.deliveryOrdOf(query.starting_after)
-      if (ord === undefined || this.state.tables.deliveries.get(query.starting_after)?.endpoint_id !== query.endpoint_id) return none
-      before = ord
-    }
-    if (!list) return none
+    // A cursor of another endpoint is not in this one's list: nothing after it.
+    const cursor = query.starting_after === undefined ? undefined : list?.placeOf(query.starting_after)
+    if (!list || cursor === -1) return { data: [], has_more: false }
     const data: DeliveryRecord[] = []
     // Deliveries stored after this point are not visited: a page does not wait for newer ones.
-    let place = list.before(before)
+    let place = cursor === undefined ? list.before(Number.POSITIVE_INFINITY) : cursor - 1
     while (place >= 0) {
       const id = list.idAt(place)
       if (id !== undefined && !this.written('deliveries', id)) {

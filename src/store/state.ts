@@ -76,9 +76,8 @@ export class StoreState {
   readonly pendingDeliveries = new Set<string>()
   /** Each event's deliveries: one id, or a list when several endpoints get it (no array per event in the common case). */
   private readonly deliveryIdsByEvent = new Map<string, string | string[]>()
-  /** Each endpoint's deliveries in the order stored (its delivery log pages from them), and each delivery's place in that order. */
+  /** Each endpoint's deliveries in the order stored: its delivery log pages from them. */
   private readonly deliveriesByEndpoint = new Map<string, EndpointDeliveries>()
-  private readonly deliveryOrd = new ShardedMap<number>()
   private nextDeliveryOrd = 0
 
   /**
@@ -248,25 +247,15 @@ export class StoreState {
     return this.deliveriesByEndpoint.get(endpointId)
   }
 
-  /** A delivery's place in the order stored (undefined: not stored). */
-  deliveryOrdOf(id: string): number | undefined {
-    return this.deliveryOrd.get(id)
-  }
-
   private listDelivery(d: DeliveryHead): void {
-    const ord = this.nextDeliveryOrd++
-    this.deliveryOrd.set(d.id, ord)
     let list = this.deliveriesByEndpoint.get(d.endpoint_id)
     if (!list) this.deliveriesByEndpoint.set(d.endpoint_id, (list = new EndpointDeliveries()))
-    list.add(d.id, ord)
+    list.add(d.id, this.nextDeliveryOrd++)
   }
 
   private unlistDelivery(d: DeliveryHead): void {
-    const ord = this.deliveryOrd.get(d.id)
-    if (ord === undefined) return
-    this.deliveryOrd.delete(d.id)
     const list = this.deliveriesByEndpoint.get(d.endpoint_id)
-    list?.remove(ord)
+    list?.remove(d.id)
     if (list?.size === 0) this.deliveriesByEndpoint.delete(d.endpoint_id)
   }
 

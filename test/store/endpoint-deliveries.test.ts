@@ -12,19 +12,23 @@ function newestBefore(list: EndpointDeliveries, ord: number): string[] {
 }
 
 describe("an endpoint's deliveries in the order stored", () => {
-  it('walks newest first from any ord, also one removed or never stored (ords have gaps: other endpoints take theirs)', () => {
+  it('walks newest first from any ord, also one removed or never stored (ords have gaps: other endpoints take theirs); finds a cursor', () => {
     const list = new EndpointDeliveries()
     for (let i = 0; i < 10; i++) list.add(`d${i}`, i * 3)
     expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(['d9', 'd8', 'd7', 'd6', 'd5', 'd4', 'd3', 'd2', 'd1', 'd0'])
     expect(newestBefore(list, 12)).toEqual(['d3', 'd2', 'd1', 'd0'])
     expect(newestBefore(list, 13)).toEqual(['d4', 'd3', 'd2', 'd1', 'd0'])
     expect(newestBefore(list, 0)).toEqual([])
-    list.remove(12)
-    list.remove(0)
-    list.remove(13) // no such ord: nothing changes
+    list.remove('d4')
+    list.remove('d0')
+    list.remove('d10') // not here: nothing changes
     expect(list.size).toBe(8)
     expect(newestBefore(list, 15)).toEqual(['d3', 'd2', 'd1'])
     expect(newestBefore(list, 12)).toEqual(['d3', 'd2', 'd1'])
+    expect(list.placeOf('d5')).toBe(5)
+    expect(list.ordAt(list.placeOf('d5'))).toBe(15)
+    expect(list.placeOf('d4')).toBe(-1)
+    expect(list.placeOf('d10')).toBe(-1)
   })
 
   it('keeps the order and every place through removals at both ends, in the middle and the sweeps of their holes', () => {
@@ -42,12 +46,14 @@ describe("an endpoint's deliveries in the order stored", () => {
       // Retention removes oldest first mostly, a few from anywhere (a pending delivery it steps over).
       for (let i = 0; i < 250 && model.length > 0; i++) {
         const at = i % 10 === 0 ? random(model.length) : 0
-        list.remove(model[at].ord)
+        list.remove(model[at].id)
         model.splice(at, 1)
       }
       expect(list.size).toBe(model.length)
-      const from = model.length > 0 ? model[random(model.length)].ord : 0
-      expect(newestBefore(list, from)).toEqual(model.filter((d) => d.ord < from).map((d) => d.id).reverse())
+      if (model.length === 0) continue
+      const cursor = model[random(model.length)]
+      expect(list.ordAt(list.placeOf(cursor.id))).toBe(cursor.ord)
+      expect(newestBefore(list, cursor.ord)).toEqual(model.filter((d) => d.ord < cursor.ord).map((d) => d.id).reverse())
     }
     expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(model.map((d) => d.id).reverse())
   })
