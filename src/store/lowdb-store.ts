@@ -150,24 +150,35 @@ export class LowdbStore extends LowdbPayments implements Store {
     const data: DeliveryRecord[] = []
     // Deliveries stored after this point are not visited: a page does not wait for newer ones.
     let place = cursor === undefined ? list.before(Number.POSITIVE_INFINITY) : cursor - 1
+    // The list's status is memory's: it is trusted to skip a delivery only when nothing of it waits to be written.
+    let unwritten = this.unwrittenDeliveries()
     while (place >= 0) {
       const id = list.idAt(place)
-      if (id !== undefined && !this.written('deliveries', id)) {
+      if (id === undefined || (query.status !== undefined && !list.hasStatus(place, query.status) && !unwritten.has(id))) {
+        place--
+        continue
+      }
+      if (!this.written('deliveries', id)) {
         // Read as the disk holds it, once written; one not stored at all yet is left out (see
         // onceWritten). A sweep of the list's holes meanwhile moves places: found again by its ord.
         const ord = list.ordAt(place)
         const stored = await this.onceWritten('deliveries', id, true)
         place = list.before(stored ? ord + 1 : ord)
+        unwritten = this.unwrittenDeliveries()
         continue
       }
       place--
-      // The head (in memory, also for a cold record) is filtered on: only the page's records are read.
-      const head = id === undefined ? undefined : this.state.tables.deliveries.get(id)
+      const head = this.state.tables.deliveries.get(id)
       if (!head || (query.status !== undefined && head.status !== query.status)) continue
       if (data.length === query.limit) return { data, has_more: true }
       data.push(this.state.get('deliveries', id!)!)
     }
     return { data, has_more: false }
+  }
+
+  /** Deliveries with a change not written yet (on any endpoint: a flush's worth at most). */
+  private unwrittenDeliveries(): Set<string> {
+    return new Set(this.unwrittenOf('deliveries').map((u) => u.key))
   }
 
   async deliverySucceededSince(endpointId: string, since: string) {

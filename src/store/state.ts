@@ -250,7 +250,7 @@ export class StoreState {
   private listDelivery(d: DeliveryHead): void {
     let list = this.deliveriesByEndpoint.get(d.endpoint_id)
     if (!list) this.deliveriesByEndpoint.set(d.endpoint_id, (list = new EndpointDeliveries()))
-    list.add(d.id, this.nextDeliveryOrd++)
+    list.add(d.id, this.nextDeliveryOrd++, d.status)
   }
 
   private unlistDelivery(d: DeliveryHead): void {
@@ -266,6 +266,8 @@ export class StoreState {
       else if (typeof ids === 'string') this.deliveryIdsByEvent.set(d.event_id, [ids, d.id])
       else ids.push(d.id)
       this.listDelivery(d)
+    } else if (d.status !== old.status) {
+      this.deliveriesByEndpoint.get(d.endpoint_id)?.setStatus(d.id, d.status)
     }
     if (d.status === 'pending') this.pendingDeliveries.add(d.id)
     else if (old) this.pendingDeliveries.delete(d.id)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { EndpointDeliveries } from '../../src/store/endpoint-deliveries.js'
+import type { DeliveryStatus } from '../../src/store/records.js'
 
 /** The ids stored before `ord`, newest first, as a page walks them (holes stepped over). */
 function newestBefore(list: EndpointDeliveries, ord: number): string[] {
@@ -14,7 +15,7 @@ function newestBefore(list: EndpointDeliveries, ord: number): string[] {
 describe("an endpoint's deliveries in the order stored", () => {
   it('walks newest first from any ord, also one removed or never stored (ords have gaps: other endpoints take theirs); finds a cursor', () => {
     const list = new EndpointDeliveries()
-    for (let i = 0; i < 10; i++) list.add(`d${i}`, i * 3)
+    for (let i = 0; i < 10; i++) list.add(`d${i}`, i * 3, 'succeeded')
     expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(['d9', 'd8', 'd7', 'd6', 'd5', 'd4', 'd3', 'd2', 'd1', 'd0'])
     expect(newestBefore(list, 12)).toEqual(['d3', 'd2', 'd1', 'd0'])
     expect(newestBefore(list, 13)).toEqual(['d4', 'd3', 'd2', 'd1', 'd0'])
@@ -31,17 +32,24 @@ describe("an endpoint's deliveries in the order stored", () => {
     expect(list.placeOf('d10')).toBe(-1)
   })
 
-  it('keeps the order and every place through removals at both ends, in the middle and the sweeps of their holes', () => {
+  it('keeps the order, every place and each status through status changes, removals at both ends and in the middle, and the sweeps of their holes', () => {
     const list = new EndpointDeliveries()
-    const model: Array<{ id: string; ord: number }> = []
+    const model: Array<{ id: string; ord: number; status: DeliveryStatus }> = []
+    const statuses: DeliveryStatus[] = ['pending', 'succeeded', 'failed']
     let ord = 0
     let seed = 7
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n)
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 300; i++) {
         ord += 1 + random(3)
-        list.add(`d${ord}`, ord)
-        model.push({ id: `d${ord}`, ord })
+        list.add(`d${ord}`, ord, 'pending')
+        model.push({ id: `d${ord}`, ord, status: 'pending' })
+      }
+      // Deliveries finish (recent ones mostly), some are sent again.
+      for (let i = 0; i < 200; i++) {
+        const d = model[i % 4 === 0 ? random(model.length) : model.length - 1 - random(Math.min(model.length, 300))]
+        d.status = statuses[random(3)]
+        list.setStatus(d.id, d.status)
       }
       // Retention removes oldest first mostly, a few from anywhere (a pending delivery it steps over).
       for (let i = 0; i < 250 && model.length > 0; i++) {
@@ -56,5 +64,10 @@ describe("an endpoint's deliveries in the order stored", () => {
       expect(newestBefore(list, cursor.ord)).toEqual(model.filter((d) => d.ord < cursor.ord).map((d) => d.id).reverse())
     }
     expect(newestBefore(list, Number.POSITIVE_INFINITY)).toEqual(model.map((d) => d.id).reverse())
+    for (const status of statuses) {
+      const listed: string[] = []
+      for (let place = list.before(Number.POSITIVE_INFINITY); place >= 0; place--) if (list.idAt(place) !== undefined && list.hasStatus(place, status)) listed.push(list.idAt(place)!)
+      expect(listed, status).toEqual(model.filter((d) => d.status === status).map((d) => d.id).reverse())
+    }
   })
 })
