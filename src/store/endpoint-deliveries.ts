@@ -36,10 +36,18 @@ export class EndpointDeliveries {
     this.keys.push(keyOf(ord, status))
   }
 
-  /** A delivery's status changed (mostly a recent one: looked for from the newest). */
-  setStatus(id: string, status: DeliveryStatus): void {
-    const place = this.placeOf(id)
-    if (place >= 0) this.keys[place] = keyOf(this.ordAt(place), status)
+  /**
+   * A delivery's status changed. With its ord (the store keeps the ords of pending deliveries) it is
+   * found by a binary search; without it (a finished delivery sent again), from the newest end. A
+   * search from the newest end for every change made an endpoint's backlog of N deliveries, drained
+   * oldest first, cost N² (at 40k pending, 0.2 ms of the event loop a change). Returns its ord.
+   */
+  setStatus(id: string, status: DeliveryStatus, ord?: number): number | undefined {
+    const place = ord === undefined ? this.placeOf(id) : this.placeOfOrd(id, ord)
+    if (place < 0) return undefined
+    const at = this.ordAt(place)
+    this.keys[place] = keyOf(at, status)
+    return at
   }
 
   remove(id: string): void {
@@ -54,6 +62,12 @@ export class EndpointDeliveries {
   /** The place of a delivery (-1: not here), looked for from the newest. */
   placeOf(id: string): number {
     return this.ids.lastIndexOf(id)
+  }
+
+  /** The place of a delivery whose ord is known (-1: not here). */
+  private placeOfOrd(id: string, ord: number): number {
+    const place = this.before(ord + 1)
+    return place >= 0 && this.ordAt(place) === ord && this.ids[place] === id ? place : this.placeOf(id)
   }
 
   /** The place of the newest delivery stored before `ord` (-1: none); walk down from it with idAt(). */

@@ -79,6 +79,8 @@ export class StoreState {
   /** Each endpoint's deliveries in the order stored: its delivery log pages from them. */
   private readonly deliveriesByEndpoint = new Map<string, EndpointDeliveries>()
   private nextDeliveryOrd = 0
+  /** Each pending delivery's ord: its status change finds it on its endpoint's list by a binary search. */
+  private readonly pendingDeliveryOrd = new Map<string, number>()
 
   /**
    * Builds the state of a replayed document (its records become the store's own, frozen on first
@@ -147,6 +149,7 @@ export class StoreState {
     if (c === 'deliveries') {
       const d = old as unknown as DeliveryHead
       this.pendingDeliveries.delete(key)
+      this.pendingDeliveryOrd.delete(key)
       const rest = this.deliveriesOfEvent(d.event_id).filter((id) => id !== key)
       if (rest.length > 1) this.deliveryIdsByEvent.set(d.event_id, rest)
       else if (rest.length === 1) this.deliveryIdsByEvent.set(d.event_id, rest[0])
@@ -247,10 +250,13 @@ export class StoreState {
     return this.deliveriesByEndpoint.get(endpointId)
   }
 
-  private listDelivery(d: DeliveryHead): void {
+  /** Returns the delivery's ord. */
+  private listDelivery(d: DeliveryHead): number {
     let list = this.deliveriesByEndpoint.get(d.endpoint_id)
     if (!list) this.deliveriesByEndpoint.set(d.endpoint_id, (list = new EndpointDeliveries()))
-    list.add(d.id, this.nextDeliveryOrd++, d.status)
+    const ord = this.nextDeliveryOrd++
+    list.add(d.id, ord, d.status)
+    return ord
   }
 
   private unlistDelivery(d: DeliveryHead): void {
@@ -260,16 +266,22 @@ export class StoreState {
   }
 
   private indexDelivery(old: DeliveryHead | undefined, d: DeliveryHead): void {
+    let ord: number | undefined
     if (!old) {
       const ids = this.deliveryIdsByEvent.get(d.event_id)
       if (ids === undefined) this.deliveryIdsByEvent.set(d.event_id, d.id)
       else if (typeof ids === 'string') this.deliveryIdsByEvent.set(d.event_id, [ids, d.id])
       else ids.push(d.id)
-      this.listDelivery(d)
+      ord = this.listDelivery(d)
     } else if (d.status !== old.status) {
-      this.deliveriesByEndpoint.get(d.endpoint_id)?.setStatus(d.id, d.status)
+      ord = this.deliveriesByEndpoint.get(d.endpoint_id)?.setStatus(d.id, d.status, this.pendingDeliveryOrd.get(d.id))
     }
-    if (d.status === 'pending') this.pendingDeliveries.add(d.id)
-    else if (old) this.pendingDeliveries.delete(d.id)
+    if (d.status === 'pending') {
+      this.pendingDeliveries.add(d.id)
+      if (ord !== undefined) this.pendingDeliveryOrd.set(d.id, ord)
+    } else if (old) {
+      this.pendingDeliveries.delete(d.id)
+      this.pendingDeliveryOrd.delete(d.id)
+    }
   }
 }

@@ -32,6 +32,20 @@ describe("an endpoint's deliveries in the order stored", () => {
     expect(list.placeOf('d10')).toBe(-1)
   })
 
+  it('changes a status at a known ord; a stale ord or id falls back to the search by id, and one not here changes nothing', () => {
+    const list = new EndpointDeliveries()
+    for (let i = 0; i < 10; i++) list.add(`d${i}`, i * 3, 'pending')
+    const statusAt = (id: string) => (['pending', 'succeeded', 'failed'] as const).find((s) => list.hasStatus(list.placeOf(id), s))
+    expect(list.setStatus('d2', 'succeeded', 6)).toBe(6)
+    expect(statusAt('d2')).toBe('succeeded')
+    expect(list.setStatus('d3', 'failed', 12)).toBe(9) // the ord of d4: found by its id
+    expect(statusAt('d3')).toBe('failed')
+    expect(statusAt('d4')).toBe('pending')
+    expect(list.setStatus('d5', 'failed', 1000)).toBe(15)
+    expect(list.setStatus('d11', 'failed', 15)).toBeUndefined()
+    expect(statusAt('d5')).toBe('failed')
+  })
+
   it('keeps the order, every place and each status through status changes, removals at both ends and in the middle, and the sweeps of their holes', () => {
     const list = new EndpointDeliveries()
     const model: Array<{ id: string; ord: number; status: DeliveryStatus }> = []
@@ -48,8 +62,10 @@ describe("an endpoint's deliveries in the order stored", () => {
       // Deliveries finish (recent ones mostly), some are sent again.
       for (let i = 0; i < 200; i++) {
         const d = model[i % 4 === 0 ? random(model.length) : model.length - 1 - random(Math.min(model.length, 300))]
+        // As the store: a pending delivery's ord is known (a binary search), a finished one's is not.
+        const known = d.status === 'pending' ? d.ord : undefined
         d.status = statuses[random(3)]
-        list.setStatus(d.id, d.status)
+        expect(list.setStatus(d.id, d.status, known)).toBe(d.ord)
       }
       // Retention removes oldest first mostly, a few from anywhere (a pending delivery it steps over).
       for (let i = 0; i < 250 && model.length > 0; i++) {
