@@ -115,7 +115,7 @@ describe('public surface', () => {
       trigger: 'admin-token api-key base-url color data-dir json log-level override profile result-code timeout',
       version: 'color json log-level profile',
       'webhooks:add': 'api-key base-url color events json log-level profile',
-      'webhooks:deliveries': 'api-key base-url color json limit log-level profile status',
+      'webhooks:deliveries': 'api-key base-url color json limit log-level profile starting-after status',
       'webhooks:enable': 'api-key base-url color json log-level profile',
       'webhooks:list': 'api-key base-url color json log-level profile',
       'webhooks:remove': 'api-key base-url color json log-level profile',

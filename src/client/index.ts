@@ -2,4 +2,4 @@ export { GatewayClient, type GatewayClientOptions, type StkPushInput, type CallO
 export { GatewayApiError } from './errors.js'
 export { admin, PAYOUT_STATUSES, type Account, type ApiKey, type PayoutAccountInput, type PayoutList, type PayoutStatus } from './admin.js'
 export { parseSse, EVENT_STREAM_PATH, type SseMessage, type EventStreamItem, type EventStreamOptions } from './event-stream.js'
-export { webhooks } from './webhooks.js'
+export { webhooks, type DeliveriesQuery, type WebhookDeliveryPage } from './webhooks.js'

@@ -10,6 +10,17 @@ import {
 } from '../schemas/webhooks.js'
 import type { GatewayClient } from './gateway-client.js'
 
+export interface DeliveriesQuery {
+  endpointId: string
+  status?: WebhookDelivery['status']
+  limit?: number
+  /** A delivery id: the page after it (the previous page's next_cursor). */
+  startingAfter?: string
+}
+
+const webhookDeliveryPageSchema = z.object({ data: z.array(webhookDeliverySchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
+export type WebhookDeliveryPage = z.infer<typeof webhookDeliveryPageSchema>
+
 /** The webhook half of the gateway API (endpoints and their delivery log), with the API key. */
 export const webhooks = {
   /** Registers an endpoint; the answer holds its signing secret, shown this once. */
@@ -34,14 +45,19 @@ export const webhooks = {
     return (await client.call({ method: 'POST', path: `/api/v1/webhooks/${encodeURIComponent(id)}/enable`, schema: webhookEndpointSchema, auth: 'key' })).data
   },
 
-  /** An endpoint's deliveries with every attempt, newest first. */
-  async deliveries(client: GatewayClient, input: { endpointId: string; status?: WebhookDelivery['status']; limit?: number }): Promise<WebhookDelivery[]> {
+  /** One page of an endpoint's deliveries with every attempt, newest first; `next_cursor` is the `startingAfter` of the next page. */
+  async deliveriesPage(client: GatewayClient, input: DeliveriesQuery): Promise<WebhookDeliveryPage> {
     const params = new URLSearchParams()
     if (input.status) params.set('status', input.status)
     if (input.limit !== undefined) params.set('limit', String(input.limit))
+    if (input.startingAfter !== undefined) params.set('starting_after', input.startingAfter)
     const path = `/api/v1/webhooks/${encodeURIComponent(input.endpointId)}/deliveries${params.size ? `?${params}` : ''}`
-    const schema = z.object({ data: z.array(webhookDeliverySchema) })
-    return (await client.call({ method: 'GET', path, schema, auth: 'key' })).data.data
+    return (await client.call({ method: 'GET', path, schema: webhookDeliveryPageSchema, auth: 'key' })).data
+  },
+
+  /** An endpoint's deliveries with every attempt, newest first: one page's deliveries (see deliveriesPage). */
+  async deliveries(client: GatewayClient, input: DeliveriesQuery): Promise<WebhookDelivery[]> {
+    return (await webhooks.deliveriesPage(client, input)).data
   },
 
   /** Queues a finished delivery for another round of attempts. */

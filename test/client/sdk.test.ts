@@ -55,6 +55,9 @@ describe('the typed SDK against a real gateway', () => {
     expect((await client.listTransactions({ status: 'success' })).data.map((x) => x.id)).toEqual([pushed.transaction_id])
     const deliveries = await webhooks.deliveries(client, { endpointId: endpoint.id })
     expect(deliveries[0]).toMatchObject({ status: 'succeeded', event: 'payment.success' })
+    const page = await webhooks.deliveriesPage(client, { endpointId: endpoint.id, status: 'succeeded', limit: 1 })
+    expect(page).toEqual({ data: [deliveries[0]], has_more: false, next_cursor: null })
+    expect(await webhooks.deliveriesPage(client, { endpointId: endpoint.id, startingAfter: deliveries[0].id })).toEqual({ data: [], has_more: false, next_cursor: null })
   })
 
   it('errors are typed: the API error with its status and hint, an unreachable gateway with a next step', async () => {

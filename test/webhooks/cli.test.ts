@@ -65,6 +65,32 @@ describe('mpg webhooks', () => {
     expect(again.json.error).toMatchObject({ kind: 'not_found' })
   })
 
+  it('pages a long delivery log: the table ends with the command for the next page, --starting-after follows it', async () => {
+    const added = await run(['webhooks', 'add', `${receiver.url}/paged`, '--json'])
+    const endpoint = (await gw.context.store.getWebhookEndpoint(added.json.id))!
+    const at = new Date().toISOString()
+    for (let i = 0; i < 3; i++) {
+      await gw.context.store.createDelivery({
+        ...{ id: `wd_paged_${i}`, event_id: `evt_paged_${i}`, endpoint_id: endpoint.id, account_id: endpoint.account_id, mode: endpoint.mode },
+        ...{ event: 'payment.success', status: 'failed', attempts: [], next_attempt_at: null, created_at: at, updated_at: at },
+      })
+    }
+    const first = await run(['webhooks', 'deliveries', endpoint.id, '--status', 'failed', '--limit', '2'])
+    expect(first.exitCode).toBe(0)
+    expect(first.stdout).toContain('wd_paged_2')
+    expect(first.stdout).toContain('wd_paged_1')
+    expect(first.stdout).not.toContain('wd_paged_0')
+    const more = first.stdout.trim().split('\n').at(-1)!
+    expect(more).toBe(`More: mpg webhooks deliveries ${endpoint.id} --status failed --limit 2 --starting-after wd_paged_1`)
+
+    const next = await run(['webhooks', 'deliveries', endpoint.id, '--status', 'failed', '--limit', '2', '--starting-after', 'wd_paged_1', '--json'])
+    expect(next.exitCode).toBe(0)
+    expect(next.json).toMatchObject({ data: [{ id: 'wd_paged_0' }], has_more: false, next_cursor: null })
+    const unknown = await run(['webhooks', 'deliveries', endpoint.id, '--starting-after', 'wd_nope'])
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.stderr).toMatch(/starting_after/)
+  })
+
   it('refuses a bad URL or event with a usage exit code and a next step', async () => {
     const scheme = await run(['webhooks', 'add', 'ftp://example.com/x'])
     expect(scheme.exitCode).toBe(2)

@@ -8,23 +8,25 @@ import type { WebhookDelivery } from '../../schemas/webhooks.js'
 export default class WebhooksDeliveries extends BaseCommand<typeof WebhooksDeliveries> {
   static summary = "An endpoint's deliveries and their attempts, newest first."
   static description = 'Each attempt records its time, HTTP status (or network error), duration and the first 1 KiB of the answer; --json shows them all.'
-  static examples = ['<%= config.bin %> webhooks deliveries we_123', '<%= config.bin %> webhooks deliveries we_123 --status failed --json']
+  static examples = ['<%= config.bin %> webhooks deliveries we_123', '<%= config.bin %> webhooks deliveries we_123 --status failed --json', '<%= config.bin %> webhooks deliveries we_123 --starting-after del_456']
   static args = { id: Args.string({ description: 'Endpoint id (we_…).', required: true }) }
   static flags = {
     ...connectionFlags,
     status: Flags.string({ summary: 'Only deliveries in this state.', options: ['pending', 'succeeded', 'failed'] }),
     limit: Flags.integer({ summary: 'At most this many (1–100).', min: 1, max: 100 }),
+    'starting-after': Flags.string({ summary: 'Cursor: deliveries older than this one (next_cursor of the previous page).' }),
   }
 
   async run() {
-    const deliveries = await webhooks.deliveries(await this.client(), {
+    const page = await webhooks.deliveriesPage(await this.client(), {
       endpointId: this.args.id,
       status: this.flags.status as WebhookDelivery['status'] | undefined,
       limit: this.flags.limit,
+      startingAfter: this.flags['starting-after'],
     })
     this.log(
       renderTable(
-        deliveries.map((d) => {
+        page.data.map((d) => {
           const last = d.attempts.at(-1)
           return {
             id: d.id,
@@ -47,6 +49,10 @@ export default class WebhooksDeliveries extends BaseCommand<typeof WebhooksDeliv
         ],
       ),
     )
-    return { data: deliveries }
+    if (page.has_more && page.next_cursor) {
+      const same = `${this.flags.status ? ` --status ${this.flags.status}` : ''}${this.flags.limit !== undefined ? ` --limit ${this.flags.limit}` : ''}`
+      this.log(`More: mpg webhooks deliveries ${this.args.id}${same} --starting-after ${page.next_cursor}`)
+    }
+    return page
   }
 }
