@@ -16,7 +16,7 @@ export default defineConfig({
     include: [
       'test/gateway/{payouts,payout-retry,payout-faults,idempotency,outcomes,races,race-scenarios,reconcile-in-flight,daraja-ambiguous,domain-errors}.test.ts',
       'test/webhooks/{delivery,delivery-log-pages,endpoints,events,stream}.test.ts',
-      'test/security/{endpoint-disable,stream-revocation,cursor-oracle}.test.ts',
+      'test/security/{endpoint-disable,stream-revocation,cursor-oracle,nul-in-ids}.test.ts',
       'test/client/sdk.test.ts',
     ],
     env: { MPG_TEST_STORE: 'postgres' },

@@ -2,8 +2,7 @@ import { z } from 'zod'
 import { amountSchema } from '../utils/money.js'
 import { ACCEPTED_PHONE_FORMS, phoneSchema } from '../utils/phone.js'
 import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from './transaction-list.js'
-
-const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value)
+import { noControlChars, startingAfterSchema } from './text.js'
 
 const boundedText = (name: string, max: number) =>
   z
@@ -40,7 +39,7 @@ export const listTransactionsQuerySchema = z
       .min(TRANSACTION_LIST_LIMIT.min, `limit must be at least ${TRANSACTION_LIST_LIMIT.min}`)
       .max(TRANSACTION_LIST_LIMIT.max, `limit must be at most ${TRANSACTION_LIST_LIMIT.max}`)
       .default(TRANSACTION_LIST_LIMIT.default),
-    starting_after: z.string().max(100, 'starting_after is not a transaction id').optional(),
+    starting_after: startingAfterSchema('transaction').optional(),
     /** Exact match on the merchant's reference (stored trimmed, so compared trimmed). */
     reference: boundedText('reference', 40).optional(),
   })

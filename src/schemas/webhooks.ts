@@ -1,5 +1,6 @@
 /** Wire shapes of the webhook API (requests validated at the edge; answers for the SDK and CLI). */
 import { z } from 'zod'
+import { startingAfterSchema } from './text.js'
 
 /** Every event the gateway emits: one per state change of a payment, a payout or a webhook endpoint. */
 export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual', 'webhook_endpoint.disabled'] as const
@@ -70,7 +71,7 @@ export const listDeliveriesQuerySchema = z
       .min(1, 'limit must be at least 1')
       .max(100, 'limit must be at most 100')
       .default(50),
-    starting_after: z.string().max(100, 'starting_after is not a delivery id').optional(),
+    starting_after: startingAfterSchema('delivery').optional(),
   })
   .strict()
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuerySchema>

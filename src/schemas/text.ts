@@ -1,0 +1,14 @@
+import { z } from 'zod'
+
+/** False for text holding a control character (NUL included, which PostgreSQL refuses to store or compare). */
+export const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value)
+
+/**
+ * A list's `starting_after`: the id of the last item of the page before. Anything that cannot be
+ * one of `what`'s ids is bad input here, before it reaches a query: the same 400 on both stores.
+ */
+export const startingAfterSchema = (what: string) =>
+  z
+    .string()
+    .max(100, `starting_after is not a ${what} id`)
+    .refine(noControlChars, `starting_after is not a ${what} id`)
