@@ -10,6 +10,48 @@ export interface Migration {
   sql: string
 }
 
+/**
+ * A migration whose first line is this runs statement by statement, each on its own, instead of in
+ * one transaction: what CREATE INDEX CONCURRENTLY needs (it cannot run inside a transaction). Such a
+ * migration must be safe to run again from the start after stopping part way (it is recorded as
+ * applied only once all of it ran).
+ */
+const OUTSIDE_A_TRANSACTION = /^--\s*mpg:outside-transaction\s*$/m
+
+function runsOutsideATransaction(m: Migration): boolean {
+  const firstLine = m.sql.split('\n', 1)[0]
+  return OUTSIDE_A_TRANSACTION.test(firstLine)
+}
+
+/** The statements of a migration that runs outside a transaction: one per `;` at a line's end, comments left out. */
+function statementsOf(sql: string): string[] {
+  const code = sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+  return code
+    .split(/;\s*$/m)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement !== '')
+}
+
+async function apply(client: PoolClient, m: Migration): Promise<void> {
+  if (runsOutsideATransaction(m)) {
+    for (const statement of statementsOf(m.sql)) await client.query(statement)
+    await client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
+    return
+  }
+  await client.query('begin')
+  try {
+    await client.query(m.sql)
+    await client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
+    await client.query('commit')
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined)
+    throw error
+  }
+}
+
 export interface MigrationStatus {
   version: number
   name: string
@@ -51,14 +93,29 @@ async function appliedVersions(client: PoolClient): Promise<Map<number, { name: 
 }
 
 /**
- * Applies the migrations this database lacks, each in its own transaction, under a session
- * advisory lock: processes starting together apply each one once (the others wait, then find
- * nothing to do). Refuses a database migrated by a newer mpg. Returns the versions applied now.
+ * The migration lock, asked for again every 100 ms rather than waited for inside
+ * pg_advisory_lock: a session waiting in a statement holds a snapshot, which a concurrent index
+ * build by the lock's holder waits to see end, while the waiter waits for the holder's lock (a
+ * deadlock PostgreSQL breaks by failing one of them). Between two tries the waiter holds nothing.
+ */
+async function takeMigrationLock(client: PoolClient): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_MIGRATIONS])
+    if (rows[0].locked) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
+ * Applies the migrations this database lacks, each in its own transaction (or statement by
+ * statement, see OUTSIDE_A_TRANSACTION), under a session advisory lock: processes starting
+ * together apply each one once (the others wait, then find nothing to do). Refuses a database
+ * migrated by a newer mpg. Returns the versions applied now.
  */
 export async function migrate(pool: Pool, migrations = loadMigrations()): Promise<number[]> {
   const client = await pool.connect()
   try {
-    await client.query('select pg_advisory_lock($1)', [LOCK_MIGRATIONS])
+    await takeMigrationLock(client)
     try {
       await client.query(CREATE_TABLE)
       const applied = await appliedVersions(client)
@@ -70,13 +127,9 @@ export async function migrate(pool: Pool, migrations = loadMigrations()): Promis
       const done: number[] = []
       for (const m of migrations) {
         if (applied.has(m.version)) continue
-        await client.query('begin')
         try {
-          await client.query(m.sql)
-          await client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
-          await client.query('commit')
+          await apply(client, m)
         } catch (error) {
-          await client.query('rollback').catch(() => undefined)
           throw new Error(`migration ${m.version}_${m.name} failed: ${(error as Error).message}`, { cause: error })
         }
         done.push(m.version)
