@@ -136,7 +136,7 @@ export class LowdbStore extends LowdbPayments implements Store {
     return this.writtenRecord('deliveries', id)
   }
 
-  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage> {
+  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage | undefined> {
     this.answering()
     // A delivery retention removed leaves the log only once its removal is on disk (a crash before
     // would bring it back): the page waits for that write.
@@ -144,9 +144,10 @@ export class LowdbStore extends LowdbPayments implements Store {
       if (base?.endpoint_id === query.endpoint_id) await this.onceWritten('deliveries', key)
     }
     const list = this.state.deliveriesOfEndpoint(query.endpoint_id)
-    // A cursor of another endpoint is not in this one's list: nothing after it.
-    const cursor = query.starting_after === undefined ? undefined : list?.placeOf(query.starting_after)
-    if (!list || cursor === -1) return { data: [], has_more: false }
+    // A cursor of another endpoint is not in this one's list: no page from it.
+    const cursor = query.starting_after === undefined ? undefined : (list?.placeOf(query.starting_after) ?? -1)
+    if (cursor === -1) return undefined
+    if (!list) return { data: [], has_more: false }
     const data: DeliveryRecord[] = []
     // Deliveries stored after this point are not visited: a page does not wait for newer ones.
     let place = cursor === undefined ? list.before(Number.POSITIVE_INFINITY) : cursor - 1

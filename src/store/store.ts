@@ -239,10 +239,12 @@ export interface Store {
   getDelivery(id: string): Promise<DeliveryRecord | undefined>
   /**
    * One page of an endpoint's deliveries, newest first in the order they were stored (not by
-   * created_at, which ties), after `starting_after`: a delivery of another endpoint, or of none,
-   * gives an empty page. Reads the page and one more (has_more), never the endpoint's whole log.
+   * created_at, which ties), after `starting_after`. Undefined when `starting_after` is not a
+   * delivery of this endpoint (another's, unknown, or removed by retention), found in the same read
+   * as the page: a cursor pruned meanwhile is never an empty last page. Reads the page and one more
+   * (has_more), never the endpoint's whole log.
    */
-  listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage>
+  listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage | undefined>
   /**
    * Whether a delivery to the endpoint was recorded as succeeded at or after `since` (its
    * updated_at). A check, not a list: the endpoint may have months of deliveries.

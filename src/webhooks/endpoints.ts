@@ -112,10 +112,10 @@ export async function enableWebhookEndpoint(ctx: GatewayContext, owner: Owner, i
  */
 export async function listEndpointDeliveries(ctx: GatewayContext, owner: Owner, id: string, query: ListDeliveriesQuery): Promise<WebhookDeliveryPage> {
   await ownEndpoint(ctx, owner, id)
-  if (query.starting_after !== undefined && (await ctx.store.getDelivery(query.starting_after))?.endpoint_id !== id) {
+  const page = await ctx.store.listEndpointDeliveries({ endpoint_id: id, ...query })
+  if (!page) {
     throw new DomainError('invalid', 'Unknown starting_after', 'Use the next_cursor of a previous page, or list without starting_after from the newest.', 'starting_after is not a delivery of this endpoint')
   }
-  const page = await ctx.store.listEndpointDeliveries({ endpoint_id: id, ...query })
   const data = page.data.map(deliveryView)
   return { data, has_more: page.has_more, next_cursor: page.has_more ? data[data.length - 1].id : null }
 }

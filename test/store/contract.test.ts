@@ -285,14 +285,14 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
       await store.createDelivery(d)
       await store.createDelivery(delivery(other.id, 'failed'))
     }
-    const ids = (page: { data: DeliveryRecord[] }) => page.data.map((d) => d.id)
+    const ids = (page: { data: DeliveryRecord[] } | undefined) => page!.data.map((d) => d.id)
     const page = (query: { status?: DeliveryRecord['status']; limit: number; starting_after?: string }) => store.listEndpointDeliveries({ endpoint_id: mine.id, ...query })
 
     const first = await page({ limit: 3 })
     expect(first).toEqual({ data: [made[6], made[5], made[4]], has_more: true })
     const second = await page({ limit: 3, starting_after: made[4].id })
     expect(ids(second)).toEqual([made[3].id, made[2].id, made[1].id])
-    expect(second.has_more).toBe(true)
+    expect(second!.has_more).toBe(true)
     // Exactly `limit` left: no more after them (the store reads one past the page to know).
     expect(await page({ limit: 3, starting_after: made[3].id })).toEqual({ data: [made[2], made[1], made[0]], has_more: false })
     expect(await page({ limit: 3, starting_after: made[0].id })).toEqual({ data: [], has_more: false })
@@ -310,13 +310,23 @@ describe.each(engines)('Store contract: $name', ({ make, available }) => {
     expect(ids(await page({ status: 'failed', limit: 10 }))).toEqual([made[5].id, made[4].id, made[1].id])
     expect(await page({ status: 'pending', limit: 10 })).toEqual({ data: [], has_more: false })
 
-    // A cursor of another endpoint, or of none, pages nothing (never the other endpoint's deliveries).
-    const others = await store.listEndpointDeliveries({ endpoint_id: other.id, limit: 100 })
+    // A cursor of another endpoint, or of none, is no cursor here: no page (never the other
+    // endpoint's deliveries), told apart from an empty one in the same read.
+    const others = (await store.listEndpointDeliveries({ endpoint_id: other.id, limit: 100 }))!
     expect(others.data).toHaveLength(7)
     expect(others.data.every((d) => d.endpoint_id === other.id)).toBe(true)
-    expect(await page({ limit: 10, starting_after: others.data[3].id })).toEqual({ data: [], has_more: false })
-    expect(await page({ limit: 10, starting_after: 'wd_missing' })).toEqual({ data: [], has_more: false })
+    expect(await page({ limit: 10, starting_after: others.data[3].id })).toBeUndefined()
+    expect(await page({ limit: 10, starting_after: 'wd_missing' })).toBeUndefined()
     expect(await store.listEndpointDeliveries({ endpoint_id: 'we_none', limit: 10 })).toEqual({ data: [], has_more: false })
+    expect(await store.listEndpointDeliveries({ endpoint_id: 'we_none', limit: 10, starting_after: made[0].id })).toBeUndefined()
+
+    // A cursor that retention removed is no cursor either: not an empty page, which a client
+    // would read as the end of the log while older deliveries (pending ones) are still kept.
+    const owed = delivery(mine.id, 'pending')
+    await store.createDelivery(owed)
+    while ((await store.pruneHistory('2999-01-01T00:00:00.000Z', 500)).deliveries > 0);
+    expect(await page({ limit: 10 })).toEqual({ data: [owed], has_more: false })
+    expect(await page({ limit: 10, starting_after: made[3].id })).toBeUndefined()
   })
 
   it.skipIf(!available)('updateWebhookEndpoint: concurrent disables make one change and one event; disabled endpoints get no deliveries', async () => {

@@ -28,7 +28,7 @@ async function pageThrough(store: LowdbStore, endpoint_id: string): Promise<stri
   const ids: string[] = []
   let starting_after: string | undefined
   for (;;) {
-    const page = await store.listEndpointDeliveries({ endpoint_id, limit: 100, starting_after })
+    const page = (await store.listEndpointDeliveries({ endpoint_id, limit: 100, starting_after }))!
     ids.push(...page.data.map((d) => d.id))
     if (!page.has_more) return ids
     starting_after = ids.at(-1)
@@ -69,7 +69,7 @@ describe("the embedded store's delivery log pages", () => {
       store = new LowdbStore(file, { deliverTo: deliversTo })
       await store.open()
       expect(await pageThrough(store, 'we_1')).toEqual(['wd_last', ...kept])
-      expect((await store.listEndpointDeliveries({ endpoint_id: 'we_1', limit: 2, starting_after: kept[10] })).data.map((d) => d.id)).toEqual([kept[11], kept[12]])
+      expect((await store.listEndpointDeliveries({ endpoint_id: 'we_1', limit: 2, starting_after: kept[10] }))!.data.map((d) => d.id)).toEqual([kept[11], kept[12]])
       if (fold) await store.fold()
       await store.close()
     }

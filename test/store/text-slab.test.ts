@@ -73,7 +73,7 @@ describe('records kept as text in slabs', () => {
       for (const t of payments) expect(await s.getTransaction(t.id)).toEqual(t)
       for (const e of events) expect(await s.getEvent(e.id)).toEqual(e)
       expect(await s.listEventsAfter('acct_1', 'test', 0, events.length + 1)).toEqual([...events].sort((a, b) => a.seq - b.seq))
-      const { data: deliveries } = await s.listEndpointDeliveries({ endpoint_id: 'we_1', limit: events.length + 1 })
+      const { data: deliveries } = (await s.listEndpointDeliveries({ endpoint_id: 'we_1', limit: events.length + 1 }))!
       expect(deliveries).toHaveLength(events.length)
       for (const d of deliveries) expect(d).toMatchObject({ status: 'succeeded', attempts: [{ status_code: 200, response_body: 'ok' }] })
     }

@@ -108,7 +108,7 @@ const one = (answer: unknown) => (answer as { updated_at?: string; completed_at?
 const markOf = (answer: unknown) => one(answer)?.updated_at ?? one(answer)?.completed_at ?? undefined
 const lastMark = (answer: unknown) => (answer as unknown[]).map(markOf).filter((m) => m !== undefined && m !== PAST).at(-1)
 /** An endpoint's delivery log, one page of it. */
-const deliveryLog = (s: Opened, status?: DeliveryRecord['status']) => s.listEndpointDeliveries({ endpoint_id: 'we_1', status, limit: 10 }).then((page) => page.data)
+const deliveryLog = (s: Opened, status?: DeliveryRecord['status']) => s.listEndpointDeliveries({ endpoint_id: 'we_1', status, limit: 10 }).then((page) => page!.data)
 
 const cases: Record<string, Case> = {
   findTransactionByCheckoutRequestId: {

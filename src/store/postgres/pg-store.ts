@@ -522,16 +522,23 @@ export class PgStore implements Store {
     return this.one<DeliveryRecord>(this.pool, 'select doc from deliveries where id = $1', [id])
   }
 
-  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage> {
+  async listEndpointDeliveries(query: ListEndpointDeliveriesQuery): Promise<DeliveryPage | undefined> {
     // One statement, read backwards along an index in order: deliveries_endpoint, or with a status
-    // deliveries_endpoint_status (migration 004). The cursor's place is looked up in it, of this
-    // endpoint only: another's finds no row, and `ord < null` pages nothing.
-    const data = await this.all<DeliveryRecord>(
-      `select doc from deliveries where endpoint_id = $1 and ($2::text is null or status = $2)
-        and ($3::text is null or ord < (select ord from deliveries where id = $3 and endpoint_id = $1))
-        order by ord desc limit $4`,
+    // deliveries_endpoint_status (migration 004). The cursor's place is looked up of this endpoint
+    // only (another's finds no row), and whether it was found comes back with the page, from the
+    // same snapshot: a cursor that retention removes between two statements cannot read as an
+    // empty last page.
+    const { rows } = await this.query<{ cursor_found: boolean; docs: DeliveryRecord[] }>(
+      `with cursor as (select ord from deliveries where id = $3 and endpoint_id = $1)
+      select ($3::text is null or exists (select 1 from cursor)) as cursor_found,
+        coalesce((select json_agg(page.doc order by page.ord desc) from (
+          select doc, ord from deliveries where endpoint_id = $1 and ($2::text is null or status = $2)
+            and ($3::text is null or ord < (select ord from cursor))
+            order by ord desc limit $4) page), '[]'::json) as docs`,
       [query.endpoint_id, query.status ?? null, query.starting_after ?? null, query.limit + 1],
     )
+    if (!rows[0].cursor_found) return undefined
+    const data = rows[0].docs
     return { data: data.slice(0, query.limit), has_more: data.length > query.limit }
   }
 
