@@ -3,15 +3,10 @@ import type { AccountRecord, PayoutAccount } from '../store/records.js'
 import type { Store } from '../store/store.js'
 import { newId } from '../utils/ids.js'
 import { phoneSchema } from '../utils/phone.js'
-import { noControlChars } from '../schemas/text.js'
+import { boundedText } from '../schemas/text.js'
 
 const shortcodeNumber = (name: string) => z.string().trim().regex(/^\d{5,8}$/, `${name} must be 5–8 digits`)
-const accountNumber = z
-  .string()
-  .trim()
-  .min(1, 'account_number must not be empty')
-  .max(40, 'account_number must be at most 40 characters')
-  .refine(noControlChars, 'account_number must not contain control characters')
+const accountNumber = boundedText('account_number', 40)
 
 export const payoutAccountSchema = z.discriminatedUnion(
   'type',
@@ -22,7 +17,7 @@ export const payoutAccountSchema = z.discriminatedUnion(
     z
       .object({
         type: z.literal('bank'),
-        bank: z.string().trim().min(1, 'bank must not be empty').max(60, 'bank must be at most 60 characters').refine(noControlChars, 'bank must not contain control characters'),
+        bank: boundedText('bank', 60),
         account_number: accountNumber,
       })
       .strict(),
@@ -32,12 +27,7 @@ export const payoutAccountSchema = z.discriminatedUnion(
 
 export const createAccountSchema = z
   .object({
-    name: z
-      .string({ error: 'name is required' })
-      .trim()
-      .min(1, 'name must not be empty')
-      .max(100, 'name must be at most 100 characters')
-      .refine(noControlChars, 'name must not contain control characters'),
+    name: boundedText('name', 100),
     payout_account: payoutAccountSchema.nullable().optional(),
   })
   .strict()

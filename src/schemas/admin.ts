@@ -1,7 +1,7 @@
 /** Wire shapes of the admin API (accounts, API keys, payouts a person finishes). */
 import { z } from 'zod'
 import { transactionSchema } from './gateway.js'
-import { noControlChars } from './text.js'
+import { boundedText } from './text.js'
 
 export const accountSchema = z.object({
   id: z.string(),
@@ -40,7 +40,7 @@ export const createApiKeyBodySchema = z
   .object({
     account_id: z.string({ error: 'account_id is required' }).min(1).max(100),
     mode: z.enum(['test', 'live'], { error: 'mode must be test or live' }),
-    name: z.string().trim().min(1).max(100).refine(noControlChars, 'name must not contain control characters').nullable().optional(),
+    name: boundedText('name', 100).nullable().optional(),
   })
   .strict()
 

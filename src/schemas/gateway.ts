@@ -2,15 +2,7 @@ import { z } from 'zod'
 import { amountSchema } from '../utils/money.js'
 import { ACCEPTED_PHONE_FORMS, phoneSchema } from '../utils/phone.js'
 import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from './transaction-list.js'
-import { noControlChars, startingAfterSchema } from './text.js'
-
-const boundedText = (name: string, max: number) =>
-  z
-    .string({ error: `${name} is required and must be a string` })
-    .trim()
-    .min(1, `${name} must not be blank`)
-    .max(max, `${name} must be at most ${max} characters`)
-    .refine(noControlChars, `${name} must not contain control characters`)
+import { boundedText, startingAfterSchema } from './text.js'
 
 /** `POST /api/v1/stk-push` body (gateway-api.txt). Unknown fields are ignored. */
 export const stkPushBodySchema = z.object(

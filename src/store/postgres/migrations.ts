@@ -16,12 +16,7 @@ export interface Migration {
  * migration must be safe to run again from the start after stopping part way (it is recorded as
  * applied only once all of it ran).
  */
-const OUTSIDE_A_TRANSACTION = /^--\s*mpg:outside-transaction\s*$/m
-
-function runsOutsideATransaction(m: Migration): boolean {
-  const firstLine = m.sql.split('\n', 1)[0]
-  return OUTSIDE_A_TRANSACTION.test(firstLine)
-}
+const OUTSIDE_A_TRANSACTION = /^--\s*mpg:outside-transaction[ \t]*\r?(?:\n|$)/
 
 /** The statements of a migration that runs outside a transaction: one per `;` at a line's end, comments left out. */
 function statementsOf(sql: string): string[] {
@@ -36,15 +31,16 @@ function statementsOf(sql: string): string[] {
 }
 
 async function apply(client: PoolClient, m: Migration): Promise<void> {
-  if (runsOutsideATransaction(m)) {
+  const recordApplied = () => client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
+  if (OUTSIDE_A_TRANSACTION.test(m.sql)) {
     for (const statement of statementsOf(m.sql)) await client.query(statement)
-    await client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
+    await recordApplied()
     return
   }
   await client.query('begin')
   try {
     await client.query(m.sql)
-    await client.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name])
+    await recordApplied()
     await client.query('commit')
   } catch (error) {
     await client.query('rollback').catch(() => undefined)
