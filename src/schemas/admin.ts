@@ -1,6 +1,7 @@
 /** Wire shapes of the admin API (accounts, API keys, payouts a person finishes). */
 import { z } from 'zod'
 import { transactionSchema } from './gateway.js'
+import { listLimitSchema } from './paging.js'
 import { boundedText } from './text.js'
 
 export const accountSchema = z.object({
@@ -52,5 +53,5 @@ export const settlePayoutBodySchema = z
 /** `GET /api/v1/admin/payouts` query. */
 export const listPayoutsQuerySchema = z.object({
   status: z.enum(PAYOUT_STATUSES),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: listLimitSchema({ min: 1, max: 500, fallback: 100 }),
 })

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { amountSchema } from '../utils/money.js'
 import { ACCEPTED_PHONE_FORMS, phoneSchema } from '../utils/phone.js'
 import { TRANSACTION_LIST_LIMIT, TRANSACTION_STATUSES } from './transaction-list.js'
-import { boundedText, startingAfterSchema } from './text.js'
+import { listLimitSchema, startingAfterSchema } from './paging.js'
+import { boundedText } from './text.js'
 
 /** `POST /api/v1/stk-push` body (gateway-api.txt). Unknown fields are ignored. */
 export const stkPushBodySchema = z.object(
@@ -25,12 +26,7 @@ export const idempotencyKeySchema = z
 export const listTransactionsQuerySchema = z
   .object({
     status: z.enum(TRANSACTION_STATUSES, { error: 'status must be pending, success or failed' }).optional(),
-    limit: z.coerce
-      .number({ error: 'limit must be a number' })
-      .int('limit must be a whole number')
-      .min(TRANSACTION_LIST_LIMIT.min, `limit must be at least ${TRANSACTION_LIST_LIMIT.min}`)
-      .max(TRANSACTION_LIST_LIMIT.max, `limit must be at most ${TRANSACTION_LIST_LIMIT.max}`)
-      .default(TRANSACTION_LIST_LIMIT.default),
+    limit: listLimitSchema({ min: TRANSACTION_LIST_LIMIT.min, max: TRANSACTION_LIST_LIMIT.max, fallback: TRANSACTION_LIST_LIMIT.default }),
     starting_after: startingAfterSchema('transaction').optional(),
     /** Exact match on the merchant's reference (stored trimmed, so compared trimmed). */
     reference: boundedText('reference', 40).optional(),

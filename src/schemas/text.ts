@@ -11,13 +11,3 @@ export const boundedText = (name: string, max: number) =>
     .min(1, `${name} must not be blank`)
     .max(max, `${name} must be at most ${max} characters`)
     .refine(noControlChars, `${name} must not contain control characters`)
-
-/**
- * A list's `starting_after`: the id of the last item of the page before. Anything that cannot be
- * one of `what`'s ids is bad input here, before it reaches a query: the same 400 on both stores.
- */
-export const startingAfterSchema = (what: string) =>
-  z
-    .string()
-    .max(100, `starting_after is not a ${what} id`)
-    .refine(noControlChars, `starting_after is not a ${what} id`)

@@ -1,6 +1,6 @@
 /** Wire shapes of the webhook API (requests validated at the edge; answers for the SDK and CLI). */
 import { z } from 'zod'
-import { startingAfterSchema } from './text.js'
+import { listLimitSchema, startingAfterSchema } from './paging.js'
 
 /** Every event the gateway emits: one per state change of a payment, a payout or a webhook endpoint. */
 export const EVENT_TYPES = ['payment.success', 'payment.failed', 'payout.success', 'payout.failed', 'payout.pending_manual', 'webhook_endpoint.disabled'] as const
@@ -65,12 +65,7 @@ export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>
 export const listDeliveriesQuerySchema = z
   .object({
     status: z.enum(['pending', 'succeeded', 'failed'], { error: 'status must be pending, succeeded or failed' }).optional(),
-    limit: z.coerce
-      .number({ error: 'limit must be a number' })
-      .int('limit must be a whole number')
-      .min(1, 'limit must be at least 1')
-      .max(100, 'limit must be at most 100')
-      .default(50),
+    limit: listLimitSchema({ min: 1, max: 100, fallback: 50 }),
     starting_after: startingAfterSchema('delivery').optional(),
   })
   .strict()

@@ -285,6 +285,24 @@ describe('listing transactions', () => {
     await expectError(await gw.api('/api/v1/transactions?limit=0'), 400)
     await expectError(await gw.api('/api/v1/transactions?limit=abc'), 400)
   })
+
+  // Number() reads hex, exponents, signs and blanks; a list's limit is a plain count in decimal digits.
+  it('takes a limit only in decimal digits, on every list', async () => {
+    const endpoint = (await (await gw.api('/api/v1/webhooks', { method: 'POST', json: { url: 'http://127.0.0.1:9/hooks' } })).json()) as { id: string }
+    const lists: Array<[string, (q: string) => Promise<Response>]> = [
+      ['transactions', (q) => gw.api(`/api/v1/transactions?limit=${q}`)],
+      ['deliveries', (q) => gw.api(`/api/v1/webhooks/${endpoint.id}/deliveries?limit=${q}`)],
+      ['admin payouts', (q) => gw.admin(`/api/v1/admin/payouts?status=pending&limit=${q}`)],
+    ]
+    for (const [name, list] of lists) {
+      for (const q of ['0x10', '1e1', '%2010', '10%20', '%2B10', '10.0', '0b11', '', '-0']) {
+        const body = await expectError(await list(q), 400)
+        expect(body.error, `${name} ?limit=${q}`).toMatch(/limit/)
+      }
+      expect((await list('10')).status, `${name} ?limit=10`).toBe(200)
+      expect((await list('010')).status, `${name} ?limit=010`).toBe(200)
+    }
+  })
 })
 
 describe('health', () => {
