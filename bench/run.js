@@ -696,6 +696,10 @@ const emulator = await benchEmulator(receiverUrl)
 await sleep(300) // the emulator bench's last callbacks
 await calibrated('reference')
 const reference = await benchReference()
+// The reference with the gateway's push-path duties kept (auth, the Idempotency-Key, Daraja's ids
+// durable before the 201, the log, payments kept): what a push with those duties costs written plainly.
+await calibrated('reference-duties')
+const referenceDuties = await benchReferenceDuties('')
 await calibrated('push-path')
 const pushPath = await benchGateway({ pushPathOnly: true })
 await calibrated('push-path in-process')
@@ -734,6 +738,8 @@ const figures = {
   push_path_vs_bare_throughput: ratio(pushPath, bare),
   push_path_vs_reference_throughput: ratio(pushPath, reference),
   reference_vs_bare_throughput: ratio(reference, bare),
+  push_path_vs_duties_reference_throughput: ratio(pushPath, referenceDuties),
+  duties_reference_vs_reference_throughput: ratio(referenceDuties, reference),
   push_path_in_process_emulator_vs_bare_throughput: ratio(pushPathInProcess, bare),
   push_path_p50_ms_at_half_rate: pushPath.at_half_rate.p50_ms,
   push_path_p99_ms_at_half_rate: pushPath.at_half_rate.p99_ms,
@@ -806,6 +812,7 @@ const result = {
     bare: cpuOf(bare),
     emulator_alone: cpuOf(emulator),
     reference: cpuOf(reference),
+    reference_duties: cpuOf(referenceDuties),
     push_path: cpuOf(pushPath),
     push_path_in_process_emulator: cpuOf(pushPathInProcess),
     full_flow: cpuOf(gateway),
@@ -818,6 +825,7 @@ const result = {
   details: {
     bare_req_per_s: round(bare.ok_per_s, 0),
     reference_pushes_per_s: round(reference.ok_per_s, 0),
+    reference_duties_pushes_per_s: round(referenceDuties.ok_per_s, 0),
     push_path_pushes_per_s: round(pushPath.ok_per_s, 0),
     gateway_pushes_per_s: round(gateway.ok_per_s, 0),
     emulator_pushes_per_s: round(emulator.ok_per_s, 0),
@@ -825,6 +833,7 @@ const result = {
     bare,
     emulator,
     reference,
+    reference_duties: referenceDuties,
     gateway_push_path: pushPath,
     gateway_push_path_in_process_emulator: pushPathInProcess,
     gateway,
@@ -908,6 +917,7 @@ if (asJson) {
   const rows = [
     ['push_path_vs_bare_throughput', `${figures.push_path_vs_bare_throughput} (${result.details.push_path_pushes_per_s} / ${result.details.bare_req_per_s} req/s, callbacks held back)`, '≥ 0.35', mark(targets.push_path_vs_bare_throughput)],
     ['push_path_vs_reference_throughput', `${figures.push_path_vs_reference_throughput} (reference ${result.details.reference_pushes_per_s} req/s, ${figures.reference_vs_bare_throughput} of bare)`, '≥ 0.9', mark(targets.push_path_vs_reference_throughput)],
+    ['push_path_vs_duties_reference_throughput', `${figures.push_path_vs_duties_reference_throughput} (the reference with the push path's duties kept: ${result.details.reference_duties_pushes_per_s} req/s, ${figures.duties_reference_vs_reference_throughput} of the reference)`, '', ''],
     ['push_path_in_process_emulator_vs_bare_throughput', `${figures.push_path_in_process_emulator_vs_bare_throughput} (${round(pushPathInProcess.ok_per_s, 0)} req/s)`, '', ''],
     ['push_path_p99_ms_at_half_rate', `${figures.push_path_p99_ms_at_half_rate} (p50 / p99 ${ms(pushPath.at_half_rate)}; reference ${ms(reference.at_half_rate)})`, '≤ 25', mark(targets.push_path_p99_ms_at_half_rate)],
     ['full_flow_vs_bare_throughput', `${figures.full_flow_vs_bare_throughput} (${gateway.completed_per_s} payments/s through the whole flow, ${result.details.gateway_pushes_per_s} pushes/s answered, balance ${gateway.flow_balance}; callbacks, B2C and webhooks: ${gateway.webhooks_received} deliveries received during the runs, ${gateway.webhooks_received_twice} twice, ${gateway.webhook_deliveries_pending_at_end} of ${gateway.webhook_deliveries_stored} still queued at the end)`, '≥ 0.15', mark(targets.full_flow_vs_bare_throughput)],
